@@ -1,0 +1,273 @@
+//! Case (个案): one line of the township's ledger (台账). A case is not closed until the
+//! hazard is eliminated (隐患不消除不销账): closing needs a resolution and the responsible
+//! person's sign-off.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, RiskLevel, Summary,
+};
+use crate::validate::Problems;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    #[default]
+    Open,
+    InProgress,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseSource {
+    /// March sweep (排查)
+    #[default]
+    Sweep,
+    Complaint,
+    Incident,
+    Referral,
+    EarlyWarning,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpKind {
+    /// 下访
+    #[default]
+    Visit,
+    /// 约谈
+    Interview,
+    /// 接访
+    PetitionReception,
+    Call,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct FollowUp {
+    pub at: Option<Instant>,
+    pub kind: FollowUpKind,
+    pub by: String,
+    pub outcome: String,
+}
+
+/// One worker's claim: many per case, incident or mediation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct WageClaim {
+    pub worker_name: String,
+    pub resident_id: Option<String>,
+    pub phone: Option<String>,
+    pub work_from: Option<Date>,
+    pub work_to: Option<Date>,
+    pub amount_owed_fen: Option<Fen>,
+    pub evidence: Option<String>,
+}
+
+impl WageClaim {
+    fn check(&self, p: &mut Problems) {
+        p.resident_id("resident_id", &self.resident_id);
+        p.mobile("phone", &self.phone);
+        p.money("amount_owed_fen", self.amount_owed_fen);
+        if let (Some(a), Some(b)) = (self.work_from, self.work_to) {
+            if a > b {
+                p.error(
+                    "work_to",
+                    "period_order",
+                    "work period ends before it starts",
+                );
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolutionKind {
+    #[default]
+    PaidInFull,
+    MediatedAgreementPerformed,
+    ArbitrationAward,
+    Court,
+    /// 欠薪保障金先行垫付
+    FundAdvance,
+    Transferred,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Resolution {
+    pub kind: ResolutionKind,
+    pub on: Option<Date>,
+    pub amount_paid_fen: Option<Fen>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct SignOff {
+    pub by: String,
+    pub at: Option<Instant>,
+}
+
+/// Approval of the 30 extra working days on the inspection clock.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Extension {
+    pub approved_by: String,
+    pub approved_on: Option<Date>,
+}
+
+record_kind! {
+    pub struct Case {
+        pub status: CaseStatus,
+        pub subject: Option<String>,
+        pub employer_id: Option<String>,
+        pub employer_name: Option<String>,
+        pub project_id: Option<String>,
+        pub source: CaseSource,
+        pub workers_involved: Option<u32>,
+        pub amount_owed_fen: Option<Fen>,
+        pub risk_level: RiskLevel,
+        /// 包案领导
+        pub responsible_leader: Option<String>,
+        /// 责任人
+        pub responsible_person: Option<String>,
+        /// 化解方案
+        pub resolution_plan: Option<String>,
+        pub follow_ups: Vec<FollowUp>,
+        pub wage_claims: Vec<WageClaim>,
+        /// Filing date: starts the 60-working-day inspection clock.
+        pub filed_on: Option<Date>,
+        pub extension: Option<Extension>,
+        pub resolution: Option<Resolution>,
+        pub sign_off: Option<SignOff>,
+    }
+}
+
+impl Case {
+    /// Why this case may not be closed yet; empty when it may.
+    pub fn closing_problems(&self) -> Problems {
+        let mut p = Problems::new();
+        if self.resolution.is_none() {
+            p.error(
+                "resolution",
+                "resolution_before_close",
+                "a case is closed only when a resolution is recorded (隐患不消除不销账)",
+            );
+        }
+        match (&self.sign_off, &self.responsible_person) {
+            (None, _) => p.error(
+                "sign_off",
+                "sign_off_before_close",
+                "the responsible person must sign off before the case is closed",
+            ),
+            (Some(s), Some(who)) if s.by.trim() != who.trim() => p.error(
+                "sign_off.by",
+                "sign_off_by_responsible_person",
+                format!("signed off by {} but the responsible person is {who}", s.by),
+            ),
+            (Some(s), _) if s.at.is_none() => {
+                p.error("sign_off.at", "required", "the sign-off needs its time")
+            }
+            _ => {}
+        }
+        p
+    }
+}
+
+impl RecordKind for Case {
+    const KIND: Kind = Kind::Case;
+    common_accessors!();
+
+    fn example() -> Self {
+        Case {
+            schema_version: super::SCHEMA_VERSION,
+            township: "华新镇".into(),
+            status: CaseStatus::InProgress,
+            subject: Some("宏达物流拖欠12名装卸工2月至3月工资".into()),
+            employer_id: None,
+            employer_name: Some("上海青浦宏达物流有限公司".into()),
+            project_id: None,
+            source: CaseSource::Complaint,
+            workers_involved: Some(12),
+            amount_owed_fen: Some(18_600_000),
+            risk_level: RiskLevel::High,
+            responsible_leader: Some("周明".into()),
+            responsible_person: Some("张丽".into()),
+            resolution_plan: Some("约谈法定代表人，限期3月31日前足额支付".into()),
+            follow_ups: vec![FollowUp {
+                at: "2026-03-12T06:30:00Z".parse().ok(),
+                kind: FollowUpKind::Interview,
+                by: "张丽".into(),
+                outcome: "单位承诺分两期支付".into(),
+            }],
+            wage_claims: vec![WageClaim {
+                worker_name: "刘强".into(),
+                resident_id: Some("11010519491231002X".into()),
+                phone: Some("13712345678".into()),
+                work_from: "2026-02-01".parse().ok(),
+                work_to: "2026-03-10".parse().ok(),
+                amount_owed_fen: Some(1_550_000),
+                evidence: Some("考勤记录照片".into()),
+            }],
+            filed_on: "2026-03-11".parse().ok(),
+            extension: None,
+            resolution: None,
+            sign_off: None,
+            attachments: vec![],
+            links: vec![],
+        }
+    }
+
+    fn check(&self, p: &mut Problems, full: bool) {
+        p.money("amount_owed_fen", self.amount_owed_fen);
+        for (i, c) in self.wage_claims.iter().enumerate() {
+            p.at("wage_claims", |p| p.at(i, |p| c.check(p)));
+        }
+        if let Some(r) = &self.resolution {
+            p.at("resolution", |p| {
+                p.money("amount_paid_fen", r.amount_paid_fen)
+            });
+        }
+        if full {
+            p.require(self.subject.is_some(), "subject");
+            p.require(self.responsible_person.is_some(), "responsible_person");
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        let mut search = vec![];
+        search.extend(self.subject.clone());
+        search.extend(self.employer_name.clone());
+        search.extend(self.responsible_leader.clone());
+        search.extend(self.responsible_person.clone());
+        for c in &self.wage_claims {
+            search.push(c.worker_name.clone());
+            search.extend(c.resident_id.clone());
+            search.extend(c.phone.clone());
+        }
+        Summary {
+            title: self
+                .subject
+                .clone()
+                .or_else(|| self.employer_name.clone())
+                .unwrap_or_default(),
+            risk: Some(self.risk_level),
+            responsible: self.responsible_person.clone(),
+            search,
+        }
+    }
+
+    fn transitions() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("open", "in_progress"),
+            ("open", "closed"),
+            ("in_progress", "closed"),
+            ("closed", "in_progress"),
+            ("in_progress", "open"),
+        ]
+    }
+}

@@ -1,0 +1,154 @@
+//! Employer (用人单位): who owes the wages, and how risky they are.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{common_accessors, record_kind, Date, Fen, Kind, RecordKind, RiskLevel, Summary};
+use crate::validate::Problems;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmployerStatus {
+    #[default]
+    Active,
+    Monitored,
+    Blacklisted,
+    Deregistered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Industry {
+    Logistics,
+    Manufacturing,
+    Construction,
+    #[default]
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskFlag {
+    /// 欠薪
+    WageArrears,
+    /// 欠保
+    SocialInsuranceArrears,
+    /// 关停并转搬
+    ClosingOrRelocating,
+    /// 外包
+    Outsourcing,
+    RepeatArrears,
+    MediaAttention,
+    RepeatPetitions,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// One reading of an early-warning indicator (e.g. months of unpaid social insurance).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Indicator {
+    pub on: Option<Date>,
+    pub name: String,
+    pub value: Option<Fen>,
+    pub note: Option<String>,
+}
+
+/// A blacklist entry: listed for three years.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Blacklisting {
+    pub listed_on: Option<Date>,
+    pub reason: String,
+    pub until: Option<Date>,
+}
+
+record_kind! {
+    pub struct Employer {
+        pub status: EmployerStatus,
+        pub name: Option<String>,
+        /// Unified social credit code (统一社会信用代码).
+        pub uscc: Option<String>,
+        pub legal_representative: Option<String>,
+        pub contact: Contact,
+        pub address: Option<String>,
+        pub industry: Industry,
+        pub risk_level: RiskLevel,
+        pub risk_flags: Vec<RiskFlag>,
+        pub monitoring_since: Option<Date>,
+        pub indicators: Vec<Indicator>,
+        pub blacklist: Option<Blacklisting>,
+    }
+}
+
+impl RecordKind for Employer {
+    const KIND: Kind = Kind::Employer;
+    common_accessors!();
+
+    fn example() -> Self {
+        Employer {
+            schema_version: super::SCHEMA_VERSION,
+            township: "华新镇".into(),
+            status: EmployerStatus::Monitored,
+            name: Some("上海青浦宏达物流有限公司".into()),
+            uscc: Some("91350100M000100Y43".into()),
+            legal_representative: Some("王建国".into()),
+            contact: Contact {
+                name: Some("李娟".into()),
+                phone: Some("13812345678".into()),
+            },
+            address: Some("青浦区华新镇华腾路88号".into()),
+            industry: Industry::Logistics,
+            risk_level: RiskLevel::High,
+            risk_flags: vec![RiskFlag::WageArrears, RiskFlag::SocialInsuranceArrears],
+            monitoring_since: "2026-03-02".parse().ok(),
+            indicators: vec![Indicator {
+                on: "2026-03-02".parse().ok(),
+                name: "months_social_insurance_unpaid".into(),
+                value: Some(3),
+                note: None,
+            }],
+            blacklist: None,
+            attachments: vec![],
+            links: vec![],
+        }
+    }
+
+    fn check(&self, p: &mut Problems, full: bool) {
+        p.uscc("uscc", &self.uscc);
+        p.at("contact", |p| p.mobile("phone", &self.contact.phone));
+        if full {
+            p.require(self.name.is_some(), "name");
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        let mut search = vec![];
+        search.extend(self.name.clone());
+        search.extend(self.uscc.clone());
+        search.extend(self.legal_representative.clone());
+        search.extend(self.contact.name.clone());
+        search.extend(self.contact.phone.clone());
+        search.extend(self.address.clone());
+        Summary {
+            title: self.name.clone().unwrap_or_default(),
+            risk: Some(self.risk_level),
+            responsible: None,
+            search,
+        }
+    }
+
+    fn transitions() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("*", "active"),
+            ("*", "monitored"),
+            ("*", "blacklisted"),
+            ("*", "deregistered"),
+        ]
+    }
+}

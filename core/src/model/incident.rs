@@ -1,0 +1,176 @@
+//! Incident first contact (群体性事件先行介入): filled in under stress, often one-handed, so
+//! almost nothing is required; everything else can be added later.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    common_accessors, record_kind, Fen, Instant, Kind, Location, RecordKind, RiskLevel, Summary,
+};
+use crate::validate::Problems;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    #[default]
+    Reported,
+    Responding,
+    /// Handed over to a case (see links).
+    HandedOver,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskSign {
+    BlockingRoadOrGate,
+    ThreatsOfExtremeActs,
+    MediaPresent,
+    CrossDistrictWorkers,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Representative {
+    pub name: String,
+    pub resident_id: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// When each step of the response happened.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Escalation {
+    pub grid_assistant_arrived_at: Option<Instant>,
+    pub inspector_notified_at: Option<Instant>,
+    pub inspector_arrived_at: Option<Instant>,
+    pub escalated_to_leading_group_at: Option<Instant>,
+    pub other_district_notified_at: Option<Instant>,
+}
+
+record_kind! {
+    pub struct Incident {
+        pub status: IncidentStatus,
+        pub reported_at: Option<Instant>,
+        pub address: Option<String>,
+        pub location: Option<Location>,
+        pub headcount: Option<u32>,
+        pub employer_name: Option<String>,
+        pub employer_id: Option<String>,
+        pub project_id: Option<String>,
+        pub amount_claimed_fen: Option<Fen>,
+        pub months_owed: Option<u32>,
+        pub representatives: Vec<Representative>,
+        pub demands: Option<String>,
+        pub risk_signs: Vec<RiskSign>,
+        pub escalation: Escalation,
+        /// 欠薪保障金先行垫付 requested.
+        pub fund_advance_requested: bool,
+    }
+}
+
+impl RecordKind for Incident {
+    const KIND: Kind = Kind::Incident;
+    common_accessors!();
+
+    fn example() -> Self {
+        Incident {
+            schema_version: super::SCHEMA_VERSION,
+            township: "华新镇".into(),
+            status: IncidentStatus::Responding,
+            reported_at: "2026-06-18T01:20:00Z".parse().ok(),
+            address: Some("华新镇新凤路100号工地大门".into()),
+            location: Some(Location {
+                lat: 31.2392,
+                lon: 121.2263,
+                accuracy_m: Some(20.0),
+                source: super::LocationSource::Gps,
+            }),
+            headcount: Some(35),
+            employer_name: Some("江苏恒达劳务有限公司".into()),
+            employer_id: None,
+            project_id: None,
+            amount_claimed_fen: Some(96_000_000),
+            months_owed: Some(3),
+            representatives: vec![Representative {
+                name: "马超".into(),
+                resident_id: Some("11010519491231002X".into()),
+                phone: Some("18612345678".into()),
+            }],
+            demands: Some("结清3个月工资".into()),
+            risk_signs: vec![RiskSign::BlockingRoadOrGate],
+            escalation: Escalation {
+                grid_assistant_arrived_at: "2026-06-18T01:35:00Z".parse().ok(),
+                inspector_notified_at: "2026-06-18T01:38:00Z".parse().ok(),
+                inspector_arrived_at: "2026-06-18T02:10:00Z".parse().ok(),
+                escalated_to_leading_group_at: None,
+                other_district_notified_at: None,
+            },
+            fund_advance_requested: true,
+            attachments: vec![],
+            links: vec![],
+        }
+    }
+
+    fn check(&self, p: &mut Problems, full: bool) {
+        if let Some(l) = &self.location {
+            p.at("location", |p| l.check(p));
+        }
+        p.money("amount_claimed_fen", self.amount_claimed_fen);
+        for (i, r) in self.representatives.iter().enumerate() {
+            p.at("representatives", |p| {
+                p.at(i, |p| {
+                    p.resident_id("resident_id", &r.resident_id);
+                    p.mobile("phone", &r.phone);
+                })
+            });
+        }
+        if full {
+            p.require(self.reported_at.is_some(), "reported_at");
+            p.require(self.address.is_some() || self.location.is_some(), "address");
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        let mut search = vec![];
+        search.extend(self.employer_name.clone());
+        search.extend(self.address.clone());
+        search.extend(self.demands.clone());
+        for r in &self.representatives {
+            search.push(r.name.clone());
+            search.extend(r.resident_id.clone());
+            search.extend(r.phone.clone());
+        }
+        let serious = self.risk_signs.iter().any(|s| {
+            matches!(
+                s,
+                RiskSign::ThreatsOfExtremeActs | RiskSign::BlockingRoadOrGate
+            )
+        });
+        Summary {
+            title: self
+                .employer_name
+                .clone()
+                .or_else(|| self.address.clone())
+                .unwrap_or_default(),
+            risk: Some(if serious {
+                RiskLevel::High
+            } else {
+                RiskLevel::Medium
+            }),
+            responsible: None,
+            search,
+        }
+    }
+
+    fn transitions() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("reported", "responding"),
+            ("reported", "handed_over"),
+            ("responding", "handed_over"),
+            ("reported", "closed"),
+            ("responding", "closed"),
+            ("handed_over", "closed"),
+        ]
+    }
+}

@@ -1,0 +1,292 @@
+//! Mediation (调解): application, parties, sessions and the agreement (调解协议书). The
+//! agreement takes effect when both parties have signed, the mediator has signed and the
+//! organisation has sealed it; signing seals the record.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, Signature, Summary,
+};
+use crate::validate::Problems;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MediationStatus {
+    #[default]
+    Applied,
+    InSession,
+    /// Set by sealing the signed agreement, never by an edit.
+    Agreed,
+    NoAgreement,
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Online,
+    #[default]
+    Offline,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationForm {
+    /// An oral application is recorded with applicant, dispute, reasons and time.
+    #[default]
+    Oral,
+    Written,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Application {
+    pub received_at: Option<Instant>,
+    pub channel: Channel,
+    pub form: ApplicationForm,
+    pub applicant: Option<String>,
+    pub dispute: Option<String>,
+    pub reasons: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct WorkerParty {
+    pub name: String,
+    pub resident_id: Option<String>,
+    pub phone: Option<String>,
+    pub amount_claimed_fen: Option<Fen>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct EmployerParty {
+    pub name: Option<String>,
+    pub uscc: Option<String>,
+    pub representative: Option<String>,
+    pub agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Session {
+    pub at: Option<Instant>,
+    pub place: Option<String>,
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AgreementSignatures {
+    /// One signature per worker party.
+    pub workers: Vec<Signature>,
+    pub employer: Option<Signature>,
+    pub mediator: Option<Signature>,
+    /// The organisation's seal (盖章), recorded as who affixed it and when.
+    pub organisation_seal: Option<Signature>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Agreement {
+    pub worker_claims: Option<String>,
+    pub employer_claims: Option<String>,
+    pub agreed_amount_fen: Option<Fen>,
+    pub payment_date: Option<Date>,
+    pub payment_method: Option<String>,
+    pub claims_waived: Option<String>,
+    pub signatures: AgreementSignatures,
+}
+
+/// 仲裁审查确认: applied for jointly within 15 days after the agreement takes effect.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ArbitrationReview {
+    pub applied_on: Option<Date>,
+    pub outcome: Option<String>,
+}
+
+record_kind! {
+    pub struct Mediation {
+        pub status: MediationStatus,
+        pub case_id: Option<String>,
+        pub application: Application,
+        pub workers: Vec<WorkerParty>,
+        pub employer: EmployerParty,
+        pub organisation: Option<String>,
+        pub mediator: Option<String>,
+        pub sessions: Vec<Session>,
+        pub agreement: Option<Agreement>,
+        pub arbitration_review: Option<ArbitrationReview>,
+    }
+}
+
+impl Mediation {
+    /// Both parties, the mediator and the organisation's seal: the agreement is effective.
+    pub fn all_signed(&self) -> bool {
+        let Some(a) = &self.agreement else {
+            return false;
+        };
+        let s = &a.signatures;
+        let workers_signed = !self.workers.is_empty()
+            && self.workers.iter().all(|w| {
+                s.workers
+                    .iter()
+                    .any(|sig| sig.is_signed() && sig.name == w.name)
+            });
+        let signed = |o: &Option<Signature>| o.as_ref().is_some_and(|s| s.is_signed());
+        workers_signed && signed(&s.employer) && signed(&s.mediator) && signed(&s.organisation_seal)
+    }
+}
+
+impl RecordKind for Mediation {
+    const KIND: Kind = Kind::Mediation;
+    common_accessors!();
+
+    fn example() -> Self {
+        let signed = |name: &str| Signature {
+            name: name.into(),
+            signed_at: "2026-03-20T03:00:00Z".parse().ok(),
+            image_sha256: None,
+        };
+        Mediation {
+            schema_version: super::SCHEMA_VERSION,
+            township: "华新镇".into(),
+            status: MediationStatus::InSession,
+            case_id: None,
+            application: Application {
+                received_at: "2026-03-13T01:00:00Z".parse().ok(),
+                channel: Channel::Offline,
+                form: ApplicationForm::Oral,
+                applicant: Some("刘强".into()),
+                dispute: Some("拖欠2月至3月工资15500元".into()),
+                reasons: Some("单位以资金困难为由拒付".into()),
+            },
+            workers: vec![WorkerParty {
+                name: "刘强".into(),
+                resident_id: Some("11010519491231002X".into()),
+                phone: Some("13712345678".into()),
+                amount_claimed_fen: Some(1_550_000),
+            }],
+            employer: EmployerParty {
+                name: Some("上海青浦宏达物流有限公司".into()),
+                uscc: Some("91350100M000100Y43".into()),
+                representative: Some("王建国".into()),
+                agent: None,
+            },
+            organisation: Some("华新镇劳动人事争议调解中心".into()),
+            mediator: Some("陈芳".into()),
+            sessions: vec![Session {
+                at: "2026-03-20T02:00:00Z".parse().ok(),
+                place: Some("华新镇调解中心".into()),
+                notes: "双方同意分期支付".into(),
+            }],
+            agreement: Some(Agreement {
+                worker_claims: Some("支付拖欠工资15500元".into()),
+                employer_claims: Some("分两期支付".into()),
+                agreed_amount_fen: Some(1_550_000),
+                payment_date: "2026-03-31".parse().ok(),
+                payment_method: Some("银行转账至本人账户".into()),
+                claims_waived: Some("放弃经济补偿金主张".into()),
+                signatures: AgreementSignatures {
+                    workers: vec![signed("刘强")],
+                    employer: Some(signed("王建国")),
+                    mediator: Some(signed("陈芳")),
+                    organisation_seal: Some(signed("华新镇劳动人事争议调解中心")),
+                },
+            }),
+            arbitration_review: None,
+            attachments: vec![],
+            links: vec![],
+        }
+    }
+
+    fn check(&self, p: &mut Problems, full: bool) {
+        for (i, w) in self.workers.iter().enumerate() {
+            p.at("workers", |p| {
+                p.at(i, |p| {
+                    p.resident_id("resident_id", &w.resident_id);
+                    p.mobile("phone", &w.phone);
+                    p.money("amount_claimed_fen", w.amount_claimed_fen);
+                })
+            });
+        }
+        p.at("employer", |p| p.uscc("uscc", &self.employer.uscc));
+        if let Some(a) = &self.agreement {
+            p.at("agreement", |p| {
+                p.money("agreed_amount_fen", a.agreed_amount_fen)
+            });
+        }
+        if full {
+            p.at("application", |p| {
+                p.require(self.application.received_at.is_some(), "received_at")
+            });
+            p.require(!self.workers.is_empty(), "workers");
+            p.at("employer", |p| {
+                p.require(self.employer.name.is_some(), "name")
+            });
+            p.require(self.mediator.is_some(), "mediator");
+            p.require(self.organisation.is_some(), "organisation");
+            match &self.agreement {
+                None => p.error(
+                    "agreement",
+                    "required",
+                    "only a mediation with an agreement can be signed",
+                ),
+                Some(a) => p.at("agreement", |p| {
+                    p.require(a.agreed_amount_fen.is_some(), "agreed_amount_fen");
+                    p.require(a.payment_date.is_some(), "payment_date");
+                    p.require(a.payment_method.is_some(), "payment_method");
+                }),
+            }
+            if self.agreement.is_some() && !self.all_signed() {
+                p.error(
+                    "agreement.signatures",
+                    "agreement_fully_signed",
+                    "every worker party, the employer and the mediator must sign and the organisation must seal",
+                );
+            }
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        let mut search = vec![];
+        search.extend(self.employer.name.clone());
+        search.extend(self.employer.uscc.clone());
+        search.extend(self.mediator.clone());
+        search.extend(self.application.dispute.clone());
+        for w in &self.workers {
+            search.push(w.name.clone());
+            search.extend(w.resident_id.clone());
+            search.extend(w.phone.clone());
+        }
+        let title = match (self.workers.first(), &self.employer.name) {
+            (Some(w), Some(e)) => format!("{} 诉 {}", w.name, e),
+            (_, Some(e)) => e.clone(),
+            (Some(w), None) => w.name.clone(),
+            (None, None) => String::new(),
+        };
+        Summary {
+            title,
+            risk: None,
+            responsible: self.mediator.clone(),
+            search,
+        }
+    }
+
+    fn transitions() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("applied", "in_session"),
+            ("applied", "no_agreement"),
+            ("in_session", "no_agreement"),
+            ("applied", "withdrawn"),
+            ("in_session", "withdrawn"),
+            ("no_agreement", "in_session"),
+        ]
+    }
+
+    fn sealed_status() -> Option<&'static str> {
+        Some("agreed")
+    }
+}

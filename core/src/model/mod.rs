@@ -1,0 +1,597 @@
+//! The records field workers keep, one file a kind. Every kind is a plain serde struct whose
+//! fields are all optional while it is a draft; `check` with `full` says what signing or
+//! closing still needs. The JSON form of these structs is what the store writes into each
+//! record's automerge document, what `fieldcase show` prints and what `new` accepts.
+
+mod case;
+mod employer;
+mod incident;
+mod inspection;
+mod interview;
+mod mediation;
+mod project;
+
+pub use case::*;
+pub use employer::*;
+pub use incident::*;
+pub use inspection::*;
+pub use interview::*;
+pub use mediation::*;
+pub use project::*;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::validate::Problems;
+
+pub use crate::geo::{Location, LocationSource};
+
+/// The schema version written into every record. Raise it with a migration in `migrate`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Money is integer fen (分); floating point is refused when a record is read.
+pub type Fen = i64;
+pub type Instant = DateTime<Utc>;
+pub type Date = NaiveDate;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Employer,
+    Project,
+    Case,
+    Inspection,
+    Interview,
+    Incident,
+    Mediation,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Employer,
+        Kind::Project,
+        Kind::Case,
+        Kind::Inspection,
+        Kind::Interview,
+        Kind::Incident,
+        Kind::Mediation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Employer => "employer",
+            Kind::Project => "project",
+            Kind::Case => "case",
+            Kind::Inspection => "inspection",
+            Kind::Interview => "interview",
+            Kind::Incident => "incident",
+            Kind::Mediation => "mediation",
+        }
+    }
+
+    /// Kinds that are signed and then sealed.
+    pub fn is_sealable(self) -> bool {
+        matches!(self, Kind::Inspection | Kind::Interview | Kind::Mediation)
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| Error::invalid("kind", "known_kind", format!("'{s}' is not a record kind; kinds are employer, project, case, inspection, interview, incident, mediation")))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    High,
+    #[default]
+    Medium,
+    Low,
+}
+
+impl RiskLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::High => "high",
+            RiskLevel::Medium => "medium",
+            RiskLevel::Low => "low",
+        }
+    }
+}
+
+/// A file kept beside the database and named by its SHA-256; never stored in a document.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AttachmentRef {
+    pub sha256: String,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    /// photo, audio, signature, scan: free text so new uses need no release.
+    pub purpose: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// This record is about that one (an inspection about a project, a case about an employer).
+    #[default]
+    About,
+    /// This record corrects that sealed record.
+    Corrects,
+    /// This record follows from that one (a case opened from an incident).
+    FollowsFrom,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Link {
+    pub id: String,
+    pub kind: Option<Kind>,
+    pub relation: Relation,
+}
+
+/// A signature: who signed, when, and the image of the signature if one was captured.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Signature {
+    pub name: String,
+    pub signed_at: Option<Instant>,
+    pub image_sha256: Option<String>,
+}
+
+impl Signature {
+    pub fn is_signed(&self) -> bool {
+        !self.name.trim().is_empty() && self.signed_at.is_some()
+    }
+
+    fn check(&self, p: &mut Problems) {
+        if let Some(h) = &self.image_sha256 {
+            p.sha256("image_sha256", h);
+        }
+    }
+}
+
+/// An inspector, with the credential number shown on site.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Inspector {
+    pub name: String,
+    pub credential_number: String,
+}
+
+/// What the index needs of a record so that lists and search never load documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub title: String,
+    pub risk: Option<RiskLevel>,
+    pub responsible: Option<String>,
+    /// Names, company names, ID numbers, phones, addresses: whatever someone may search by.
+    pub search: Vec<String>,
+}
+
+/// What every record kind provides.
+pub trait RecordKind:
+    Serialize + DeserializeOwned + JsonSchema + Default + Clone + PartialEq
+{
+    const KIND: Kind;
+    /// A complete, valid record: the template shown by `fieldcase example`.
+    fn example() -> Self;
+    /// Checks present values always and, when `full`, completeness for signing or closing.
+    fn check(&self, p: &mut Problems, full: bool);
+    fn summary(&self) -> Summary;
+    fn township(&self) -> &str;
+    fn schema_version(&self) -> u32;
+    fn set_schema_version(&mut self, v: u32);
+    fn attachments(&self) -> &[AttachmentRef];
+    fn links(&self) -> &[Link];
+    /// Status transitions a person may make by editing; `*` as source means any status.
+    fn transitions() -> &'static [(&'static str, &'static str)];
+    /// The status that sealing sets, for kinds that are signed.
+    fn sealed_status() -> Option<&'static str> {
+        None
+    }
+}
+
+/// Declares a record kind: the fields every kind shares come first, then the kind's own.
+macro_rules! record_kind {
+    ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $field:ident : $ty:ty,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(default)]
+        pub struct $name {
+            /// Version of the record layout; set by the store.
+            pub schema_version: u32,
+            /// The township (街镇) the record belongs to; it decides who may see it.
+            pub township: String,
+            $($(#[$fm])* pub $field: $ty,)*
+            pub attachments: Vec<$crate::model::AttachmentRef>,
+            pub links: Vec<$crate::model::Link>,
+        }
+    };
+}
+pub(crate) use record_kind;
+
+/// The common part of `RecordKind` for structs declared with `record_kind!`.
+macro_rules! common_accessors {
+    () => {
+        fn township(&self) -> &str {
+            &self.township
+        }
+        fn schema_version(&self) -> u32 {
+            self.schema_version
+        }
+        fn set_schema_version(&mut self, v: u32) {
+            self.schema_version = v;
+        }
+        fn attachments(&self) -> &[$crate::model::AttachmentRef] {
+            &self.attachments
+        }
+        fn links(&self) -> &[$crate::model::Link] {
+            &self.links
+        }
+    };
+}
+pub(crate) use common_accessors;
+
+/// Checks the fields every kind shares.
+pub(crate) fn check_common<R: RecordKind>(r: &R, p: &mut Problems) {
+    if r.township().trim().is_empty() {
+        p.error("township", "required", "every record belongs to a township");
+    }
+    for (i, a) in r.attachments().iter().enumerate() {
+        p.at("attachments", |p| {
+            p.at(i, |p| p.sha256("sha256", &a.sha256))
+        });
+    }
+    for (i, l) in r.links().iter().enumerate() {
+        if l.id.trim().is_empty() {
+            p.at("links", |p| {
+                p.at(i, |p| {
+                    p.error("id", "required", "a link names the record it points to")
+                })
+            });
+        }
+    }
+}
+
+pub(crate) fn check_signatures(p: &mut Problems, field: &str, sigs: &[Signature]) {
+    for (i, s) in sigs.iter().enumerate() {
+        p.at(field, |p| p.at(i, |p| s.check(p)));
+    }
+}
+
+pub(crate) fn check_inspectors(p: &mut Problems, inspectors: &[Inspector], full: bool) {
+    if full {
+        let named = inspectors
+            .iter()
+            .filter(|i| !i.name.trim().is_empty() && !i.credential_number.trim().is_empty())
+            .count();
+        if named < 2 {
+            p.error(
+                "inspectors",
+                "two_inspectors",
+                format!("at least two inspectors, each with name and credential number, must be recorded (found {named})"),
+            );
+        }
+    }
+}
+
+/// Inspectors' signatures must cover every inspector named.
+pub(crate) fn check_inspector_signatures(
+    p: &mut Problems,
+    inspectors: &[Inspector],
+    sigs: &[Signature],
+) {
+    for (i, insp) in inspectors.iter().enumerate() {
+        if !sigs.iter().any(|s| s.is_signed() && s.name == insp.name) {
+            p.at("inspectors", |p| {
+                p.at(i, |p| {
+                    p.error(
+                        "signature",
+                        "inspector_signed",
+                        format!("inspector {} has not signed", insp.name),
+                    )
+                })
+            });
+        }
+    }
+}
+
+/// A record of any kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Employer(Employer),
+    Project(Project),
+    Case(Case),
+    Inspection(Inspection),
+    Interview(Interview),
+    Incident(Incident),
+    Mediation(Mediation),
+}
+
+/// Runs the same code on whichever kind a record is.
+macro_rules! each_kind {
+    ($rec:expr, $r:ident => $e:expr) => {
+        match $rec {
+            Record::Employer($r) => $e,
+            Record::Project($r) => $e,
+            Record::Case($r) => $e,
+            Record::Inspection($r) => $e,
+            Record::Interview($r) => $e,
+            Record::Incident($r) => $e,
+            Record::Mediation($r) => $e,
+        }
+    };
+}
+
+/// Runs the same code for a kind's type `T`.
+macro_rules! for_kind {
+    ($kind:expr, $t:ident => $e:expr) => {
+        match $kind {
+            Kind::Employer => {
+                type $t = Employer;
+                $e
+            }
+            Kind::Project => {
+                type $t = Project;
+                $e
+            }
+            Kind::Case => {
+                type $t = Case;
+                $e
+            }
+            Kind::Inspection => {
+                type $t = Inspection;
+                $e
+            }
+            Kind::Interview => {
+                type $t = Interview;
+                $e
+            }
+            Kind::Incident => {
+                type $t = Incident;
+                $e
+            }
+            Kind::Mediation => {
+                type $t = Mediation;
+                $e
+            }
+        }
+    };
+}
+
+fn parse_kind<T: RecordKind>(value: Value) -> Result<T, Error> {
+    let original = value.clone();
+    let parsed: T = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        Error::invalid(&field, "type", e.into_inner().to_string())
+    })?;
+    // Serde drops fields it does not know; a misspelt field must not vanish silently.
+    let canonical = serde_json::to_value(&parsed).map_err(|e| Error::Internal(e.to_string()))?;
+    if let Some(path) = first_unknown_field(&original, &canonical, "") {
+        return Err(Error::invalid(
+            &path,
+            "known_field",
+            format!("{} has no field '{path}'", T::KIND),
+        ));
+    }
+    Ok(parsed)
+}
+
+fn first_unknown_field(input: &Value, known: &Value, prefix: &str) -> Option<String> {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match (input, known) {
+        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, v)| match b.get(k) {
+            None => Some(join(k)),
+            Some(kv) => first_unknown_field(v, kv, &join(k)),
+        }),
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_unknown_field(x, y, &join(&i.to_string()))),
+        _ => None,
+    }
+}
+
+impl Record {
+    pub fn kind(&self) -> Kind {
+        each_kind!(self, r => kind_of(r))
+    }
+
+    /// Reads a record of `kind` from its JSON form, naming the field of any type error or
+    /// unknown field. Records from a newer app are refused rather than misread.
+    pub fn from_json(kind: Kind, mut value: Value) -> Result<Record, Error> {
+        if value.is_null() {
+            value = Value::Object(Default::default());
+        }
+        if !value.is_object() {
+            return Err(Error::invalid(
+                "",
+                "json_object",
+                format!("a {kind} record must be a JSON object"),
+            ));
+        }
+        migrate(kind, &mut value)?;
+        Ok(for_kind!(kind, T => {
+            let mut r: T = parse_kind(value)?;
+            if r.schema_version() == 0 {
+                r.set_schema_version(SCHEMA_VERSION);
+            }
+            T::wrap(r)
+        }))
+    }
+
+    pub fn to_json(&self) -> Value {
+        each_kind!(self, r => serde_json::to_value(r).unwrap_or(Value::Null))
+    }
+
+    pub fn example(kind: Kind) -> Record {
+        for_kind!(kind, T => T::wrap(T::example()))
+    }
+
+    pub fn json_schema(kind: Kind) -> Value {
+        for_kind!(kind, T => serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null))
+    }
+
+    pub fn township(&self) -> &str {
+        each_kind!(self, r => r.township())
+    }
+
+    pub fn status(&self) -> String {
+        match self.to_json().get("status") {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        each_kind!(self, r => r.summary())
+    }
+
+    pub fn attachments(&self) -> &[AttachmentRef] {
+        each_kind!(self, r => r.attachments())
+    }
+
+    /// All problems: with `full`, also what signing or closing needs.
+    pub fn check(&self, full: bool) -> Problems {
+        let mut p = Problems::new();
+        each_kind!(self, r => { check_common(r, &mut p); r.check(&mut p, full) });
+        p
+    }
+
+    pub fn transitions(&self) -> &'static [(&'static str, &'static str)] {
+        for_kind!(self.kind(), T => T::transitions())
+    }
+
+    pub fn sealed_status(&self) -> Option<&'static str> {
+        for_kind!(self.kind(), T => T::sealed_status())
+    }
+
+    pub fn as_case(&self) -> Option<&Case> {
+        match self {
+            Record::Case(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn as_mediation(&self) -> Option<&Mediation> {
+        match self {
+            Record::Mediation(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+fn kind_of<T: RecordKind>(_: &T) -> Kind {
+    T::KIND
+}
+
+/// Wraps a kind's struct into `Record`.
+pub trait IntoRecord {
+    fn wrap(self) -> Record;
+}
+
+macro_rules! into_record {
+    ($($t:ident),*) => { $(impl IntoRecord for $t { fn wrap(self) -> Record { Record::$t(self) } })* };
+}
+into_record!(Employer, Project, Case, Inspection, Interview, Incident, Mediation);
+
+/// Brings an older record layout up to date. Version 1 is the first; a record written by a
+/// newer app is refused so that it is not silently misread and re-saved without its new fields.
+fn migrate(kind: Kind, value: &mut Value) -> Result<(), Error> {
+    let version = value
+        .get("schema_version")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    if version > u64::from(SCHEMA_VERSION) {
+        return Err(Error::invalid(
+            "schema_version",
+            "schema_version_supported",
+            format!("this {kind} record has layout version {version}, newer than this app knows ({SCHEMA_VERSION}); update the app"),
+        ));
+    }
+    Ok(())
+}
+
+/// Canonical bytes of a record's content, for the seal hash: sorted keys, no spaces.
+pub fn canonical_bytes(value: &Value) -> Vec<u8> {
+    // serde_json's map is ordered by key (the preserve_order feature is not enabled).
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_example_is_complete_and_valid() {
+        for kind in Kind::ALL {
+            let r = Record::example(kind);
+            let p = r.check(true);
+            assert!(p.list.is_empty(), "{kind}: {:?}", p.list);
+            let back = Record::from_json(kind, r.to_json()).unwrap();
+            assert_eq!(back, r);
+        }
+    }
+
+    #[test]
+    fn a_draft_may_be_almost_empty() {
+        let r = Record::from_json(Kind::Incident, json!({"township": "华新镇"})).unwrap();
+        assert!(!r.check(false).has_errors());
+        assert!(r.check(true).has_errors());
+    }
+
+    #[test]
+    fn unknown_fields_and_type_errors_name_the_field() {
+        let e =
+            Record::from_json(Kind::Employer, json!({"township": "x", "naem": "a"})).unwrap_err();
+        assert_eq!(e.field().as_deref(), Some("naem"));
+        let e = Record::from_json(Kind::Case, json!({"amount_owed_fen": 12.5})).unwrap_err();
+        assert_eq!(e.field().as_deref(), Some("amount_owed_fen"));
+        let e = Record::from_json(
+            Kind::Mediation,
+            json!({"workers": [{"name": "a", "phne": "1"}]}),
+        )
+        .unwrap_err();
+        assert_eq!(e.field().as_deref(), Some("workers.0.phne"));
+    }
+
+    #[test]
+    fn newer_layouts_are_refused() {
+        let e = Record::from_json(Kind::Case, json!({"schema_version": 99})).unwrap_err();
+        assert_eq!(e.field().as_deref(), Some("schema_version"));
+    }
+
+    #[test]
+    fn json_schema_names_fields() {
+        let s = Record::json_schema(Kind::Inspection).to_string();
+        assert!(s.contains("checklist") && s.contains("credential_number"));
+    }
+}

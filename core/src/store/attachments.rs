@@ -1,0 +1,142 @@
+//! Attachments (photos, audio, signature images, scans) are files beside the database,
+//! named by the SHA-256 of their content and encrypted with a key derived from the store's.
+//! Documents hold only the reference, so records stay small and sync never waits on photos.
+
+use std::io::Write;
+
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use rusqlite::params;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::model::AttachmentRef;
+
+/// Largest attachment accepted; checked when it is added to a record, never at upload.
+pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+
+pub(crate) fn derive_key(store_key: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"fieldcase attachments v1");
+    h.update(store_key);
+    h.finalize().into()
+}
+
+impl Store {
+    fn attachment_path(&self, sha256: &str) -> std::path::PathBuf {
+        self.dir.join("attachments").join(&sha256[..2]).join(sha256)
+    }
+
+    /// Keeps `bytes` as an attachment of record `id` and adds the reference to the record.
+    pub fn attach(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        name: &str,
+        mime: &str,
+        purpose: Option<&str>,
+    ) -> Result<AttachmentRef> {
+        if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
+            return Err(Error::invalid(
+                "attachments",
+                "attachment_size",
+                format!(
+                    "{name} is {} bytes; the limit is {MAX_ATTACHMENT_BYTES} bytes",
+                    bytes.len()
+                ),
+            ));
+        }
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let reference = AttachmentRef {
+            sha256: sha256.clone(),
+            name: name.into(),
+            mime: mime.into(),
+            size: bytes.len() as u64,
+            purpose: purpose.map(str::to_string),
+        };
+        self.store_attachment_file(&sha256, bytes)?;
+        let json = serde_json::to_value(&reference).map_err(|e| Error::Internal(e.to_string()))?;
+        self.change(id, "attach", |current, _| {
+            let mut next = current.clone();
+            let list = next
+                .get("attachments")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if !list
+                .iter()
+                .any(|a| a.get("sha256").and_then(Value::as_str) == Some(sha256.as_str()))
+            {
+                let mut list = list;
+                list.push(json.clone());
+                next["attachments"] = Value::Array(list);
+            }
+            Ok(next)
+        })?;
+        Ok(reference)
+    }
+
+    fn store_attachment_file(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.attachment_path(sha256);
+        if !path.exists() {
+            let dir = path
+                .parent()
+                .ok_or_else(|| Error::Internal("attachment path".into()))?;
+            std::fs::create_dir_all(dir)?;
+            let mut nonce = [0u8; 12];
+            getrandom::fill(&mut nonce).map_err(|e| Error::Internal(e.to_string()))?;
+            let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.attachment_key));
+            let sealed = cipher
+                .encrypt(Nonce::from_slice(&nonce), bytes)
+                .map_err(|_| Error::Internal("attachment encryption failed".into()))?;
+            // Written aside and renamed, so a killed process never leaves half a file under the name.
+            let tmp = dir.join(format!(".{sha256}.part"));
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&nonce)?;
+            f.write_all(&sealed)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+        }
+        let now = self.now().timestamp_millis();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO attachments (sha256, size, added_at) VALUES (?1, ?2, ?3)",
+                params![sha256, bytes.len() as i64, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The content of an attachment, checked against its name.
+    pub fn attachment(&self, sha256: &str) -> Result<Vec<u8>> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::invalid(
+                "sha256",
+                "sha256",
+                "an attachment is named by 64 hexadecimal characters",
+            ));
+        }
+        let path = self.attachment_path(sha256);
+        let raw = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound {
+                what: "attachment",
+                id: sha256.into(),
+            },
+            _ => Error::Io(e),
+        })?;
+        let damaged = || Error::Internal(format!("attachment {sha256} is damaged on disk"));
+        if raw.len() < 12 {
+            return Err(damaged());
+        }
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.attachment_key));
+        let plain = cipher
+            .decrypt(Nonce::from_slice(&raw[..12]), &raw[12..])
+            .map_err(|_| damaged())?;
+        if hex::encode(Sha256::digest(&plain)) != sha256 {
+            return Err(damaged());
+        }
+        Ok(plain)
+    }
+}

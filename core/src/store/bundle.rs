@@ -1,0 +1,325 @@
+//! Offline transfer by file, for places with no network at all. A bundle carries, for each
+//! record, either its whole document or the changes the receiving peer is not known to have,
+//! plus the sender's heads so the receiver learns what the sender holds. Automerge makes
+//! importing idempotent and order-free; a bundle that is corrupt, foreign or malformed is
+//! refused whole, in one SQLite transaction.
+//!
+//! Layout: `FIELDCASE-BUNDLE`, format version (u16 BE), SHA-256 of the rest, then the rest:
+//! deflate of length-prefixed (u32 BE) chunks: a JSON header, then per record a JSON frame
+//! and the automerge bytes.
+
+use std::io::{Read, Write};
+
+use automerge::{Automerge, ReadDoc};
+use chrono::{DateTime, Utc};
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{doc, heads_from_string, seal, Loaded, Store};
+use crate::error::{Error, Result};
+use crate::model::{Kind, Record};
+
+const MAGIC: &[u8; 16] = b"FIELDCASE-BUNDLE";
+const FORMAT: u16 = 1;
+/// Inflated size a bundle may reach; protects against a deflate bomb.
+const MAX_INFLATED: u64 = 2 << 30;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    from_device: String,
+    from_user: String,
+    township: String,
+    created_at: DateTime<Utc>,
+    records: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Frame {
+    id: String,
+    kind: Kind,
+    heads: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BundleSummary {
+    pub records: usize,
+    pub bytes: usize,
+    /// The peer the bundle was cut for, if only its missing changes were included.
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RefusedChange {
+    pub id: String,
+    pub change: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ImportReport {
+    pub from_device: String,
+    pub from_user: String,
+    pub records_new: usize,
+    pub records_updated: usize,
+    pub records_unchanged: usize,
+    /// Changes kept aside because the record was already signed.
+    pub refused: Vec<RefusedChange>,
+}
+
+fn chunk(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| Error::Internal(e.to_string()))
+}
+
+fn encode(header: &Header, frames: &[(Frame, Vec<u8>)]) -> Result<Vec<u8>> {
+    let mut body = vec![];
+    chunk(&mut body, &json(header)?);
+    for (f, bytes) in frames {
+        chunk(&mut body, &json(f)?);
+        chunk(&mut body, bytes);
+    }
+    let mut enc = DeflateEncoder::new(vec![], flate2::Compression::default());
+    enc.write_all(&body)?;
+    let compressed = enc.finish()?;
+    let mut out = Vec::with_capacity(compressed.len() + 50);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_be_bytes());
+    out.extend_from_slice(&Sha256::digest(&compressed));
+    out.extend_from_slice(&compressed);
+    Ok(out)
+}
+
+struct Chunks<'a>(&'a [u8]);
+
+impl<'a> Chunks<'a> {
+    fn next(&mut self) -> Result<&'a [u8]> {
+        let short = || Error::BadBundle("the bundle is cut short".into());
+        if self.0.len() < 4 {
+            return Err(short());
+        }
+        let len = u32::from_be_bytes([self.0[0], self.0[1], self.0[2], self.0[3]]) as usize;
+        let rest = &self.0[4..];
+        if rest.len() < len {
+            return Err(short());
+        }
+        let (c, rest) = rest.split_at(len);
+        self.0 = rest;
+        Ok(c)
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<(Header, Vec<(Frame, Vec<u8>)>)> {
+    if bytes.len() < 16 || &bytes[..16] != MAGIC {
+        return Err(Error::BadBundle(
+            "this file is not a Fieldcase bundle".into(),
+        ));
+    }
+    if bytes.len() < 50 {
+        return Err(Error::BadBundle("the bundle is cut short".into()));
+    }
+    let format = u16::from_be_bytes([bytes[16], bytes[17]]);
+    if format != FORMAT {
+        return Err(Error::BadBundle(format!(
+            "bundle format {format} is not supported (this app reads format {FORMAT})"
+        )));
+    }
+    let compressed = &bytes[50..];
+    if Sha256::digest(compressed).as_slice() != &bytes[18..50] {
+        return Err(Error::BadBundle(
+            "the bundle is corrupt (checksum mismatch)".into(),
+        ));
+    }
+    let mut body = vec![];
+    DeflateDecoder::new(compressed)
+        .take(MAX_INFLATED)
+        .read_to_end(&mut body)
+        .map_err(|e| Error::BadBundle(format!("the bundle is corrupt ({e})")))?;
+    let bad =
+        |what: &str, e: serde_json::Error| Error::BadBundle(format!("{what} is malformed ({e})"));
+    let mut chunks = Chunks(&body);
+    let header: Header =
+        serde_json::from_slice(chunks.next()?).map_err(|e| bad("the bundle header", e))?;
+    let mut frames = vec![];
+    for _ in 0..header.records {
+        let frame: Frame =
+            serde_json::from_slice(chunks.next()?).map_err(|e| bad("a record frame", e))?;
+        frames.push((frame, chunks.next()?.to_vec()));
+    }
+    if !chunks.0.is_empty() {
+        return Err(Error::BadBundle("the bundle has trailing data".into()));
+    }
+    Ok((header, frames))
+}
+
+impl Store {
+    /// Writes a bundle: every record in full, or, with `to`, only the changes that peer (a
+    /// device id) is not known to have from the bundles it sent us.
+    pub fn export_bundle(&self, to: Option<&str>) -> Result<(Vec<u8>, BundleSummary)> {
+        let frames = self.read(|c| {
+            let ids: Vec<String> = {
+                let mut stmt = c.prepare("SELECT id FROM documents ORDER BY id")?;
+                let ids = stmt
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                ids
+            };
+            let mut frames = vec![];
+            for id in ids {
+                let Some(loaded) = self.load(c, &id)? else {
+                    continue;
+                };
+                let doc = &loaded.doc;
+                let known: Option<Vec<_>> = match to {
+                    None => None,
+                    Some(peer) => c
+                        .query_row(
+                            "SELECT heads FROM peer_heads WHERE peer = ?1 AND doc_id = ?2",
+                            params![peer, id],
+                            |r| r.get::<_, String>(0),
+                        )
+                        .optional()?
+                        .map(|h| {
+                            heads_from_string(&h)
+                                .into_iter()
+                                .filter(|h| doc.get_change_by_hash(h).is_some())
+                                .collect()
+                        }),
+                };
+                let bytes = match &known {
+                    Some(heads) => doc.save_after(heads),
+                    None => doc.save(),
+                };
+                if bytes.is_empty() || doc.get_heads().is_empty() {
+                    continue;
+                }
+                let heads = doc.get_heads().iter().map(|h| h.to_string()).collect();
+                frames.push((
+                    Frame {
+                        id,
+                        kind: loaded.kind,
+                        heads,
+                    },
+                    bytes,
+                ));
+            }
+            Ok(frames)
+        })?;
+        let header = Header {
+            from_device: self.identity.device.clone(),
+            from_user: self.identity.user.clone(),
+            township: self.identity.township.clone(),
+            created_at: self.now(),
+            records: frames.len(),
+        };
+        let bytes = encode(&header, &frames)?;
+        let summary = BundleSummary {
+            records: frames.len(),
+            bytes: bytes.len(),
+            to: to.map(str::to_string),
+        };
+        Ok((bytes, summary))
+    }
+
+    /// Imports a bundle whole or not at all.
+    pub fn import_bundle(&self, bytes: &[u8]) -> Result<ImportReport> {
+        let (header, frames) = decode(bytes)?;
+        let mut report = ImportReport {
+            from_device: header.from_device.clone(),
+            from_user: header.from_user.clone(),
+            ..Default::default()
+        };
+        let now = self.now().timestamp_millis();
+        self.write(|tx| {
+            for (frame, bytes) in &frames {
+                let id = frame.id.as_str();
+                let existing = self.load(tx, id)?;
+                if let Some(l) = &existing {
+                    if l.kind != frame.kind {
+                        return Err(Error::BadBundle(format!("record {id} is a {} here but a {} in the bundle", l.kind, frame.kind)));
+                    }
+                }
+                let is_new = existing.is_none();
+                let (mut doc, rows) = match existing {
+                    Some(l) => (l.doc, l.rows),
+                    None => (Automerge::new(), 0),
+                };
+                let before = doc.get_heads();
+                let had_content = doc::read_record(&doc).is_some();
+                doc.load_incremental(bytes).map_err(|e| Error::BadBundle(format!("record {id}: damaged changes ({e})")))?;
+                if let Some(k) = doc::read_kind(&doc) {
+                    if k != frame.kind.as_str() {
+                        return Err(Error::BadBundle(format!("record {id} is labelled {} but holds a {k}", frame.kind)));
+                    }
+                }
+                let (mut doc, refused) = seal::enforce(id, doc)?;
+                doc.set_actor(self.actor.clone());
+                if let Some(content) = doc::read_record(&doc) {
+                    Record::from_json(frame.kind, content).map_err(|e| Error::BadBundle(format!("record {id} ({}): {e}", frame.kind)))?;
+                }
+                if is_new {
+                    tx.execute("INSERT INTO documents (id, kind) VALUES (?1, ?2)", params![id, frame.kind.as_str()])?;
+                }
+                let missing_deps = !doc.get_missing_deps(&[]).is_empty();
+                let loaded = Loaded { kind: frame.kind, doc, rows };
+                if !refused.is_empty() {
+                    for c in &refused {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO quarantine (hash, doc_id, bytes, reason, at) VALUES (?1, ?2, ?3, 'sealed', ?4)",
+                            params![c.hash().to_string(), id, c.raw_bytes(), now],
+                        )?;
+                        report.refused.push(RefusedChange { id: id.into(), change: c.hash().to_string(), reason: "the record was already signed and sealed".into() });
+                    }
+                    // Our own copy may hold refused changes too: keep only what the seal covers.
+                    self.write_snapshot(tx, id, &loaded.doc)?;
+                    super::index::index_doc(tx, id, loaded.kind, &loaded.doc, &self.calendar())?;
+                } else if missing_deps {
+                    // Changes that wait for earlier ones are kept as they came, and applied
+                    // when the earlier ones arrive.
+                    tx.execute("INSERT INTO changes (doc_id, bytes) VALUES (?1, ?2)", params![id, bytes])?;
+                    super::index::index_doc(tx, id, loaded.kind, &loaded.doc, &self.calendar())?;
+                } else if loaded.doc.get_heads() != before {
+                    self.persist(tx, id, &loaded, &before)?;
+                }
+                let has_content = doc::read_record(&loaded.doc).is_some();
+                if has_content && !had_content {
+                    report.records_new += 1;
+                } else if loaded.doc.get_heads() != before {
+                    report.records_updated += 1;
+                } else {
+                    report.records_unchanged += 1;
+                }
+                tx.execute(
+                    "INSERT INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3) ON CONFLICT (peer, doc_id) DO UPDATE SET heads = excluded.heads",
+                    params![header.from_device, id, frame.heads.join(",")],
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(report)
+    }
+
+    /// Changes refused because they arrived after a record was signed.
+    pub fn refused_changes(&self) -> Result<Vec<RefusedChange>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare("SELECT doc_id, hash, reason FROM quarantine ORDER BY at, hash")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(RefusedChange {
+                        id: r.get(0)?,
+                        change: r.get(1)?,
+                        reason: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+    }
+}

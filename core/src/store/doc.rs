@@ -1,0 +1,466 @@
+//! A record's automerge document. The root holds `kind`, the record content under `record`
+//! (the serde JSON form of the kind's struct) and, once signed, `seal`. Content is written by
+//! reconciling the new JSON against what the document holds, so only changed values become
+//! operations: two phones editing different fields merge cleanly, and the same field edited
+//! on both is kept twice by automerge and listed as a conflict.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjId, ObjType, Prop, ReadDoc, ScalarValue, ROOT};
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+
+use crate::error::{Error, Result};
+
+pub(crate) const KIND_KEY: &str = "kind";
+pub(crate) const RECORD_KEY: &str = "record";
+pub(crate) const SEAL_KEY: &str = "seal";
+
+/// Both values of a field that two devices set concurrently.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    pub id: String,
+    /// Dotted path inside the record, e.g. `amount_owed_fen` or `workers.0.phone`.
+    pub path: String,
+    pub values: Vec<Value>,
+}
+
+fn scalar_to_json(s: &ScalarValue) -> Value {
+    match s {
+        ScalarValue::Str(s) => Value::String(s.to_string()),
+        ScalarValue::Int(i) => Value::from(*i),
+        ScalarValue::Uint(u) => Value::from(*u),
+        ScalarValue::F64(f) => Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        ScalarValue::Counter(c) => Value::from(i64::from(c)),
+        ScalarValue::Timestamp(t) => Value::from(*t),
+        ScalarValue::Boolean(b) => Value::Bool(*b),
+        ScalarValue::Bytes(b) => Value::String(hex::encode(b)),
+        ScalarValue::Null | ScalarValue::Unknown { .. } => Value::Null,
+    }
+}
+
+fn json_to_scalar(v: &Value) -> ScalarValue {
+    match v {
+        Value::Null => ScalarValue::Null,
+        Value::Bool(b) => ScalarValue::Boolean(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => ScalarValue::Int(i),
+            (None, Some(u)) => ScalarValue::Uint(u),
+            _ => ScalarValue::F64(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => ScalarValue::Str(s.as_str().into()),
+        Value::Array(_) | Value::Object(_) => ScalarValue::Null,
+    }
+}
+
+fn value_to_json<R: ReadDoc>(doc: &R, value: &automerge::Value<'_>, id: &ObjId) -> Value {
+    match value {
+        automerge::Value::Scalar(s) => scalar_to_json(s),
+        automerge::Value::Object(_) => read_object(doc, id),
+    }
+}
+
+/// The JSON of an object, taking the winning value wherever two values conflict.
+pub(crate) fn read_object<R: ReadDoc>(doc: &R, obj: &ObjId) -> Value {
+    match doc.object_type(obj) {
+        Ok(ObjType::Map) | Ok(ObjType::Table) => {
+            let mut map = Map::new();
+            for key in doc.keys(obj) {
+                if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
+                    map.insert(key.clone(), value_to_json(doc, &v, &id));
+                }
+            }
+            Value::Object(map)
+        }
+        Ok(ObjType::List) => {
+            let len = doc.length(obj);
+            let items = (0..len)
+                .filter_map(|i| doc.get(obj, i).ok().flatten())
+                .map(|(v, id)| value_to_json(doc, &v, &id))
+                .collect();
+            Value::Array(items)
+        }
+        Ok(ObjType::Text) => Value::String(doc.text(obj).unwrap_or_default()),
+        Err(_) => Value::Null,
+    }
+}
+
+/// The object id under `key` at the root, if it is an object.
+pub(crate) fn root_object<R: ReadDoc>(doc: &R, key: &str) -> Option<ObjId> {
+    match doc.get(ROOT, key) {
+        Ok(Some((automerge::Value::Object(_), id))) => Some(id),
+        _ => None,
+    }
+}
+
+pub(crate) fn read_kind<R: ReadDoc>(doc: &R) -> Option<String> {
+    match doc.get(ROOT, KIND_KEY) {
+        Ok(Some((automerge::Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The record content, or `None` while the document has not received its creation.
+pub(crate) fn read_record<R: ReadDoc>(doc: &R) -> Option<Value> {
+    root_object(doc, RECORD_KEY).map(|id| read_object(doc, &id))
+}
+
+/// Writes `value` as a new value at `prop` of `obj` (scalars directly, objects recursively).
+pub(crate) fn put_value<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    prop: Prop,
+    value: &Value,
+) -> Result<()> {
+    match value {
+        Value::Object(m) => {
+            let child = tx.put_object(obj, prop, ObjType::Map)?;
+            fill_map(tx, &child, m)?;
+        }
+        Value::Array(a) => {
+            let child = tx.put_object(obj, prop, ObjType::List)?;
+            fill_list(tx, &child, a)?;
+        }
+        scalar => tx.put(obj, prop, json_to_scalar(scalar))?,
+    }
+    Ok(())
+}
+
+fn insert_value<T: Transactable>(
+    tx: &mut T,
+    list: &ObjId,
+    index: usize,
+    value: &Value,
+) -> Result<()> {
+    match value {
+        Value::Object(m) => {
+            let child = tx.insert_object(list, index, ObjType::Map)?;
+            fill_map(tx, &child, m)?;
+        }
+        Value::Array(a) => {
+            let child = tx.insert_object(list, index, ObjType::List)?;
+            fill_list(tx, &child, a)?;
+        }
+        scalar => tx.insert(list, index, json_to_scalar(scalar))?,
+    }
+    Ok(())
+}
+
+fn fill_map<T: Transactable>(tx: &mut T, obj: &ObjId, m: &Map<String, Value>) -> Result<()> {
+    for (k, v) in m {
+        put_value(tx, obj, Prop::Map(k.clone()), v)?;
+    }
+    Ok(())
+}
+
+fn fill_list<T: Transactable>(tx: &mut T, obj: &ObjId, a: &[Value]) -> Result<()> {
+    for (i, v) in a.iter().enumerate() {
+        insert_value(tx, obj, i, v)?;
+    }
+    Ok(())
+}
+
+fn join(path: &str, seg: &str) -> String {
+    if path.is_empty() {
+        seg.to_string()
+    } else {
+        format!("{path}.{seg}")
+    }
+}
+
+fn child_id<T: Transactable>(tx: &T, obj: &ObjId, prop: Prop) -> Option<ObjId> {
+    match tx.get(obj, prop) {
+        Ok(Some((automerge::Value::Object(_), id))) => Some(id),
+        _ => None,
+    }
+}
+
+/// Makes `obj` (currently `old`) equal to `new`, writing only what differs; the dotted paths
+/// written are added to `changed`.
+pub(crate) fn reconcile<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    old: &Value,
+    new: &Value,
+    path: &str,
+    changed: &mut Vec<String>,
+) -> Result<()> {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => {
+            for (k, nv) in n {
+                let p = join(path, k);
+                match o.get(k) {
+                    Some(ov) if ov == nv => {}
+                    Some(ov) if same_shape(ov, nv) => match child_id(tx, obj, Prop::Map(k.clone()))
+                    {
+                        Some(child) => reconcile(tx, &child, ov, nv, &p, changed)?,
+                        None => {
+                            put_value(tx, obj, Prop::Map(k.clone()), nv)?;
+                            changed.push(p);
+                        }
+                    },
+                    _ => {
+                        put_value(tx, obj, Prop::Map(k.clone()), nv)?;
+                        changed.push(p);
+                    }
+                }
+            }
+            for k in o.keys().filter(|k| !n.contains_key(*k)) {
+                tx.delete(obj, k.as_str())?;
+                changed.push(join(path, k));
+            }
+        }
+        (Value::Array(o), Value::Array(n)) => {
+            let common = o.len().min(n.len());
+            for i in 0..common {
+                let p = join(path, &i.to_string());
+                let (ov, nv) = (&o[i], &n[i]);
+                if ov == nv {
+                    continue;
+                }
+                match child_id(tx, obj, Prop::Seq(i)) {
+                    Some(child) if same_shape(ov, nv) => {
+                        reconcile(tx, &child, ov, nv, &p, changed)?
+                    }
+                    _ => {
+                        put_value(tx, obj, Prop::Seq(i), nv)?;
+                        changed.push(p);
+                    }
+                }
+            }
+            for (i, nv) in n.iter().enumerate().skip(common) {
+                insert_value(tx, obj, i, nv)?;
+                changed.push(join(path, &i.to_string()));
+            }
+            for i in (common..o.len()).rev() {
+                tx.delete(obj, i)?;
+                changed.push(join(path, &i.to_string()));
+            }
+        }
+        _ => {
+            return Err(Error::Internal(format!(
+                "cannot reconcile {path}: not an object or list"
+            )))
+        }
+    }
+    Ok(())
+}
+
+fn same_shape(a: &Value, b: &Value) -> bool {
+    matches!(
+        (a, b),
+        (Value::Object(_), Value::Object(_)) | (Value::Array(_), Value::Array(_))
+    )
+}
+
+/// Sets a dotted path in a JSON value, creating objects along the way where the value is
+/// missing or null; `n` on a list of length `n` appends.
+pub(crate) fn set_path(root: &mut Value, path: &str, value: Value) -> Result<()> {
+    let segments: Vec<&str> = path.split('.').collect();
+    if path.is_empty() || segments.iter().any(|s| s.is_empty()) {
+        return Err(Error::invalid(
+            path,
+            "path",
+            "a path is field names and list positions joined by dots, e.g. workers.0.phone",
+        ));
+    }
+    let mut cur = root;
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        let so_far = segments[..=i].join(".");
+        if cur.is_null() {
+            *cur = Value::Object(Map::new());
+        }
+        cur = match cur {
+            Value::Object(m) => {
+                if last {
+                    m.insert(seg.to_string(), value);
+                    return Ok(());
+                }
+                m.entry(seg.to_string()).or_insert(Value::Null)
+            }
+            Value::Array(a) => {
+                let idx: usize = seg.parse().map_err(|_| {
+                    Error::invalid(
+                        &so_far,
+                        "path",
+                        format!("'{seg}' is not a position in a list"),
+                    )
+                })?;
+                if idx > a.len() {
+                    return Err(Error::invalid(
+                        &so_far,
+                        "path",
+                        format!(
+                            "the list has {} entries; position {idx} is past its end",
+                            a.len()
+                        ),
+                    ));
+                }
+                if idx == a.len() {
+                    a.push(Value::Null);
+                }
+                if last {
+                    a[idx] = value;
+                    return Ok(());
+                }
+                &mut a[idx]
+            }
+            _ => {
+                return Err(Error::invalid(
+                    &so_far,
+                    "path",
+                    "is a value, not an object or list",
+                ))
+            }
+        };
+    }
+    Ok(())
+}
+
+/// Writes `value` at the dotted `path` of the record, superseding every value there,
+/// conflicting ones included. The parent must exist.
+pub(crate) fn force_path<T: Transactable>(tx: &mut T, path: &str, value: &Value) -> Result<()> {
+    let mut obj = root_object(tx, RECORD_KEY)
+        .ok_or_else(|| Error::Internal("document has no record".into()))?;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        let prop = match tx.object_type(&obj) {
+            Ok(ObjType::List) => Prop::Seq(seg.parse().map_err(|_| {
+                Error::invalid(path, "path", format!("'{seg}' is not a list position"))
+            })?),
+            _ => Prop::Map(seg.to_string()),
+        };
+        if i + 1 == segments.len() {
+            return put_value(tx, &obj, prop, value);
+        }
+        obj = child_id(tx, &obj, prop)
+            .ok_or_else(|| Error::invalid(path, "path", "no such field in this record"))?;
+    }
+    Ok(())
+}
+
+/// Every field of the record that holds two or more different concurrent values.
+pub(crate) fn conflicts(doc: &Automerge, id: &str) -> Vec<Conflict> {
+    let mut out = vec![];
+    if let Some(obj) = root_object(doc, RECORD_KEY) {
+        walk_conflicts(doc, &obj, "", id, &mut out);
+    }
+    out
+}
+
+fn walk_conflicts(doc: &Automerge, obj: &ObjId, path: &str, id: &str, out: &mut Vec<Conflict>) {
+    let props: Vec<Prop> = match doc.object_type(obj) {
+        Ok(ObjType::Map) | Ok(ObjType::Table) => doc.keys(obj).map(Prop::Map).collect(),
+        Ok(ObjType::List) => (0..doc.length(obj)).map(Prop::Seq).collect(),
+        _ => return,
+    };
+    for prop in props {
+        let seg = match &prop {
+            Prop::Map(k) => k.clone(),
+            Prop::Seq(i) => i.to_string(),
+        };
+        let p = join(path, &seg);
+        let all = doc.get_all(obj, prop.clone()).unwrap_or_default();
+        if all.len() > 1 {
+            let mut values: Vec<Value> = vec![];
+            for (v, vid) in &all {
+                let j = value_to_json(doc, v, vid);
+                if !values.contains(&j) {
+                    values.push(j);
+                }
+            }
+            if values.len() > 1 {
+                out.push(Conflict {
+                    id: id.to_string(),
+                    path: p.clone(),
+                    values,
+                });
+                // A conflict on a whole object is listed once, not once per inner field.
+                continue;
+            }
+        }
+        if let Ok(Some((automerge::Value::Object(_), child))) = doc.get(obj, prop) {
+            walk_conflicts(doc, &child, &p, id, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc_with(v: &Value) -> Automerge {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        put_value(&mut tx, &ROOT, Prop::Map(RECORD_KEY.into()), v).unwrap();
+        tx.commit();
+        doc
+    }
+
+    fn edit(doc: &mut Automerge, new: &Value) -> Vec<String> {
+        let old = read_record(doc).unwrap();
+        let obj = root_object(doc, RECORD_KEY).unwrap();
+        let mut changed = vec![];
+        let mut tx = doc.transaction();
+        reconcile(&mut tx, &obj, &old, new, "", &mut changed).unwrap();
+        tx.commit();
+        changed
+    }
+
+    #[test]
+    fn reconcile_writes_only_what_changed() {
+        let v = json!({"a": 1, "b": {"c": "x", "d": [1, 2, 3]}, "e": null});
+        let mut doc = doc_with(&v);
+        assert_eq!(read_record(&doc).unwrap(), v);
+        let v2 = json!({"a": 1, "b": {"c": "y", "d": [1, 5]}, "e": {"f": true}});
+        let changed = edit(&mut doc, &v2);
+        assert_eq!(read_record(&doc).unwrap(), v2);
+        assert_eq!(changed, ["b.c", "b.d.1", "b.d.2", "e"]);
+    }
+
+    #[test]
+    fn concurrent_different_fields_merge_and_same_field_conflicts() {
+        let base = json!({"a": 1, "b": 2, "c": 3});
+        let mut one = doc_with(&base);
+        let mut two = one.fork();
+        edit(&mut one, &json!({"a": 10, "b": 2, "c": 30}));
+        edit(&mut two, &json!({"a": 1, "b": 20, "c": 31}));
+        one.merge(&mut two).unwrap();
+        two.merge(&mut one.clone()).unwrap();
+        let merged = read_record(&one).unwrap();
+        assert_eq!(merged["a"], 10);
+        assert_eq!(merged["b"], 20);
+        let c1 = conflicts(&one, "r");
+        assert_eq!(c1, conflicts(&two, "r"));
+        assert_eq!(c1.len(), 1);
+        assert_eq!(c1[0].path, "c");
+        let mut vals = c1[0].values.clone();
+        vals.sort_by_key(|v| v.as_i64());
+        assert_eq!(vals, [json!(30), json!(31)]);
+        let mut tx = one.transaction();
+        force_path(&mut tx, "c", &json!(31)).unwrap();
+        tx.commit();
+        assert!(conflicts(&one, "r").is_empty());
+    }
+
+    #[test]
+    fn set_path_creates_and_appends() {
+        let mut v = json!({"agreement": null, "workers": [{"name": "a"}]});
+        set_path(&mut v, "agreement.agreed_amount_fen", json!(100)).unwrap();
+        set_path(&mut v, "workers.1.name", json!("b")).unwrap();
+        set_path(&mut v, "workers.0.phone", json!("138")).unwrap();
+        assert_eq!(
+            v,
+            json!({"agreement": {"agreed_amount_fen": 100}, "workers": [{"name": "a", "phone": "138"}, {"name": "b"}]})
+        );
+        assert!(set_path(&mut v, "workers.5.name", json!("c")).is_err());
+        assert!(set_path(&mut v, "agreement.agreed_amount_fen.x", json!(1)).is_err());
+        assert!(set_path(&mut v, "", json!(1)).is_err());
+    }
+}

@@ -1,0 +1,96 @@
+//! Database layout, upgraded step by step with `PRAGMA user_version`. Each step runs in the
+//! same transaction as the version bump, so a killed process leaves the old version intact.
+//! A frozen copy of every earlier layout lives in `core/tests/fixtures/` and is upgraded in
+//! the tests.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// Step `i` takes the database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: documents, their changes, and the ledger index.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        snapshot BLOB
+    );
+    CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL,
+        bytes BLOB NOT NULL
+    );
+    CREATE INDEX changes_by_doc ON changes (doc_id, seq);
+    CREATE TABLE ledger (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        township TEXT NOT NULL,
+        status TEXT NOT NULL,
+        risk TEXT,
+        responsible TEXT,
+        title TEXT NOT NULL,
+        deadline INTEGER,
+        deadline_rule TEXT,
+        sealed INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX ledger_by_deadline ON ledger (deadline);
+    CREATE INDEX ledger_by_kind ON ledger (kind, township, status);
+    "#,
+    // 2: search, conflicts, refused changes, what peers hold, attachments.
+    r#"
+    ALTER TABLE ledger ADD COLUMN search TEXT NOT NULL DEFAULT '';
+    CREATE VIRTUAL TABLE ledger_fts USING fts5 (search, content='', contentless_delete=1, tokenize='trigram');
+    CREATE TABLE conflicts (
+        id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        vals TEXT NOT NULL,
+        PRIMARY KEY (id, path)
+    );
+    CREATE TABLE quarantine (
+        hash TEXT PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE peer_heads (
+        peer TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        heads TEXT NOT NULL,
+        PRIMARY KEY (peer, doc_id)
+    );
+    CREATE TABLE attachments (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        added_at INTEGER NOT NULL
+    );
+    INSERT INTO meta (key, value) VALUES ('needs_reindex', '1')
+        ON CONFLICT (key) DO UPDATE SET value = '1';
+    "#,
+];
+
+pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the database to the current version; returns the version it found.
+pub(crate) fn upgrade(conn: &mut Connection) -> Result<u32> {
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > VERSION {
+        return Err(crate::error::Error::BadStore {
+            path: String::new(),
+            message: format!(
+                "database layout {found} is newer than this app knows ({VERSION}); update the app"
+            ),
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(found)
+}
