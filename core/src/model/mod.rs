@@ -381,8 +381,7 @@ macro_rules! for_kind {
 fn parse_kind<T: RecordKind>(value: Value) -> Result<T, Error> {
     let original = value.clone();
     let parsed: T = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
+        let field = dotted(&e.path().to_string());
         Error::invalid(&field, "type", e.into_inner().to_string())
     })?;
     // Serde drops fields it does not know; a misspelt field must not vanish silently.
@@ -395,6 +394,17 @@ fn parse_kind<T: RecordKind>(value: Value) -> Result<T, Error> {
         ));
     }
     Ok(parsed)
+}
+
+/// serde_path_to_error writes `workers[0].phone`; field paths here are `workers.0.phone`.
+fn dotted(path: &str) -> String {
+    if path == "." {
+        return String::new();
+    }
+    path.replace('[', ".")
+        .replace(']', "")
+        .trim_start_matches('.')
+        .to_string()
 }
 
 fn first_unknown_field(input: &Value, known: &Value, prefix: &str) -> Option<String> {

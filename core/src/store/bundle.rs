@@ -196,7 +196,9 @@ impl Store {
                     Some(heads) => doc.save_after(heads),
                     None => doc.save(),
                 };
-                if bytes.is_empty() || doc.get_heads().is_empty() {
+                // With nothing to send, a frame still tells the peer what we hold, so that its
+                // next bundle for us can leave that out.
+                if doc.get_heads().is_empty() || (bytes.is_empty() && to.is_none()) {
                     continue;
                 }
                 let heads = doc.get_heads().iter().map(|h| h.to_string()).collect();
@@ -246,6 +248,10 @@ impl Store {
                     }
                 }
                 let is_new = existing.is_none();
+                if is_new && bytes.is_empty() {
+                    self.remember_peer_heads(tx, &header.from_device, frame)?;
+                    continue;
+                }
                 let (mut doc, rows) = match existing {
                     Some(l) => (l.doc, l.rows),
                     None => (Automerge::new(), 0),
@@ -295,14 +301,25 @@ impl Store {
                 } else {
                     report.records_unchanged += 1;
                 }
-                tx.execute(
-                    "INSERT INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3) ON CONFLICT (peer, doc_id) DO UPDATE SET heads = excluded.heads",
-                    params![header.from_device, id, frame.heads.join(",")],
-                )?;
+                self.remember_peer_heads(tx, &header.from_device, frame)?;
             }
             Ok(())
         })?;
         Ok(report)
+    }
+
+    /// What a peer holds of a record, as its last bundle said.
+    fn remember_peer_heads(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        peer: &str,
+        frame: &Frame,
+    ) -> Result<()> {
+        tx.execute(
+            "INSERT INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3) ON CONFLICT (peer, doc_id) DO UPDATE SET heads = excluded.heads",
+            params![peer, frame.id, frame.heads.join(",")],
+        )?;
+        Ok(())
     }
 
     /// Changes refused because they arrived after a record was signed.

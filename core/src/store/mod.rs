@@ -140,6 +140,8 @@ pub struct Store {
 
 fn open_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
     let conn = Connection::open(path)?;
+    // A wrong key is reported as our error; SQLCipher need not also log it to stderr.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))?;
     // SQLCipher only notices a wrong key when it first reads a page.
     if conn
