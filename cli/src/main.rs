@@ -152,8 +152,7 @@ fn read_key(dir: &Path) -> CliResult<[u8; 32]> {
             ),
         )
     })?;
-    let bytes = hex::decode(text.trim())
-        .map_err(|_| fail(ErrorKind::Failed, "the store key file is damaged"))?;
+    let bytes = hex::decode(text.trim()).map_err(|_| fail(ErrorKind::Failed, "the store key file is damaged"))?;
     bytes
         .try_into()
         .map_err(|_| fail(ErrorKind::Failed, "the store key file is damaged"))
@@ -164,8 +163,7 @@ fn write_key(dir: &Path) -> CliResult<[u8; 32]> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| fail(ErrorKind::Failed, e))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", dir.display())))?;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -174,10 +172,7 @@ fn write_key(dir: &Path) -> CliResult<[u8; 32]> {
         .map_err(|e| {
             fail(
                 ErrorKind::Failed,
-                format!(
-                    "{}: {e} (a store already exists here?)",
-                    key_path(dir).display()
-                ),
+                format!("{}: {e} (a store already exists here?)", key_path(dir).display()),
             )
         })?;
     f.write_all(hex::encode(key).as_bytes())
@@ -187,12 +182,9 @@ fn write_key(dir: &Path) -> CliResult<[u8; 32]> {
 }
 
 fn open(dir: &Option<PathBuf>) -> CliResult<Store> {
-    let dir = dir.as_ref().ok_or_else(|| {
-        fail(
-            ErrorKind::Invalid,
-            "--store DIR is required for this command",
-        )
-    })?;
+    let dir = dir
+        .as_ref()
+        .ok_or_else(|| fail(ErrorKind::Invalid, "--store DIR is required for this command"))?;
     let key = read_key(dir)?;
     let store = Store::open(dir, &key).map_err(from_core)?;
     if let Ok(now) = std::env::var("FIELDCASE_NOW") {
@@ -218,10 +210,7 @@ fn edit_with_fallback(
     parsed: Vec<(String, Value, String)>,
     apply: impl Fn(&[(String, Value)]) -> Result<Value, Error>,
 ) -> CliResult<Value> {
-    let edits: Vec<(String, Value)> = parsed
-        .iter()
-        .map(|(p, v, _)| (p.clone(), v.clone()))
-        .collect();
+    let edits: Vec<(String, Value)> = parsed.iter().map(|(p, v, _)| (p.clone(), v.clone())).collect();
     match apply(&edits) {
         Err(e) if e.problems().iter().any(|p| p.rule == "type") => {
             let field = e.field().unwrap_or_default();
@@ -246,8 +235,9 @@ fn edit_with_fallback(
 
 fn read_input(file: &Option<PathBuf>) -> CliResult<String> {
     match file {
-        Some(p) if p.as_os_str() != "-" => std::fs::read_to_string(p)
-            .map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", p.display()))),
+        Some(p) if p.as_os_str() != "-" => {
+            std::fs::read_to_string(p).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", p.display())))
+        }
         _ => {
             let mut s = String::new();
             std::io::stdin()
@@ -265,13 +255,8 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
 fn run(cli: Cli) -> CliResult<Value> {
     let store_dir = cli.store.clone();
     Ok(match cli.command {
-        Command::Init {
-            township,
-            user,
-            role,
-        } => {
-            let dir =
-                store_dir.ok_or_else(|| fail(ErrorKind::Invalid, "--store DIR is required"))?;
+        Command::Init { township, user, role } => {
+            let dir = store_dir.ok_or_else(|| fail(ErrorKind::Invalid, "--store DIR is required"))?;
             let role: Role = role.parse().map_err(from_core)?;
             if dir.join("fieldcase.db").exists() {
                 return Err(fail(
@@ -293,8 +278,8 @@ fn run(cli: Cli) -> CliResult<Value> {
         Command::New { kind, file } => {
             let kind = parse_kind(&kind)?;
             let text = read_input(&file)?;
-            let value: Value = serde_json::from_str(&text)
-                .map_err(|e| fail(ErrorKind::Invalid, format!("input is not JSON: {e}")))?;
+            let value: Value =
+                serde_json::from_str(&text).map_err(|e| fail(ErrorKind::Invalid, format!("input is not JSON: {e}")))?;
             let store = open(&store_dir)?;
             let saved = store.create_json(kind, value).map_err(from_core)?;
             if saved.warnings.is_empty() {
@@ -315,10 +300,7 @@ fn run(cli: Cli) -> CliResult<Value> {
                     m.insert("seal".into(), to_json(seal));
                 }
                 if let Some(med) = r.record.as_mediation() {
-                    m.insert(
-                        "effective".into(),
-                        json!(r.seal.is_some() && med.all_signed()),
-                    );
+                    m.insert("effective".into(), json!(r.seal.is_some() && med.all_signed()));
                 }
                 m.insert("conflicts".into(), to_json(&r.conflicts));
                 m.insert("created".into(), to_json(&r.created));
@@ -328,10 +310,7 @@ fn run(cli: Cli) -> CliResult<Value> {
             v
         }
         Command::Edit { id, edits } => {
-            let parsed = edits
-                .iter()
-                .map(|e| parse_edit(e))
-                .collect::<CliResult<Vec<_>>>()?;
+            let parsed = edits.iter().map(|e| parse_edit(e)).collect::<CliResult<Vec<_>>>()?;
             let store = open(&store_dir)?;
             edit_with_fallback(parsed, |edits| {
                 let saved = store.edit(&id, edits)?;
@@ -410,8 +389,8 @@ fn run(cli: Cli) -> CliResult<Value> {
         Command::Bundle {
             action: BundleAction::Import { file },
         } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
             let store = open(&store_dir)?;
             to_json(&store.import_bundle(&bytes).map_err(from_core)?)
         }
@@ -421,8 +400,8 @@ fn run(cli: Cli) -> CliResult<Value> {
             purpose,
             mime,
         } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
@@ -437,8 +416,7 @@ fn run(cli: Cli) -> CliResult<Value> {
         Command::Attachment { sha256, out } => {
             let store = open(&store_dir)?;
             let bytes = store.attachment(&sha256).map_err(from_core)?;
-            std::fs::write(&out, &bytes)
-                .map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", out.display())))?;
+            std::fs::write(&out, &bytes).map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", out.display())))?;
             json!({"file": out.display().to_string(), "bytes": bytes.len()})
         }
         Command::Refused => to_json(&open(&store_dir)?.refused_changes().map_err(from_core)?),
@@ -449,8 +427,8 @@ fn run(cli: Cli) -> CliResult<Value> {
             let store = open(&store_dir)?;
             if let Some(f) = file {
                 let text = read_input(&Some(f))?;
-                let cal: Calendar = serde_json::from_str(&text)
-                    .map_err(|e| fail(ErrorKind::Invalid, format!("calendar: {e}")))?;
+                let cal: Calendar =
+                    serde_json::from_str(&text).map_err(|e| fail(ErrorKind::Invalid, format!("calendar: {e}")))?;
                 store.set_calendar(cal).map_err(from_core)?;
             }
             to_json(&store.calendar())

@@ -45,9 +45,7 @@ pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
 
 /// How an instant is shown to people: Shanghai time.
 pub fn show_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&shanghai())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string()
 }
 
 impl Calendar {

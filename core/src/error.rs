@@ -12,9 +12,7 @@ pub enum Error {
     /// change that is not allowed, signing an incomplete record.
     #[error("refused: {}", join(.0))]
     Rule(Vec<Problem>),
-    #[error(
-        "record {id} is sealed (signed and frozen); record a correction that refers to it instead"
-    )]
+    #[error("record {id} is sealed (signed and frozen); record a correction that refers to it instead")]
     Sealed { id: String },
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: String },
@@ -37,11 +35,7 @@ pub enum Error {
 }
 
 fn join(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| p.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
+    problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")
 }
 
 impl From<rusqlite::Error> for Error {

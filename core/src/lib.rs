@@ -17,6 +17,6 @@ pub mod validate;
 pub use error::{Error, ErrorKind, Result};
 pub use model::{Kind, Record};
 pub use store::{
-    BundleSummary, Conflict, HistoryEntry, Identity, ImportReport, LedgerQuery, LedgerRow,
-    RefusedChange, Role, Saved, Seal, SealStatus, Stamp, Store, StoredRecord,
+    BundleSummary, Conflict, HistoryEntry, Identity, ImportReport, LedgerQuery, LedgerRow, RefusedChange, Role, Saved,
+    Seal, SealStatus, Stamp, Store, StoredRecord,
 };

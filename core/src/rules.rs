@@ -17,29 +17,18 @@ pub struct Deadline {
 }
 
 /// The deadline that applies to a record now, if any. `sealed_at` is when it was signed.
-pub fn deadline(
-    record: &Record,
-    sealed_at: Option<DateTime<Utc>>,
-    cal: &Calendar,
-) -> Option<Deadline> {
+pub fn deadline(record: &Record, sealed_at: Option<DateTime<Utc>>, cal: &Calendar) -> Option<Deadline> {
     match record {
         Record::Case(c) if c.status != CaseStatus::Closed => {
             let filed = c.filed_on?;
-            let extended = c
-                .extension
-                .as_ref()
-                .is_some_and(|e| e.approved_on.is_some());
+            let extended = c.extension.as_ref().is_some_and(|e| e.approved_on.is_some());
             let (days, rule) = if extended {
                 (
-                    calendar::INSPECTION_CLOCK_WORKING_DAYS
-                        + calendar::INSPECTION_EXTENSION_WORKING_DAYS,
+                    calendar::INSPECTION_CLOCK_WORKING_DAYS + calendar::INSPECTION_EXTENSION_WORKING_DAYS,
                     "inspection_90_working_days_extended",
                 )
             } else {
-                (
-                    calendar::INSPECTION_CLOCK_WORKING_DAYS,
-                    "inspection_60_working_days",
-                )
+                (calendar::INSPECTION_CLOCK_WORKING_DAYS, "inspection_60_working_days")
             };
             Some(Deadline {
                 at: calendar::end_of_day(cal.add_working_days(filed, days)),
@@ -54,15 +43,9 @@ pub fn deadline(
                     rule: "mediation_15_days",
                 })
             }
-            MediationStatus::Agreed
-                if m.arbitration_review
-                    .as_ref()
-                    .and_then(|r| r.applied_on)
-                    .is_none() =>
-            {
+            MediationStatus::Agreed if m.arbitration_review.as_ref().and_then(|r| r.applied_on).is_none() => {
                 let effective = sealed_at?;
-                let last_day = calendar::local_date(effective)
-                    + Duration::days(calendar::ARBITRATION_REVIEW_DAYS);
+                let last_day = calendar::local_date(effective) + Duration::days(calendar::ARBITRATION_REVIEW_DAYS);
                 Some(Deadline {
                     at: calendar::end_of_day(last_day),
                     rule: "arbitration_review_15_days",
@@ -138,10 +121,7 @@ mod tests {
         .unwrap();
         let wrong_person = Record::from_json(Kind::Case, v.clone()).unwrap();
         assert_eq!(
-            check_transition(&before, &wrong_person)
-                .unwrap_err()
-                .problems()[0]
-                .rule,
+            check_transition(&before, &wrong_person).unwrap_err().problems()[0].rule,
             "sign_off_by_responsible_person"
         );
         v["sign_off"]["by"] = "张丽".into();

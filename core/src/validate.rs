@@ -146,11 +146,7 @@ impl Problems {
 
     pub fn sha256(&mut self, field: &str, value: &str) {
         if value.len() != 64 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
-            self.error(
-                field,
-                "sha256",
-                "must be 64 hexadecimal characters (a SHA-256)",
-            );
+            self.error(field, "sha256", "must be 64 hexadecimal characters (a SHA-256)");
         }
     }
 }
@@ -181,10 +177,7 @@ pub fn check_resident_id(id: &str, today: NaiveDate) -> Result<(), (&'static str
         )
     })?;
     if date > today {
-        return Err((
-            "resident_id_birth_date",
-            format!("birth date {date} is in the future"),
-        ));
+        return Err(("resident_id_birth_date", format!("birth date {date} is in the future")));
     }
     let sum: u32 = chars[..17]
         .iter()
@@ -203,9 +196,7 @@ pub fn check_resident_id(id: &str, today: NaiveDate) -> Result<(), (&'static str
 }
 
 const USCC_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// Checks a unified social credit code (GB 32100). A wrong check character is reported with the
 /// rule `uscc_check_char` so that callers can treat it as a warning.
@@ -232,11 +223,7 @@ pub fn check_uscc(code: &str) -> Result<(), (&'static str, String)> {
             }
         }
     }
-    let sum: u32 = values[..17]
-        .iter()
-        .zip(USCC_WEIGHTS)
-        .map(|(v, w)| v * w)
-        .sum();
+    let sum: u32 = values[..17].iter().zip(USCC_WEIGHTS).map(|(v, w)| v * w).sum();
     let expected = (31 - sum % 31) % 31;
     if values[17] != expected {
         let want = USCC_CHARS.chars().nth(expected as usize).unwrap_or('?');
@@ -285,33 +272,23 @@ mod tests {
         assert!(check_resident_id("11010519491231002X", today()).is_ok());
         assert!(check_resident_id("11010519491231002x", today()).is_ok());
         assert_eq!(
-            check_resident_id("110105194912310021", today())
-                .unwrap_err()
-                .0,
+            check_resident_id("110105194912310021", today()).unwrap_err().0,
             "resident_id_check_char"
         );
         assert_eq!(
-            check_resident_id("1101051949123100", today())
-                .unwrap_err()
-                .0,
+            check_resident_id("1101051949123100", today()).unwrap_err().0,
             "resident_id_length"
         );
         assert_eq!(
-            check_resident_id("110105194902300021", today())
-                .unwrap_err()
-                .0,
+            check_resident_id("110105194902300021", today()).unwrap_err().0,
             "resident_id_birth_date"
         );
         assert_eq!(
-            check_resident_id("11010520301231002X", today())
-                .unwrap_err()
-                .0,
+            check_resident_id("11010520301231002X", today()).unwrap_err().0,
             "resident_id_birth_date"
         );
         assert_eq!(
-            check_resident_id("1101051949A231002X", today())
-                .unwrap_err()
-                .0,
+            check_resident_id("1101051949A231002X", today()).unwrap_err().0,
             "resident_id_digits"
         );
     }
@@ -319,14 +296,8 @@ mod tests {
     #[test]
     fn uscc_check_character() {
         assert!(check_uscc("91350100M000100Y43").is_ok());
-        assert_eq!(
-            check_uscc("91350100M000100Y42").unwrap_err().0,
-            "uscc_check_char"
-        );
-        assert_eq!(
-            check_uscc("91350100M000100YI3").unwrap_err().0,
-            "uscc_charset"
-        );
+        assert_eq!(check_uscc("91350100M000100Y42").unwrap_err().0, "uscc_check_char");
+        assert_eq!(check_uscc("91350100M000100YI3").unwrap_err().0, "uscc_charset");
         assert_eq!(check_uscc("9135").unwrap_err().0, "uscc_length");
     }
 
@@ -341,12 +312,7 @@ mod tests {
 
     #[test]
     fn mobile_numbers() {
-        for ok in [
-            "13812345678",
-            "+8613812345678",
-            "008619912345678",
-            "138 1234 5678",
-        ] {
+        for ok in ["13812345678", "+8613812345678", "008619912345678", "138 1234 5678"] {
             assert!(check_mobile(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -363,9 +329,7 @@ mod tests {
     #[test]
     fn nested_paths_name_the_field() {
         let mut p = Problems::new();
-        p.at("workers", |p| {
-            p.at(0, |p| p.mobile("phone", &Some("123".into())))
-        });
+        p.at("workers", |p| p.at(0, |p| p.mobile("phone", &Some("123".into()))));
         assert_eq!(p.list[0].field, "workers.0.phone");
         assert_eq!(p.list[0].rule, "mobile");
     }

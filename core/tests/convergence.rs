@@ -72,9 +72,7 @@ fn ids(s: &Store) -> Vec<String> {
 
 fn send(from: &Store, to: &Store, only_missing: bool) {
     let peer = to.identity().device.clone();
-    let (bytes, _) = from
-        .export_bundle(only_missing.then_some(peer.as_str()))
-        .unwrap();
+    let (bytes, _) = from.export_bundle(only_missing.then_some(peer.as_str())).unwrap();
     to.import_bundle(&bytes).unwrap();
 }
 
@@ -85,16 +83,7 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
     let stores: Vec<Store> = ["张丽", "吴军", "周明"]
         .iter()
         .enumerate()
-        .map(|(i, user)| {
-            Store::create(
-                &dir.path().join(i.to_string()),
-                &key,
-                "华新镇",
-                user,
-                Role::Inspector,
-            )
-            .unwrap()
-        })
+        .map(|(i, user)| Store::create(&dir.path().join(i.to_string()), &key, "华新镇", user, Role::Inspector).unwrap())
         .collect();
     let case = Record::example(Kind::Case).to_json();
     stores[0].create_json(Kind::Case, case.clone()).unwrap();
@@ -130,9 +119,7 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
             Op::Resolve { store, record } => {
                 let conflicts = stores[store].conflicts().unwrap();
                 if let Some(c) = conflicts.get(record % conflicts.len().max(1)) {
-                    stores[store]
-                        .resolve(&c.id, &c.path, c.values[0].clone())
-                        .unwrap();
+                    stores[store].resolve(&c.id, &c.path, c.values[0].clone()).unwrap();
                 }
             }
         }

@@ -29,8 +29,7 @@ fn a_record_survives_closing_and_reopening_and_a_wrong_key_is_refused() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "张丽", Role::Inspector);
     let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
-    s.edit(&id, &[("amount_owed_fen".into(), json!(123_400))])
-        .unwrap();
+    s.edit(&id, &[("amount_owed_fen".into(), json!(123_400))]).unwrap();
     drop(s);
     let s = Store::open(&dir.path().join("a"), &KEY).unwrap();
     assert_eq!(content(&s, &id)["amount_owed_fen"], 123_400);
@@ -39,9 +38,7 @@ fn a_record_survives_closing_and_reopening_and_a_wrong_key_is_refused() {
     assert!(matches!(e, Error::WrongKey { .. }), "{e}");
     // The database file holds no plain text.
     let raw = std::fs::read(dir.path().join("a/fieldcase.db")).unwrap();
-    assert!(!raw
-        .windows("宏达物流".len())
-        .any(|w| w == "宏达物流".as_bytes()));
+    assert!(!raw.windows("宏达物流".len()).any(|w| w == "宏达物流".as_bytes()));
 }
 
 #[test]
@@ -57,19 +54,14 @@ fn bad_values_name_the_field_and_the_rule_and_save_nothing() {
     assert_eq!(s.count().unwrap(), 0);
 
     let id = s
-        .create_json(
-            Kind::Incident,
-            json!({"township": "华新镇", "headcount": 30}),
-        )
+        .create_json(Kind::Incident, json!({"township": "华新镇", "headcount": 30}))
         .unwrap()
         .id;
     let e = s
         .edit(&id, &[("representatives.0.phone".into(), json!("12345"))])
         .unwrap_err();
     assert_eq!(e.field().as_deref(), Some("representatives.0.phone"));
-    let e = s
-        .edit(&id, &[("amount_claimed_fen".into(), json!(12.5))])
-        .unwrap_err();
+    let e = s.edit(&id, &[("amount_claimed_fen".into(), json!(12.5))]).unwrap_err();
     assert_eq!(e.field().as_deref(), Some("amount_claimed_fen"));
     assert_eq!(content(&s, &id)["representatives"], json!([]));
     // An early USCC that fails its check character is saved, with a warning.
@@ -89,10 +81,7 @@ fn signing_seals_and_every_later_change_is_refused() {
     // Sealing checks everything: one inspector is not enough.
     let e = s.seal(&id).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Invalid);
-    assert!(
-        e.problems().iter().any(|p| p.rule == "two_inspectors"),
-        "{e}"
-    );
+    assert!(e.problems().iter().any(|p| p.rule == "two_inspectors"), "{e}");
     s.edit(
         &id,
         &[(
@@ -106,15 +95,12 @@ fn signing_seals_and_every_later_change_is_refused() {
     let shown = s.get(&id).unwrap();
     assert_eq!(shown.record.status(), "signed");
     assert!(shown.seal.unwrap().intact);
-    let e = s
-        .edit(&id, &[("findings".into(), json!("改了"))])
-        .unwrap_err();
+    let e = s.edit(&id, &[("findings".into(), json!("改了"))]).unwrap_err();
     assert!(matches!(e, Error::Sealed { .. }));
     assert_eq!(e.kind(), ErrorKind::Refused);
     assert!(matches!(s.seal(&id).unwrap_err(), Error::Sealed { .. }));
     assert!(matches!(
-        s.attach(&id, b"photo", "p.jpg", "image/jpeg", None)
-            .unwrap_err(),
+        s.attach(&id, b"photo", "p.jpg", "image/jpeg", None).unwrap_err(),
         Error::Sealed { .. }
     ));
     // A correction is a new record that refers to the sealed one.
@@ -122,13 +108,8 @@ fn signing_seals_and_every_later_change_is_refused() {
     correction["links"] = json!([{"id": id, "kind": "inspection", "relation": "corrects"}]);
     s.create_json(Kind::Inspection, correction).unwrap();
     // Status "signed" cannot be reached by an edit.
-    let other = s
-        .create_json(Kind::Interview, example(Kind::Interview))
-        .unwrap()
-        .id;
-    let e = s
-        .edit(&other, &[("status".into(), json!("signed"))])
-        .unwrap_err();
+    let other = s.create_json(Kind::Interview, example(Kind::Interview)).unwrap().id;
+    let e = s.edit(&other, &[("status".into(), json!("signed"))]).unwrap_err();
     assert_eq!(e.problems()[0].rule, "status_set_by_signing");
 }
 
@@ -165,9 +146,7 @@ fn cases_close_only_when_resolved_and_signed_off() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "张丽", Role::Office);
     let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
-    let e = s
-        .edit(&id, &[("status".into(), json!("closed"))])
-        .unwrap_err();
+    let e = s.edit(&id, &[("status".into(), json!("closed"))]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
     s.edit(
         &id,
@@ -176,10 +155,7 @@ fn cases_close_only_when_resolved_and_signed_off() {
                 "resolution".into(),
                 json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 18_600_000}),
             ),
-            (
-                "sign_off".into(),
-                json!({"by": "张丽", "at": "2026-03-30T08:00:00Z"}),
-            ),
+            ("sign_off".into(), json!({"by": "张丽", "at": "2026-03-30T08:00:00Z"})),
             ("status".into(), json!("closed")),
         ],
     )
@@ -188,10 +164,7 @@ fn cases_close_only_when_resolved_and_signed_off() {
     // A closed case has no running clock.
     assert!(s.get(&id).unwrap().deadline.is_none());
     let e = s
-        .create_json(
-            Kind::Case,
-            json!({"township": "华新镇", "status": "closed"}),
-        )
+        .create_json(Kind::Case, json!({"township": "华新镇", "status": "closed"}))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
 }
@@ -212,8 +185,7 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
         v["responsible_person"] = json!(who);
         ids.push(s.create_json(Kind::Case, v).unwrap().id);
     }
-    s.create_json(Kind::Employer, example(Kind::Employer))
-        .unwrap();
+    s.create_json(Kind::Employer, example(Kind::Employer)).unwrap();
     s.set_now(Some("2026-05-01T00:00:00Z".parse().unwrap()));
     let all = s
         .list(&LedgerQuery {
@@ -283,29 +255,16 @@ fn search_finds_two_character_names_company_names_and_numbers() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "张丽", Role::Office);
     let case = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
-    let emp = s
-        .create_json(Kind::Employer, example(Kind::Employer))
-        .unwrap()
-        .id;
+    let emp = s.create_json(Kind::Employer, example(Kind::Employer)).unwrap().id;
     let mut v = example(Kind::Incident);
     v["representatives"][0]["phone"] = json!("186 1234 5678");
     let inc = s.create_json(Kind::Incident, v).unwrap().id;
-    let ids = |q: &str| {
-        s.search(q, 50)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.id)
-            .collect::<Vec<_>>()
-    };
+    let ids = |q: &str| s.search(q, 50).unwrap().into_iter().map(|r| r.id).collect::<Vec<_>>();
     assert_eq!(ids("刘强"), [case.clone()]);
     assert_eq!(ids("马超"), [inc.clone()]);
     assert!(ids("宏达物流").contains(&emp) && ids("宏达物流").contains(&case));
     assert_eq!(ids("91350100M000100Y43"), [emp.clone()]);
-    assert_eq!(
-        ids("11010519491231002x").len(),
-        2,
-        "ID numbers, any case of X"
-    );
+    assert_eq!(ids("11010519491231002x").len(), 2, "ID numbers, any case of X");
     assert_eq!(
         ids("18612345678"),
         [inc.clone()],
@@ -365,8 +324,7 @@ fn two_phones_editing_the_same_case_merge_and_list_the_same_conflict() {
         .any(|e| e.user == "吴军" && e.fields.contains(&"resolution_plan".to_string())));
     assert!(h.iter().any(|e| e.user == "张丽" && e.action == "create"));
     // A person resolves; the resolution travels.
-    a.resolve(&id, "amount_owed_fen", json!(21_000_000))
-        .unwrap();
+    a.resolve(&id, "amount_owed_fen", json!(21_000_000)).unwrap();
     exchange(&a, &b);
     assert!(a.conflicts().unwrap().is_empty());
     assert!(b.conflicts().unwrap().is_empty());
@@ -388,8 +346,7 @@ fn bundles_import_twice_or_in_any_order_with_the_same_result() {
     b.import_bundle(&first).unwrap();
     // b now tells a what it holds, so a's next bundle for b carries only the new change.
     exchange(&b, &a);
-    a.edit(&id, &[("workers_involved".into(), json!(14))])
-        .unwrap();
+    a.edit(&id, &[("workers_involved".into(), json!(14))]).unwrap();
     let (second, summary) = a.export_bundle(Some(&b.identity().device)).unwrap();
     assert_eq!(summary.records, 1);
     assert!(second.len() < first.len());
@@ -449,10 +406,7 @@ fn a_change_made_after_signing_on_another_phone_is_kept_aside_and_reported() {
     let dir = TempDir::new().unwrap();
     let a = store(&dir, "a", "张丽", Role::Inspector);
     let b = store(&dir, "b", "吴军", Role::Inspector);
-    let id = a
-        .create_json(Kind::Interview, example(Kind::Interview))
-        .unwrap()
-        .id;
+    let id = a.create_json(Kind::Interview, example(Kind::Interview)).unwrap().id;
     exchange(&a, &b);
     // Offline: a signs; b, not knowing, edits an answer.
     a.seal(&id).unwrap();
@@ -484,11 +438,8 @@ fn many_edits_fold_into_a_snapshot_and_the_index_rebuilds_to_the_same_rows() {
     let s = store(&dir, "a", "张丽", Role::Inspector);
     let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     for i in 0..100 {
-        s.edit(
-            &id,
-            &[("follow_ups.0.outcome".into(), json!(format!("第{i}次回访")))],
-        )
-        .unwrap();
+        s.edit(&id, &[("follow_ups.0.outcome".into(), json!(format!("第{i}次回访")))])
+            .unwrap();
     }
     assert_eq!(content(&s, &id)["follow_ups"][0]["outcome"], "第99次回访");
     assert_eq!(s.history(&id).unwrap().len(), 101);
@@ -505,33 +456,19 @@ fn many_edits_fold_into_a_snapshot_and_the_index_rebuilds_to_the_same_rows() {
 fn attachments_are_encrypted_files_named_by_their_hash() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "李华", Role::Grid);
-    let id = s
-        .create_json(Kind::Incident, json!({"township": "华新镇"}))
-        .unwrap()
-        .id;
+    let id = s.create_json(Kind::Incident, json!({"township": "华新镇"})).unwrap().id;
     let photo = b"\xff\xd8\xff\xe0 JPEG of the blocked gate".to_vec();
-    let r = s
-        .attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo"))
-        .unwrap();
+    let r = s.attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo")).unwrap();
     assert_eq!(s.attachment(&r.sha256).unwrap(), photo);
     let rec = s.get(&id).unwrap();
     assert_eq!(rec.record.attachments()[0].sha256, r.sha256);
-    let on_disk = std::fs::read(
-        dir.path()
-            .join("a/attachments")
-            .join(&r.sha256[..2])
-            .join(&r.sha256),
-    )
-    .unwrap();
+    let on_disk = std::fs::read(dir.path().join("a/attachments").join(&r.sha256[..2]).join(&r.sha256)).unwrap();
     assert!(!on_disk.windows(10).any(|w| w == b"blocked ga"));
     // The same photo twice is one reference.
-    s.attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo"))
-        .unwrap();
+    s.attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo")).unwrap();
     assert_eq!(s.get(&id).unwrap().record.attachments().len(), 1);
     let huge = vec![0u8; fieldcase_core::store::MAX_ATTACHMENT_BYTES as usize + 1];
-    let e = s
-        .attach(&id, &huge, "video.mp4", "video/mp4", None)
-        .unwrap_err();
+    let e = s.attach(&id, &huge, "video.mp4", "video/mp4", None).unwrap_err();
     assert_eq!(e.problems()[0].rule, "attachment_size");
     assert!(matches!(
         s.attachment(&"0".repeat(64)).unwrap_err(),
@@ -549,15 +486,10 @@ fn a_store_of_the_first_layout_is_upgraded_and_its_records_become_searchable() {
     let conn = rusqlite::Connection::open(path.join("fieldcase.db")).unwrap();
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(KEY)))
         .unwrap();
-    conn.execute_batch(include_str!("fixtures/schema_v1.sql"))
+    conn.execute_batch(include_str!("fixtures/schema_v1.sql")).unwrap();
+    let identity = json!({"device": "0ld0ld0ld0ld", "township": "华新镇", "user": "老用户", "role": "office"});
+    conn.execute("INSERT INTO meta VALUES ('identity', ?1)", [identity.to_string()])
         .unwrap();
-    let identity =
-        json!({"device": "0ld0ld0ld0ld", "township": "华新镇", "user": "老用户", "role": "office"});
-    conn.execute(
-        "INSERT INTO meta VALUES ('identity', ?1)",
-        [identity.to_string()],
-    )
-    .unwrap();
     conn.execute(
         "INSERT INTO meta VALUES ('actor', ?1)",
         [automerge::ActorId::random().to_hex_string()],
@@ -581,10 +513,6 @@ fn a_store_of_the_first_layout_is_upgraded_and_its_records_become_searchable() {
 
     let s = Store::open(&path, &KEY).unwrap();
     assert_eq!(s.search("制衣厂", 5).unwrap()[0].id, "old-1");
-    assert_eq!(
-        s.get("old-1").unwrap().record.to_json()["name"],
-        "青浦老牌制衣厂"
-    );
-    s.edit("old-1", &[("risk_level".into(), json!("high"))])
-        .unwrap();
+    assert_eq!(s.get("old-1").unwrap().record.to_json()["name"], "青浦老牌制衣厂");
+    s.edit("old-1", &[("risk_level".into(), json!("high"))]).unwrap();
 }

@@ -5,9 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, RiskLevel, Summary,
-};
+use super::{common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, RiskLevel, Summary};
 use crate::validate::Problems;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -73,11 +71,7 @@ impl WageClaim {
         p.money("amount_owed_fen", self.amount_owed_fen);
         if let (Some(a), Some(b)) = (self.work_from, self.work_to) {
             if a > b {
-                p.error(
-                    "work_to",
-                    "period_order",
-                    "work period ends before it starts",
-                );
+                p.error("work_to", "period_order", "work period ends before it starts");
             }
         }
     }
@@ -169,9 +163,7 @@ impl Case {
                 "sign_off_by_responsible_person",
                 format!("signed off by {} but the responsible person is {who}", s.by),
             ),
-            (Some(s), _) if s.at.is_none() => {
-                p.error("sign_off.at", "required", "the sign-off needs its time")
-            }
+            (Some(s), _) if s.at.is_none() => p.error("sign_off.at", "required", "the sign-off needs its time"),
             _ => {}
         }
         p
@@ -228,9 +220,7 @@ impl RecordKind for Case {
             p.at("wage_claims", |p| p.at(i, |p| c.check(p)));
         }
         if let Some(r) = &self.resolution {
-            p.at("resolution", |p| {
-                p.money("amount_paid_fen", r.amount_paid_fen)
-            });
+            p.at("resolution", |p| p.money("amount_paid_fen", r.amount_paid_fen));
         }
         if full {
             p.require(self.subject.is_some(), "subject");

@@ -4,9 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    common_accessors, record_kind, Fen, Instant, Kind, Location, RecordKind, RiskLevel, Summary,
-};
+use super::{common_accessors, record_kind, Fen, Instant, Kind, Location, RecordKind, RiskLevel, Summary};
 use crate::validate::Problems;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -141,23 +139,17 @@ impl RecordKind for Incident {
             search.extend(r.resident_id.clone());
             search.extend(r.phone.clone());
         }
-        let serious = self.risk_signs.iter().any(|s| {
-            matches!(
-                s,
-                RiskSign::ThreatsOfExtremeActs | RiskSign::BlockingRoadOrGate
-            )
-        });
+        let serious = self
+            .risk_signs
+            .iter()
+            .any(|s| matches!(s, RiskSign::ThreatsOfExtremeActs | RiskSign::BlockingRoadOrGate));
         Summary {
             title: self
                 .employer_name
                 .clone()
                 .or_else(|| self.address.clone())
                 .unwrap_or_default(),
-            risk: Some(if serious {
-                RiskLevel::High
-            } else {
-                RiskLevel::Medium
-            }),
+            risk: Some(if serious { RiskLevel::High } else { RiskLevel::Medium }),
             responsible: None,
             search,
         }

@@ -5,8 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    check_inspector_signatures, check_inspectors, check_signatures, common_accessors, record_kind,
-    CheckResult, Date, Inspector, Instant, Kind, Location, RecordKind, Signature, Summary,
+    check_inspector_signatures, check_inspectors, check_signatures, common_accessors, record_kind, CheckResult, Date,
+    Inspector, Instant, Kind, Location, RecordKind, Signature, Summary,
 };
 use crate::validate::Problems;
 
@@ -189,11 +189,7 @@ impl RecordKind for Inspection {
         }
         if let (Some(a), Some(b)) = (self.started_at, self.ended_at) {
             if b < a {
-                p.error(
-                    "ended_at",
-                    "end_after_start",
-                    "the inspection ends before it starts",
-                );
+                p.error("ended_at", "end_after_start", "the inspection ends before it starts");
             }
         }
         for (name, item) in self.checklist.items() {
@@ -203,10 +199,21 @@ impl RecordKind for Inspection {
                         p.at("photos", |p| p.sha256(&i.to_string(), h));
                     }
                     if full && item.result == CheckResult::Unchecked {
-                        p.error("result", "checklist_answered", "every checklist item must be compliant, non-compliant or not applicable");
+                        p.error(
+                            "result",
+                            "checklist_answered",
+                            "every checklist item must be compliant, non-compliant or not applicable",
+                        );
                     }
-                    if full && item.result == CheckResult::NonCompliant && item.note.as_deref().unwrap_or("").trim().is_empty() {
-                        p.error("note", "non_compliance_explained", "a non-compliant item needs a note saying what was found");
+                    if full
+                        && item.result == CheckResult::NonCompliant
+                        && item.note.as_deref().unwrap_or("").trim().is_empty()
+                    {
+                        p.error(
+                            "note",
+                            "non_compliance_explained",
+                            "a non-compliant item needs a note saying what was found",
+                        );
                     }
                 })
             });
@@ -225,14 +232,9 @@ impl RecordKind for Inspection {
             p.require(self.address.is_some() || self.location.is_some(), "address");
             check_inspector_signatures(p, &self.inspectors, &self.signatures.inspectors);
             let s = &self.signatures;
-            let rep_signed = s
-                .employer_representative
-                .as_ref()
-                .is_some_and(|s| s.is_signed());
-            let refusal_noted = s.representative_refused
-                && s.refusal_note
-                    .as_deref()
-                    .is_some_and(|n| !n.trim().is_empty());
+            let rep_signed = s.employer_representative.as_ref().is_some_and(|s| s.is_signed());
+            let refusal_noted =
+                s.representative_refused && s.refusal_note.as_deref().is_some_and(|n| !n.trim().is_empty());
             if !rep_signed && !refusal_noted {
                 p.error(
                     "signatures.employer_representative",

@@ -4,8 +4,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    check_inspector_signatures, check_inspectors, check_signatures, common_accessors, record_kind,
-    Inspector, Instant, Kind, RecordKind, Signature, Summary,
+    check_inspector_signatures, check_inspectors, check_signatures, common_accessors, record_kind, Inspector, Instant,
+    Kind, RecordKind, Signature, Summary,
 };
 use crate::validate::Problems;
 
@@ -116,11 +116,7 @@ impl RecordKind for Interview {
         });
         if let (Some(a), Some(b)) = (self.started_at, self.ended_at) {
             if b < a {
-                p.error(
-                    "ended_at",
-                    "end_after_start",
-                    "the interview ends before it starts",
-                );
+                p.error("ended_at", "end_after_start", "the interview ends before it starts");
             }
         }
         p.at("signatures", |p| {
@@ -136,12 +132,7 @@ impl RecordKind for Interview {
             p.require(self.place.is_some(), "place");
             p.require(!self.questions.is_empty(), "questions");
             check_inspector_signatures(p, &self.inspectors, &self.signatures.inspectors);
-            if !self
-                .signatures
-                .interviewee
-                .as_ref()
-                .is_some_and(|s| s.is_signed())
-            {
+            if !self.signatures.interviewee.as_ref().is_some_and(|s| s.is_signed()) {
                 p.error(
                     "signatures.interviewee",
                     "interviewee_signed",

@@ -5,9 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, Signature, Summary,
-};
+use super::{common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, Signature, Summary};
 use crate::validate::Problems;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -130,11 +128,10 @@ impl Mediation {
         };
         let s = &a.signatures;
         let workers_signed = !self.workers.is_empty()
-            && self.workers.iter().all(|w| {
-                s.workers
-                    .iter()
-                    .any(|sig| sig.is_signed() && sig.name == w.name)
-            });
+            && self
+                .workers
+                .iter()
+                .all(|w| s.workers.iter().any(|sig| sig.is_signed() && sig.name == w.name));
         let signed = |o: &Option<Signature>| o.as_ref().is_some_and(|s| s.is_signed());
         workers_signed && signed(&s.employer) && signed(&s.mediator) && signed(&s.organisation_seal)
     }
@@ -214,18 +211,14 @@ impl RecordKind for Mediation {
         }
         p.at("employer", |p| p.uscc("uscc", &self.employer.uscc));
         if let Some(a) = &self.agreement {
-            p.at("agreement", |p| {
-                p.money("agreed_amount_fen", a.agreed_amount_fen)
-            });
+            p.at("agreement", |p| p.money("agreed_amount_fen", a.agreed_amount_fen));
         }
         if full {
             p.at("application", |p| {
                 p.require(self.application.received_at.is_some(), "received_at")
             });
             p.require(!self.workers.is_empty(), "workers");
-            p.at("employer", |p| {
-                p.require(self.employer.name.is_some(), "name")
-            });
+            p.at("employer", |p| p.require(self.employer.name.is_some(), "name"));
             p.require(self.mediator.is_some(), "mediator");
             p.require(self.organisation.is_some(), "organisation");
             match &self.agreement {

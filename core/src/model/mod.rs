@@ -38,9 +38,7 @@ pub type Fen = i64;
 pub type Instant = DateTime<Utc>;
 pub type Date = NaiveDate;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Employer,
@@ -188,9 +186,7 @@ pub struct Summary {
 }
 
 /// What every record kind provides.
-pub trait RecordKind:
-    Serialize + DeserializeOwned + JsonSchema + Default + Clone + PartialEq
-{
+pub trait RecordKind: Serialize + DeserializeOwned + JsonSchema + Default + Clone + PartialEq {
     const KIND: Kind;
     /// A complete, valid record: the template shown by `fieldcase example`.
     fn example() -> Self;
@@ -257,16 +253,12 @@ pub(crate) fn check_common<R: RecordKind>(r: &R, p: &mut Problems) {
         p.error("township", "required", "every record belongs to a township");
     }
     for (i, a) in r.attachments().iter().enumerate() {
-        p.at("attachments", |p| {
-            p.at(i, |p| p.sha256("sha256", &a.sha256))
-        });
+        p.at("attachments", |p| p.at(i, |p| p.sha256("sha256", &a.sha256)));
     }
     for (i, l) in r.links().iter().enumerate() {
         if l.id.trim().is_empty() {
             p.at("links", |p| {
-                p.at(i, |p| {
-                    p.error("id", "required", "a link names the record it points to")
-                })
+                p.at(i, |p| p.error("id", "required", "a link names the record it points to"))
             });
         }
     }
@@ -288,18 +280,16 @@ pub(crate) fn check_inspectors(p: &mut Problems, inspectors: &[Inspector], full:
             p.error(
                 "inspectors",
                 "two_inspectors",
-                format!("at least two inspectors, each with name and credential number, must be recorded (found {named})"),
+                format!(
+                    "at least two inspectors, each with name and credential number, must be recorded (found {named})"
+                ),
             );
         }
     }
 }
 
 /// Inspectors' signatures must cover every inspector named.
-pub(crate) fn check_inspector_signatures(
-    p: &mut Problems,
-    inspectors: &[Inspector],
-    sigs: &[Signature],
-) {
+pub(crate) fn check_inspector_signatures(p: &mut Problems, inspectors: &[Inspector], sigs: &[Signature]) {
     for (i, insp) in inspectors.iter().enumerate() {
         if !sigs.iter().any(|s| s.is_signed() && s.name == insp.name) {
             p.at("inspectors", |p| {
@@ -535,10 +525,7 @@ into_record!(Employer, Project, Case, Inspection, Interview, Incident, Mediation
 /// Brings an older record layout up to date. Version 1 is the first; a record written by a
 /// newer app is refused so that it is not silently misread and re-saved without its new fields.
 fn migrate(kind: Kind, value: &mut Value) -> Result<(), Error> {
-    let version = value
-        .get("schema_version")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let version = value.get("schema_version").and_then(Value::as_u64).unwrap_or(0);
     if version > u64::from(SCHEMA_VERSION) {
         return Err(Error::invalid(
             "schema_version",
@@ -580,16 +567,11 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_type_errors_name_the_field() {
-        let e =
-            Record::from_json(Kind::Employer, json!({"township": "x", "naem": "a"})).unwrap_err();
+        let e = Record::from_json(Kind::Employer, json!({"township": "x", "naem": "a"})).unwrap_err();
         assert_eq!(e.field().as_deref(), Some("naem"));
         let e = Record::from_json(Kind::Case, json!({"amount_owed_fen": 12.5})).unwrap_err();
         assert_eq!(e.field().as_deref(), Some("amount_owed_fen"));
-        let e = Record::from_json(
-            Kind::Mediation,
-            json!({"workers": [{"name": "a", "phne": "1"}]}),
-        )
-        .unwrap_err();
+        let e = Record::from_json(Kind::Mediation, json!({"workers": [{"name": "a", "phne": "1"}]})).unwrap_err();
         assert_eq!(e.field().as_deref(), Some("workers.0.phne"));
     }
 

@@ -188,10 +188,6 @@ impl RecordKind for Project {
     }
 
     fn transitions() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("*", "under_construction"),
-            ("*", "suspended"),
-            ("*", "completed"),
-        ]
+        &[("*", "under_construction"), ("*", "suspended"), ("*", "completed")]
     }
 }

@@ -81,9 +81,7 @@ impl Store {
     fn store_attachment_file(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
         let path = self.attachment_path(sha256);
         if !path.exists() {
-            let dir = path
-                .parent()
-                .ok_or_else(|| Error::Internal("attachment path".into()))?;
+            let dir = path.parent().ok_or_else(|| Error::Internal("attachment path".into()))?;
             std::fs::create_dir_all(dir)?;
             let mut nonce = [0u8; 12];
             getrandom::fill(&mut nonce).map_err(|e| Error::Internal(e.to_string()))?;

@@ -117,9 +117,7 @@ impl<'a> Chunks<'a> {
 
 fn decode(bytes: &[u8]) -> Result<(Header, Vec<(Frame, Vec<u8>)>)> {
     if bytes.len() < 16 || &bytes[..16] != MAGIC {
-        return Err(Error::BadBundle(
-            "this file is not a Fieldcase bundle".into(),
-        ));
+        return Err(Error::BadBundle("this file is not a Fieldcase bundle".into()));
     }
     if bytes.len() < 50 {
         return Err(Error::BadBundle("the bundle is cut short".into()));
@@ -132,24 +130,19 @@ fn decode(bytes: &[u8]) -> Result<(Header, Vec<(Frame, Vec<u8>)>)> {
     }
     let compressed = &bytes[50..];
     if Sha256::digest(compressed).as_slice() != &bytes[18..50] {
-        return Err(Error::BadBundle(
-            "the bundle is corrupt (checksum mismatch)".into(),
-        ));
+        return Err(Error::BadBundle("the bundle is corrupt (checksum mismatch)".into()));
     }
     let mut body = vec![];
     DeflateDecoder::new(compressed)
         .take(MAX_INFLATED)
         .read_to_end(&mut body)
         .map_err(|e| Error::BadBundle(format!("the bundle is corrupt ({e})")))?;
-    let bad =
-        |what: &str, e: serde_json::Error| Error::BadBundle(format!("{what} is malformed ({e})"));
+    let bad = |what: &str, e: serde_json::Error| Error::BadBundle(format!("{what} is malformed ({e})"));
     let mut chunks = Chunks(&body);
-    let header: Header =
-        serde_json::from_slice(chunks.next()?).map_err(|e| bad("the bundle header", e))?;
+    let header: Header = serde_json::from_slice(chunks.next()?).map_err(|e| bad("the bundle header", e))?;
     let mut frames = vec![];
     for _ in 0..header.records {
-        let frame: Frame =
-            serde_json::from_slice(chunks.next()?).map_err(|e| bad("a record frame", e))?;
+        let frame: Frame = serde_json::from_slice(chunks.next()?).map_err(|e| bad("a record frame", e))?;
         frames.push((frame, chunks.next()?.to_vec()));
     }
     if !chunks.0.is_empty() {
@@ -165,9 +158,7 @@ impl Store {
         let frames = self.read(|c| {
             let ids: Vec<String> = {
                 let mut stmt = c.prepare("SELECT id FROM documents ORDER BY id")?;
-                let ids = stmt
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
+                let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
                 ids
             };
             let mut frames = vec![];
@@ -309,12 +300,7 @@ impl Store {
     }
 
     /// What a peer holds of a record, as its last bundle said.
-    fn remember_peer_heads(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        peer: &str,
-        frame: &Frame,
-    ) -> Result<()> {
+    fn remember_peer_heads(&self, tx: &rusqlite::Transaction<'_>, peer: &str, frame: &Frame) -> Result<()> {
         tx.execute(
             "INSERT INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3) ON CONFLICT (peer, doc_id) DO UPDATE SET heads = excluded.heads",
             params![peer, frame.id, frame.heads.join(",")],
@@ -325,8 +311,7 @@ impl Store {
     /// Changes refused because they arrived after a record was signed.
     pub fn refused_changes(&self) -> Result<Vec<RefusedChange>> {
         self.read(|c| {
-            let mut stmt =
-                c.prepare("SELECT doc_id, hash, reason FROM quarantine ORDER BY at, hash")?;
+            let mut stmt = c.prepare("SELECT doc_id, hash, reason FROM quarantine ORDER BY at, hash")?;
             let rows = stmt
                 .query_map([], |r| {
                     Ok(RefusedChange {

@@ -29,9 +29,7 @@ fn scalar_to_json(s: &ScalarValue) -> Value {
         ScalarValue::Str(s) => Value::String(s.to_string()),
         ScalarValue::Int(i) => Value::from(*i),
         ScalarValue::Uint(u) => Value::from(*u),
-        ScalarValue::F64(f) => Number::from_f64(*f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
+        ScalarValue::F64(f) => Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
         ScalarValue::Counter(c) => Value::from(i64::from(c)),
         ScalarValue::Timestamp(t) => Value::from(*t),
         ScalarValue::Boolean(b) => Value::Bool(*b),
@@ -110,12 +108,7 @@ pub(crate) fn read_record<R: ReadDoc>(doc: &R) -> Option<Value> {
 }
 
 /// Writes `value` as a new value at `prop` of `obj` (scalars directly, objects recursively).
-pub(crate) fn put_value<T: Transactable>(
-    tx: &mut T,
-    obj: &ObjId,
-    prop: Prop,
-    value: &Value,
-) -> Result<()> {
+pub(crate) fn put_value<T: Transactable>(tx: &mut T, obj: &ObjId, prop: Prop, value: &Value) -> Result<()> {
     match value {
         Value::Object(m) => {
             let child = tx.put_object(obj, prop, ObjType::Map)?;
@@ -130,12 +123,7 @@ pub(crate) fn put_value<T: Transactable>(
     Ok(())
 }
 
-fn insert_value<T: Transactable>(
-    tx: &mut T,
-    list: &ObjId,
-    index: usize,
-    value: &Value,
-) -> Result<()> {
+fn insert_value<T: Transactable>(tx: &mut T, list: &ObjId, index: usize, value: &Value) -> Result<()> {
     match value {
         Value::Object(m) => {
             let child = tx.insert_object(list, index, ObjType::Map)?;
@@ -195,8 +183,7 @@ pub(crate) fn reconcile<T: Transactable>(
                 let p = join(path, k);
                 match o.get(k) {
                     Some(ov) if ov == nv => {}
-                    Some(ov) if same_shape(ov, nv) => match child_id(tx, obj, Prop::Map(k.clone()))
-                    {
+                    Some(ov) if same_shape(ov, nv) => match child_id(tx, obj, Prop::Map(k.clone())) {
                         Some(child) => reconcile(tx, &child, ov, nv, &p, changed)?,
                         None => {
                             put_value(tx, obj, Prop::Map(k.clone()), nv)?;
@@ -223,9 +210,7 @@ pub(crate) fn reconcile<T: Transactable>(
                     continue;
                 }
                 match child_id(tx, obj, Prop::Seq(i)) {
-                    Some(child) if same_shape(ov, nv) => {
-                        reconcile(tx, &child, ov, nv, &p, changed)?
-                    }
+                    Some(child) if same_shape(ov, nv) => reconcile(tx, &child, ov, nv, &p, changed)?,
                     _ => {
                         put_value(tx, obj, Prop::Seq(i), nv)?;
                         changed.push(p);
@@ -284,21 +269,14 @@ pub(crate) fn set_path(root: &mut Value, path: &str, value: Value) -> Result<()>
                 m.entry(seg.to_string()).or_insert(Value::Null)
             }
             Value::Array(a) => {
-                let idx: usize = seg.parse().map_err(|_| {
-                    Error::invalid(
-                        &so_far,
-                        "path",
-                        format!("'{seg}' is not a position in a list"),
-                    )
-                })?;
+                let idx: usize = seg
+                    .parse()
+                    .map_err(|_| Error::invalid(&so_far, "path", format!("'{seg}' is not a position in a list")))?;
                 if idx > a.len() {
                     return Err(Error::invalid(
                         &so_far,
                         "path",
-                        format!(
-                            "the list has {} entries; position {idx} is past its end",
-                            a.len()
-                        ),
+                        format!("the list has {} entries; position {idx} is past its end", a.len()),
                     ));
                 }
                 if idx == a.len() {
@@ -310,13 +288,7 @@ pub(crate) fn set_path(root: &mut Value, path: &str, value: Value) -> Result<()>
                 }
                 &mut a[idx]
             }
-            _ => {
-                return Err(Error::invalid(
-                    &so_far,
-                    "path",
-                    "is a value, not an object or list",
-                ))
-            }
+            _ => return Err(Error::invalid(&so_far, "path", "is a value, not an object or list")),
         };
     }
     Ok(())
@@ -325,21 +297,20 @@ pub(crate) fn set_path(root: &mut Value, path: &str, value: Value) -> Result<()>
 /// Writes `value` at the dotted `path` of the record, superseding every value there,
 /// conflicting ones included. The parent must exist.
 pub(crate) fn force_path<T: Transactable>(tx: &mut T, path: &str, value: &Value) -> Result<()> {
-    let mut obj = root_object(tx, RECORD_KEY)
-        .ok_or_else(|| Error::Internal("document has no record".into()))?;
+    let mut obj = root_object(tx, RECORD_KEY).ok_or_else(|| Error::Internal("document has no record".into()))?;
     let segments: Vec<&str> = path.split('.').collect();
     for (i, seg) in segments.iter().enumerate() {
         let prop = match tx.object_type(&obj) {
-            Ok(ObjType::List) => Prop::Seq(seg.parse().map_err(|_| {
-                Error::invalid(path, "path", format!("'{seg}' is not a list position"))
-            })?),
+            Ok(ObjType::List) => Prop::Seq(
+                seg.parse()
+                    .map_err(|_| Error::invalid(path, "path", format!("'{seg}' is not a list position")))?,
+            ),
             _ => Prop::Map(seg.to_string()),
         };
         if i + 1 == segments.len() {
             return put_value(tx, &obj, prop, value);
         }
-        obj = child_id(tx, &obj, prop)
-            .ok_or_else(|| Error::invalid(path, "path", "no such field in this record"))?;
+        obj = child_id(tx, &obj, prop).ok_or_else(|| Error::invalid(path, "path", "no such field in this record"))?;
     }
     Ok(())
 }

@@ -76,8 +76,7 @@ fn search_text(id: &str, title: &str, terms: &[String]) -> String {
     let mut parts = vec![title.to_string(), id.to_string()];
     for t in terms {
         parts.push(t.clone());
-        if t.chars().any(|c| c.is_ascii_digit()) && t.chars().any(|c| matches!(c, ' ' | '-' | '+'))
-        {
+        if t.chars().any(|c| c.is_ascii_digit()) && t.chars().any(|c| matches!(c, ' ' | '-' | '+')) {
             parts.push(t.chars().filter(|c| c.is_ascii_alphanumeric()).collect());
         }
     }
@@ -85,18 +84,13 @@ fn search_text(id: &str, title: &str, terms: &[String]) -> String {
 }
 
 /// Writes the index rows of one document; returns false when it has no content yet.
-pub(crate) fn index_doc(
-    tx: &Transaction<'_>,
-    id: &str,
-    kind: Kind,
-    doc: &Automerge,
-    cal: &Calendar,
-) -> Result<bool> {
+pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Automerge, cal: &Calendar) -> Result<bool> {
     let old_rowid: Option<i64> = tx
         .query_row("SELECT rowid FROM ledger WHERE id = ?1", [id], |r| r.get(0))
         .ok();
     if let Some(rowid) = old_rowid {
         tx.execute("DELETE FROM ledger_fts WHERE rowid = ?1", [rowid])?;
+        tx.execute("DELETE FROM ledger_text WHERE rowid = ?1", [rowid])?;
     }
     tx.execute("DELETE FROM conflicts WHERE id = ?1", [id])?;
     let Some(content) = doc::read_record(doc) else {
@@ -115,38 +109,36 @@ pub(crate) fn index_doc(
         .filter_map(|h| doc.get_change_meta_by_hash(h).map(|m| m.timestamp))
         .max()
         .unwrap_or_default();
-    let (status, title, risk, responsible, search, deadline) =
-        match Record::from_json(kind, content) {
-            Ok(record) => {
-                let s = record.summary();
-                let deadline =
-                    rules::deadline(&record, seal.as_ref().map(|s| s.seal.sealed_at), cal);
-                let search = search_text(id, &s.title, &s.search);
-                (
-                    record.status(),
-                    s.title,
-                    s.risk.map(|r| r.as_str().to_string()),
-                    s.responsible,
-                    search,
-                    deadline,
-                )
-            }
-            // Shown in the ledger so that a person sees it, rather than the record vanishing.
-            Err(e) => (
-                "unreadable".to_string(),
-                format!("(unreadable record: {e})"),
-                None,
-                None,
-                id.to_string(),
-                None,
-            ),
-        };
+    let (status, title, risk, responsible, search, deadline) = match Record::from_json(kind, content) {
+        Ok(record) => {
+            let s = record.summary();
+            let deadline = rules::deadline(&record, seal.as_ref().map(|s| s.seal.sealed_at), cal);
+            let search = search_text(id, &s.title, &s.search);
+            (
+                record.status(),
+                s.title,
+                s.risk.map(|r| r.as_str().to_string()),
+                s.responsible,
+                search,
+                deadline,
+            )
+        }
+        // Shown in the ledger so that a person sees it, rather than the record vanishing.
+        Err(e) => (
+            "unreadable".to_string(),
+            format!("(unreadable record: {e})"),
+            None,
+            None,
+            id.to_string(),
+            None,
+        ),
+    };
     let rowid: i64 = tx.query_row(
-        "INSERT INTO ledger (id, kind, township, status, risk, responsible, title, deadline, deadline_rule, sealed, updated_at, search)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        "INSERT INTO ledger (id, kind, township, status, risk, responsible, title, deadline, deadline_rule, sealed, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, township = excluded.township, status = excluded.status,
            risk = excluded.risk, responsible = excluded.responsible, title = excluded.title, deadline = excluded.deadline,
-           deadline_rule = excluded.deadline_rule, sealed = excluded.sealed, updated_at = excluded.updated_at, search = excluded.search
+           deadline_rule = excluded.deadline_rule, sealed = excluded.sealed, updated_at = excluded.updated_at
          RETURNING rowid",
         params![
             id,
@@ -159,13 +151,16 @@ pub(crate) fn index_doc(
             deadline.as_ref().map(|d| d.at.timestamp_millis()),
             deadline.as_ref().map(|d| d.rule),
             seal.is_some() as i64,
-            updated_at,
-            search
+            updated_at
         ],
         |r| r.get(0),
     )?;
     tx.execute(
         "INSERT INTO ledger_fts (rowid, search) VALUES (?1, ?2)",
+        params![rowid, search],
+    )?;
+    tx.execute(
+        "INSERT INTO ledger_text (rowid, search) VALUES (?1, ?2)",
         params![rowid, search],
     )?;
     for c in doc::conflicts(doc, id) {
@@ -178,11 +173,7 @@ pub(crate) fn index_doc(
     Ok(true)
 }
 
-pub(crate) fn list(
-    conn: &Connection,
-    q: &LedgerQuery,
-    now: DateTime<Utc>,
-) -> Result<Vec<LedgerRow>> {
+pub(crate) fn list(conn: &Connection, q: &LedgerQuery, now: DateTime<Utc>) -> Result<Vec<LedgerRow>> {
     let mut sql = format!("SELECT {COLUMNS} FROM ledger l WHERE 1 = 1");
     let mut args: Vec<rusqlite::types::Value> = vec![];
     let mut filter = |sql: &mut String, clause: &str, v: rusqlite::types::Value| {
@@ -205,19 +196,13 @@ pub(crate) fn list(
         filter(&mut sql, " AND l.responsible = ?", p.clone().into());
     }
     if q.overdue {
-        filter(
-            &mut sql,
-            " AND l.deadline < ?",
-            now.timestamp_millis().into(),
-        );
+        filter(&mut sql, " AND l.deadline < ?", now.timestamp_millis().into());
     }
     if let Some(days) = q.due_within_days {
         filter(
             &mut sql,
             " AND l.deadline <= ?",
-            (now + Duration::days(days.into()))
-                .timestamp_millis()
-                .into(),
+            (now + Duration::days(days.into())).timestamp_millis().into(),
         );
     }
     sql.push_str(" ORDER BY l.deadline IS NULL, l.deadline, l.updated_at DESC, l.id LIMIT ?");
@@ -231,12 +216,7 @@ pub(crate) fn list(
 
 /// Finds records by any of their words. Terms of three characters or more use the trigram
 /// index; shorter ones (two-character Chinese names such as 刘强) scan the index rows.
-pub(crate) fn search(
-    conn: &Connection,
-    text: &str,
-    limit: usize,
-    now: DateTime<Utc>,
-) -> Result<Vec<LedgerRow>> {
+pub(crate) fn search(conn: &Connection, text: &str, limit: usize, now: DateTime<Utc>) -> Result<Vec<LedgerRow>> {
     let terms: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
     if terms.is_empty() {
         return Err(Error::invalid("text", "required", "say what to search for"));
@@ -256,12 +236,10 @@ pub(crate) fn search(
     } else {
         let clauses = terms
             .iter()
-            .map(|_| "instr(l.search, ?) > 0")
+            .map(|_| "instr(t.search, ?) > 0")
             .collect::<Vec<_>>()
             .join(" AND ");
-        let sql = format!(
-            "SELECT {COLUMNS} FROM ledger l WHERE {clauses} ORDER BY l.updated_at DESC LIMIT ?"
-        );
+        let sql = format!("SELECT {COLUMNS} FROM ledger_text t JOIN ledger l ON l.rowid = t.rowid WHERE {clauses} ORDER BY l.updated_at DESC LIMIT ?");
         let mut args: Vec<rusqlite::types::Value> = terms.into_iter().map(Into::into).collect();
         args.push((limit as i64).into());
         let mut stmt = conn.prepare_cached(&sql)?;

@@ -145,18 +145,14 @@ fn open_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))?;
     // SQLCipher only notices a wrong key when it first reads a page.
     if conn
-        .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        })
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
         .is_err()
     {
         return Err(Error::WrongKey {
             path: path.display().to_string(),
         });
     }
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
-    )?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")?;
     Ok(conn)
 }
 
@@ -184,26 +180,12 @@ pub(crate) fn millis_to_time(ms: i64) -> DateTime<Utc> {
 
 impl Store {
     /// Makes a new store in `dir` (created if missing) for one user on one device.
-    pub fn create(
-        dir: &Path,
-        key: &[u8; 32],
-        township: &str,
-        user: &str,
-        role: Role,
-    ) -> Result<Store> {
+    pub fn create(dir: &Path, key: &[u8; 32], township: &str, user: &str, role: Role) -> Result<Store> {
         if township.trim().is_empty() {
-            return Err(Error::invalid(
-                "township",
-                "required",
-                "a store belongs to a township",
-            ));
+            return Err(Error::invalid("township", "required", "a store belongs to a township"));
         }
         if user.trim().is_empty() {
-            return Err(Error::invalid(
-                "user",
-                "required",
-                "a store belongs to a user",
-            ));
+            return Err(Error::invalid("user", "required", "a store belongs to a user"));
         }
         std::fs::create_dir_all(dir)?;
         let path = dir.join(DB_FILE);
@@ -301,10 +283,7 @@ impl Store {
     }
 
     pub fn calendar(&self) -> Calendar {
-        self.calendar
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.calendar.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Replaces the holiday calendar and recomputes every deadline.
@@ -353,11 +332,9 @@ impl Store {
 
     pub(crate) fn load(&self, tx: &Connection, id: &str) -> Result<Option<Loaded>> {
         let row: Option<(String, Option<Vec<u8>>)> = tx
-            .query_row(
-                "SELECT kind, snapshot FROM documents WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT kind, snapshot FROM documents WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         let Some((kind, snapshot)) = row else {
             return Ok(None);
@@ -367,8 +344,7 @@ impl Store {
             Some(bytes) => Automerge::load(&bytes)?,
             None => Automerge::new(),
         };
-        let mut stmt =
-            tx.prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?1 ORDER BY seq")?;
+        let mut stmt = tx.prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?1 ORDER BY seq")?;
         let mut rows = stmt.query([id])?;
         let mut n = 0;
         while let Some(r) = rows.next()? {
@@ -389,13 +365,7 @@ impl Store {
 
     /// Appends what changed since `before` and refreshes the index. `rows` counts the change
     /// rows the document already has, to decide when to fold them into a snapshot.
-    pub(crate) fn persist(
-        &self,
-        tx: &Transaction<'_>,
-        id: &str,
-        loaded: &Loaded,
-        before: &[ChangeHash],
-    ) -> Result<()> {
+    pub(crate) fn persist(&self, tx: &Transaction<'_>, id: &str, loaded: &Loaded, before: &[ChangeHash]) -> Result<()> {
         let doc = &loaded.doc;
         let bytes = doc.save_after(before);
         if !bytes.is_empty() {
@@ -413,12 +383,7 @@ impl Store {
 
     /// Folds a document into one snapshot row: written first, then the change rows it
     /// replaces are deleted, in the caller's transaction, so a crash keeps one or the other.
-    pub(crate) fn write_snapshot(
-        &self,
-        tx: &Transaction<'_>,
-        id: &str,
-        doc: &Automerge,
-    ) -> Result<()> {
+    pub(crate) fn write_snapshot(&self, tx: &Transaction<'_>, id: &str, doc: &Automerge) -> Result<()> {
         tx.execute(
             "UPDATE documents SET snapshot = ?2 WHERE id = ?1",
             params![id, doc.save()],
@@ -449,12 +414,7 @@ impl Store {
         doc.set_actor(self.actor.clone());
         let mut tx = doc.transaction();
         tx.put(ROOT, doc::KIND_KEY, kind.as_str())?;
-        doc::put_value(
-            &mut tx,
-            &ROOT,
-            Prop::Map(doc::RECORD_KEY.into()),
-            &record.to_json(),
-        )?;
+        doc::put_value(&mut tx, &ROOT, Prop::Map(doc::RECORD_KEY.into()), &record.to_json())?;
         tx.commit_with(self.commit_options("create", vec![]));
         let loaded = Loaded { kind, doc, rows: 0 };
         self.write(|tx| {
@@ -489,11 +449,7 @@ impl Store {
         Ok(StoredRecord {
             id: id.to_string(),
             kind: loaded.kind,
-            deadline: rules::deadline(
-                &record,
-                seal.as_ref().map(|s| s.seal.sealed_at),
-                &self.calendar(),
-            ),
+            deadline: rules::deadline(&record, seal.as_ref().map(|s| s.seal.sealed_at), &self.calendar()),
             record,
             seal,
             conflicts: doc::conflicts(doc, id),
@@ -567,10 +523,7 @@ impl Store {
             if seal::status(&loaded.doc).is_some() {
                 return Err(Error::Sealed { id: id.into() });
             }
-            if !doc::conflicts(&loaded.doc, id)
-                .iter()
-                .any(|c| c.path == path)
-            {
+            if !doc::conflicts(&loaded.doc, id).iter().any(|c| c.path == path) {
                 return Err(Error::invalid(
                     path,
                     "in_conflict",
@@ -617,12 +570,12 @@ impl Store {
     pub fn rebuild_index(&self) -> Result<usize> {
         let cal = self.calendar();
         self.write(|tx| {
-            tx.execute_batch("DELETE FROM ledger; DELETE FROM ledger_fts; DELETE FROM conflicts;")?;
+            tx.execute_batch(
+                "DELETE FROM ledger; DELETE FROM ledger_fts; DELETE FROM ledger_text; DELETE FROM conflicts;",
+            )?;
             let ids: Vec<String> = {
                 let mut stmt = tx.prepare("SELECT id FROM documents ORDER BY id")?;
-                let ids = stmt
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
+                let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
                 ids
             };
             let mut n = 0;
@@ -640,15 +593,13 @@ impl Store {
 
     /// Number of records (documents) held.
     pub fn count(&self) -> Result<usize> {
-        self.read(|c| {
-            Ok(c.query_row("SELECT count(*) FROM documents", [], |r| r.get::<_, i64>(0))? as usize)
-        })
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM documents", [], |r| r.get::<_, i64>(0))? as usize))
     }
 }
 
 pub(crate) fn history_of(doc: &Automerge) -> Vec<HistoryEntry> {
-    let mut out: Vec<HistoryEntry> = doc
-        .get_changes(&[])
+    // Automerge lists changes in causal order, which phone clocks (often wrong) cannot upset.
+    doc.get_changes(&[])
         .iter()
         .map(|c| {
             let note: Option<ChangeNote> = c.message().and_then(|m| serde_json::from_str(m).ok());
@@ -667,7 +618,5 @@ pub(crate) fn history_of(doc: &Automerge) -> Vec<HistoryEntry> {
                 change: c.hash().to_string(),
             }
         })
-        .collect();
-    out.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.change.cmp(&b.change)));
-    out
+        .collect()
 }

@@ -42,7 +42,7 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 2: search, conflicts, refused changes, what peers hold, attachments.
     r#"
-    ALTER TABLE ledger ADD COLUMN search TEXT NOT NULL DEFAULT '';
+    CREATE TABLE ledger_text (rowid INTEGER PRIMARY KEY, search TEXT NOT NULL);
     CREATE VIRTUAL TABLE ledger_fts USING fts5 (search, content='', contentless_delete=1, tokenize='trigram');
     CREATE TABLE conflicts (
         id TEXT NOT NULL,
@@ -81,9 +81,7 @@ pub(crate) fn upgrade(conn: &mut Connection) -> Result<u32> {
     if found > VERSION {
         return Err(crate::error::Error::BadStore {
             path: String::new(),
-            message: format!(
-                "database layout {found} is newer than this app knows ({VERSION}); update the app"
-            ),
+            message: format!("database layout {found} is newer than this app knows ({VERSION}); update the app"),
         });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {

@@ -69,17 +69,26 @@ impl Store {
     /// Signs a record: checks it fully, sets the signed status, and freezes it.
     pub fn seal(&self, id: &str) -> Result<SealStatus> {
         self.write(|tx| {
-            let mut loaded = self.load(tx, id)?.ok_or_else(|| Error::NotFound { what: "record", id: id.into() })?;
+            let mut loaded = self.load(tx, id)?.ok_or_else(|| Error::NotFound {
+                what: "record",
+                id: id.into(),
+            })?;
             if status(&loaded.doc).is_some() {
                 return Err(Error::Sealed { id: id.into() });
             }
-            let current = doc::read_record(&loaded.doc).ok_or_else(|| Error::NotFound { what: "record", id: id.into() })?;
+            let current = doc::read_record(&loaded.doc).ok_or_else(|| Error::NotFound {
+                what: "record",
+                id: id.into(),
+            })?;
             let record = Record::from_json(loaded.kind, current.clone())?;
             let Some(signed) = record.sealed_status() else {
                 return Err(Error::invalid(
                     "kind",
                     "sealable_kind",
-                    format!("a {} is not signed; only inspections, interviews and mediation agreements are sealed", loaded.kind),
+                    format!(
+                        "a {} is not signed; only inspections, interviews and mediation agreements are sealed",
+                        loaded.kind
+                    ),
                 ));
             };
             let mut next = current.clone();
@@ -90,13 +99,15 @@ impl Store {
                 return Err(Error::Invalid(problems.errors()));
             }
             let heads = loaded.doc.get_heads();
-            let obj = doc::root_object(&loaded.doc, doc::RECORD_KEY).ok_or_else(|| Error::Internal("record without content".into()))?;
+            let obj = doc::root_object(&loaded.doc, doc::RECORD_KEY)
+                .ok_or_else(|| Error::Internal("record without content".into()))?;
             let seal = {
                 let opts = self.commit_options("seal", vec!["status".into()]);
                 let mut dtx = loaded.doc.transaction();
                 let mut changed = vec![];
                 doc::reconcile(&mut dtx, &obj, &current, &record.to_json(), "", &mut changed)?;
-                let content = doc::read_record(&dtx).ok_or_else(|| Error::Internal("record vanished while sealing".into()))?;
+                let content =
+                    doc::read_record(&dtx).ok_or_else(|| Error::Internal("record vanished while sealing".into()))?;
                 let seal = Seal {
                     hash: content_hash(&content),
                     sealed_at: self.now(),
@@ -124,7 +135,8 @@ mod tests {
     fn changed_content_is_not_intact() {
         let mut doc = Automerge::new();
         let content = json!({"a": 1});
-        let seal = json!({"hash": content_hash(&content), "sealed_at": "2026-03-10T04:00:00Z", "user": "u", "device": "d"});
+        let seal =
+            json!({"hash": content_hash(&content), "sealed_at": "2026-03-10T04:00:00Z", "user": "u", "device": "d"});
         let mut tx = doc.transaction();
         doc::put_value(&mut tx, &ROOT, Prop::Map(doc::RECORD_KEY.into()), &content).unwrap();
         doc::put_value(&mut tx, &ROOT, Prop::Map(doc::SEAL_KEY.into()), &seal).unwrap();

@@ -1,0 +1,210 @@
+//! The command line is a contract scripts rely on: these tests drive the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+fn fieldcase(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fieldcase"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("FIELDCASE_NOW", "2026-05-01T00:00:00Z")
+        .output()
+        .unwrap()
+}
+
+fn ok(store: &Path, args: &[&str]) -> Value {
+    let out = fieldcase(store, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn fails(store: &Path, args: &[&str], code: i32) -> String {
+    let out = fieldcase(store, args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    err
+}
+
+fn new_from(store: &Path, kind: &str, v: &Value) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
+        .arg("--store")
+        .arg(store)
+        .args(["new", kind, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(v.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_grid_assistant_records_an_incident_and_the_office_sees_it_by_bundle() {
+    let dir = TempDir::new().unwrap();
+    let phone = dir.path().join("phone");
+    let office = dir.path().join("office");
+    ok(
+        &phone,
+        &["init", "--township", "华新镇", "--user", "李华", "--role", "grid"],
+    );
+    ok(
+        &office,
+        &["init", "--township", "华新镇", "--user", "周明", "--role", "office"],
+    );
+    let mode = std::fs::metadata(phone.join("key")).unwrap().permissions();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
+
+    let kinds = ok(&phone, &["kinds"]);
+    assert_eq!(
+        kinds,
+        json!([
+            "employer",
+            "project",
+            "case",
+            "inspection",
+            "interview",
+            "incident",
+            "mediation"
+        ])
+    );
+    // Under stress: almost nothing is required.
+    let id = new_from(
+        &phone,
+        "incident",
+        &json!({"township": "华新镇", "headcount": 40, "employer_name": "恒达劳务"}),
+    );
+    ok(
+        &phone,
+        &[
+            "edit",
+            &id,
+            "representatives.0.name=马超",
+            "representatives.0.phone=18612345678",
+            "risk_signs=[\"blocking_road_or_gate\"]",
+        ],
+    );
+    let shown = ok(&phone, &["show", &id]);
+    assert_eq!(shown["id"], json!(id));
+    assert_eq!(shown["kind"], "incident");
+    assert_eq!(shown["sealed"], false);
+    assert_eq!(
+        shown["representatives"][0]["phone"], "18612345678",
+        "a bare number given for a text field stays text"
+    );
+    assert_eq!(shown["headcount"], 40);
+    assert_eq!(shown["created"]["user"], "李华");
+
+    let bundle = dir.path().join("to-office.fcb");
+    ok(&phone, &["bundle", "export", bundle.to_str().unwrap()]);
+    let report = ok(&office, &["bundle", "import", bundle.to_str().unwrap()]);
+    assert_eq!(report["records_new"], 1);
+    let again = ok(&office, &["bundle", "import", bundle.to_str().unwrap()]);
+    assert_eq!(again["records_unchanged"], 1);
+    let found = ok(&office, &["search", "马超"]);
+    assert_eq!(found[0]["id"], json!(id));
+    let list = ok(&office, &["list", "incident", "--township", "华新镇"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let history = ok(&office, &["history", &id]);
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert!(history[1]["fields"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("representatives.0")));
+
+    let garbage = dir.path().join("garbage.fcb");
+    std::fs::write(&garbage, b"not a bundle").unwrap();
+    let err = fails(&office, &["bundle", "import", garbage.to_str().unwrap()], 2);
+    assert!(err.contains("not a Fieldcase bundle"), "{err}");
+}
+
+#[test]
+fn exit_codes_say_invalid_refused_or_failed() {
+    let dir = TempDir::new().unwrap();
+    let s = dir.path().join("s");
+    ok(
+        &s,
+        &["init", "--township", "华新镇", "--user", "张丽", "--role", "inspector"],
+    );
+    let example = ok(&s, &["example", "interview"]);
+    let id = new_from(&s, "interview", &example);
+    let err = fails(&s, &["edit", &id, "interviewee.resident_id=110105194912310021"], 2);
+    assert!(
+        err.contains("interviewee.resident_id") && err.contains("resident_id_check_char"),
+        "{err}"
+    );
+    fails(&s, &["edit", &id, "no_such_field=1"], 2);
+    fails(&s, &["new", "lawsuit", "-"], 2);
+    ok(&s, &["seal", &id]);
+    let shown = ok(&s, &["show", &id]);
+    assert_eq!(shown["sealed"], true);
+    assert_eq!(shown["status"], "signed");
+    assert_eq!(shown["seal"]["intact"], true);
+    let err = fails(&s, &["edit", &id, "place=别处"], 3);
+    assert!(err.contains("sealed"), "{err}");
+    fails(&s, &["seal", &id], 3);
+    fails(&s, &["show", "no-such-id"], 1);
+    fails(&dir.path().join("nowhere"), &["list"], 1);
+    let err = fails(&s, &["init", "--township", "x", "--user", "y", "--role", "office"], 3);
+    assert!(err.contains("already"), "{err}");
+    fails(&s, &["init", "--township", "x", "--user", "y", "--role", "boss"], 2);
+}
+
+#[test]
+fn two_inspectors_edit_one_case_offline_then_see_and_settle_the_conflict() {
+    let dir = TempDir::new().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    ok(
+        &a,
+        &["init", "--township", "华新镇", "--user", "张丽", "--role", "inspector"],
+    );
+    ok(
+        &b,
+        &["init", "--township", "华新镇", "--user", "吴军", "--role", "inspector"],
+    );
+    let id = new_from(&a, "case", &ok(&a, &["example", "case"]));
+    let ab = dir.path().join("ab.fcb");
+    let ba = dir.path().join("ba.fcb");
+    ok(&a, &["bundle", "export", ab.to_str().unwrap()]);
+    ok(&b, &["bundle", "import", ab.to_str().unwrap()]);
+    ok(&a, &["edit", &id, "amount_owed_fen=20000000"]);
+    ok(&b, &["edit", &id, "amount_owed_fen=21000000"]);
+    ok(&a, &["bundle", "export", ab.to_str().unwrap()]);
+    ok(&b, &["bundle", "export", ba.to_str().unwrap()]);
+    ok(&b, &["bundle", "import", ab.to_str().unwrap()]);
+    ok(&a, &["bundle", "import", ba.to_str().unwrap()]);
+    let ca = ok(&a, &["conflicts"]);
+    assert_eq!(ca, ok(&b, &["conflicts"]));
+    assert_eq!(ca[0]["id"], json!(id));
+    assert_eq!(ca[0]["path"], "amount_owed_fen");
+    assert_eq!(ca[0]["values"].as_array().unwrap().len(), 2);
+    ok(&a, &["resolve", &id, "amount_owed_fen=21000000"]);
+    assert_eq!(ok(&a, &["conflicts"]), json!([]));
+    // Overdue: filed 2026-01-05, sixty working days ran out before 2026-05-01 (FIELDCASE_NOW).
+    ok(&a, &["edit", &id, "filed_on=2026-01-05"]);
+    let overdue = ok(&a, &["list", "--overdue"]);
+    assert_eq!(overdue[0]["id"], json!(id));
+    assert_eq!(overdue[0]["overdue"], true);
+    let schema = ok(&a, &["schema", "case"]);
+    assert!(schema.to_string().contains("wage_claims"));
+}
