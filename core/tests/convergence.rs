@@ -152,7 +152,7 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
 proptest! {
     #![proptest_config(Config {
         cases: 40,
-        rng_seed: RngSeed::Fixed(0x0F1E_1DCA_5E),
+        rng_seed: RngSeed::Fixed(0x000F_1E1D_CA5E),
         failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
         ..Config::default()
     })]

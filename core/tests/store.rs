@@ -260,23 +260,23 @@ fn search_finds_two_character_names_company_names_and_numbers() {
     v["representatives"][0]["phone"] = json!("186 1234 5678");
     let inc = s.create_json(Kind::Incident, v).unwrap().id;
     let ids = |q: &str| s.search(q, 50).unwrap().into_iter().map(|r| r.id).collect::<Vec<_>>();
-    assert_eq!(ids("刘强"), [case.clone()]);
-    assert_eq!(ids("马超"), [inc.clone()]);
+    assert_eq!(ids("刘强"), vec![case.clone()]);
+    assert_eq!(ids("马超"), vec![inc.clone()]);
     assert!(ids("宏达物流").contains(&emp) && ids("宏达物流").contains(&case));
-    assert_eq!(ids("91350100M000100Y43"), [emp.clone()]);
+    assert_eq!(ids("91350100M000100Y43"), vec![emp.clone()]);
     assert_eq!(ids("11010519491231002x").len(), 2, "ID numbers, any case of X");
     assert_eq!(
         ids("18612345678"),
-        [inc.clone()],
+        vec![inc.clone()],
         "phone typed with spaces, found by digits"
     );
-    assert_eq!(ids("612345678"), [inc.clone()]);
+    assert_eq!(ids("612345678"), vec![inc.clone()]);
     assert_eq!(
         ids("2345678").len(),
         3,
         "the case, employer and incident phones all end so"
     );
-    assert_eq!(ids("刘强 宏达"), [case.clone()], "every word must match");
+    assert_eq!(ids("刘强 宏达"), vec![case.clone()], "every word must match");
     assert!(ids("不存在的公司").is_empty());
     assert!(s.search("  ", 10).is_err());
 }

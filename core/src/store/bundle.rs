@@ -78,7 +78,7 @@ fn json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(v).map_err(|e| Error::Internal(e.to_string()))
 }
 
-fn encode(header: &Header, frames: &[(Frame, Vec<u8>)]) -> Result<Vec<u8>> {
+fn encode(header: &Header, frames: &[Framed]) -> Result<Vec<u8>> {
     let mut body = vec![];
     chunk(&mut body, &json(header)?);
     for (f, bytes) in frames {
@@ -115,7 +115,10 @@ impl<'a> Chunks<'a> {
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<(Header, Vec<(Frame, Vec<u8>)>)> {
+/// A record's frame and its automerge bytes.
+type Framed = (Frame, Vec<u8>);
+
+fn decode(bytes: &[u8]) -> Result<(Header, Vec<Framed>)> {
     if bytes.len() < 16 || &bytes[..16] != MAGIC {
         return Err(Error::BadBundle("this file is not a Fieldcase bundle".into()));
     }

@@ -91,6 +91,7 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
     if let Some(rowid) = old_rowid {
         tx.execute("DELETE FROM ledger_fts WHERE rowid = ?1", [rowid])?;
         tx.execute("DELETE FROM ledger_text WHERE rowid = ?1", [rowid])?;
+        tx.execute("DELETE FROM ledger_bigrams WHERE rowid = ?1", [rowid])?;
     }
     tx.execute("DELETE FROM conflicts WHERE id = ?1", [id])?;
     let Some(content) = doc::read_record(doc) else {
@@ -163,6 +164,10 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
         "INSERT INTO ledger_text (rowid, search) VALUES (?1, ?2)",
         params![rowid, search],
     )?;
+    tx.execute(
+        "INSERT INTO ledger_bigrams (rowid, grams) VALUES (?1, ?2)",
+        params![rowid, bigrams(&search)],
+    )?;
     for c in doc::conflicts(doc, id) {
         let vals = serde_json::to_string(&c.values).map_err(|e| Error::Internal(e.to_string()))?;
         tx.execute(
@@ -214,40 +219,59 @@ pub(crate) fn list(conn: &Connection, q: &LedgerQuery, now: DateTime<Utc>) -> Re
     Ok(rows)
 }
 
-/// Finds records by any of their words. Terms of three characters or more use the trigram
-/// index; shorter ones (two-character Chinese names such as 刘强) scan the index rows.
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
+}
+
+/// Every pair of neighbouring Chinese characters, space-separated, for the bigram index:
+/// the trigram index cannot find two-character names such as 刘强.
+fn bigrams(search: &str) -> String {
+    let mut grams: Vec<String> = vec![];
+    let chars: Vec<char> = search.chars().collect();
+    for w in chars.windows(2) {
+        if is_cjk(w[0]) && is_cjk(w[1]) {
+            let g: String = w.iter().collect();
+            if !grams.contains(&g) {
+                grams.push(g);
+            }
+        }
+    }
+    grams.join(" ")
+}
+
+/// Finds records containing every word of `text`. Words of three characters or more use the
+/// trigram index, two Chinese characters the bigram index; anything shorter scans the
+/// index text (still no document is loaded).
 pub(crate) fn search(conn: &Connection, text: &str, limit: usize, now: DateTime<Utc>) -> Result<Vec<LedgerRow>> {
     let terms: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
     if terms.is_empty() {
         return Err(Error::invalid("text", "required", "say what to search for"));
     }
-    let rows = if terms.iter().all(|t| t.chars().count() >= 3) {
-        let expr = terms
-            .iter()
-            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let sql = format!("SELECT {COLUMNS} FROM ledger_fts f JOIN ledger l ON l.rowid = f.rowid WHERE ledger_fts MATCH ?1 ORDER BY f.rank LIMIT ?2");
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(params![expr, limit as i64], |r| row(r, now))?
-            .collect::<rusqlite::Result<_>>()?;
-        rows
-    } else {
-        let clauses = terms
-            .iter()
-            .map(|_| "instr(t.search, ?) > 0")
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let sql = format!("SELECT {COLUMNS} FROM ledger_text t JOIN ledger l ON l.rowid = t.rowid WHERE {clauses} ORDER BY l.updated_at DESC LIMIT ?");
-        let mut args: Vec<rusqlite::types::Value> = terms.into_iter().map(Into::into).collect();
-        args.push((limit as i64).into());
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(params_from_iter(args), |r| row(r, now))?
-            .collect::<rusqlite::Result<_>>()?;
-        rows
-    };
+    let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    let mut clauses = vec![];
+    let mut args: Vec<rusqlite::types::Value> = vec![];
+    for t in terms {
+        let n = t.chars().count();
+        if n >= 3 {
+            clauses.push("l.rowid IN (SELECT rowid FROM ledger_fts WHERE ledger_fts MATCH ?)");
+            args.push(quote(&t).into());
+        } else if n == 2 && t.chars().all(is_cjk) {
+            clauses.push("l.rowid IN (SELECT rowid FROM ledger_bigrams WHERE ledger_bigrams MATCH ?)");
+            args.push(quote(&t).into());
+        } else {
+            clauses.push("l.rowid IN (SELECT rowid FROM ledger_text WHERE instr(search, ?) > 0)");
+            args.push(t.into());
+        }
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM ledger l WHERE {} ORDER BY l.rowid DESC LIMIT ?",
+        clauses.join(" AND ")
+    );
+    args.push((limit as i64).into());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| row(r, now))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
@@ -264,4 +288,15 @@ pub(crate) fn all_conflicts(conn: &Connection) -> Result<Vec<Conflict>> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bigrams_pair_neighbouring_chinese_characters_only() {
+        assert_eq!(bigrams("刘强\n宏达物流 abc 王"), "刘强 宏达 达物 物流");
+        assert_eq!(bigrams("刘强 刘强"), "刘强");
+    }
 }

@@ -571,7 +571,7 @@ impl Store {
         let cal = self.calendar();
         self.write(|tx| {
             tx.execute_batch(
-                "DELETE FROM ledger; DELETE FROM ledger_fts; DELETE FROM ledger_text; DELETE FROM conflicts;",
+                "DELETE FROM ledger; DELETE FROM ledger_fts; DELETE FROM ledger_text; DELETE FROM ledger_bigrams; DELETE FROM conflicts;",
             )?;
             let ids: Vec<String> = {
                 let mut stmt = tx.prepare("SELECT id FROM documents ORDER BY id")?;

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     // 2: search, conflicts, refused changes, what peers hold, attachments.
     r#"
     CREATE TABLE ledger_text (rowid INTEGER PRIMARY KEY, search TEXT NOT NULL);
+    CREATE VIRTUAL TABLE ledger_bigrams USING fts5 (grams, content='', contentless_delete=1, tokenize='unicode61');
     CREATE VIRTUAL TABLE ledger_fts USING fts5 (search, content='', contentless_delete=1, tokenize='trigram');
     CREATE TABLE conflicts (
         id TEXT NOT NULL,
