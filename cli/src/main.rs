@@ -108,6 +108,28 @@ enum Command {
     Reindex,
     /// Show the holiday calendar, or replace it from FILE ({"holidays": [...], "working_weekends": [...]}).
     Calendar { file: Option<PathBuf> },
+    /// Run the township hub over this store (plain HTTP on loopback only).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8440")]
+        listen: String,
+    },
+    /// At the hub: make a one-time code for a new device.
+    Enroll {
+        #[arg(long)]
+        township: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// On a device: join the hub at URL with the office's one-time code (makes the store if needed).
+    Join { url: String, code: String },
+    /// Sync with the hub: send local changes, receive others', then attachments.
+    Sync,
+    /// At the hub: enrolled devices and their last sync.
+    Devices,
+    /// At the hub: revoke a device; its next request is refused.
+    Revoke { device: String },
 }
 
 #[derive(Subcommand)]
@@ -433,7 +455,60 @@ fn run(cli: Cli) -> CliResult<Value> {
             }
             to_json(&store.calendar())
         }
+        Command::Serve { listen } => {
+            let addr: std::net::SocketAddr = listen
+                .parse()
+                .map_err(|e| fail(ErrorKind::Invalid, format!("--listen {listen}: {e}")))?;
+            let store = open(&store_dir)?;
+            fieldcase_hub::run(store, addr, |bound| {
+                println!(
+                    "{}",
+                    json!({"listening": bound.to_string(), "url": format!("http://{bound}/")})
+                );
+                use std::io::Write;
+                let _ = std::io::stdout().flush();
+            })
+            .map_err(from_core)?;
+            json!({"stopped": true})
+        }
+        Command::Enroll { township, role, user } => {
+            let role: Role = role.parse().map_err(from_core)?;
+            to_json(&open(&store_dir)?.enroll(&township, role, &user).map_err(from_core)?)
+        }
+        Command::Join { url, code } => {
+            let dir = store_dir.ok_or_else(|| fail(ErrorKind::Invalid, "--store DIR is required"))?;
+            let (link, joined) = Store::redeem_at(&url, &code).map_err(from_core)?;
+            let store = if dir.join("fieldcase.db").exists() {
+                open(&Some(dir.clone()))?
+            } else {
+                let key = write_key(&dir)?;
+                Store::create(&dir, &key, &joined.township, &joined.user, joined.role).map_err(from_core)?
+            };
+            store.attach_hub(&link, &joined).map_err(from_core)?;
+            json!({"device": joined.device, "hub": link.url, "township": joined.township, "role": joined.role, "user": joined.user})
+        }
+        Command::Sync => {
+            let store = open(&store_dir)?;
+            use std::io::IsTerminal;
+            let tty = std::io::stderr().is_terminal();
+            let progress = print_progress;
+            let opts = fieldcase_core::sync::SyncOptions {
+                progress: tty.then_some(&progress as &(dyn Fn(&fieldcase_core::sync::Progress) + Sync)),
+                cancel: None,
+            };
+            let report = store.sync(&opts).map_err(from_core)?;
+            if tty {
+                eprintln!();
+            }
+            to_json(&report)
+        }
+        Command::Devices => to_json(&open(&store_dir)?.devices().map_err(from_core)?),
+        Command::Revoke { device } => to_json(&open(&store_dir)?.revoke(&device).map_err(from_core)?),
     })
+}
+
+fn print_progress(p: &fieldcase_core::sync::Progress) {
+    eprint!("\r{} {}/{}   ", p.phase, p.done, p.total);
 }
 
 fn main() -> ExitCode {
@@ -448,7 +523,7 @@ fn main() -> ExitCode {
             ExitCode::from(match kind {
                 ErrorKind::Invalid => 2,
                 ErrorKind::Refused => 3,
-                ErrorKind::NotFound | ErrorKind::Failed => 1,
+                ErrorKind::NotFound | ErrorKind::Unauthorised | ErrorKind::Network | ErrorKind::Failed => 1,
             })
         }
     }

@@ -16,8 +16,8 @@ pub enum Error {
     Sealed { id: String },
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: String },
-    #[error("bundle refused, nothing imported: {0}")]
-    BadBundle(String),
+    #[error("refused whole, nothing applied: {0}")]
+    Rejected(String),
     #[error("cannot open the store at {path}: wrong key, or not a Fieldcase store")]
     WrongKey { path: String },
     #[error("store at {path}: {message}")]
@@ -30,6 +30,12 @@ pub enum Error {
     Document(#[from] automerge::AutomergeError),
     #[error("file: {0}")]
     Io(#[from] std::io::Error),
+    #[error("not allowed: {0}")]
+    Unauthorised(String),
+    #[error("network: {0}")]
+    Network(String),
+    #[error("cancelled; what had arrived is kept and the next sync resumes from there")]
+    Cancelled,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -55,6 +61,10 @@ pub enum ErrorKind {
     /// The rules refuse it; sealed records included (exit 3).
     Refused,
     NotFound,
+    /// The device is not enrolled, or was revoked.
+    Unauthorised,
+    /// The hub could not be reached or the connection was cut; try again.
+    Network,
     /// Storage, disk or internal trouble (exit 1).
     Failed,
 }
@@ -71,9 +81,11 @@ impl Error {
 
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Invalid(_) | Error::BadBundle(_) => ErrorKind::Invalid,
+            Error::Invalid(_) | Error::Rejected(_) => ErrorKind::Invalid,
             Error::Rule(_) | Error::Sealed { .. } => ErrorKind::Refused,
             Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Unauthorised(_) => ErrorKind::Unauthorised,
+            Error::Network(_) | Error::Cancelled => ErrorKind::Network,
             _ => ErrorKind::Failed,
         }
     }

@@ -12,6 +12,7 @@ pub mod geo;
 pub mod model;
 pub mod rules;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 pub use error::{Error, ErrorKind, Result};

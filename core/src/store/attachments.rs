@@ -138,3 +138,137 @@ impl Store {
         Ok(plain)
     }
 }
+
+/// How far a chunked transfer of one attachment has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TransferState {
+    pub received: u64,
+    pub complete: bool,
+}
+
+impl Store {
+    pub(crate) fn has_attachment_file(&self, sha256: &str) -> bool {
+        sha256.len() == 64 && self.attachment_path(sha256).exists()
+    }
+
+    /// Bytes received so far of an attachment arriving in chunks.
+    pub fn attachment_received(&self, sha256: &str) -> Result<TransferState> {
+        if self.has_attachment_file(sha256) {
+            let size: Option<i64> = self.read(|c| {
+                Ok(
+                    c.query_row("SELECT size FROM attachments WHERE sha256 = ?1", [sha256], |r| r.get(0))
+                        .ok(),
+                )
+            })?;
+            return Ok(TransferState {
+                received: size.unwrap_or(0) as u64,
+                complete: true,
+            });
+        }
+        let received: i64 = self.read(|c| {
+            Ok(c.query_row(
+                "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1",
+                [sha256],
+                |r| r.get(0),
+            )?)
+        })?;
+        Ok(TransferState {
+            received: received as u64,
+            complete: false,
+        })
+    }
+
+    /// Takes one chunk of an attachment of `size` bytes, at `offset` (which must be where the
+    /// transfer stands). Chunks wait encrypted in the database; when the last one arrives the
+    /// whole is checked against its SHA-256 and kept as a file.
+    pub fn attachment_chunk(&self, sha256: &str, size: u64, offset: u64, bytes: &[u8]) -> Result<TransferState> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::invalid(
+                "sha256",
+                "sha256",
+                "an attachment is named by 64 hexadecimal characters",
+            ));
+        }
+        if size > MAX_ATTACHMENT_BYTES {
+            return Err(Error::invalid(
+                "size",
+                "attachment_size",
+                format!("{size} bytes is over the {MAX_ATTACHMENT_BYTES}-byte limit"),
+            ));
+        }
+        let state = self.attachment_received(sha256)?;
+        if state.complete {
+            return Ok(state);
+        }
+        if offset != state.received {
+            return Err(Error::invalid(
+                "offset",
+                "resume_offset",
+                format!("this transfer stands at byte {}, not {offset}", state.received),
+            ));
+        }
+        if offset + bytes.len() as u64 > size {
+            return Err(Error::invalid(
+                "size",
+                "attachment_size",
+                "the chunk runs past the attachment's size",
+            ));
+        }
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO attachment_parts (sha256, offset, bytes) VALUES (?1, ?2, ?3)",
+                params![sha256, offset as i64, bytes],
+            )?;
+            Ok(())
+        })?;
+        let received = offset + bytes.len() as u64;
+        if received < size {
+            return Ok(TransferState {
+                received,
+                complete: false,
+            });
+        }
+        let whole: Vec<u8> = self.read(|c| {
+            let mut stmt = c.prepare("SELECT bytes FROM attachment_parts WHERE sha256 = ?1 ORDER BY offset")?;
+            let parts: Vec<Vec<u8>> = stmt
+                .query_map([sha256], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(parts.concat())
+        })?;
+        let clear =
+            |s: &Store| s.write(|tx| Ok(tx.execute("DELETE FROM attachment_parts WHERE sha256 = ?1", [sha256])?));
+        if hex::encode(Sha256::digest(&whole)) != sha256 {
+            clear(self)?;
+            return Err(Error::Rejected(format!(
+                "attachment {sha256} did not match its SHA-256 when complete; it will be sent again"
+            )));
+        }
+        self.store_attachment_file(sha256, &whole)?;
+        clear(self)?;
+        Ok(TransferState {
+            received,
+            complete: true,
+        })
+    }
+
+    /// Part of an attachment, for sending in chunks.
+    pub fn attachment_range(&self, sha256: &str, offset: u64, len: u64) -> Result<Vec<u8>> {
+        let all = self.attachment(sha256)?;
+        let start = (offset as usize).min(all.len());
+        let end = (offset.saturating_add(len) as usize).min(all.len());
+        Ok(all[start..end].to_vec())
+    }
+
+    /// Whether any record a device of `township` (all, for the office) can see refers to it.
+    pub fn attachment_visible(&self, sha256: &str, township: Option<&str>) -> Result<bool> {
+        self.read(|c| {
+            let n: i64 = c.query_row(
+                "SELECT count(*) FROM record_attachments a JOIN ledger l ON l.id = a.doc_id
+                 WHERE a.sha256 = ?1 AND (?2 IS NULL OR l.township = ?2)",
+                params![sha256, township],
+                |r| r.get(0),
+            )?;
+            Ok(n > 0)
+        })
+    }
+}

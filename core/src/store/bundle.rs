@@ -10,7 +10,7 @@
 
 use std::io::{Read, Write};
 
-use automerge::{Automerge, ReadDoc};
+use automerge::ReadDoc;
 use chrono::{DateTime, Utc};
 use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
@@ -18,9 +18,10 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{doc, heads_from_string, seal, Loaded, Store};
+use super::merge::Origin;
+use super::{heads_from_string, Store};
 use crate::error::{Error, Result};
-use crate::model::{Kind, Record};
+use crate::model::Kind;
 
 const MAGIC: &[u8; 16] = b"FIELDCASE-BUNDLE";
 const FORMAT: u16 = 1;
@@ -100,7 +101,7 @@ struct Chunks<'a>(&'a [u8]);
 
 impl<'a> Chunks<'a> {
     fn next(&mut self) -> Result<&'a [u8]> {
-        let short = || Error::BadBundle("the bundle is cut short".into());
+        let short = || Error::Rejected("the bundle is cut short".into());
         if self.0.len() < 4 {
             return Err(short());
         }
@@ -120,27 +121,27 @@ type Framed = (Frame, Vec<u8>);
 
 fn decode(bytes: &[u8]) -> Result<(Header, Vec<Framed>)> {
     if bytes.len() < 16 || &bytes[..16] != MAGIC {
-        return Err(Error::BadBundle("this file is not a Fieldcase bundle".into()));
+        return Err(Error::Rejected("this file is not a Fieldcase bundle".into()));
     }
     if bytes.len() < 50 {
-        return Err(Error::BadBundle("the bundle is cut short".into()));
+        return Err(Error::Rejected("the bundle is cut short".into()));
     }
     let format = u16::from_be_bytes([bytes[16], bytes[17]]);
     if format != FORMAT {
-        return Err(Error::BadBundle(format!(
+        return Err(Error::Rejected(format!(
             "bundle format {format} is not supported (this app reads format {FORMAT})"
         )));
     }
     let compressed = &bytes[50..];
     if Sha256::digest(compressed).as_slice() != &bytes[18..50] {
-        return Err(Error::BadBundle("the bundle is corrupt (checksum mismatch)".into()));
+        return Err(Error::Rejected("the bundle is corrupt (checksum mismatch)".into()));
     }
     let mut body = vec![];
     DeflateDecoder::new(compressed)
         .take(MAX_INFLATED)
         .read_to_end(&mut body)
-        .map_err(|e| Error::BadBundle(format!("the bundle is corrupt ({e})")))?;
-    let bad = |what: &str, e: serde_json::Error| Error::BadBundle(format!("{what} is malformed ({e})"));
+        .map_err(|e| Error::Rejected(format!("the bundle is corrupt ({e})")))?;
+    let bad = |what: &str, e: serde_json::Error| Error::Rejected(format!("{what} is malformed ({e})"));
     let mut chunks = Chunks(&body);
     let header: Header = serde_json::from_slice(chunks.next()?).map_err(|e| bad("the bundle header", e))?;
     let mut frames = vec![];
@@ -149,7 +150,7 @@ fn decode(bytes: &[u8]) -> Result<(Header, Vec<Framed>)> {
         frames.push((frame, chunks.next()?.to_vec()));
     }
     if !chunks.0.is_empty() {
-        return Err(Error::BadBundle("the bundle has trailing data".into()));
+        return Err(Error::Rejected("the bundle has trailing data".into()));
     }
     Ok((header, frames))
 }
@@ -231,66 +232,20 @@ impl Store {
             from_user: header.from_user.clone(),
             ..Default::default()
         };
-        let now = self.now().timestamp_millis();
         self.write(|tx| {
             for (frame, bytes) in &frames {
                 let id = frame.id.as_str();
-                let existing = self.load(tx, id)?;
-                if let Some(l) = &existing {
-                    if l.kind != frame.kind {
-                        return Err(Error::BadBundle(format!("record {id} is a {} here but a {} in the bundle", l.kind, frame.kind)));
-                    }
-                }
-                let is_new = existing.is_none();
-                if is_new && bytes.is_empty() {
+                if bytes.is_empty() {
                     self.remember_peer_heads(tx, &header.from_device, frame)?;
                     continue;
                 }
-                let (mut doc, rows) = match existing {
-                    Some(l) => (l.doc, l.rows),
-                    None => (Automerge::new(), 0),
-                };
-                let before = doc.get_heads();
-                let had_content = doc::read_record(&doc).is_some();
-                doc.load_incremental(bytes).map_err(|e| Error::BadBundle(format!("record {id}: damaged changes ({e})")))?;
-                if let Some(k) = doc::read_kind(&doc) {
-                    if k != frame.kind.as_str() {
-                        return Err(Error::BadBundle(format!("record {id} is labelled {} but holds a {k}", frame.kind)));
-                    }
-                }
-                let (mut doc, refused) = seal::enforce(id, doc)?;
-                doc.set_actor(self.actor.clone());
-                if let Some(content) = doc::read_record(&doc) {
-                    Record::from_json(frame.kind, content).map_err(|e| Error::BadBundle(format!("record {id} ({}): {e}", frame.kind)))?;
-                }
-                if is_new {
-                    tx.execute("INSERT INTO documents (id, kind) VALUES (?1, ?2)", params![id, frame.kind.as_str()])?;
-                }
-                let missing_deps = !doc.get_missing_deps(&[]).is_empty();
-                let loaded = Loaded { kind: frame.kind, doc, rows };
-                if !refused.is_empty() {
-                    for c in &refused {
-                        tx.execute(
-                            "INSERT OR IGNORE INTO quarantine (hash, doc_id, bytes, reason, at) VALUES (?1, ?2, ?3, 'sealed', ?4)",
-                            params![c.hash().to_string(), id, c.raw_bytes(), now],
-                        )?;
-                        report.refused.push(RefusedChange { id: id.into(), change: c.hash().to_string(), reason: "the record was already signed and sealed".into() });
-                    }
-                    // Our own copy may hold refused changes too: keep only what the seal covers.
-                    self.write_snapshot(tx, id, &loaded.doc)?;
-                    super::index::index_doc(tx, id, loaded.kind, &loaded.doc, &self.calendar())?;
-                } else if missing_deps {
-                    // Changes that wait for earlier ones are kept as they came, and applied
-                    // when the earlier ones arrive.
-                    tx.execute("INSERT INTO changes (doc_id, bytes) VALUES (?1, ?2)", params![id, bytes])?;
-                    super::index::index_doc(tx, id, loaded.kind, &loaded.doc, &self.calendar())?;
-                } else if loaded.doc.get_heads() != before {
-                    self.persist(tx, id, &loaded, &before)?;
-                }
-                let has_content = doc::read_record(&loaded.doc).is_some();
-                if has_content && !had_content {
+                let merged = self
+                    .merge_remote(tx, id, frame.kind, bytes, Origin::Peer, None)?
+                    .map_err(Error::Rejected)?;
+                report.refused.extend(merged.refused);
+                if merged.new_record {
                     report.records_new += 1;
-                } else if loaded.doc.get_heads() != before {
+                } else if merged.changed {
                     report.records_updated += 1;
                 } else {
                     report.records_unchanged += 1;

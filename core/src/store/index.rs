@@ -94,6 +94,7 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
         tx.execute("DELETE FROM ledger_bigrams WHERE rowid = ?1", [rowid])?;
     }
     tx.execute("DELETE FROM conflicts WHERE id = ?1", [id])?;
+    tx.execute("DELETE FROM record_attachments WHERE doc_id = ?1", [id])?;
     let Some(content) = doc::read_record(doc) else {
         tx.execute("DELETE FROM ledger WHERE id = ?1", [id])?;
         return Ok(false);
@@ -168,6 +169,14 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
         "INSERT INTO ledger_bigrams (rowid, grams) VALUES (?1, ?2)",
         params![rowid, bigrams(&search)],
     )?;
+    if let Some(Value::Array(list)) = doc::read_record(doc).as_ref().and_then(|c| c.get("attachments")) {
+        for sha in list.iter().filter_map(|a| a.get("sha256").and_then(Value::as_str)) {
+            tx.execute(
+                "INSERT OR IGNORE INTO record_attachments (doc_id, sha256) VALUES (?1, ?2)",
+                params![id, sha],
+            )?;
+        }
+    }
     for c in doc::conflicts(doc, id) {
         let vals = serde_json::to_string(&c.values).map_err(|e| Error::Internal(e.to_string()))?;
         tx.execute(

@@ -7,6 +7,7 @@ mod attachments;
 mod bundle;
 pub(crate) mod doc;
 mod index;
+pub(crate) mod merge;
 mod schema;
 mod seal;
 
@@ -26,7 +27,7 @@ use crate::model::{Kind, Record};
 use crate::rules::{self, Deadline};
 use crate::validate::Problem;
 
-pub use attachments::MAX_ATTACHMENT_BYTES;
+pub use attachments::{TransferState, MAX_ATTACHMENT_BYTES};
 pub use bundle::{BundleSummary, ImportReport, RefusedChange};
 pub use doc::Conflict;
 pub use index::{LedgerQuery, LedgerRow};
@@ -131,7 +132,7 @@ pub(crate) struct Loaded {
 pub struct Store {
     dir: PathBuf,
     conn: Mutex<Connection>,
-    identity: Identity,
+    pub(crate) identity: Identity,
     actor: ActorId,
     calendar: Mutex<Calendar>,
     fixed_now: Mutex<Option<DateTime<Utc>>>,
@@ -156,13 +157,13 @@ fn open_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
     Ok(conn)
 }
 
-fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub(crate) fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 
-fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![key, value],
@@ -365,8 +366,19 @@ impl Store {
 
     /// Appends what changed since `before` and refreshes the index. `rows` counts the change
     /// rows the document already has, to decide when to fold them into a snapshot.
-    pub(crate) fn persist(&self, tx: &Transaction<'_>, id: &str, loaded: &Loaded, before: &[ChangeHash]) -> Result<()> {
+    pub(crate) fn persist(
+        &self,
+        tx: &Transaction<'_>,
+        id: &str,
+        loaded: &Loaded,
+        before: &[ChangeHash],
+        origin: merge::Origin,
+    ) -> Result<Vec<String>> {
         let doc = &loaded.doc;
+        let added = merge::record_feed(tx, id, doc, before, origin)?;
+        if doc.get_missing_deps(&[]).is_empty() {
+            tx.execute("DELETE FROM incomplete WHERE doc_id = ?1", [id])?;
+        }
         let bytes = doc.save_after(before);
         if !bytes.is_empty() {
             tx.execute(
@@ -378,7 +390,7 @@ impl Store {
             self.write_snapshot(tx, id, doc)?;
         }
         index::index_doc(tx, id, loaded.kind, doc, &self.calendar())?;
-        Ok(())
+        Ok(added)
     }
 
     /// Folds a document into one snapshot row: written first, then the change rows it
@@ -422,7 +434,7 @@ impl Store {
                 "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
                 params![id, kind.as_str()],
             )?;
-            self.persist(tx, &id, &loaded, &[])
+            self.persist(tx, &id, &loaded, &[], merge::Origin::Local).map(|_| ())
         })?;
         Ok(Saved {
             id,
@@ -507,7 +519,7 @@ impl Store {
                 dtx.rollback();
             } else {
                 dtx.commit_with(self.commit_options(action, changed));
-                self.persist(tx, id, &loaded, &heads)?;
+                self.persist(tx, id, &loaded, &heads, merge::Origin::Local)?;
             }
             Ok(Saved {
                 id: id.to_string(),
@@ -541,7 +553,7 @@ impl Store {
             let mut dtx = loaded.doc.transaction();
             doc::force_path(&mut dtx, path, &value)?;
             dtx.commit_with(self.commit_options("resolve", vec![path.to_string()]));
-            self.persist(tx, id, &loaded, &heads)
+            self.persist(tx, id, &loaded, &heads, merge::Origin::Local).map(|_| ())
         })
     }
 
@@ -571,7 +583,7 @@ impl Store {
         let cal = self.calendar();
         self.write(|tx| {
             tx.execute_batch(
-                "DELETE FROM ledger; DELETE FROM ledger_fts; DELETE FROM ledger_text; DELETE FROM ledger_bigrams; DELETE FROM conflicts;",
+                "DELETE FROM ledger; DELETE FROM ledger_fts; DELETE FROM ledger_text; DELETE FROM ledger_bigrams;\n                 DELETE FROM conflicts; DELETE FROM record_attachments;",
             )?;
             let ids: Vec<String> = {
                 let mut stmt = tx.prepare("SELECT id FROM documents ORDER BY id")?;
@@ -581,6 +593,11 @@ impl Store {
             let mut n = 0;
             for id in &ids {
                 if let Some(loaded) = self.load(tx, id)? {
+                    // Stores made before the change feed existed: every change is new to it.
+                    let in_feed: i64 = tx.query_row("SELECT count(*) FROM feed WHERE doc_id = ?1", [id], |r| r.get(0))?;
+                    if in_feed == 0 {
+                        merge::record_feed(tx, id, &loaded.doc, &[], merge::Origin::Local)?;
+                    }
                     if index::index_doc(tx, id, loaded.kind, &loaded.doc, &cal)? {
                         n += 1;
                     }

@@ -72,6 +72,56 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO meta (key, value) VALUES ('needs_reindex', '1')
         ON CONFLICT (key) DO UPDATE SET value = '1';
     "#,
+    // 3: sync with a hub: the change feed, devices and their enrolment, attachment transfer.
+    r#"
+    CREATE TABLE feed (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        from_hub INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX feed_by_doc ON feed (doc_id, seq);
+    CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        token_sha TEXT NOT NULL UNIQUE,
+        township TEXT NOT NULL,
+        role TEXT NOT NULL,
+        user TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        last_sync_at INTEGER,
+        last_cursor INTEGER
+    );
+    CREATE TABLE enrolments (
+        code_sha TEXT PRIMARY KEY,
+        township TEXT NOT NULL,
+        role TEXT NOT NULL,
+        user TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_by TEXT
+    );
+    CREATE TABLE record_attachments (
+        doc_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (doc_id, sha256)
+    );
+    CREATE INDEX record_attachments_by_sha ON record_attachments (sha256);
+    CREATE TABLE attachment_parts (
+        sha256 TEXT NOT NULL,
+        offset INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (sha256, offset)
+    );
+    CREATE TABLE incomplete (doc_id TEXT PRIMARY KEY);
+    CREATE TABLE attachment_sync (
+        sha256 TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        error TEXT,
+        updated_at INTEGER NOT NULL
+    );
+    INSERT INTO meta (key, value) VALUES ('needs_reindex', '1')
+        ON CONFLICT (key) DO UPDATE SET value = '1';
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;

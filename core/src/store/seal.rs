@@ -59,7 +59,7 @@ pub(crate) fn enforce(id: &str, doc: Automerge) -> Result<(Automerge, Vec<Change
     };
     match status(&kept) {
         Some(s) if s.intact => Ok((kept, refused)),
-        _ => Err(Error::BadBundle(format!(
+        _ => Err(Error::Rejected(format!(
             "record {id}: the signed content does not match its seal (tampered or damaged)"
         ))),
     }
@@ -119,7 +119,7 @@ impl Store {
                 dtx.commit_with(opts);
                 seal
             };
-            self.persist(tx, id, &loaded, &heads)?;
+            self.persist(tx, id, &loaded, &heads, super::merge::Origin::Local)?;
             Ok(SealStatus { seal, intact: true })
         })
     }

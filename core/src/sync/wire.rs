@@ -1,0 +1,455 @@
+//! The sync protocol's bytes (see `hub/PROTOCOL.md`): a compact binary layout with varints,
+//! inside one brotli stream per body. Every decoder treats input as hostile: lengths are
+//! checked against what is left, counts against limits, and every failure is a clear error.
+
+use std::io::Read;
+
+use crate::error::{Error, Result};
+use crate::model::Kind;
+
+pub const REQUEST_MAGIC: &[u8; 4] = b"FCS1";
+/// Largest decompressed request a hub accepts.
+pub const MAX_REQUEST_BYTES: u64 = 256 << 20;
+/// Records per feed frame: a cut connection loses at most one frame.
+pub const FRAME_RECORDS: usize = 200;
+
+fn bad(msg: impl Into<String>) -> Error {
+    Error::invalid("body", "sync_message", msg)
+}
+
+/// One record's changes going up, or coming down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordChanges {
+    pub id: String,
+    pub kind: Kind,
+    /// Whole document (true) or a run of changes (false).
+    pub whole: bool,
+    /// Going up: the device's heads for the record after these changes, so the hub can send
+    /// exactly what the device lacks. Empty going down.
+    pub heads: Vec<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// What a device sends to start a session.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncRequest {
+    /// The hub feed position the device holds everything up to.
+    pub cursor: u64,
+    pub uploads: Vec<RecordChanges>,
+    /// Records the device holds only in part (changes waiting for earlier ones): send whole.
+    pub need: Vec<String>,
+    /// Attachments the device holds that the hub has not confirmed.
+    pub attachments: Vec<String>,
+}
+
+/// A record the hub did not take, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub id: String,
+    pub reason: String,
+}
+
+/// Where the hub stands on an attachment the device offered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentWant {
+    pub sha256: String,
+    /// Bytes the hub already has of it (resume from here).
+    pub received: u64,
+}
+
+/// The parts of the hub's answer, in order: one receipt, feed frames, one end.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frame {
+    Receipt {
+        refused: Vec<Refusal>,
+        attachments_wanted: Vec<AttachmentWant>,
+        records_coming: u64,
+    },
+    Records {
+        cursor_after: u64,
+        records: Vec<RecordChanges>,
+    },
+    End {
+        cursor: u64,
+    },
+}
+
+#[derive(Default)]
+pub(crate) struct Writer(pub Vec<u8>);
+
+impl Writer {
+    pub fn varint(&mut self, mut v: u64) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.0.push(byte);
+                return;
+            }
+            self.0.push(byte | 0x80);
+        }
+    }
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.varint(b.len() as u64);
+        self.0.extend_from_slice(b);
+    }
+    pub fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+    fn kind(&mut self, k: Kind) {
+        self.0.push(Kind::ALL.iter().position(|x| *x == k).unwrap_or(0) as u8);
+    }
+    fn sha(&mut self, hex_sha: &str) {
+        let raw = hex::decode(hex_sha).unwrap_or_default();
+        let mut fixed = [0u8; 32];
+        let n = raw.len().min(32);
+        fixed[..n].copy_from_slice(&raw[..n]);
+        self.0.extend_from_slice(&fixed);
+    }
+    fn record(&mut self, r: &RecordChanges) {
+        self.str(&r.id);
+        self.kind(r.kind);
+        self.0.push(r.whole as u8);
+        self.varint(r.heads.len() as u64);
+        for h in &r.heads {
+            self.sha(h);
+        }
+        self.bytes(&r.bytes);
+    }
+}
+
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.buf.len() < n {
+            return Err(bad("the message is cut short"));
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Ok(a)
+    }
+    pub fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+    pub fn varint(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(bad("a number in the message is too long"))
+    }
+    /// A count of items each at least `min_size` bytes: refused if the message cannot hold them.
+    fn count(&mut self, min_size: usize) -> Result<usize> {
+        let n = self.varint()?;
+        if n > (self.buf.len() / min_size.max(1)) as u64 {
+            return Err(bad("a count in the message is larger than the message"));
+        }
+        Ok(n as usize)
+    }
+    pub fn bytes(&mut self) -> Result<&'a [u8]> {
+        let n = self.varint()?;
+        if n > self.buf.len() as u64 {
+            return Err(bad("a length in the message runs past its end"));
+        }
+        self.take(n as usize)
+    }
+    pub fn str(&mut self) -> Result<String> {
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| bad("text in the message is not UTF-8"))
+    }
+    fn kind(&mut self) -> Result<Kind> {
+        let i = self.u8()? as usize;
+        Kind::ALL
+            .get(i)
+            .copied()
+            .ok_or_else(|| bad(format!("record kind {i} is unknown")))
+    }
+    fn sha(&mut self) -> Result<String> {
+        Ok(hex::encode(self.take(32)?))
+    }
+    fn record(&mut self) -> Result<RecordChanges> {
+        let id = self.str()?;
+        if id.is_empty() || id.len() > 128 {
+            return Err(bad("a record id must be 1 to 128 bytes"));
+        }
+        let kind = self.kind()?;
+        let whole = match self.u8()? {
+            0 => false,
+            1 => true,
+            x => return Err(bad(format!("record flag {x} is unknown"))),
+        };
+        let n = self.count(32)?;
+        let heads = (0..n).map(|_| self.sha()).collect::<Result<Vec<_>>>()?;
+        Ok(RecordChanges {
+            id,
+            kind,
+            whole,
+            heads,
+            bytes: self.bytes()?.to_vec(),
+        })
+    }
+}
+
+pub fn compress(raw: &[u8]) -> Vec<u8> {
+    let mut out = vec![];
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 9,
+        lgwin: 22,
+        ..Default::default()
+    };
+    let _ = brotli::BrotliCompress(&mut &raw[..], &mut out, &params);
+    out
+}
+
+/// Decompresses at most `limit` bytes; more is refused (a compression bomb).
+pub fn decompress(body: &[u8], limit: u64) -> Result<Vec<u8>> {
+    let mut out = vec![];
+    brotli::Decompressor::new(body, 64 * 1024)
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| bad(format!("the body is not valid brotli ({e})")))?;
+    if out.len() as u64 > limit {
+        return Err(bad(format!("the body expands past {limit} bytes")));
+    }
+    Ok(out)
+}
+
+impl SyncRequest {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.0.extend_from_slice(REQUEST_MAGIC);
+        w.varint(self.cursor);
+        w.varint(self.uploads.len() as u64);
+        for r in &self.uploads {
+            w.record(r);
+        }
+        w.varint(self.need.len() as u64);
+        for id in &self.need {
+            w.str(id);
+        }
+        w.varint(self.attachments.len() as u64);
+        for s in &self.attachments {
+            w.sha(s);
+        }
+        compress(&w.0)
+    }
+
+    pub fn decode(body: &[u8]) -> Result<SyncRequest> {
+        let raw = decompress(body, MAX_REQUEST_BYTES)?;
+        let mut r = Reader::new(&raw);
+        if r.take(4).ok() != Some(&REQUEST_MAGIC[..]) {
+            return Err(bad("not a Fieldcase sync request (wrong magic)"));
+        }
+        let cursor = r.varint()?;
+        let n = r.count(4)?;
+        let uploads = (0..n).map(|_| r.record()).collect::<Result<Vec<_>>>()?;
+        let n = r.count(1)?;
+        let need = (0..n).map(|_| r.str()).collect::<Result<Vec<_>>>()?;
+        let n = r.count(32)?;
+        let attachments = (0..n).map(|_| r.sha()).collect::<Result<Vec<_>>>()?;
+        if !r.is_empty() {
+            return Err(bad("the request has trailing bytes"));
+        }
+        Ok(SyncRequest {
+            cursor,
+            uploads,
+            need,
+            attachments,
+        })
+    }
+}
+
+impl Frame {
+    /// `[type][varint length][payload]`, so a reader can tell a whole frame from a cut one.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let mut w = Writer::default();
+        let tag = match self {
+            Frame::Receipt {
+                refused,
+                attachments_wanted,
+                records_coming,
+            } => {
+                w.varint(refused.len() as u64);
+                for r in refused {
+                    w.str(&r.id);
+                    w.str(&r.reason);
+                }
+                w.varint(attachments_wanted.len() as u64);
+                for a in attachments_wanted {
+                    w.sha(&a.sha256);
+                    w.varint(a.received);
+                }
+                w.varint(*records_coming);
+                1
+            }
+            Frame::Records { cursor_after, records } => {
+                w.varint(*cursor_after);
+                w.varint(records.len() as u64);
+                for r in records {
+                    w.record(r);
+                }
+                2
+            }
+            Frame::End { cursor } => {
+                w.varint(*cursor);
+                3
+            }
+        };
+        out.push(tag);
+        let mut len = Writer::default();
+        len.varint(w.0.len() as u64);
+        out.extend_from_slice(&len.0);
+        out.extend_from_slice(&w.0);
+    }
+
+    fn decode_payload(tag: u8, payload: &[u8]) -> Result<Frame> {
+        let mut r = Reader::new(payload);
+        let frame = match tag {
+            1 => {
+                let n = r.count(2)?;
+                let refused = (0..n)
+                    .map(|_| {
+                        Ok(Refusal {
+                            id: r.str()?,
+                            reason: r.str()?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let n = r.count(33)?;
+                let attachments_wanted = (0..n)
+                    .map(|_| {
+                        Ok(AttachmentWant {
+                            sha256: r.sha()?,
+                            received: r.varint()?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Frame::Receipt {
+                    refused,
+                    attachments_wanted,
+                    records_coming: r.varint()?,
+                }
+            }
+            2 => {
+                let cursor_after = r.varint()?;
+                let n = r.count(4)?;
+                let records = (0..n).map(|_| r.record()).collect::<Result<Vec<_>>>()?;
+                Frame::Records { cursor_after, records }
+            }
+            3 => Frame::End { cursor: r.varint()? },
+            t => return Err(bad(format!("frame type {t} is unknown"))),
+        };
+        if !r.is_empty() {
+            return Err(bad("a frame has trailing bytes"));
+        }
+        Ok(frame)
+    }
+
+    /// Reads the next frame from a stream; `Ok(None)` at a clean end of stream.
+    pub fn read_from(input: &mut impl Read) -> Result<Option<Frame>> {
+        let mut tag = [0u8; 1];
+        match input.read(&mut tag) {
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            Err(e) => return Err(Error::Io(e)),
+        }
+        let mut len = 0u64;
+        for shift in (0..64).step_by(7) {
+            let mut b = [0u8; 1];
+            input.read_exact(&mut b)?;
+            len |= u64::from(b[0] & 0x7f) << shift;
+            if b[0] & 0x80 == 0 {
+                break;
+            }
+        }
+        if len > MAX_REQUEST_BYTES {
+            return Err(bad("a frame is too large"));
+        }
+        let mut payload = vec![0u8; len as usize];
+        input.read_exact(&mut payload)?;
+        Frame::decode_payload(tag[0], &payload).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_frames_round_trip() {
+        let req = SyncRequest {
+            cursor: 300,
+            uploads: vec![RecordChanges {
+                id: "a".into(),
+                kind: Kind::Case,
+                whole: true,
+                heads: vec!["ef".repeat(32)],
+                bytes: vec![1, 2, 3],
+            }],
+            need: vec!["b".into()],
+            attachments: vec!["ab".repeat(32)],
+        };
+        assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
+        let frames = vec![
+            Frame::Receipt {
+                refused: vec![Refusal {
+                    id: "x".into(),
+                    reason: "out of scope".into(),
+                }],
+                attachments_wanted: vec![AttachmentWant {
+                    sha256: "cd".repeat(32),
+                    received: 5,
+                }],
+                records_coming: 2,
+            },
+            Frame::Records {
+                cursor_after: 7,
+                records: req.uploads.clone(),
+            },
+            Frame::End { cursor: 9 },
+        ];
+        let mut buf = vec![];
+        for f in &frames {
+            f.encode(&mut buf);
+        }
+        let mut input = &buf[..];
+        let mut back = vec![];
+        while let Some(f) = Frame::read_from(&mut input).unwrap() {
+            back.push(f);
+        }
+        assert_eq!(back, frames);
+        // A cut frame is an error, not a short frame.
+        let mut cut = &buf[..buf.len() - 1];
+        let mut n = 0;
+        while let Ok(Some(_)) = Frame::read_from(&mut cut) {
+            n += 1;
+        }
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn hostile_requests_are_refused_with_a_reason() {
+        assert!(SyncRequest::decode(b"not brotli at all").is_err());
+        assert!(SyncRequest::decode(&compress(b"XXXX")).is_err());
+        let mut w = Writer::default();
+        w.0.extend_from_slice(REQUEST_MAGIC);
+        w.varint(0);
+        w.varint(u64::MAX >> 1);
+        let e = SyncRequest::decode(&compress(&w.0)).unwrap_err();
+        assert!(e.to_string().contains("count"), "{e}");
+        let bomb = compress(&vec![0u8; 8 << 20]);
+        assert!(decompress(&bomb, 1 << 20).is_err());
+    }
+}
