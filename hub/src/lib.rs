@@ -205,6 +205,81 @@ pub fn check_listen(addr: &SocketAddr) -> Result<(), Error> {
     }
 }
 
+/// A hub running on its own thread, for tests, benchmarks and embedding; stops when dropped.
+pub struct Hub {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Hub {
+    pub fn start(store: Store, listen: SocketAddr) -> Result<Hub, Error> {
+        check_listen(&listen)?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(Error::Io(e)));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let listener = match tokio::net::TcpListener::bind(listen).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(Error::Io(e)));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(listener.local_addr().map_err(Error::Io));
+                let _ = axum::serve(listener, router(Arc::new(store)))
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+        });
+        let addr = ready_rx
+            .recv()
+            .map_err(|_| Error::Internal("the hub thread stopped".into()))??;
+        Ok(Hub {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Stops serving and waits until the store is closed.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
 /// Serves until the process is stopped (Ctrl-C or SIGTERM). Calls `ready` with the bound
 /// address once it accepts connections (port 0 picks a free port).
 pub fn run(store: Store, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> Result<(), Error> {

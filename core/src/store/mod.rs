@@ -116,10 +116,14 @@ pub struct Saved {
 /// The metadata message written into every automerge change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ChangeNote {
+    // Short keys: the note travels with every change, and sync counts its bytes.
+    #[serde(rename = "u")]
     user: String,
+    #[serde(rename = "d")]
     device: String,
+    #[serde(rename = "a")]
     action: String,
-    #[serde(default)]
+    #[serde(rename = "f", default)]
     fields: Vec<String>,
 }
 

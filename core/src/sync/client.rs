@@ -382,14 +382,14 @@ impl Store {
         opts: &SyncOptions<'_>,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<()> {
-        let (to_send, to_fetch): (Vec<(String, i64)>, Vec<(String, i64)>) = self.read(|c| {
+        let (to_send, to_fetch): (Vec<(String, i64)>, Vec<String>) = self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT s.sha256, a.size FROM attachment_sync s JOIN attachments a ON a.sha256 = s.sha256 WHERE s.state != 'at_hub' ORDER BY s.sha256",
             )?;
             let send = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
             let mut stmt = c.prepare("SELECT DISTINCT sha256 FROM record_attachments WHERE sha256 NOT IN (SELECT sha256 FROM attachments) ORDER BY sha256")?;
             let missing: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            Ok((send, missing.into_iter().map(|s| (s, 0)).collect()))
+            Ok((send, missing))
         })?;
         let total = (to_send.len() + to_fetch.len()) as u64;
         let mut done = 0;
@@ -413,7 +413,7 @@ impl Store {
                 });
             }
         }
-        for (sha, _) in to_fetch {
+        for sha in to_fetch {
             if cancelled() {
                 return Err(Error::Cancelled);
             }
