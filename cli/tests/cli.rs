@@ -208,3 +208,87 @@ fn two_inspectors_edit_one_case_offline_then_see_and_settle_the_conflict() {
     let schema = ok(&a, &["schema", "case"]);
     assert!(schema.to_string().contains("wage_claims"));
 }
+
+/// The hub as the office runs it: `serve`, `enroll`, `devices`, `revoke`; phones `join` and `sync`.
+#[test]
+fn the_office_runs_a_hub_and_phones_join_and_sync() {
+    use std::io::BufRead;
+    let dir = TempDir::new().unwrap();
+    let hub = dir.path().join("hub");
+    ok(
+        &hub,
+        &["init", "--township", "青浦区", "--user", "办公室", "--role", "office"],
+    );
+    let mut server = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
+        .arg("--store")
+        .arg(&hub)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("FIELDCASE_NOW", "2026-05-01T00:00:00Z")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Kill(server);
+    let url = serde_json::from_str::<Value>(&line).unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let err = fails(&hub, &["serve", "--listen", "0.0.0.0:0"], 2);
+    assert!(err.contains("loopback"), "{err}");
+
+    let code = ok(
+        &hub,
+        &["enroll", "--township", "华新镇", "--role", "grid", "--user", "李华"],
+    )["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let phone = dir.path().join("phone");
+    let joined = ok(&phone, &["join", &url, &code]);
+    assert_eq!(joined["township"], "华新镇");
+    let err = fails(&dir.path().join("other"), &["join", &url, &code], 1);
+    assert!(err.contains("already used"), "{err}");
+    let id = new_from(&phone, "incident", &json!({"township": "华新镇", "headcount": 25}));
+    let report = ok(&phone, &["sync"]);
+    assert_eq!(report["records_sent"], 1);
+    assert_eq!(report["round_trips"], 1);
+    assert!(report["bytes_up"].as_u64().unwrap() > 0);
+
+    let code = ok(
+        &hub,
+        &[
+            "enroll",
+            "--township",
+            "华新镇",
+            "--role",
+            "inspector",
+            "--user",
+            "张丽",
+        ],
+    )["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let inspector = dir.path().join("inspector");
+    ok(&inspector, &["join", &url, &code]);
+    assert_eq!(ok(&inspector, &["sync"])["records_received"], 1);
+    assert_eq!(ok(&inspector, &["show", &id])["headcount"], 25);
+
+    let devices = ok(&hub, &["devices"]);
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+    let device = joined["device"].as_str().unwrap();
+    ok(&hub, &["revoke", device]);
+    let err = fails(&phone, &["sync"], 1);
+    assert!(err.contains("revoked"), "{err}");
+}

@@ -11,6 +11,7 @@ pub mod error;
 pub mod geo;
 pub mod model;
 pub mod rules;
+pub mod sample;
 pub mod store;
 pub mod sync;
 pub mod validate;

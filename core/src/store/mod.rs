@@ -561,6 +561,11 @@ impl Store {
         })
     }
 
+    /// A record's whole automerge document, as saved.
+    pub fn document_bytes(&self, id: &str) -> Result<Vec<u8>> {
+        Ok(self.read(|c| self.load_existing(c, id))?.doc.save())
+    }
+
     /// Every change to a record: who (user and device), when, which fields.
     pub fn history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
         let loaded = self.read(|c| self.load_existing(c, id))?;

@@ -121,6 +121,8 @@ fn net(e: reqwest::Error) -> Error {
 fn hub_error(resp: reqwest::blocking::Response) -> Error {
     let status = resp.status();
     let text = resp.text().unwrap_or_default();
+    // The hub's text is already one of our error messages; drop its kind prefix.
+    let text = text.strip_prefix("not allowed: ").unwrap_or(&text).to_string();
     let msg = if text.is_empty() { status.to_string() } else { text };
     match status.as_u16() {
         401 | 403 => Error::Unauthorised(msg),
@@ -264,7 +266,7 @@ impl Store {
                 let kind: Kind = kind.parse()?;
                 // A record the hub has never seen goes whole: far smaller than its changes.
                 let (whole, bytes) = if shared == 0 {
-                    (true, doc.save_nocompress())
+                    (true, super::hub_side::whole_record(doc))
                 } else {
                     let mut stmt = c.prepare_cached("SELECT hash FROM feed WHERE doc_id = ?1 AND seq > ?2 AND seq <= ?3 AND from_hub = 0 ORDER BY seq")?;
                     let hashes: Vec<String> = stmt.query_map(params![id, through, top], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;

@@ -1,0 +1,223 @@
+//! Sync benchmark: `cargo bench -p fieldcase-hub --bench sync` prints, for 1,000 and 10,000
+//! realistic case records, the bytes on the wire (headers included, counted by a TCP proxy)
+//! and HTTP round trips of a first sync, a no-change sync and a one-field change; beside
+//! them a plain per-record automerge sync (one exchange per record) and the gzip and brotli
+//! sizes of the same records as plain JSON. SIZES=1000,10000 chooses the sizes.
+
+#[path = "../tests/support/proxy.rs"]
+#[allow(dead_code)] // the benchmark counts bytes; it cuts no connection
+mod proxy;
+
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use automerge::sync::SyncDoc;
+use automerge::Automerge;
+use fieldcase_core::model::Kind;
+use fieldcase_core::sample::{case, Rng};
+use fieldcase_core::sync::SyncOptions;
+use fieldcase_core::{LedgerQuery, Role, Store};
+use fieldcase_hub::Hub;
+use proxy::Proxy;
+use serde_json::Value;
+
+const KEY: [u8; 32] = [1; 32];
+
+struct Measure {
+    bytes: u64,
+    round_trips: u64,
+    ms: f64,
+}
+
+fn measured(proxy: &Proxy, f: impl FnOnce()) -> Measure {
+    proxy.take();
+    let before = proxy.counters.connections.load(Ordering::SeqCst);
+    let t = Instant::now();
+    f();
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let (up, down) = proxy.take();
+    // reqwest opens one connection per session here: connections = HTTP requests.
+    let round_trips = proxy.counters.connections.load(Ordering::SeqCst) - before;
+    Measure {
+        bytes: up + down,
+        round_trips,
+        ms,
+    }
+}
+
+/// Plain automerge sync of one document pair until both are quiet: (bytes, round trips).
+fn per_record_sync(a: &mut Automerge, b: &mut Automerge) -> (u64, u64) {
+    let (mut sa, mut sb) = (automerge::sync::State::new(), automerge::sync::State::new());
+    let (mut bytes, mut trips) = (0u64, 0u64);
+    loop {
+        let ma = a.generate_sync_message(&mut sa);
+        let mb = b.generate_sync_message(&mut sb);
+        if ma.is_none() && mb.is_none() {
+            return (bytes, trips.max(1));
+        }
+        trips += 1;
+        if let Some(m) = ma {
+            let enc = m.encode();
+            bytes += enc.len() as u64;
+            b.receive_sync_message(&mut sb, automerge::sync::Message::decode(&enc).unwrap())
+                .unwrap();
+        }
+        if let Some(m) = mb {
+            let enc = m.encode();
+            bytes += enc.len() as u64;
+            a.receive_sync_message(&mut sa, automerge::sync::Message::decode(&enc).unwrap())
+                .unwrap();
+        }
+    }
+}
+
+fn kib(b: u64) -> String {
+    if b < 10_000 {
+        format!("{b} B")
+    } else {
+        format!("{:.1} KiB", b as f64 / 1024.0)
+    }
+}
+
+fn run(n: usize) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let hub_store = Store::create(&dir.path().join("hub"), &KEY, "青浦区", "办公室", Role::Office).unwrap();
+    let mut rng = Rng(0xBE7C_4A5E + n as u64);
+    let mut json_records: Vec<Value> = vec![];
+    let t = Instant::now();
+    for _ in 0..n {
+        let mut v = case(&mut rng);
+        v["township"] = "华新镇".into();
+        let id = hub_store.create_json(Kind::Case, v).unwrap().id;
+        let mut shown = hub_store.get(&id).unwrap().record.to_json();
+        shown["id"] = id.into();
+        json_records.push(shown);
+    }
+    eprintln!("created {n} cases at the hub in {:.1} s", t.elapsed().as_secs_f64());
+    let plain = serde_json::to_vec(&json_records).unwrap();
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(vec![], flate2::Compression::best());
+        e.write_all(&plain).unwrap();
+        e.finish().unwrap().len() as u64
+    };
+    let br = fieldcase_core::sync::wire::compress(&plain).len() as u64;
+
+    let hub = Hub::start(hub_store, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let proxy = Proxy::start(hub.addr);
+    let office = Store::open(&dir.path().join("hub"), &KEY).unwrap();
+    let code = office.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+    let (link, joined) = Store::redeem_at(&proxy.url(), &code).unwrap();
+    let phone = Store::create(&dir.path().join("phone"), &KEY, "华新镇", "张丽", Role::Inspector).unwrap();
+    phone.attach_hub(&link, &joined).unwrap();
+
+    let first = measured(&proxy, || {
+        phone.sync(&SyncOptions::default()).unwrap();
+    });
+    assert_eq!(phone.count().unwrap(), n);
+    let quiet = measured(&proxy, || {
+        phone.sync(&SyncOptions::default()).unwrap();
+    });
+    let id = phone
+        .list(&LedgerQuery {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .unwrap()[0]
+        .id
+        .clone();
+    phone.edit(&id, &[("workers_involved".into(), 42.into())]).unwrap();
+    let one = measured(&proxy, || {
+        let r = phone.sync(&SyncOptions::default()).unwrap();
+        assert_eq!(r.records_sent, 1);
+    });
+    let header_per_trip = quiet.bytes;
+
+    // Baseline: every record synced on its own with automerge's sync protocol.
+    let ids: Vec<String> = office
+        .list(&LedgerQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut pairs: Vec<(Automerge, Automerge)> = ids
+        .iter()
+        .map(|id| {
+            (
+                Automerge::load(&office.document_bytes(id).unwrap()).unwrap(),
+                Automerge::new(),
+            )
+        })
+        .collect();
+    let t = Instant::now();
+    let (mut b_first, mut b_trips) = (0, 0);
+    for (src, dst) in pairs.iter_mut() {
+        let (b, r) = per_record_sync(src, dst);
+        b_first += b;
+        b_trips += r;
+    }
+    let b_first_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let (mut b_quiet, mut b_quiet_trips) = (0, 0);
+    for (src, dst) in pairs.iter_mut() {
+        let (b, r) = per_record_sync(src, dst);
+        b_quiet += b;
+        b_quiet_trips += r;
+    }
+    let b_quiet_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let per_trip_headers = header_per_trip.saturating_sub(30);
+    println!();
+    println!(
+        "Sync, {n} realistic case records ({} KiB as plain JSON)",
+        plain.len() / 1024
+    );
+    println!("| session | Fieldcase bytes | round trips | time | per-record automerge sync bytes (+ headers) | round trips |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| first sync (download) | {} | {} | {:.0} ms | {} (+{}) | {} |",
+        kib(first.bytes),
+        first.round_trips,
+        first.ms,
+        kib(b_first),
+        kib(b_trips * per_trip_headers),
+        b_trips
+    );
+    println!(
+        "| no change | {} | {} | {:.0} ms | {} (+{}) | {} |",
+        kib(quiet.bytes),
+        quiet.round_trips,
+        quiet.ms,
+        kib(b_quiet),
+        kib(b_quiet_trips * per_trip_headers),
+        b_quiet_trips
+    );
+    println!(
+        "| one field changed (upload) | {} | {} | {:.0} ms | | |",
+        kib(one.bytes),
+        one.round_trips,
+        one.ms
+    );
+    println!(
+        "| floor: records as JSON | gzip {} / brotli {} | | | first sync / brotli = {:.2} | baseline {:.0} ms + {:.0} ms |",
+        kib(gz),
+        kib(br),
+        first.bytes as f64 / br as f64,
+        b_first_ms,
+        b_quiet_ms
+    );
+    drop(hub);
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("SIZES")
+        .unwrap_or_else(|_| "1000,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    for n in sizes {
+        run(n);
+    }
+}
