@@ -221,15 +221,20 @@ fn corrupt_hostile_or_replayed_bodies_change_nothing() {
 fn a_cut_download_resumes_without_fetching_again_what_arrived() {
     let t = Township::new();
     let office = t.device("周明", "华新镇", Role::Office);
-    for i in 0..700 {
-        let mut v = case_in("华新镇");
-        v["subject"] = json!(format!("第{i}号欠薪案件"));
+    let mut rng = fieldcase_core::sample::Rng(0x7EC0_4D);
+    for _ in 0..700 {
+        let mut v = fieldcase_core::sample::case(&mut rng);
+        v["township"] = json!("华新镇");
         office.create_json(Kind::Case, v).unwrap();
     }
     sync(&office);
-    let phone = t.device("张丽", "华新镇", Role::Inspector);
+    // How big the whole download is, measured on a first device.
+    let first = t.device("陈芳", "华新镇", Role::Mediator);
     t.proxy.take();
-    t.proxy.cut_next_response_after(20_000);
+    sync(&first);
+    let (_, whole) = t.proxy.take();
+    let phone = t.device("张丽", "华新镇", Role::Inspector);
+    t.proxy.cut_next_response_after(whole / 2);
     let e = phone.sync(&SyncOptions::default()).unwrap_err();
     assert!(matches!(e, Error::Network(_)), "{e}");
     let got = phone.count().unwrap();
