@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::validate::Problems;
 
 /// Where a location reading came from.
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LocationSource {
@@ -17,6 +18,7 @@ pub enum LocationSource {
 }
 
 /// A WGS-84 point with its accuracy in metres and where it came from.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Location {

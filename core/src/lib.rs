@@ -22,3 +22,24 @@ pub use store::{
     BundleSummary, Conflict, HistoryEntry, Identity, ImportReport, LedgerQuery, LedgerRow, RefusedChange, Role, Saved,
     Seal, SealStatus, Stamp, Store, StoredRecord,
 };
+
+#[cfg(feature = "ffi")]
+uniffi::setup_scaffolding!();
+
+/// How instants and dates cross to the phones: instants as the platform's own time type
+/// (Kotlin `Instant`, Swift `Date`), dates as ISO `YYYY-MM-DD` text.
+#[cfg(feature = "ffi")]
+mod ffi_types {
+    type DateTimeUtc = chrono::DateTime<chrono::Utc>;
+    uniffi::custom_type!(DateTimeUtc, std::time::SystemTime, {
+        remote,
+        lower: |t| t.into(),
+        try_lift: |s| Ok(s.into()),
+    });
+    type NaiveDate = chrono::NaiveDate;
+    uniffi::custom_type!(NaiveDate, String, {
+        remote,
+        lower: |d| d.format("%Y-%m-%d").to_string(),
+        try_lift: |s| Ok(s.parse()?),
+    });
+}

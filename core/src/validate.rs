@@ -6,6 +6,7 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
 /// How bad a problem is. Warnings never block a save (an early USCC may fail its check).
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -14,6 +15,7 @@ pub enum Severity {
 }
 
 /// One broken rule on one field.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// Dotted path of the field, e.g. `interviewee.resident_id` or `workers.0.phone`.

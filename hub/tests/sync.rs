@@ -240,7 +240,7 @@ fn a_cut_download_resumes_without_fetching_again_what_arrived() {
     let got = phone.count().unwrap();
     assert!((200..700).contains(&got), "{got} records kept from the cut session");
     let r = sync(&phone);
-    assert_eq!(r.records_received + got, 700, "only what was missing came again");
+    assert_eq!(r.records_received + got as u64, 700, "only what was missing came again");
     assert_eq!(contents(&phone).len(), 700);
     // Cancelling between frames keeps what arrived, and the next session finishes.
     let other = t.device("吴军", "华新镇", Role::Inspector);

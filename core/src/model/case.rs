@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, RiskLevel, Summary};
 use crate::validate::Problems;
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
@@ -17,6 +18,7 @@ pub enum CaseStatus {
     Closed,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseSource {
@@ -29,6 +31,7 @@ pub enum CaseSource {
     EarlyWarning,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FollowUpKind {
@@ -42,6 +45,7 @@ pub enum FollowUpKind {
     Call,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FollowUp {
@@ -52,6 +56,7 @@ pub struct FollowUp {
 }
 
 /// One worker's claim: many per case, incident or mediation.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WageClaim {
@@ -77,6 +82,7 @@ impl WageClaim {
     }
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResolutionKind {
@@ -90,6 +96,7 @@ pub enum ResolutionKind {
     Transferred,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Resolution {
@@ -99,6 +106,7 @@ pub struct Resolution {
     pub note: Option<String>,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SignOff {
@@ -107,6 +115,7 @@ pub struct SignOff {
 }
 
 /// Approval of the 30 extra working days on the inspection clock.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Extension {

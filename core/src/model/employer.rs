@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{common_accessors, record_kind, Date, Fen, Kind, RecordKind, RiskLevel, Summary};
 use crate::validate::Problems;
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EmployerStatus {
@@ -16,6 +17,7 @@ pub enum EmployerStatus {
     Deregistered,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Industry {
@@ -26,6 +28,7 @@ pub enum Industry {
     Other,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskFlag {
@@ -42,6 +45,7 @@ pub enum RiskFlag {
     RepeatPetitions,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Contact {
@@ -50,6 +54,7 @@ pub struct Contact {
 }
 
 /// One reading of an early-warning indicator (e.g. months of unpaid social insurance).
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Indicator {
@@ -60,6 +65,7 @@ pub struct Indicator {
 }
 
 /// A blacklist entry: listed for three years.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Blacklisting {

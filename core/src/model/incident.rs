@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{common_accessors, record_kind, Fen, Instant, Kind, Location, RecordKind, RiskLevel, Summary};
 use crate::validate::Problems;
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentStatus {
@@ -18,6 +19,7 @@ pub enum IncidentStatus {
     Closed,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskSign {
@@ -27,6 +29,7 @@ pub enum RiskSign {
     CrossDistrictWorkers,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Representative {
@@ -36,6 +39,7 @@ pub struct Representative {
 }
 
 /// When each step of the response happened.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Escalation {

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::validate::Problems;
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionStatus {
@@ -19,6 +20,7 @@ pub enum InspectionStatus {
     Signed,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ChecklistItem {
@@ -29,6 +31,7 @@ pub struct ChecklistItem {
 }
 
 /// The eight checks, in the order of the regulations.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WageChecklist {
@@ -66,6 +69,7 @@ impl WageChecklist {
 }
 
 /// 责令改正: what must be corrected, by when.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CorrectionOrder {
@@ -73,6 +77,7 @@ pub struct CorrectionOrder {
     pub deadline: Option<Date>,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct InspectionSignatures {

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::validate::Problems;
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InterviewStatus {
@@ -18,6 +19,7 @@ pub enum InterviewStatus {
     Signed,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Interviewee {
@@ -28,6 +30,7 @@ pub struct Interviewee {
     pub phone: Option<String>,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct QuestionAnswer {
@@ -35,6 +38,7 @@ pub struct QuestionAnswer {
     pub answer: String,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct InterviewSignatures {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, Signature, Summary};
 use crate::validate::Problems;
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MediationStatus {
@@ -20,6 +21,7 @@ pub enum MediationStatus {
     Withdrawn,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -28,6 +30,7 @@ pub enum Channel {
     Offline,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationForm {
@@ -37,6 +40,7 @@ pub enum ApplicationForm {
     Written,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Application {
@@ -48,6 +52,7 @@ pub struct Application {
     pub reasons: Option<String>,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WorkerParty {
@@ -57,6 +62,7 @@ pub struct WorkerParty {
     pub amount_claimed_fen: Option<Fen>,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct EmployerParty {
@@ -66,6 +72,7 @@ pub struct EmployerParty {
     pub agent: Option<String>,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Session {
@@ -74,6 +81,7 @@ pub struct Session {
     pub notes: String,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AgreementSignatures {
@@ -85,6 +93,7 @@ pub struct AgreementSignatures {
     pub organisation_seal: Option<Signature>,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Agreement {
@@ -98,6 +107,7 @@ pub struct Agreement {
 }
 
 /// 仲裁审查确认: applied for jointly within 15 days after the agreement takes effect.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ArbitrationReview {

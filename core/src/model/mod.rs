@@ -38,6 +38,7 @@ pub type Fen = i64;
 pub type Instant = DateTime<Utc>;
 pub type Date = NaiveDate;
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -95,6 +96,7 @@ impl std::str::FromStr for Kind {
     }
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskLevel {
@@ -115,6 +117,7 @@ impl RiskLevel {
 }
 
 /// A file kept beside the database and named by its SHA-256; never stored in a document.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AttachmentRef {
@@ -126,6 +129,7 @@ pub struct AttachmentRef {
     pub purpose: Option<String>,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
@@ -138,6 +142,7 @@ pub enum Relation {
     FollowsFrom,
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Link {
@@ -147,6 +152,7 @@ pub struct Link {
 }
 
 /// A signature: who signed, when, and the image of the signature if one was captured.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Signature {
@@ -168,6 +174,7 @@ impl Signature {
 }
 
 /// An inspector, with the credential number shown on site.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Inspector {
@@ -211,6 +218,7 @@ macro_rules! record_kind {
     ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $field:ident : $ty:ty,)* }) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
         #[serde(default)]
         pub struct $name {
             /// Version of the record layout; set by the store.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{common_accessors, record_kind, Date, Instant, Kind, Location, RecordKind, Summary};
 use crate::validate::Problems;
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectStatus {
@@ -16,6 +17,7 @@ pub enum ProjectStatus {
 }
 
 /// A company on a project: developer, general contractor (总包) or subcontractor (分包).
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Company {
@@ -32,6 +34,7 @@ impl Company {
     }
 }
 
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckResult {
@@ -43,6 +46,7 @@ pub enum CheckResult {
 }
 
 /// The latest inspection result of one control.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ControlStatus {
@@ -52,6 +56,7 @@ pub struct ControlStatus {
 }
 
 /// The six controls of the Regulations on Ensuring Payment of Wages to Migrant Workers.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SixControls {

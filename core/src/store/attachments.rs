@@ -141,6 +141,7 @@ impl Store {
 
 /// How far a chunked transfer of one attachment has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct TransferState {
     pub received: u64,
     pub complete: bool,

@@ -45,14 +45,16 @@ struct Frame {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct BundleSummary {
-    pub records: usize,
-    pub bytes: usize,
+    pub records: u64,
+    pub bytes: u64,
     /// The peer the bundle was cut for, if only its missing changes were included.
     pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RefusedChange {
     pub id: String,
     pub change: String,
@@ -60,12 +62,13 @@ pub struct RefusedChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ImportReport {
     pub from_device: String,
     pub from_user: String,
-    pub records_new: usize,
-    pub records_updated: usize,
-    pub records_unchanged: usize,
+    pub records_new: u64,
+    pub records_updated: u64,
+    pub records_unchanged: u64,
     /// Changes kept aside because the record was already signed.
     pub refused: Vec<RefusedChange>,
 }
@@ -217,8 +220,8 @@ impl Store {
         };
         let bytes = encode(&header, &frames)?;
         let summary = BundleSummary {
-            records: frames.len(),
-            bytes: bytes.len(),
+            records: frames.len() as u64,
+            bytes: bytes.len() as u64,
             to: to.map(str::to_string),
         };
         Ok((bytes, summary))

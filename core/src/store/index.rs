@@ -16,6 +16,7 @@ use crate::rules;
 
 /// Filters of the ledger list; all optional.
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct LedgerQuery {
     pub kind: Option<Kind>,
     pub township: Option<String>,
@@ -26,11 +27,12 @@ pub struct LedgerQuery {
     pub overdue: bool,
     /// Only records due within this many days from now (overdue ones included).
     pub due_within_days: Option<u32>,
-    pub limit: Option<usize>,
+    pub limit: Option<u32>,
 }
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct LedgerRow {
     pub id: String,
     pub kind: String,
@@ -220,7 +222,7 @@ pub(crate) fn list(conn: &Connection, q: &LedgerQuery, now: DateTime<Utc>) -> Re
         );
     }
     sql.push_str(" ORDER BY l.deadline IS NULL, l.deadline, l.updated_at DESC, l.id LIMIT ?");
-    args.push((q.limit.unwrap_or(10_000) as i64).into());
+    args.push(i64::from(q.limit.unwrap_or(10_000)).into());
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(params_from_iter(args), |r| row(r, now))?

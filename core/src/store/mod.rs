@@ -39,6 +39,7 @@ const COMPACT_AFTER: i64 = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Role {
     Inspector,
     Grid,
@@ -65,6 +66,7 @@ impl std::str::FromStr for Role {
 
 /// Who works with this store: every change it makes carries the user and device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Identity {
     /// This store's device id, unique per installation.
     pub device: String,
@@ -75,6 +77,7 @@ pub struct Identity {
 
 /// Who made a change and when: from the change itself, so it survives sync.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Stamp {
     pub user: String,
     pub device: String,
@@ -83,6 +86,7 @@ pub struct Stamp {
 
 /// One change in a record's history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub user: String,
@@ -108,6 +112,7 @@ pub struct StoredRecord {
 
 /// What a save reports besides success: warnings that never block (e.g. an early USCC).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Saved {
     pub id: String,
     pub warnings: Vec<Problem>,
@@ -529,6 +534,20 @@ impl Store {
                 id: id.to_string(),
                 warnings: problems.warnings(),
             })
+        })
+    }
+
+    /// Replaces a record's content with `record` (same kind), writing only what differs.
+    pub fn update(&self, id: &str, record: Record) -> Result<Saved> {
+        self.change(id, "edit", |_, kind| {
+            if record.kind() != kind {
+                return Err(Error::invalid(
+                    "kind",
+                    "same_kind",
+                    format!("record {id} is a {kind}, not a {}", record.kind()),
+                ));
+            }
+            Ok(record.to_json())
         })
     }
 

@@ -14,6 +14,7 @@ use crate::model::{canonical_bytes, Record};
 
 /// What the document records about its signing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Seal {
     /// SHA-256 of the record content (canonical JSON) at signing.
     pub hash: String,
@@ -23,6 +24,7 @@ pub struct Seal {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SealStatus {
     #[serde(flatten)]
     pub seal: Seal,

@@ -32,9 +32,10 @@ pub struct HubLink {
 
 /// Where a long sync stands, for a progress bar.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Progress {
     /// `records` or `attachments`.
-    pub phase: &'static str,
+    pub phase: String,
     pub done: u64,
     pub total: u64,
 }
@@ -47,12 +48,14 @@ pub struct SyncOptions<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RefusedRecord {
     pub id: String,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct FailedAttachment {
     pub sha256: String,
     pub error: String,
@@ -60,21 +63,22 @@ pub struct FailedAttachment {
 
 /// What one sync session did.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SyncReport {
     /// HTTP round trips for records (attachments are counted apart).
     pub round_trips: u32,
     /// Bytes on the wire, HTTP headers included.
     pub bytes_up: u64,
     pub bytes_down: u64,
-    pub records_sent: usize,
-    pub records_received: usize,
+    pub records_sent: u64,
+    pub records_received: u64,
     pub refused: Vec<RefusedRecord>,
     pub attachment_requests: u32,
-    pub attachments_sent: usize,
-    pub attachments_received: usize,
+    pub attachments_sent: u64,
+    pub attachments_received: u64,
     pub attachments_failed: Vec<FailedAttachment>,
     /// Open conflicts after the session.
-    pub conflicts: usize,
+    pub conflicts: u64,
     pub duration_ms: u64,
     pub cursor: u64,
 }
@@ -213,7 +217,7 @@ impl Store {
         let url = base.join("v1/sync").map_err(|e| Error::Internal(e.to_string()))?;
         let mut report = SyncReport {
             round_trips: 1,
-            records_sent: req.uploads.len(),
+            records_sent: req.uploads.len() as u64,
             ..Default::default()
         };
         report.bytes_up = body.len() as u64
@@ -236,7 +240,7 @@ impl Store {
         report.bytes_down = counted.n + head;
         result?;
         self.sync_attachments(&http, &base, &link, &mut report, opts, &cancelled)?;
-        report.conflicts = self.conflicts()?.len();
+        report.conflicts = self.conflicts()?.len() as u64;
         report.cursor = self.read(|c| Ok(meta(c, "hub_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0)))?;
         report.duration_ms = started.elapsed().as_millis() as u64;
         Ok(report)
@@ -309,7 +313,7 @@ impl Store {
     ) -> Result<()> {
         let mut stream = brotli::Decompressor::new(input, 64 * 1024);
         let mut total = 0;
-        let cut = |n: usize, e: &dyn std::fmt::Display| {
+        let cut = |n: u64, e: &dyn std::fmt::Display| {
             Error::Network(format!(
                 "the connection was cut after {n} records ({e}); the next sync resumes from there"
             ))
@@ -355,11 +359,11 @@ impl Store {
                         }
                         set_meta(tx, "hub_cursor", &cursor_after.to_string())
                     })?;
-                    report.records_received += records.len();
+                    report.records_received += records.len() as u64;
                     if let Some(p) = opts.progress {
                         p(&Progress {
-                            phase: "records",
-                            done: report.records_received as u64,
+                            phase: "records".into(),
+                            done: report.records_received,
                             total,
                         });
                     }
@@ -409,7 +413,7 @@ impl Store {
             done += 1;
             if let Some(p) = opts.progress {
                 p(&Progress {
-                    phase: "attachments",
+                    phase: "attachments".into(),
                     done,
                     total,
                 });
@@ -429,7 +433,7 @@ impl Store {
             done += 1;
             if let Some(p) = opts.progress {
                 p(&Progress {
-                    phase: "attachments",
+                    phase: "attachments".into(),
                     done,
                     total,
                 });
