@@ -221,7 +221,7 @@ fn corrupt_hostile_or_replayed_bodies_change_nothing() {
 fn a_cut_download_resumes_without_fetching_again_what_arrived() {
     let t = Township::new();
     let office = t.device("周明", "华新镇", Role::Office);
-    let mut rng = fieldcase_core::sample::Rng(0x7EC0_4D);
+    let mut rng = fieldcase_core::sample::Rng(0x007E_C04D);
     for _ in 0..700 {
         let mut v = fieldcase_core::sample::case(&mut rng);
         v["township"] = json!("华新镇");
