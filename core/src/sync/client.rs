@@ -397,49 +397,51 @@ impl Store {
             let missing: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
             Ok((send, missing))
         })?;
-        let total = (to_send.len() + to_fetch.len()) as u64;
-        let mut done = 0;
-        for (sha, size) in to_send {
+        // Each attachment on its own: one failing is reported and the others go on.
+        let jobs: Vec<(String, Option<u64>)> = to_send
+            .into_iter()
+            .map(|(sha, size)| (sha, Some(size as u64)))
+            .chain(to_fetch.into_iter().map(|sha| (sha, None)))
+            .collect();
+        let total = jobs.len() as u64;
+        for (done, (sha, upload_size)) in jobs.into_iter().enumerate() {
             if cancelled() {
                 return Err(Error::Cancelled);
             }
-            match self.send_attachment(http, base, link, &sha, size as u64, report) {
-                Ok(()) => report.attachments_sent += 1,
-                Err(e) => report.attachments_failed.push(FailedAttachment {
+            let outcome = match upload_size {
+                Some(size) => self.send_attachment(http, base, link, &sha, size, report),
+                None => self.fetch_attachment(http, base, link, &sha, report),
+            };
+            match (outcome, upload_size) {
+                (Ok(()), Some(_)) => report.attachments_sent += 1,
+                (Ok(()), None) => report.attachments_received += 1,
+                (Err(e), _) => report.attachments_failed.push(FailedAttachment {
                     sha256: sha.clone(),
                     error: e.to_string(),
                 }),
             }
-            done += 1;
             if let Some(p) = opts.progress {
                 p(&Progress {
                     phase: "attachments".into(),
-                    done,
-                    total,
-                });
-            }
-        }
-        for sha in to_fetch {
-            if cancelled() {
-                return Err(Error::Cancelled);
-            }
-            match self.fetch_attachment(http, base, link, &sha, report) {
-                Ok(()) => report.attachments_received += 1,
-                Err(e) => report.attachments_failed.push(FailedAttachment {
-                    sha256: sha.clone(),
-                    error: e.to_string(),
-                }),
-            }
-            done += 1;
-            if let Some(p) = opts.progress {
-                p(&Progress {
-                    phase: "attachments".into(),
-                    done,
+                    done: done as u64 + 1,
                     total,
                 });
             }
         }
         Ok(())
+    }
+
+    /// The hub holds this attachment whole: it is not offered again.
+    fn mark_at_hub(&self, sha: &str) -> Result<()> {
+        let now = self.now().timestamp_millis();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO attachment_sync (sha256, state, updated_at) VALUES (?1, 'at_hub', ?2)
+                 ON CONFLICT (sha256) DO UPDATE SET state = 'at_hub', error = NULL, updated_at = excluded.updated_at",
+                params![sha, now],
+            )?;
+            Ok(())
+        })
     }
 
     fn send_attachment(
@@ -481,15 +483,7 @@ impl Store {
                 break;
             }
         }
-        let now = self.now().timestamp_millis();
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO attachment_sync (sha256, state, updated_at) VALUES (?1, 'at_hub', ?2)
-                 ON CONFLICT (sha256) DO UPDATE SET state = 'at_hub', error = NULL, updated_at = excluded.updated_at",
-                params![sha, now],
-            )?;
-            Ok(())
-        })
+        self.mark_at_hub(sha)
     }
 
     fn fetch_attachment(
@@ -533,15 +527,7 @@ impl Store {
                 return Err(Error::Network(format!("attachment {sha}: the hub sent no data")));
             }
             if self.attachment_chunk(sha, size, mine.received, &bytes)?.complete {
-                let now = self.now().timestamp_millis();
-                self.write(|tx| {
-                    tx.execute(
-                        "INSERT INTO attachment_sync (sha256, state, updated_at) VALUES (?1, 'at_hub', ?2)
-                         ON CONFLICT (sha256) DO UPDATE SET state = 'at_hub', error = NULL, updated_at = excluded.updated_at",
-                        params![sha, now],
-                    )?;
-                    Ok(())
-                })?;
+                self.mark_at_hub(sha)?;
                 return Ok(());
             }
         }
