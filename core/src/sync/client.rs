@@ -444,6 +444,26 @@ impl Store {
         })
     }
 
+    /// Where the hub stands on an attachment, and the attachment's URL there.
+    fn hub_attachment_state(
+        &self,
+        http: &reqwest::blocking::Client,
+        base: &reqwest::Url,
+        link: &HubLink,
+        sha: &str,
+        report: &mut SyncReport,
+    ) -> Result<(reqwest::Url, crate::store::TransferState)> {
+        let url = base
+            .join(&format!("v1/attachments/{sha}"))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        report.attachment_requests += 1;
+        let resp = http.get(url.clone()).bearer_auth(&link.token).send().map_err(net)?;
+        if !resp.status().is_success() {
+            return Err(hub_error(resp));
+        }
+        Ok((url, resp.json().map_err(net)?))
+    }
+
     fn send_attachment(
         &self,
         http: &reqwest::blocking::Client,
@@ -453,15 +473,7 @@ impl Store {
         size: u64,
         report: &mut SyncReport,
     ) -> Result<()> {
-        let url = base
-            .join(&format!("v1/attachments/{sha}"))
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        report.attachment_requests += 1;
-        let resp = http.get(url.clone()).bearer_auth(&link.token).send().map_err(net)?;
-        if !resp.status().is_success() {
-            return Err(hub_error(resp));
-        }
-        let state: crate::store::TransferState = resp.json().map_err(net)?;
+        let (url, state) = self.hub_attachment_state(http, base, link, sha, report)?;
         let mut offset = state.received;
         let data = if state.complete { vec![] } else { self.attachment(sha)? };
         while !state.complete && offset < size {
@@ -494,15 +506,7 @@ impl Store {
         sha: &str,
         report: &mut SyncReport,
     ) -> Result<()> {
-        let url = base
-            .join(&format!("v1/attachments/{sha}"))
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        report.attachment_requests += 1;
-        let resp = http.get(url.clone()).bearer_auth(&link.token).send().map_err(net)?;
-        if !resp.status().is_success() {
-            return Err(hub_error(resp));
-        }
-        let at_hub: crate::store::TransferState = resp.json().map_err(net)?;
+        let (url, at_hub) = self.hub_attachment_state(http, base, link, sha, report)?;
         if !at_hub.complete {
             return Err(Error::Network(format!("attachment {sha} has not reached the hub yet")));
         }
