@@ -131,6 +131,7 @@ pub enum FieldRecord {
     Interview { value: model::Interview },
     Incident { value: model::Incident },
     Mediation { value: model::Mediation },
+    Calendar { value: model::WorkCalendar },
 }
 
 impl From<FieldRecord> for model::Record {
@@ -143,6 +144,7 @@ impl From<FieldRecord> for model::Record {
             FieldRecord::Interview { value } => model::Record::Interview(value),
             FieldRecord::Incident { value } => model::Record::Incident(value),
             FieldRecord::Mediation { value } => model::Record::Mediation(value),
+            FieldRecord::Calendar { value } => model::Record::Calendar(value),
         }
     }
 }
@@ -157,16 +159,20 @@ impl From<model::Record> for FieldRecord {
             model::Record::Interview(value) => FieldRecord::Interview { value },
             model::Record::Incident(value) => FieldRecord::Incident { value },
             model::Record::Mediation(value) => FieldRecord::Mediation { value },
+            model::Record::Calendar(value) => FieldRecord::Calendar { value },
         }
     }
 }
 
-/// Two or more values two devices set for the same field; `values` are shown as text.
+/// Two or more values two devices set for the same field (`rule` empty), or a rule the
+/// merged record breaks (`rule` and `message` say which); `values` are shown as text.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct FieldConflict {
     pub id: String,
     pub path: String,
     pub values: Vec<String>,
+    pub rule: Option<String>,
+    pub message: Option<String>,
 }
 
 /// A record as stored, with what the store knows about it.
@@ -443,6 +449,8 @@ fn conflict(c: fieldcase_core::Conflict) -> FieldConflict {
         id: c.id,
         path: c.path,
         values: c.values.iter().map(|v| v.to_string()).collect(),
+        rule: c.rule,
+        message: c.message,
     }
 }
 

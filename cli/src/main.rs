@@ -1,16 +1,20 @@
 //! `fieldcase`: one program for the township office and for scripts. Output is JSON on
-//! stdout; an error is one line on stderr and exit 2 (invalid input), 3 (refused, e.g. a
-//! sealed record) or 1 (anything else).
+//! stdout; an error is one line on stderr and exit 2 (invalid input), 3 (refused by a rule,
+//! e.g. a sealed record or a role that may not) or 1 (anything else).
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+mod edits;
+mod show;
+mod store;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use fieldcase_core::calendar::Calendar;
-use fieldcase_core::model::RiskLevel;
-use fieldcase_core::{Error, ErrorKind, Kind, LedgerQuery, Record, Role, Store};
+use fieldcase_core::model::{AfterSeal, AfterSealNote, ArbitrationReview, Performance, RiskLevel, WorkCalendar};
+use fieldcase_core::report::ZerosQuery;
+use fieldcase_core::{Error, ErrorKind, Kind, LedgerQuery, Record, Role};
 use serde_json::{json, Value};
+use show::to_json;
 
 #[derive(Parser)]
 #[command(
@@ -48,13 +52,48 @@ enum Command {
     Schema { kind: String },
     /// Create a record from JSON in FILE (or standard input with `-` or no FILE).
     New { kind: String, file: Option<PathBuf> },
-    /// Show a record.
+    /// Show a record (times in Shanghai time).
     Show { id: String },
     /// Change fields: PATH=VALUE, PATH dotted (parties.0.phone), VALUE JSON if it parses.
     Edit {
         id: String,
         #[arg(required = true)]
         edits: Vec<String>,
+    },
+    /// Close a case with its resolution (kind=paid_in_full on=2026-03-30 amount_paid_fen=...);
+    /// the sign-off is this store's user, who must be the responsible person or the office.
+    Close {
+        id: String,
+        #[arg(required = true)]
+        resolution: Vec<String>,
+    },
+    /// Record a hand-over of a case: to=arbitration|public_security|court_payment_order|department
+    /// on=DATE receiving_body=... reference=... outcome=...
+    Handover {
+        id: String,
+        #[arg(required = true)]
+        fields: Vec<String>,
+    },
+    /// After a mediation agreement is signed: its arbitration review (applied_on=DATE
+    /// joint_application=true, or declined=true; outcome=confirmed|refused outcome_on=DATE).
+    Review {
+        id: String,
+        #[arg(required = true)]
+        fields: Vec<String>,
+    },
+    /// After a mediation agreement is signed: whether it was performed (on=DATE
+    /// result=paid_on_time|paid_late|partly_paid|not_paid amount_paid_fen=...).
+    Performance {
+        id: String,
+        #[arg(required = true)]
+        fields: Vec<String>,
+    },
+    /// A note on a signed record, e.g. naming the record that corrects it.
+    Note {
+        id: String,
+        text: String,
+        #[arg(long)]
+        corrected_by: Option<String>,
     },
     /// The ledger, sorted by deadline.
     List {
@@ -69,7 +108,7 @@ enum Command {
         responsible: Option<String>,
         #[arg(long)]
         overdue: bool,
-        /// Only records due within N days (overdue ones included).
+        /// Only records due by the end of the N-th day from today (overdue ones included).
         #[arg(long)]
         due_within: Option<u32>,
     },
@@ -82,9 +121,9 @@ enum Command {
     Seal { id: String },
     /// Who changed a record, when, and which fields.
     History { id: String },
-    /// Fields that two devices set to different values.
+    /// Fields two devices set to different values, and rules a merged record breaks.
     Conflicts,
-    /// Settle a conflict: PATH=VALUE replaces every conflicting value.
+    /// Settle a conflict: PATH=VALUE replaces every value there (choosing status=closed closes).
     Resolve { id: String, edit: String },
     /// Offline transfer by file.
     Bundle {
@@ -106,8 +145,16 @@ enum Command {
     Refused,
     /// Rebuild the ledger and search index from the documents.
     Reindex,
-    /// Show the holiday calendar, or replace it from FILE ({"holidays": [...], "working_weekends": [...]}).
-    Calendar { file: Option<PathBuf> },
+    /// The working calendar every device counts deadlines with.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
+    /// Reports for the office.
+    Report {
+        #[command(subcommand)]
+        report: ReportKind,
+    },
     /// Run the township hub over this store (plain HTTP on loopback only).
     Serve {
         #[arg(long, default_value = "127.0.0.1:8440")]
@@ -145,203 +192,155 @@ enum BundleAction {
     Import { file: PathBuf },
 }
 
-fn fail(kind: ErrorKind, msg: impl std::fmt::Display) -> (ErrorKind, String) {
+#[derive(Subcommand)]
+enum CalendarAction {
+    /// The calendar of YEAR (this year when none): days off, adjusted working days,
+    /// campaign periods, and where it comes from (built in, or the office's record).
+    Show { year: Option<i32> },
+    /// The office sets a year's calendar from FILE (JSON: year, holidays, working_weekends,
+    /// campaign_periods, monitoring_days, notice); unknown keys and contradictions are refused.
+    Set { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ReportKind {
+    /// The three zeros: high-risk employers out of monitoring, each incident's response
+    /// time, extreme acts by month.
+    Zeros {
+        #[arg(long)]
+        township: Option<String>,
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
+}
+
+pub(crate) fn fail(kind: ErrorKind, msg: impl std::fmt::Display) -> (ErrorKind, String) {
     (kind, msg.to_string())
 }
 
-fn from_core(e: Error) -> (ErrorKind, String) {
+pub(crate) fn from_core(e: Error) -> (ErrorKind, String) {
     (e.kind(), e.to_string())
 }
 
-type CliResult<T> = Result<T, (ErrorKind, String)>;
+pub(crate) type CliResult<T> = Result<T, (ErrorKind, String)>;
 
 fn parse_kind(s: &str) -> CliResult<Kind> {
     s.parse().map_err(from_core)
 }
 
-fn key_path(dir: &Path) -> PathBuf {
-    dir.join("key")
-}
-
-fn read_key(dir: &Path) -> CliResult<[u8; 32]> {
-    let text = std::fs::read_to_string(key_path(dir)).map_err(|e| {
-        fail(
-            ErrorKind::Failed,
-            format!(
-                "cannot read the store key {}: {e} (is {} a store? run init)",
-                key_path(dir).display(),
-                dir.display()
-            ),
-        )
-    })?;
-    let bytes = hex::decode(text.trim()).map_err(|_| fail(ErrorKind::Failed, "the store key file is damaged"))?;
-    bytes
-        .try_into()
-        .map_err(|_| fail(ErrorKind::Failed, "the store key file is damaged"))
-}
-
-fn write_key(dir: &Path) -> CliResult<[u8; 32]> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| fail(ErrorKind::Failed, e))?;
-    std::fs::create_dir_all(dir).map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", dir.display())))?;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(key_path(dir))
-        .map_err(|e| {
-            fail(
-                ErrorKind::Failed,
-                format!("{}: {e} (a store already exists here?)", key_path(dir).display()),
-            )
-        })?;
-    f.write_all(hex::encode(key).as_bytes())
-        .and_then(|_| f.sync_all())
-        .map_err(|e| fail(ErrorKind::Failed, e))?;
-    Ok(key)
-}
-
-fn open(dir: &Option<PathBuf>) -> CliResult<Store> {
-    let dir = dir
-        .as_ref()
-        .ok_or_else(|| fail(ErrorKind::Invalid, "--store DIR is required for this command"))?;
-    let key = read_key(dir)?;
-    let store = Store::open(dir, &key).map_err(from_core)?;
-    if let Ok(now) = std::env::var("FIELDCASE_NOW") {
-        let t = chrono::DateTime::parse_from_rfc3339(&now)
-            .map_err(|e| fail(ErrorKind::Invalid, format!("FIELDCASE_NOW: {e}")))?;
-        store.set_now(Some(t.with_timezone(&chrono::Utc)));
-    }
-    Ok(store)
-}
-
-/// `PATH=VALUE`, VALUE read as JSON when it parses, else as a string.
-fn parse_edit(s: &str) -> CliResult<(String, Value, String)> {
-    let (path, raw) = s
-        .split_once('=')
-        .ok_or_else(|| fail(ErrorKind::Invalid, format!("'{s}' is not PATH=VALUE")))?;
-    let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
-    Ok((path.trim().to_string(), value, raw.to_string()))
-}
-
-/// Applies edits; where a value parsed as a number or other JSON but the field wants text
-/// (a phone number typed bare), retries with the text as given.
-fn edit_with_fallback(
-    parsed: Vec<(String, Value, String)>,
-    apply: impl Fn(&[(String, Value)]) -> Result<Value, Error>,
-) -> CliResult<Value> {
-    let edits: Vec<(String, Value)> = parsed.iter().map(|(p, v, _)| (p.clone(), v.clone())).collect();
-    match apply(&edits) {
-        Err(e) if e.problems().iter().any(|p| p.rule == "type") => {
-            let field = e.field().unwrap_or_default();
-            let retry: Vec<(String, Value)> = parsed
-                .iter()
-                .map(|(p, v, raw)| {
-                    if *p == field && !v.is_string() {
-                        (p.clone(), Value::String(raw.clone()))
-                    } else {
-                        (p.clone(), v.clone())
-                    }
-                })
-                .collect();
-            if retry == edits {
-                return Err(from_core(e));
-            }
-            apply(&retry).map_err(from_core)
-        }
-        r => r.map_err(from_core),
+fn saved(s: fieldcase_core::Saved) -> Value {
+    if s.warnings.is_empty() {
+        json!({"id": s.id})
+    } else {
+        json!({"id": s.id, "warnings": s.warnings})
     }
 }
 
-fn read_input(file: &Option<PathBuf>) -> CliResult<String> {
-    match file {
-        Some(p) if p.as_os_str() != "-" => {
-            std::fs::read_to_string(p).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", p.display())))
-        }
-        _ => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| fail(ErrorKind::Failed, e))?;
-            Ok(s)
-        }
+/// `PATH=VALUE` fields laid over a struct's current JSON, read back as that struct.
+fn with_fields<T: serde::Serialize + serde::de::DeserializeOwned>(
+    current: &T,
+    edits: &[(String, Value)],
+) -> Result<T, Error> {
+    let mut v = serde_json::to_value(current).map_err(|e| Error::Internal(e.to_string()))?;
+    let fields = edits::object(edits)?;
+    if let (Value::Object(m), Value::Object(f)) = (&mut v, fields) {
+        m.extend(f);
     }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let field = e.path().to_string();
+        Error::invalid(&field, "type", e.into_inner().to_string())
+    })
 }
 
 fn run(cli: Cli) -> CliResult<Value> {
-    let store_dir = cli.store.clone();
+    let dir = cli.store.clone();
     Ok(match cli.command {
         Command::Init { township, user, role } => {
-            let dir = store_dir.ok_or_else(|| fail(ErrorKind::Invalid, "--store DIR is required"))?;
+            let dir = store::required(&dir)?;
             let role: Role = role.parse().map_err(from_core)?;
-            if dir.join("fieldcase.db").exists() {
-                return Err(fail(
-                    ErrorKind::Refused,
-                    format!("{} already holds a store", dir.display()),
-                ));
-            }
-            let key = write_key(&dir)?;
-            let store = Store::create(&dir, &key, &township, &user, role).map_err(from_core)?;
-            json!({"store": dir.display().to_string(), "identity": to_json(store.identity())})
+            let s = store::create(dir, &township, &user, role)?;
+            json!({"store": dir.display().to_string(), "identity": to_json(s.identity())})
         }
         Command::Whoami => {
-            let store = open(&store_dir)?;
-            json!({"identity": to_json(store.identity()), "records": store.count().map_err(from_core)?})
+            let s = store::open(&dir)?;
+            json!({"identity": to_json(s.identity()), "records": s.count().map_err(from_core)?})
         }
         Command::Kinds => json!(Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
         Command::Example { kind } => Record::example(parse_kind(&kind)?).to_json(),
         Command::Schema { kind } => Record::json_schema(parse_kind(&kind)?),
         Command::New { kind, file } => {
             let kind = parse_kind(&kind)?;
-            let text = read_input(&file)?;
+            let text = edits::read_input(&file)?;
             let value: Value =
                 serde_json::from_str(&text).map_err(|e| fail(ErrorKind::Invalid, format!("input is not JSON: {e}")))?;
-            let store = open(&store_dir)?;
-            let saved = store.create_json(kind, value).map_err(from_core)?;
-            if saved.warnings.is_empty() {
-                json!({"id": saved.id})
-            } else {
-                json!({"id": saved.id, "warnings": saved.warnings})
-            }
+            saved(store::open(&dir)?.create_json(kind, value).map_err(from_core)?)
         }
-        Command::Show { id } => {
-            let store = open(&store_dir)?;
-            let r = store.get(&id).map_err(from_core)?;
-            let mut v = r.record.to_json();
-            if let Value::Object(m) = &mut v {
-                m.insert("id".into(), json!(r.id));
-                m.insert("kind".into(), json!(r.kind));
-                m.insert("sealed".into(), json!(r.seal.is_some()));
-                if let Some(seal) = &r.seal {
-                    m.insert("seal".into(), to_json(seal));
-                }
-                if let Some(med) = r.record.as_mediation() {
-                    m.insert("effective".into(), json!(r.seal.is_some() && med.all_signed()));
-                }
-                m.insert("conflicts".into(), to_json(&r.conflicts));
-                m.insert("created".into(), to_json(&r.created));
-                m.insert("updated".into(), to_json(&r.updated));
-                m.insert("deadline".into(), to_json(&r.deadline));
-            }
-            v
-        }
+        Command::Show { id } => show::record(&store::open(&dir)?.get(&id).map_err(from_core)?),
         Command::Edit { id, edits } => {
-            let parsed = edits.iter().map(|e| parse_edit(e)).collect::<CliResult<Vec<_>>>()?;
-            let store = open(&store_dir)?;
-            edit_with_fallback(parsed, |edits| {
-                let saved = store.edit(&id, edits)?;
-                Ok(if saved.warnings.is_empty() {
-                    json!({"id": saved.id})
-                } else {
-                    json!({"id": saved.id, "warnings": saved.warnings})
-                })
+            let parsed = edits::parse_all(&edits)?;
+            let s = store::open(&dir)?;
+            edits::apply_with_fallback(&parsed, |e| s.edit(&id, e).map(saved))?
+        }
+        Command::Close { id, resolution } => {
+            let parsed = edits::parse_all(&resolution)?;
+            let s = store::open(&dir)?;
+            edits::apply_with_fallback(&parsed, |e| s.close(&id, edits::object(e)?).map(saved))?
+        }
+        Command::Handover { id, fields } => {
+            let parsed = edits::parse_all(&fields)?;
+            let s = store::open(&dir)?;
+            let next = match s.get(&id).map_err(from_core)?.record {
+                Record::Case(c) => c.handovers.len(),
+                other => {
+                    return Err(fail(
+                        ErrorKind::Invalid,
+                        format!("record {id} is a {}; hand-overs are of cases", other.kind()),
+                    ))
+                }
+            };
+            edits::apply_with_fallback(&parsed, |e| {
+                s.edit(&id, &[(format!("handovers.{next}"), edits::object(e)?)])
+                    .map(saved)
             })?
+        }
+        Command::Review { id, fields } => {
+            let parsed = edits::parse_all(&fields)?;
+            let s = store::open(&dir)?;
+            edits::apply_with_fallback(&parsed, |e| {
+                s.record_after_seal(&id, |a: &mut AfterSeal| {
+                    let current = a.arbitration_review.clone().unwrap_or_default();
+                    a.arbitration_review = Some(with_fields::<ArbitrationReview>(&current, e)?);
+                    Ok(())
+                })
+                .map(saved)
+            })?
+        }
+        Command::Performance { id, fields } => {
+            let parsed = edits::parse_all(&fields)?;
+            let s = store::open(&dir)?;
+            edits::apply_with_fallback(&parsed, |e| {
+                s.record_after_seal(&id, |a: &mut AfterSeal| {
+                    a.performance.push(with_fields(&Performance::default(), e)?);
+                    Ok(())
+                })
+                .map(saved)
+            })?
+        }
+        Command::Note { id, text, corrected_by } => {
+            let s = store::open(&dir)?;
+            saved(
+                s.record_after_seal(&id, |a| {
+                    a.notes.push(AfterSealNote {
+                        text: text.clone(),
+                        correction_id: corrected_by.clone(),
+                        ..Default::default()
+                    });
+                    Ok(())
+                })
+                .map_err(from_core)?,
+            )
         }
         Command::List {
             kind,
@@ -374,47 +373,41 @@ fn run(cli: Cli) -> CliResult<Value> {
                 due_within_days: due_within,
                 limit: None,
             };
-            let store = open(&store_dir)?;
-            to_json(&store.list(&q).map_err(from_core)?)
+            to_json(&store::open(&dir)?.list(&q).map_err(from_core)?)
         }
-        Command::Search { text } => {
-            let store = open(&store_dir)?;
-            to_json(&store.search(&text.join(" "), 100).map_err(from_core)?)
-        }
+        Command::Search { text } => to_json(&store::open(&dir)?.search(&text.join(" "), 100).map_err(from_core)?),
         Command::Seal { id } => {
-            let store = open(&store_dir)?;
-            let s = store.seal(&id).map_err(from_core)?;
+            let s = store::open(&dir)?.seal(&id).map_err(from_core)?;
             json!({"id": id, "seal": to_json(&s)})
         }
-        Command::History { id } => to_json(&open(&store_dir)?.history(&id).map_err(from_core)?),
-        Command::Conflicts => to_json(&open(&store_dir)?.conflicts().map_err(from_core)?),
+        Command::History { id } => to_json(&store::open(&dir)?.history(&id).map_err(from_core)?),
+        Command::Conflicts => to_json(&store::open(&dir)?.conflicts().map_err(from_core)?),
         Command::Resolve { id, edit } => {
-            let parsed = parse_edit(&edit)?;
-            let path = parsed.0.clone();
-            let store = open(&store_dir)?;
-            edit_with_fallback(vec![parsed], |edits| {
-                store.resolve(&id, &edits[0].0, edits[0].1.clone())?;
+            let parsed = edits::parse(&edit)?;
+            let path = parsed.path.clone();
+            let s = store::open(&dir)?;
+            edits::apply_with_fallback(std::slice::from_ref(&parsed), |e| {
+                s.resolve(&id, &e[0].0, e[0].1.clone())?;
                 Ok(json!({"id": id, "resolved": path}))
             })?
         }
         Command::Bundle {
             action: BundleAction::Export { file, to },
         } => {
-            let store = open(&store_dir)?;
-            let (bytes, summary) = store.export_bundle(to.as_deref()).map_err(from_core)?;
+            let s = store::open(&dir)?;
+            let (bytes, summary) = s.export_bundle(to.as_deref()).map_err(from_core)?;
             let tmp = file.with_extension("part");
             std::fs::write(&tmp, &bytes)
                 .and_then(|_| std::fs::rename(&tmp, &file))
                 .map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", file.display())))?;
-            json!({"file": file.display().to_string(), "records": summary.records, "bytes": summary.bytes, "to": summary.to, "from_device": store.identity().device})
+            json!({"file": file.display().to_string(), "records": summary.records, "bytes": summary.bytes, "to": summary.to, "from_device": s.identity().device})
         }
         Command::Bundle {
             action: BundleAction::Import { file },
         } => {
             let bytes =
                 std::fs::read(&file).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
-            let store = open(&store_dir)?;
-            to_json(&store.import_bundle(&bytes).map_err(from_core)?)
+            to_json(&store::open(&dir)?.import_bundle(&bytes).map_err(from_core)?)
         }
         Command::Attach {
             id,
@@ -428,39 +421,68 @@ fn run(cli: Cli) -> CliResult<Value> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let store = open(&store_dir)?;
             to_json(
-                &store
+                &store::open(&dir)?
                     .attach(&id, &bytes, &name, &mime, purpose.as_deref())
                     .map_err(from_core)?,
             )
         }
         Command::Attachment { sha256, out } => {
-            let store = open(&store_dir)?;
-            let bytes = store.attachment(&sha256).map_err(from_core)?;
+            let bytes = store::open(&dir)?.attachment(&sha256).map_err(from_core)?;
             std::fs::write(&out, &bytes).map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", out.display())))?;
             json!({"file": out.display().to_string(), "bytes": bytes.len()})
         }
-        Command::Refused => to_json(&open(&store_dir)?.refused_changes().map_err(from_core)?),
-        Command::Reindex => {
-            json!({"indexed": open(&store_dir)?.rebuild_index().map_err(from_core)?})
+        Command::Refused => to_json(&store::open(&dir)?.refused_changes().map_err(from_core)?),
+        Command::Reindex => json!({"indexed": store::open(&dir)?.rebuild_index().map_err(from_core)?}),
+        Command::Calendar {
+            action: CalendarAction::Show { year },
+        } => {
+            let s = store::open(&dir)?;
+            let cal = s.calendar();
+            let year = year.unwrap_or_else(|| chrono::Datelike::year(&fieldcase_core::calendar::local_date(s.now())));
+            json!({
+                "year": year,
+                "source": cal.source(year),
+                "covered_years": cal.years(),
+                "holidays": cal.holidays(year),
+                "working_weekends": cal.working_weekends(year),
+                "campaign_periods": cal.campaign_periods(year),
+                "monitoring_days": cal.monitoring_days(year),
+                "warning": (!cal.covers(year)).then(|| format!("no calendar for {year}: deadlines count weekends only")),
+            })
         }
-        Command::Calendar { file } => {
-            let store = open(&store_dir)?;
-            if let Some(f) = file {
-                let text = read_input(&Some(f))?;
-                let cal: Calendar =
-                    serde_json::from_str(&text).map_err(|e| fail(ErrorKind::Invalid, format!("calendar: {e}")))?;
-                store.set_calendar(cal).map_err(from_core)?;
+        Command::Calendar {
+            action: CalendarAction::Set { file },
+        } => {
+            let text = edits::read_input(&Some(file))?;
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| fail(ErrorKind::Invalid, format!("calendar: not JSON ({e})")))?;
+            let mut value = value;
+            if let Value::Object(m) = &mut value {
+                m.entry("township").or_insert(json!(fieldcase_core::model::DISTRICT));
             }
-            to_json(&store.calendar())
+            let year = match Record::from_json(Kind::Calendar, value).map_err(from_core)? {
+                Record::Calendar(y) => y,
+                _ => unreachable!("a calendar is read as a calendar"),
+            };
+            let s = store::open(&dir)?;
+            let saved = s.set_work_calendar(WorkCalendar { ..year }).map_err(from_core)?;
+            json!({"id": saved.id, "years": s.calendar().years()})
+        }
+        Command::Report {
+            report: ReportKind::Zeros { township, from, to },
+        } => {
+            let s = store::open(&dir)?;
+            let mut v = to_json(&s.report_zeros(&ZerosQuery { township, from, to }).map_err(from_core)?);
+            show::local_times(&mut v);
+            v
         }
         Command::Serve { listen } => {
             let addr: std::net::SocketAddr = listen
                 .parse()
                 .map_err(|e| fail(ErrorKind::Invalid, format!("--listen {listen}: {e}")))?;
-            let store = open(&store_dir)?;
-            fieldcase_hub::run(store, addr, |bound| {
+            let s = store::open(&dir)?;
+            fieldcase_hub::run(s, addr, |bound| {
                 println!(
                     "{}",
                     json!({"listening": bound.to_string(), "url": format!("http://{bound}/")})
@@ -473,22 +495,21 @@ fn run(cli: Cli) -> CliResult<Value> {
         }
         Command::Enroll { township, role, user } => {
             let role: Role = role.parse().map_err(from_core)?;
-            to_json(&open(&store_dir)?.enroll(&township, role, &user).map_err(from_core)?)
+            to_json(&store::open(&dir)?.enroll(&township, role, &user).map_err(from_core)?)
         }
         Command::Join { url, code } => {
-            let dir = store_dir.ok_or_else(|| fail(ErrorKind::Invalid, "--store DIR is required"))?;
-            let (link, joined) = Store::redeem_at(&url, &code).map_err(from_core)?;
-            let store = if dir.join("fieldcase.db").exists() {
-                open(&Some(dir.clone()))?
+            let dir = store::required(&dir)?.clone();
+            let (link, joined) = fieldcase_core::Store::redeem_at(&url, &code).map_err(from_core)?;
+            let s = if dir.join("fieldcase.db").exists() {
+                store::open(&Some(dir.clone()))?
             } else {
-                let key = write_key(&dir)?;
-                Store::create(&dir, &key, &joined.township, &joined.user, joined.role).map_err(from_core)?
+                store::create(&dir, &joined.township, &joined.user, joined.role)?
             };
-            store.attach_hub(&link, &joined).map_err(from_core)?;
+            s.attach_hub(&link, &joined).map_err(from_core)?;
             json!({"device": joined.device, "hub": link.url, "township": joined.township, "role": joined.role, "user": joined.user})
         }
         Command::Sync => {
-            let store = open(&store_dir)?;
+            let s = store::open(&dir)?;
             use std::io::IsTerminal;
             let tty = std::io::stderr().is_terminal();
             let progress = print_progress;
@@ -496,14 +517,14 @@ fn run(cli: Cli) -> CliResult<Value> {
                 progress: tty.then_some(&progress as &(dyn Fn(&fieldcase_core::sync::Progress) + Sync)),
                 cancel: None,
             };
-            let report = store.sync(&opts).map_err(from_core)?;
+            let report = s.sync(&opts).map_err(from_core)?;
             if tty {
                 eprintln!();
             }
             to_json(&report)
         }
-        Command::Devices => to_json(&open(&store_dir)?.devices().map_err(from_core)?),
-        Command::Revoke { device } => to_json(&open(&store_dir)?.revoke(&device).map_err(from_core)?),
+        Command::Devices => to_json(&store::open(&dir)?.devices().map_err(from_core)?),
+        Command::Revoke { device } => to_json(&store::open(&dir)?.revoke(&device).map_err(from_core)?),
     })
 }
 

@@ -84,7 +84,8 @@ fn a_grid_assistant_records_an_incident_and_the_office_sees_it_by_bundle() {
             "inspection",
             "interview",
             "incident",
-            "mediation"
+            "mediation",
+            "calendar"
         ])
     );
     // Under stress: almost nothing is required.
@@ -291,4 +292,155 @@ fn the_office_runs_a_hub_and_phones_join_and_sync() {
     ok(&hub, &["revoke", device]);
     let err = fails(&phone, &["sync"], 1);
     assert!(err.contains("revoked"), "{err}");
+}
+
+/// The legal rules as the command line shows them: refusals exit 3 naming the rule; the
+/// clock is the store's (FIELDCASE_NOW); times are shown in Shanghai time; the calendar,
+/// closing, the review and the three zeros have their commands.
+#[test]
+fn the_rules_hold_at_the_command_line() {
+    let dir = TempDir::new().unwrap();
+    let s = dir.path().join("s");
+    ok(
+        &s,
+        &["init", "--township", "华新镇", "--user", "张丽", "--role", "inspector"],
+    );
+    let case = new_from(&s, "case", &ok(&s, &["example", "case"]));
+    // 1a: an empty resolution and a typed sign-off do not close a case.
+    let err = fails(
+        &s,
+        &[
+            "edit",
+            &case,
+            "resolution={}",
+            r#"sign_off={"by":"张丽","at":"2026-03-30T08:00:00Z"}"#,
+            "status=closed",
+        ],
+        3,
+    );
+    assert!(err.contains("sign_off_by_closing"), "{err}");
+    let err = fails(&s, &["edit", &case, "resolution={}", "status=closed"], 3);
+    assert!(
+        err.contains("resolution_kind") && err.contains("resolution_date"),
+        "{err}"
+    );
+    ok(
+        &s,
+        &[
+            "close",
+            &case,
+            "kind=paid_in_full",
+            "on=2026-04-28",
+            "amount_paid_fen=18600000",
+        ],
+    );
+    let shown = ok(&s, &["show", &case]);
+    assert_eq!(shown["status"], "closed");
+    assert_eq!(shown["sign_off"]["by"], "张丽");
+    // 12: times are shown in Shanghai time.
+    assert_eq!(shown["sign_off"]["at"], "2026-05-01T08:00:00+08:00");
+    assert_eq!(shown["follow_ups"][0]["at"], "2026-03-12T14:30:00+08:00");
+    // 11: the birth-date check reads the store's clock: born 2026-06-01 is in the future on
+    // 2026-05-01 (FIELDCASE_NOW), though not by this machine's clock.
+    // Reopening (the responsible person may) takes the sign-off away.
+    ok(&s, &["edit", &case, "status=in_progress"]);
+    assert_eq!(ok(&s, &["show", &case])["sign_off"], Value::Null);
+    let interview = new_from(&s, "interview", &ok(&s, &["example", "interview"]));
+    let err = fails(
+        &s,
+        &["edit", &interview, "interviewee.resident_id=110105202606010018"],
+        2,
+    );
+    assert!(
+        err.contains("resident_id_birth_date") && err.contains("future"),
+        "{err}"
+    );
+    // 2: the calendar: the official 2026 one by default; only the office sets one.
+    let cal = ok(&s, &["calendar", "show"]);
+    assert_eq!(cal["year"], 2026);
+    assert_eq!(cal["source"], "built_in");
+    assert_eq!(cal["working_weekends"][0], "2026-01-04");
+    let file = dir.path().join("2027.json");
+    std::fs::write(&file, r#"{"year": 2027, "holidays": ["2027-01-01"]}"#).unwrap();
+    let err = fails(&s, &["calendar", "set", file.to_str().unwrap()], 3);
+    assert!(err.contains("role_may_create"), "{err}");
+    let office = dir.path().join("office");
+    ok(
+        &office,
+        &["init", "--township", "华新镇", "--user", "周明", "--role", "office"],
+    );
+    std::fs::write(&file, r#"{"year": 2027, "holydays": ["2027-01-01"]}"#).unwrap();
+    let err = fails(&office, &["calendar", "set", file.to_str().unwrap()], 2);
+    assert!(err.contains("holydays"), "{err}");
+    std::fs::write(
+        &file,
+        r#"{"year": 2027, "holidays": ["2027-01-01"], "working_weekends": ["2027-01-01"]}"#,
+    )
+    .unwrap();
+    let err = fails(&office, &["calendar", "set", file.to_str().unwrap()], 2);
+    assert!(err.contains("calendar_contradiction"), "{err}");
+    std::fs::write(
+        &file,
+        r#"{"year": 2027, "holidays": ["2027-01-01"], "monitoring_days": 14}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        ok(&office, &["calendar", "set", file.to_str().unwrap()])["years"],
+        json!([2026, 2027])
+    );
+    assert_eq!(ok(&office, &["calendar", "show", "2027"])["monitoring_days"], 14);
+    // 4: the arbitration review is recorded after the agreement is signed.
+    let mediator = dir.path().join("mediator");
+    ok(
+        &mediator,
+        &["init", "--township", "华新镇", "--user", "陈芳", "--role", "mediator"],
+    );
+    let m = new_from(&mediator, "mediation", &ok(&mediator, &["example", "mediation"]));
+    ok(&mediator, &["seal", &m]);
+    assert_eq!(
+        ok(&mediator, &["show", &m])["deadline"]["rule"],
+        "arbitration_review_15_days"
+    );
+    let err = fails(&mediator, &["review", &m, "applied_on=2026-03-25"], 2);
+    assert!(err.contains("review_applied_jointly"), "{err}");
+    ok(
+        &mediator,
+        &["review", &m, "applied_on=2026-03-25", "joint_application=true"],
+    );
+    let shown = ok(&mediator, &["show", &m]);
+    assert_eq!(shown["after_seal"]["arbitration_review"]["applied_on"], "2026-03-25");
+    assert_eq!(shown["seal"]["intact"], true);
+    assert_eq!(shown["deadline"]["rule"], "agreement_payment");
+    ok(
+        &mediator,
+        &[
+            "performance",
+            &m,
+            "on=2026-03-31",
+            "result=paid_on_time",
+            "amount_paid_fen=1550000",
+        ],
+    );
+    assert_eq!(ok(&mediator, &["show", &m])["deadline"], Value::Null);
+    // Hand-over of a case.
+    let other = new_from(&office, "case", &ok(&office, &["example", "case"]));
+    ok(
+        &office,
+        &[
+            "handover",
+            &other,
+            "to=public_security",
+            "on=2026-04-20",
+            "receiving_body=青浦公安分局",
+            "reference=青公(经)受字2026-031",
+        ],
+    );
+    assert_eq!(ok(&office, &["show", &other])["handovers"][0]["to"], "public_security");
+    // The three zeros.
+    let z = ok(
+        &office,
+        &["report", "zeros", "--township", "华新镇", "--from", "2026-03-01"],
+    );
+    assert_eq!(z["monitoring"]["quiet_days"], 30);
+    assert!(z["extreme_acts"]["by_month"].as_array().unwrap().len() >= 3);
 }

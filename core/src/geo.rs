@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn bad_points_name_the_field() {
-        let mut p = Problems::new();
+        let mut p = Problems::as_of("2026-11-27T00:00:00Z".parse().unwrap());
         Location {
             lat: 95.0,
             lon: 121.0,

@@ -3,13 +3,15 @@
 //!
 //! - [`model`]: every record kind as a typed struct.
 //! - [`validate`]: field rules (resident ID, USCC, mobile, money, location).
-//! - [`calendar`] and [`rules`]: working days, legal clocks, status changes.
+//! - [`calendar`] and [`rules`]: working days, legal clocks, who may do what, what must hold.
+//! - [`report`]: the three zeros the office reports upward.
 //! - [`Store`]: the encrypted store: create, edit, seal, list, search, conflicts, bundles.
 
 pub mod calendar;
 pub mod error;
 pub mod geo;
 pub mod model;
+pub mod report;
 pub mod rules;
 pub mod sample;
 pub mod store;

@@ -143,6 +143,7 @@ pub fn record(r: &mut Rng) -> (Kind, Value) {
             v["workers"][0]["resident_id"] = json!(resident_id(r));
         }
         Kind::Inspection => v["site_name"] = json!(format!("{}{}号地块工程", r.pick(PLACES), r.below(300))),
+        Kind::Calendar => {}
     }
     (kind, v)
 }

@@ -2,7 +2,7 @@
 //! money and locations. Each check reports a [`Problem`] that names the field and the rule,
 //! so a field worker can see at once what to fix.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 /// How bad a problem is. Warnings never block a save (an early USCC may fail its check).
@@ -32,16 +32,37 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Collects problems while a record is checked; `at` builds nested field paths.
-#[derive(Debug, Default, Clone)]
+/// Collects problems while a record is checked; `at` builds nested field paths. It carries
+/// the store's "now" (never the machine's clock), which bounds birth dates and signatures.
+#[derive(Debug, Clone)]
 pub struct Problems {
     prefix: Vec<String>,
     pub list: Vec<Problem>,
+    now: DateTime<Utc>,
 }
 
 impl Problems {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn as_of(now: DateTime<Utc>) -> Self {
+        Problems {
+            prefix: vec![],
+            list: vec![],
+            now,
+        }
+    }
+
+    /// For rules that must not depend on the clock (what every device lists alike): "now"
+    /// is far in the future, so no date counts as "in the future".
+    pub fn timeless() -> Self {
+        Self::as_of(timeless_now())
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Today in Shanghai.
+    pub fn today(&self) -> NaiveDate {
+        crate::calendar::local_date(self.now)
     }
 
     fn path(&self, field: &str) -> String {
@@ -91,6 +112,18 @@ impl Problems {
         }
     }
 
+    /// Adds problems found by a separate check: as they are when `as_errors`, else as warnings
+    /// (what signing refuses, a draft only warns about).
+    pub fn merge_at_level(&mut self, other: Problems, as_errors: bool) {
+        for mut problem in other.list {
+            problem.field = self.path(&problem.field);
+            if !as_errors {
+                problem.severity = Severity::Warning;
+            }
+            self.list.push(problem);
+        }
+    }
+
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(|p| p.severity == Severity::Error)
     }
@@ -113,7 +146,7 @@ impl Problems {
 
     pub fn resident_id(&mut self, field: &str, value: &Option<String>) {
         if let Some(v) = value {
-            if let Err((rule, msg)) = check_resident_id(v, Utc::now().date_naive()) {
+            if let Err((rule, msg)) = check_resident_id(v, self.today()) {
                 self.error(field, rule, msg);
             }
         }
@@ -134,6 +167,32 @@ impl Problems {
         if let Some(v) = value {
             if let Err(msg) = check_mobile(v) {
                 self.error(field, "mobile", msg);
+            }
+        }
+    }
+
+    /// An organisation's phone: a mobile or a landline with its area code.
+    pub fn phone(&mut self, field: &str, value: &Option<String>) {
+        if let Some(v) = value {
+            if check_mobile(v).is_err() && check_landline(v).is_err() {
+                self.error(
+                    field,
+                    "phone",
+                    format!("'{v}' is neither a mobile number (11 digits from 13-19) nor a landline with its area code (e.g. 021-69791234)"),
+                );
+            }
+        }
+    }
+
+    /// A date or instant that must not lie after now.
+    pub fn not_future(&mut self, field: &str, value: Option<DateTime<Utc>>) {
+        if let Some(t) = value {
+            if t > self.now {
+                self.error(
+                    field,
+                    "not_in_future",
+                    format!("{} is in the future", crate::calendar::show_local(t)),
+                );
             }
         }
     }
@@ -260,6 +319,47 @@ pub fn check_mobile(phone: &str) -> Result<(), String> {
     }
 }
 
+/// "Now" for rules that must not depend on the clock: the year 9000.
+pub fn timeless_now() -> DateTime<Utc> {
+    DateTime::from_timestamp(221_845_392_000, 0).unwrap_or_default()
+}
+
+/// Checks a mainland landline: an area code (0 and two or three digits, optionally in
+/// brackets or after +86) then a 7- or 8-digit number, with an optional extension.
+pub fn check_landline(phone: &str) -> Result<(), String> {
+    let compact: String = phone
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '（' | '）'))
+        .collect();
+    let main = compact
+        .split(['转', '#', 'x', 'X'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let ext_ok = compact[main.len()..].chars().skip(1).all(|c| c.is_ascii_digit());
+    let national = if let Some(rest) = main.strip_prefix("+86").or_else(|| main.strip_prefix("0086")) {
+        format!("0{rest}")
+    } else {
+        main.clone()
+    };
+    let digits_only = national.bytes().all(|b| b.is_ascii_digit());
+    // Area codes are 010, 02X (three digits) or 0XXX (four digits); numbers 7 or 8 digits.
+    let ok = digits_only && ext_ok && national.starts_with('0') && !national.starts_with("00") && {
+        let area = if national.starts_with("010") || national.starts_with("02") {
+            3
+        } else {
+            4
+        };
+        let local = national.len().saturating_sub(area);
+        (7..=8).contains(&local)
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("'{phone}' is not a landline with its area code"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,7 +405,7 @@ mod tests {
 
     #[test]
     fn uscc_bad_check_char_is_only_a_warning() {
-        let mut p = Problems::new();
+        let mut p = Problems::as_of("2026-11-27T00:00:00Z".parse().unwrap());
         p.uscc("uscc", &Some("91350100M000100Y42".into()));
         assert!(!p.has_errors());
         assert_eq!(p.warnings().len(), 1);
@@ -329,8 +429,41 @@ mod tests {
     }
 
     #[test]
+    fn landlines_for_organisations() {
+        for ok in [
+            "021-69791234",
+            "02169791234",
+            "(021)69791234",
+            "0512-6523 1234",
+            "+86 21 69791234",
+            "021-69791234转8001",
+        ] {
+            assert!(check_landline(ok).is_ok(), "{ok}");
+        }
+        for bad in ["69791234", "021-123", "13812345678", "0021-69791234", "021-6979123a"] {
+            assert!(check_landline(bad).is_err(), "{bad}");
+        }
+        let mut p = Problems::as_of("2026-11-27T00:00:00Z".parse().unwrap());
+        p.phone("phone", &Some("021-69791234".into()));
+        p.phone("phone", &Some("13812345678".into()));
+        assert!(p.list.is_empty());
+        p.phone("phone", &Some("12345".into()));
+        assert_eq!(p.list[0].rule, "phone");
+    }
+
+    #[test]
+    fn the_birth_date_is_checked_against_the_stores_clock() {
+        // Born 2026-06-01: valid in December 2026, in the future in January 2026.
+        let id = "110105202606010018";
+        assert!(check_resident_id(id, "2026-12-01".parse().unwrap()).is_ok());
+        let mut p = Problems::as_of("2026-01-01T00:00:00Z".parse().unwrap());
+        p.resident_id("id", &Some(id.into()));
+        assert_eq!(p.list[0].rule, "resident_id_birth_date");
+    }
+
+    #[test]
     fn nested_paths_name_the_field() {
-        let mut p = Problems::new();
+        let mut p = Problems::as_of("2026-11-27T00:00:00Z".parse().unwrap());
         p.at("workers", |p| p.at(0, |p| p.mobile("phone", &Some("123".into()))));
         assert_eq!(p.list[0].field, "workers.0.phone");
         assert_eq!(p.list[0].rule, "mobile");

@@ -1,6 +1,9 @@
-//! Property: three phones make random offline edits to shared cases and swap bundles in a
-//! random order (full or "what you lack", some delivered twice, some never); once everyone
-//! has exchanged with everyone, all hold the same records and list the same conflicts.
+//! Property: three phones make random offline edits to shared cases (closing and reopening
+//! them, setting and clearing resolutions among them) and swap bundles in a random order
+//! (full or "what you lack", some delivered twice, some never); once everyone has exchanged
+//! with everyone, all hold the same records, every field of `show` (derived ones included)
+//! is equal, they list the same conflicts, and no store shows a closed case without a
+//! resolution and a valid sign-off unless it lists that as a rule conflict.
 //! Deterministic: the seed is fixed.
 
 use fieldcase_core::model::{Kind, Record};
@@ -31,6 +34,23 @@ enum Op {
         store: usize,
         record: usize,
     },
+    /// Close with a resolution (allowed to 张丽, the responsible person, and to the office).
+    Close {
+        store: usize,
+        record: usize,
+    },
+    Reopen {
+        store: usize,
+        record: usize,
+    },
+    SetResolution {
+        store: usize,
+        record: usize,
+    },
+    ClearResolution {
+        store: usize,
+        record: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -39,6 +59,10 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (0..3usize, 0..4usize, 0..5usize, 0..4u8).prop_map(|(store, record, field, value)| Op::Edit { store, record, field, value }),
         4 => (0..3usize, 0..3usize, any::<bool>(), any::<bool>()).prop_map(|(from, to, only_missing, twice)| Op::Send { from, to, only_missing, twice }),
         1 => (0..3usize, 0..4usize).prop_map(|(store, record)| Op::Resolve { store, record }),
+        2 => (0..3usize, 0..4usize).prop_map(|(store, record)| Op::Close { store, record }),
+        1 => (0..3usize, 0..4usize).prop_map(|(store, record)| Op::Reopen { store, record }),
+        2 => (0..3usize, 0..4usize).prop_map(|(store, record)| Op::SetResolution { store, record }),
+        2 => (0..3usize, 0..4usize).prop_map(|(store, record)| Op::ClearResolution { store, record }),
     ]
 }
 
@@ -80,11 +104,36 @@ fn send(from: &Store, to: &Store, only_missing: bool) {
 fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
     let dir = TempDir::new().unwrap();
     let key = [3u8; 32];
-    let stores: Vec<Store> = ["张丽", "吴军", "周明"]
-        .iter()
-        .enumerate()
-        .map(|(i, user)| Store::create(&dir.path().join(i.to_string()), &key, "华新镇", user, Role::Inspector).unwrap())
-        .collect();
+    let stores: Vec<Store> = [
+        ("张丽", Role::Inspector),
+        ("吴军", Role::Inspector),
+        ("周明", Role::Office),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (user, role))| {
+        let s = Store::create(&dir.path().join(i.to_string()), &key, "华新镇", user, *role).unwrap();
+        s.set_now(Some("2026-04-01T00:00:00Z".parse().unwrap()));
+        s
+    })
+    .collect();
+    // A refusal by a rule is what a person would see; anything else is a failure.
+    let allowed = |r: Result<(), fieldcase_core::Error>| match r {
+        Ok(()) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                fieldcase_core::ErrorKind::Refused | fieldcase_core::ErrorKind::Invalid
+            ) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(TestCaseError::fail(format!("{e}"))),
+    };
+    let pick = |s: &Store, record: usize| {
+        let known = ids(s);
+        known.get(record % known.len().max(1)).cloned()
+    };
     let case = Record::example(Kind::Case).to_json();
     stores[0].create_json(Kind::Case, case.clone()).unwrap();
     for op in ops {
@@ -98,9 +147,8 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
                 field,
                 value,
             } => {
-                let known = ids(&stores[store]);
-                if let Some(id) = known.get(record % known.len().max(1)) {
-                    stores[store].edit(id, &[edit_for(field, value)]).unwrap();
+                if let Some(id) = pick(&stores[store], record) {
+                    allowed(stores[store].edit(&id, &[edit_for(field, value)]).map(|_| ()))?;
                 }
             }
             Op::Send {
@@ -119,7 +167,37 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
             Op::Resolve { store, record } => {
                 let conflicts = stores[store].conflicts().unwrap();
                 if let Some(c) = conflicts.get(record % conflicts.len().max(1)) {
-                    stores[store].resolve(&c.id, &c.path, c.values[0].clone()).unwrap();
+                    allowed(stores[store].resolve(&c.id, &c.path, c.values[0].clone()))?;
+                }
+            }
+            Op::Close { store, record } => {
+                if let Some(id) = pick(&stores[store], record) {
+                    let paid = json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 100});
+                    allowed(stores[store].close(&id, paid).map(|_| ()))?;
+                }
+            }
+            Op::Reopen { store, record } => {
+                if let Some(id) = pick(&stores[store], record) {
+                    allowed(
+                        stores[store]
+                            .edit(&id, &[("status".into(), json!("in_progress"))])
+                            .map(|_| ()),
+                    )?;
+                }
+            }
+            Op::SetResolution { store, record } => {
+                if let Some(id) = pick(&stores[store], record) {
+                    let mediated = json!({"kind": "mediated_agreement_performed", "on": "2026-03-31", "reference": "华调〔2026〕12号"});
+                    allowed(stores[store].edit(&id, &[("resolution".into(), mediated)]).map(|_| ()))?;
+                }
+            }
+            Op::ClearResolution { store, record } => {
+                if let Some(id) = pick(&stores[store], record) {
+                    allowed(
+                        stores[store]
+                            .edit(&id, &[("resolution".into(), Value::Null)])
+                            .map(|_| ()),
+                    )?;
                 }
             }
         }
@@ -135,23 +213,52 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
     }
     let reference = ids(&stores[0]);
     let conflicts = stores[0].conflicts().unwrap();
+    let rows = stores[0].list(&LedgerQuery::default()).unwrap();
     for s in &stores[1..] {
         prop_assert_eq!(&ids(s), &reference);
         prop_assert_eq!(&s.conflicts().unwrap(), &conflicts);
+        prop_assert_eq!(&s.list(&LedgerQuery::default()).unwrap(), &rows);
         for id in &reference {
-            prop_assert_eq!(s.get(id).unwrap().record, stores[0].get(id).unwrap().record);
+            // Every field of `show`: content, seal, conflicts, who created and last changed
+            // it, the deadline, the ledger status.
+            prop_assert_eq!(s.get(id).unwrap(), stores[0].get(id).unwrap());
         }
     }
-    // Every conflict lists at least two different values: nothing was dropped silently.
-    for c in &conflicts {
+    // Every field conflict lists at least two different values: nothing was dropped silently.
+    for c in conflicts.iter().filter(|c| c.rule.is_none()) {
         prop_assert!(c.values.len() >= 2);
+    }
+    // No closed case lacks a resolution and a valid sign-off unless it is a rule conflict.
+    for s in &stores {
+        for id in &reference {
+            let r = s.get(id).unwrap();
+            let case = r.record.as_case().unwrap();
+            if case.status != fieldcase_core::model::CaseStatus::Closed {
+                continue;
+            }
+            let valid = case
+                .resolution
+                .as_ref()
+                .is_some_and(|res| res.kind.is_some() && res.on.is_some())
+                && case
+                    .sign_off
+                    .as_ref()
+                    .is_some_and(|so| so.by == "张丽" || so.role == Some(Role::Office));
+            let listed = r.conflicts.iter().any(|c| c.rule.is_some());
+            prop_assert!(valid || listed, "closed without a valid closing, not listed: {:?}", r);
+            prop_assert!(
+                valid || r.ledger_status != "closed",
+                "the ledger keeps it open: {:?}",
+                r
+            );
+        }
     }
     Ok(conflicts)
 }
 
 proptest! {
     #![proptest_config(Config {
-        cases: 40,
+        cases: 64,
         rng_seed: RngSeed::Fixed(0x000F_1E1D_CA5E),
         failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
         ..Config::default()

@@ -1,6 +1,6 @@
 //! Behaviour of the store through its public API: what a field worker or the office sees.
 
-use fieldcase_core::model::{Kind, Record};
+use fieldcase_core::model::{Kind, Record, RecordKind, WorkCalendar};
 use fieldcase_core::{Error, ErrorKind, LedgerQuery, Role, Store};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -135,34 +135,44 @@ fn a_mediation_agreement_is_effective_only_when_everyone_has_signed() {
     let r = s.get(&id).unwrap();
     assert!(r.record.as_mediation().unwrap().all_signed());
     assert_eq!(r.record.status(), "agreed");
-    // The arbitration-review window runs 15 days from effect.
+    // The arbitration-review window runs 15 days from the day it took effect (the last
+    // signature, 2026-03-20): day 15 is Saturday 2026-04-04, in the Qingming holiday, so the
+    // window ends with Tuesday 2026-04-07.
     let d = r.deadline.unwrap();
     assert_eq!(d.rule, "arbitration_review_15_days");
-    assert_eq!(d.at.to_rfc3339(), "2026-04-04T15:59:59+00:00");
+    assert_eq!(d.due_on.to_string(), "2026-04-07");
+    assert_eq!(d.at.to_rfc3339(), "2026-04-07T16:00:00+00:00");
 }
 
 #[test]
 fn cases_close_only_when_resolved_and_signed_off() {
     let dir = TempDir::new().unwrap();
-    let s = store(&dir, "a", "张丽", Role::Office);
+    let s = store(&dir, "a", "张丽", Role::Inspector);
+    s.set_now(Some("2026-04-01T00:00:00Z".parse().unwrap()));
     let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     let e = s.edit(&id, &[("status".into(), json!("closed"))]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
-    s.edit(
-        &id,
-        &[
-            (
-                "resolution".into(),
-                json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 18_600_000}),
-            ),
-            ("sign_off".into(), json!({"by": "张丽", "at": "2026-03-30T08:00:00Z"})),
-            ("status".into(), json!("closed")),
-        ],
-    )
-    .unwrap();
-    assert_eq!(s.get(&id).unwrap().record.status(), "closed");
+    let paid = json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 18_600_000});
+    // The sign-off is never typed: the store writes its own user when the case closes.
+    let e = s
+        .edit(
+            &id,
+            &[
+                ("resolution".into(), paid.clone()),
+                ("sign_off".into(), json!({"by": "张丽", "at": "2026-03-30T08:00:00Z"})),
+                ("status".into(), json!("closed")),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(e.problems()[0].rule, "sign_off_by_closing");
+    s.close(&id, paid).unwrap();
+    let closed = s.get(&id).unwrap();
+    assert_eq!(closed.record.status(), "closed");
+    let sign_off = closed.record.as_case().unwrap().sign_off.clone().unwrap();
+    assert_eq!((sign_off.by.as_str(), sign_off.role), ("张丽", Some(Role::Inspector)));
+    assert_eq!(sign_off.at, "2026-04-01T00:00:00Z".parse().ok());
     // A closed case has no running clock.
-    assert!(s.get(&id).unwrap().deadline.is_none());
+    assert!(closed.deadline.is_none());
     let e = s
         .create_json(Kind::Case, json!({"township": "华新镇", "status": "closed"}))
         .unwrap_err();
@@ -227,7 +237,7 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
             ..Default::default()
         })
         .unwrap();
-    assert_eq!(soon.len(), 2, "overdue plus the one due 2026-06-03");
+    assert_eq!(soon.len(), 2, "overdue plus the one due 2026-06-08");
     assert_eq!(
         s.list(&LedgerQuery {
             township: Some("白鹤镇".into()),
@@ -237,17 +247,20 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
         .len(),
         0
     );
-    // Holidays move the clock.
-    let mut cal = s.calendar();
-    cal.holidays.insert("2026-06-03".parse().unwrap());
-    s.set_calendar(cal).unwrap();
-    let row = s
-        .list(&LedgerQuery::default())
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == ids[0])
-        .unwrap();
-    assert_eq!(row.deadline_local.as_deref(), Some("2026-06-04 23:59"));
+    // The office's calendar moves the clock: a day off added on the last day.
+    let row = |s: &Store| {
+        s.list(&LedgerQuery::default())
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == ids[0])
+            .unwrap()
+    };
+    assert_eq!(row(&s).due_on, "2026-06-08".parse().ok());
+    let mut year = WorkCalendar::example();
+    year.holidays.push("2026-06-08".parse().unwrap());
+    s.set_work_calendar(year).unwrap();
+    assert_eq!(row(&s).due_on, "2026-06-09".parse().ok());
+    assert_eq!(row(&s).deadline_local.as_deref(), Some("2026-06-09 24:00"));
 }
 
 #[test]

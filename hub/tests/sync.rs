@@ -135,19 +135,30 @@ fn a_device_sees_only_its_township_and_cannot_change_another() {
     sync(&huaxin);
     assert_eq!(huaxin.list(&LedgerQuery::default()).unwrap().len(), 1);
     assert_eq!(baihe.list(&LedgerQuery::default()).unwrap().len(), 1);
-    // The 白鹤镇 device gets the 华新镇 case by a bundle and edits it: the hub refuses that record.
+    // The 白鹤镇 device gets the 华新镇 case by a bundle: its store refuses to edit it...
     let (bundle, _) = huaxin.export_bundle(None).unwrap();
     baihe.import_bundle(&bundle).unwrap();
-    baihe.edit(&id, &[("amount_owed_fen".into(), json!(1))]).unwrap();
-    let r = sync(&baihe);
-    assert_eq!(r.refused.len(), 1);
-    assert_eq!(r.refused[0].id, id);
-    assert!(r.refused[0].reason.contains("outside"), "{}", r.refused[0].reason);
+    let e = baihe.edit(&id, &[("amount_owed_fen".into(), json!(1))]).unwrap_err();
+    assert_eq!(e.problems()[0].rule, "township_of_device");
+    // ...and a change crafted with automerge, sent with its credential, is refused by the hub.
+    let token = baihe.hub_link().unwrap().unwrap().token;
+    let doc = baihe.document_bytes(&id).unwrap();
+    let req = support::upload(&id, Kind::Case, support::crafted_put(&doc, "amount_owed_fen", 1i64));
+    let (status, frames, _) = support::post_sync(&t.proxy.url(), &token, &req);
+    assert_eq!(status, 200);
+    let refused = support::refusals(&frames);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].0, id);
+    assert!(refused[0].1.contains("outside"), "{}", refused[0].1);
     assert_ne!(t.hub_store().get(&id).unwrap().record.to_json()["amount_owed_fen"], 1);
     // A device may not move a record out of its township either.
-    huaxin.edit(&id, &[("township".into(), json!("白鹤镇"))]).unwrap();
-    let r = sync(&huaxin);
-    assert_eq!(r.refused.len(), 1);
+    let e = huaxin.edit(&id, &[("township".into(), json!("白鹤镇"))]).unwrap_err();
+    assert_eq!(e.problems()[0].rule, "township_of_device");
+    let token = huaxin.hub_link().unwrap().unwrap().token;
+    let doc = huaxin.document_bytes(&id).unwrap();
+    let req = support::upload(&id, Kind::Case, support::crafted_put(&doc, "township", "白鹤镇"));
+    let (_, frames, _) = support::post_sync(&t.proxy.url(), &token, &req);
+    assert_eq!(support::refusals(&frames).len(), 1);
     assert_eq!(t.hub_store().get(&id).unwrap().record.township(), "华新镇");
 }
 

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, RiskLevel, Summary};
+use super::{common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, RiskLevel, Role, Summary};
 use crate::validate::Problems;
 
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
@@ -83,44 +83,106 @@ impl WageClaim {
 }
 
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResolutionKind {
-    #[default]
     PaidInFull,
     MediatedAgreementPerformed,
     ArbitrationAward,
     Court,
     /// 欠薪保障金先行垫付
     FundAdvance,
+    /// Handed to another body that now owns it (see `handovers`).
     Transferred,
 }
 
+/// How the hazard was eliminated. Closing needs its kind and date, and what proves it.
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Resolution {
-    pub kind: ResolutionKind,
+    pub kind: Option<ResolutionKind>,
     pub on: Option<Date>,
     pub amount_paid_fen: Option<Fen>,
+    /// The mediation, award, judgment or order number that resolved it.
+    pub reference: Option<String>,
     pub note: Option<String>,
 }
 
+/// The responsible person's (or the office's) sign-off. The store writes it when the case is
+/// closed, with its own user, role and device: it is never typed in.
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SignOff {
     pub by: String,
+    pub role: Option<Role>,
+    pub device: Option<String>,
     pub at: Option<Instant>,
 }
 
-/// Approval of the 30 extra working days on the inspection clock.
+/// Approval of the 30 extra working days on the inspection clock, given before the 60 run out.
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Extension {
     pub approved_by: String,
     pub approved_on: Option<Date>,
+    pub reason: Option<String>,
+}
+
+/// Where a case is handed to.
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverTo {
+    /// Labour dispute arbitration (劳动人事争议仲裁)
+    #[default]
+    Arbitration,
+    /// Public security: refusal to pay wages (拒不支付劳动报酬罪, Criminal Law art. 276-1)
+    PublicSecurity,
+    /// A court, for a payment order (支付令)
+    CourtPaymentOrder,
+    /// Another department: construction, petitions, the union, ...
+    Department,
+}
+
+/// A hand-over (移送): to whom, when, their reference, and what came of it.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Handover {
+    pub to: HandoverTo,
+    /// For `department`: which one (建管委, 信访办, 总工会, ...).
+    pub department: Option<String>,
+    pub on: Option<Date>,
+    pub receiving_body: String,
+    pub reference: Option<String>,
+    pub outcome: Option<String>,
+}
+
+/// One worker paid from the wage-guarantee fund.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AdvanceRecipient {
+    pub name: String,
+    pub resident_id: Option<String>,
+    pub amount_fen: Option<Fen>,
+}
+
+/// Wage-guarantee fund advance (欠薪保障金先行垫付): basic wages advanced to workers when the
+/// employer cannot pay at once or has fled.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct FundAdvance {
+    pub amount_fen: Option<Fen>,
+    pub requested_on: Option<Date>,
+    pub approved_by: Option<String>,
+    pub approved_on: Option<Date>,
+    pub recipients: Vec<AdvanceRecipient>,
+    pub outcome: Option<String>,
 }
 
 record_kind! {
@@ -145,38 +207,28 @@ record_kind! {
         /// Filing date: starts the 60-working-day inspection clock.
         pub filed_on: Option<Date>,
         pub extension: Option<Extension>,
+        pub handovers: Vec<Handover>,
+        pub fund_advance: Option<FundAdvance>,
         pub resolution: Option<Resolution>,
         pub sign_off: Option<SignOff>,
     }
 }
 
 impl Case {
-    /// Why this case may not be closed yet; empty when it may.
-    pub fn closing_problems(&self) -> Problems {
-        let mut p = Problems::new();
-        if self.resolution.is_none() {
-            p.error(
-                "resolution",
-                "resolution_before_close",
-                "a case is closed only when a resolution is recorded (隐患不消除不销账)",
-            );
-        }
-        match (&self.sign_off, &self.responsible_person) {
-            (None, _) => p.error(
-                "sign_off",
-                "sign_off_before_close",
-                "the responsible person must sign off before the case is closed",
-            ),
-            (Some(s), Some(who)) if s.by.trim() != who.trim() => p.error(
-                "sign_off.by",
-                "sign_off_by_responsible_person",
-                format!("signed off by {} but the responsible person is {who}", s.by),
-            ),
-            (Some(s), _) if s.at.is_none() => p.error("sign_off.at", "required", "the sign-off needs its time"),
-            _ => {}
-        }
-        p
+    /// The employer this case is about, as a key for follow-up counting: its record id when
+    /// linked, else its name.
+    pub fn employer_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.employer_id.iter().cloned().collect();
+        keys.extend(self.employer_name.as_deref().map(employer_name_key));
+        keys
     }
+}
+
+/// A company name as a matching key: spaces and brackets of either width removed.
+pub fn employer_name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '（' | '）'))
+        .collect()
 }
 
 impl RecordKind for Case {
@@ -216,6 +268,8 @@ impl RecordKind for Case {
             }],
             filed_on: "2026-03-11".parse().ok(),
             extension: None,
+            handovers: vec![],
+            fund_advance: None,
             resolution: None,
             sign_off: None,
             attachments: vec![],
@@ -228,8 +282,66 @@ impl RecordKind for Case {
         for (i, c) in self.wage_claims.iter().enumerate() {
             p.at("wage_claims", |p| p.at(i, |p| c.check(p)));
         }
+        for (i, f) in self.follow_ups.iter().enumerate() {
+            p.at("follow_ups", |p| p.at(i, |p| p.not_future("at", f.at)));
+        }
         if let Some(r) = &self.resolution {
-            p.at("resolution", |p| p.money("amount_paid_fen", r.amount_paid_fen));
+            p.at("resolution", |p| {
+                p.money("amount_paid_fen", r.amount_paid_fen);
+                p.not_future("on", r.on.map(crate::calendar::start_of_day));
+            });
+        }
+        if let Some(e) = &self.extension {
+            p.at("extension", |p| {
+                p.not_future("approved_on", e.approved_on.map(crate::calendar::start_of_day))
+            });
+        }
+        for (i, h) in self.handovers.iter().enumerate() {
+            p.at("handovers", |p| {
+                p.at(i, |p| {
+                    p.not_future("on", h.on.map(crate::calendar::start_of_day));
+                    if h.to == HandoverTo::Department && h.department.as_deref().is_none_or(|d| d.trim().is_empty()) {
+                        p.warn(
+                            "department",
+                            "department_named",
+                            "say which department the case went to",
+                        );
+                    }
+                })
+            });
+        }
+        if let Some(f) = &self.fund_advance {
+            p.at("fund_advance", |p| {
+                p.money("amount_fen", f.amount_fen);
+                let mut total = 0i64;
+                for (i, r) in f.recipients.iter().enumerate() {
+                    p.at("recipients", |p| {
+                        p.at(i, |p| {
+                            p.resident_id("resident_id", &r.resident_id);
+                            p.money("amount_fen", r.amount_fen);
+                        })
+                    });
+                    total += r.amount_fen.unwrap_or(0);
+                }
+                if let Some(amount) = f.amount_fen {
+                    if total > amount {
+                        p.error(
+                            "recipients",
+                            "advance_shares_within_amount",
+                            format!("the recipients' shares ({total} fen) exceed the advance ({amount} fen)"),
+                        );
+                    }
+                }
+                if let (Some(r), Some(a)) = (f.requested_on, f.approved_on) {
+                    if a < r {
+                        p.error(
+                            "approved_on",
+                            "period_order",
+                            "the advance is approved before it was requested",
+                        );
+                    }
+                }
+            });
         }
         if full {
             p.require(self.subject.is_some(), "subject");

@@ -64,7 +64,9 @@ pub struct Indicator {
     pub note: Option<String>,
 }
 
-/// A blacklist entry: listed for three years.
+/// A blacklist entry (拖欠农民工工资"黑名单"): an employer listed for arrears at the criminal
+/// threshold, or arrears that caused a mass incident, still unpaid after an order. Listed for
+/// three years.
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
@@ -127,7 +129,21 @@ impl RecordKind for Employer {
 
     fn check(&self, p: &mut Problems, full: bool) {
         p.uscc("uscc", &self.uscc);
-        p.at("contact", |p| p.mobile("phone", &self.contact.phone));
+        p.at("contact", |p| p.phone("phone", &self.contact.phone));
+        if let Some(b) = &self.blacklist {
+            p.at("blacklist", |p| {
+                p.not_future("listed_on", b.listed_on.map(crate::calendar::start_of_day));
+                if let (Some(from), Some(until)) = (b.listed_on, b.until) {
+                    if until < from {
+                        p.error(
+                            "until",
+                            "period_order",
+                            format!("the listing ends ({until}) before it starts ({from})"),
+                        );
+                    }
+                }
+            });
+        }
         if full {
             p.require(self.name.is_some(), "name");
         }

@@ -71,6 +71,59 @@ record_kind! {
     }
 }
 
+impl Incident {
+    /// The escalation timeline in order: the report comes first; the grid assistant arrives
+    /// and the inspector is notified after it; the inspector arrives after being notified.
+    pub fn escalation_order(&self, p: &mut Problems) {
+        let e = &self.escalation;
+        let steps = [
+            (
+                "grid_assistant_arrived_at",
+                e.grid_assistant_arrived_at,
+                "reported_at",
+                self.reported_at,
+                "the grid assistant arrived before the incident was reported",
+            ),
+            (
+                "inspector_notified_at",
+                e.inspector_notified_at,
+                "reported_at",
+                self.reported_at,
+                "the inspector was notified before the incident was reported",
+            ),
+            (
+                "inspector_arrived_at",
+                e.inspector_arrived_at,
+                "inspector_notified_at",
+                e.inspector_notified_at,
+                "the inspector arrived before being notified",
+            ),
+            (
+                "escalated_to_leading_group_at",
+                e.escalated_to_leading_group_at,
+                "reported_at",
+                self.reported_at,
+                "escalated before the incident was reported",
+            ),
+            (
+                "other_district_notified_at",
+                e.other_district_notified_at,
+                "reported_at",
+                self.reported_at,
+                "another district was told before the incident was reported",
+            ),
+        ];
+        for (field, at, _before_field, before, message) in steps {
+            if let (Some(at), Some(before)) = (at, before) {
+                if at < before {
+                    p.error(&format!("escalation.{field}"), "escalation_order", message);
+                }
+            }
+        }
+        p.not_future("reported_at", self.reported_at);
+    }
+}
+
 impl RecordKind for Incident {
     const KIND: Kind = Kind::Incident;
     common_accessors!();
@@ -127,6 +180,10 @@ impl RecordKind for Incident {
                 })
             });
         }
+        // Out of order is a warning while the incident is handled, an error when it is closed.
+        let mut order = Problems::as_of(p.now());
+        self.escalation_order(&mut order);
+        p.merge_at_level(order, false);
         if full {
             p.require(self.reported_at.is_some(), "reported_at");
             p.require(self.address.is_some() || self.location.is_some(), "address");

@@ -227,7 +227,62 @@ impl RecordKind for Inspection {
             check_signatures(p, "inspectors", &self.signatures.inspectors)
         });
         check_inspectors(p, &self.inspectors, full);
+        // Order and dates: a warning while drafting, an error at signing.
+        let mut order = Problems::as_of(p.now());
+        order.not_future("started_at", self.started_at);
+        order.not_future("ended_at", self.ended_at);
+        let mut signed_at = |field: String, sig: &Signature| {
+            order.not_future(&field, sig.signed_at);
+            if let (Some(at), Some(start)) = (sig.signed_at, self.started_at) {
+                if at < start {
+                    order.error(&field, "signed_after_start", "signed before the inspection started");
+                }
+            }
+        };
+        for (i, sig) in self.signatures.inspectors.iter().enumerate() {
+            signed_at(format!("signatures.inspectors.{i}.signed_at"), sig);
+        }
+        if let Some(sig) = &self.signatures.employer_representative {
+            signed_at("signatures.employer_representative.signed_at".into(), sig);
+        }
+        if let (Some(order_), Some(start)) = (&self.correction_order, self.started_at) {
+            if order_.deadline.is_some_and(|d| d < crate::calendar::local_date(start)) {
+                order.error(
+                    "correction_order.deadline",
+                    "correction_after_inspection",
+                    "the correction deadline is before the inspection",
+                );
+            }
+        }
+        p.merge_at_level(order, full);
         if full {
+            let non_compliant: Vec<&str> = self
+                .checklist
+                .items()
+                .iter()
+                .filter(|(_, i)| i.result == CheckResult::NonCompliant)
+                .map(|(n, _)| *n)
+                .collect();
+            if !non_compliant.is_empty() {
+                if self.findings.as_deref().is_none_or(|f| f.trim().is_empty()) {
+                    p.error(
+                        "findings",
+                        "findings_for_non_compliance",
+                        format!(
+                            "{} checklist item(s) are non-compliant: the findings must say what was found",
+                            non_compliant.len()
+                        ),
+                    );
+                }
+                match &self.correction_order {
+                    Some(o) if !o.required.trim().is_empty() && o.deadline.is_some() => {}
+                    _ => p.error(
+                        "correction_order",
+                        "correction_order_for_non_compliance",
+                        "a non-compliant item needs a correction order (责令改正) saying what and by when",
+                    ),
+                }
+            }
             p.require(
                 self.site_name.is_some() || self.project_id.is_some() || self.employer_id.is_some(),
                 "site_name",

@@ -127,6 +127,30 @@ impl RecordKind for Interview {
             check_signatures(p, "inspectors", &self.signatures.inspectors)
         });
         check_inspectors(p, &self.inspectors, full);
+        let mut order = Problems::as_of(p.now());
+        order.not_future("started_at", self.started_at);
+        order.not_future("ended_at", self.ended_at);
+        let sigs = self
+            .signatures
+            .inspectors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("signatures.inspectors.{i}.signed_at"), s))
+            .chain(
+                self.signatures
+                    .interviewee
+                    .iter()
+                    .map(|s| ("signatures.interviewee.signed_at".to_string(), s)),
+            );
+        for (field, sig) in sigs {
+            order.not_future(&field, sig.signed_at);
+            if let (Some(at), Some(start)) = (sig.signed_at, self.started_at) {
+                if at < start {
+                    order.error(&field, "signed_after_start", "signed before the interview started");
+                }
+            }
+        }
+        p.merge_at_level(order, full);
         if full {
             p.at("interviewee", |p| {
                 p.require(self.interviewee.name.is_some(), "name");

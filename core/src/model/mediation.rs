@@ -5,7 +5,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{common_accessors, record_kind, Date, Fen, Instant, Kind, RecordKind, Signature, Summary};
+use super::{
+    common_accessors, record_kind, ArbitrationReview, Date, Fen, Instant, Kind, RecordKind, Signature, Summary,
+};
 use crate::validate::Problems;
 
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
@@ -106,15 +108,6 @@ pub struct Agreement {
     pub signatures: AgreementSignatures,
 }
 
-/// 仲裁审查确认: applied for jointly within 15 days after the agreement takes effect.
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct ArbitrationReview {
-    pub applied_on: Option<Date>,
-    pub outcome: Option<String>,
-}
-
 record_kind! {
     pub struct Mediation {
         pub status: MediationStatus,
@@ -126,6 +119,7 @@ record_kind! {
         pub mediator: Option<String>,
         pub sessions: Vec<Session>,
         pub agreement: Option<Agreement>,
+        /// Legacy: reviews are now recorded after signing (`AfterSeal`), never in the agreement.
         pub arbitration_review: Option<ArbitrationReview>,
     }
 }
@@ -144,6 +138,41 @@ impl Mediation {
                 .all(|w| s.workers.iter().any(|sig| sig.is_signed() && sig.name == w.name));
         let signed = |o: &Option<Signature>| o.as_ref().is_some_and(|s| s.is_signed());
         workers_signed && signed(&s.employer) && signed(&s.mediator) && signed(&s.organisation_seal)
+    }
+
+    /// Every signature the agreement needs to take effect, with its field path.
+    fn required_signatures(&self) -> Vec<(String, &Signature)> {
+        let Some(a) = &self.agreement else { return vec![] };
+        let s = &a.signatures;
+        let mut out: Vec<(String, &Signature)> = s
+            .workers
+            .iter()
+            .enumerate()
+            .map(|(i, sig)| (format!("agreement.signatures.workers.{i}"), sig))
+            .collect();
+        for (name, sig) in [
+            ("employer", &s.employer),
+            ("mediator", &s.mediator),
+            ("organisation_seal", &s.organisation_seal),
+        ] {
+            if let Some(sig) = sig {
+                out.push((format!("agreement.signatures.{name}"), sig));
+            }
+        }
+        out
+    }
+
+    /// The day the agreement took effect: the day of the last signature it needs (both
+    /// parties, the mediator and the organisation's seal).
+    pub fn effective_on(&self) -> Option<Date> {
+        if !self.all_signed() {
+            return None;
+        }
+        self.required_signatures()
+            .iter()
+            .filter_map(|(_, s)| s.signed_at)
+            .max()
+            .map(crate::calendar::local_date)
     }
 }
 
@@ -222,6 +251,28 @@ impl RecordKind for Mediation {
         p.at("employer", |p| p.uscc("uscc", &self.employer.uscc));
         if let Some(a) = &self.agreement {
             p.at("agreement", |p| p.money("agreed_amount_fen", a.agreed_amount_fen));
+        }
+        if self.arbitration_review.is_some() {
+            p.error(
+                "arbitration_review",
+                "review_after_signing",
+                "the arbitration review is recorded after the agreement is signed (fieldcase review), not in the agreement",
+            );
+        }
+        p.at("application", |p| {
+            p.not_future("received_at", self.application.received_at)
+        });
+        for (field, sig) in self.required_signatures() {
+            p.not_future(&format!("{field}.signed_at"), sig.signed_at);
+            if let (Some(at), Some(received)) = (sig.signed_at, self.application.received_at) {
+                if at < received {
+                    p.error(
+                        &format!("{field}.signed_at"),
+                        "signed_after_application",
+                        "a signature cannot come before the application was received",
+                    );
+                }
+            }
         }
         if full {
             p.at("application", |p| {

@@ -3,6 +3,8 @@
 //! closing still needs. The JSON form of these structs is what the store writes into each
 //! record's automerge document, what `fieldcase show` prints and what `new` accepts.
 
+mod after_seal;
+mod calendar;
 mod case;
 mod employer;
 mod incident;
@@ -11,6 +13,8 @@ mod interview;
 mod mediation;
 mod project;
 
+pub use after_seal::*;
+pub use calendar::*;
 pub use case::*;
 pub use employer::*;
 pub use incident::*;
@@ -38,6 +42,10 @@ pub type Fen = i64;
 pub type Instant = DateTime<Utc>;
 pub type Date = NaiveDate;
 
+/// The township of records that hold for the whole district (the working calendar): every
+/// device receives them, and only the office changes them.
+pub const DISTRICT: &str = "*";
+
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -49,10 +57,12 @@ pub enum Kind {
     Interview,
     Incident,
     Mediation,
+    /// The office's working calendar of one year.
+    Calendar,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Employer,
         Kind::Project,
         Kind::Case,
@@ -60,6 +70,7 @@ impl Kind {
         Kind::Interview,
         Kind::Incident,
         Kind::Mediation,
+        Kind::Calendar,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +82,7 @@ impl Kind {
             Kind::Interview => "interview",
             Kind::Incident => "incident",
             Kind::Mediation => "mediation",
+            Kind::Calendar => "calendar",
         }
     }
 
@@ -92,7 +104,7 @@ impl std::str::FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| Error::invalid("kind", "known_kind", format!("'{s}' is not a record kind; kinds are employer, project, case, inspection, interview, incident, mediation")))
+            .ok_or_else(|| Error::invalid("kind", "known_kind", format!("'{s}' is not a record kind; kinds are employer, project, case, inspection, interview, incident, mediation, calendar")))
     }
 }
 
@@ -112,6 +124,45 @@ impl RiskLevel {
             RiskLevel::High => "high",
             RiskLevel::Medium => "medium",
             RiskLevel::Low => "low",
+        }
+    }
+}
+
+/// What a person does in the field or the office; decides what they may do (`rules::roles`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum Role {
+    Inspector,
+    Grid,
+    Mediator,
+    Office,
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "inspector" => Ok(Role::Inspector),
+            "grid" => Ok(Role::Grid),
+            "mediator" => Ok(Role::Mediator),
+            "office" => Ok(Role::Office),
+            _ => Err(Error::invalid(
+                "role",
+                "known_role",
+                format!("'{s}' is not a role; roles are inspector, grid, mediator, office"),
+            )),
+        }
+    }
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Inspector => "inspector",
+            Role::Grid => "grid",
+            Role::Mediator => "mediator",
+            Role::Office => "office",
         }
     }
 }
@@ -323,6 +374,7 @@ pub enum Record {
     Interview(Interview),
     Incident(Incident),
     Mediation(Mediation),
+    Calendar(WorkCalendar),
 }
 
 /// Runs the same code on whichever kind a record is.
@@ -336,6 +388,7 @@ macro_rules! each_kind {
             Record::Interview($r) => $e,
             Record::Incident($r) => $e,
             Record::Mediation($r) => $e,
+            Record::Calendar($r) => $e,
         }
     };
 }
@@ -370,6 +423,10 @@ macro_rules! for_kind {
             }
             Kind::Mediation => {
                 type $t = Mediation;
+                $e
+            }
+            Kind::Calendar => {
+                type $t = WorkCalendar;
                 $e
             }
         }
@@ -486,9 +543,10 @@ impl Record {
         each_kind!(self, r => r.attachments())
     }
 
-    /// All problems: with `full`, also what signing or closing needs.
-    pub fn check(&self, full: bool) -> Problems {
-        let mut p = Problems::new();
+    /// All problems as of `now` (birth dates, future dates): with `full`, also what signing or
+    /// closing needs.
+    pub fn check(&self, full: bool, now: Instant) -> Problems {
+        let mut p = Problems::as_of(now);
         each_kind!(self, r => { check_common(r, &mut p); r.check(&mut p, full) });
         p
     }
@@ -529,6 +587,11 @@ macro_rules! into_record {
     ($($t:ident),*) => { $(impl IntoRecord for $t { fn wrap(self) -> Record { Record::$t(self) } })* };
 }
 into_record!(Employer, Project, Case, Inspection, Interview, Incident, Mediation);
+impl IntoRecord for WorkCalendar {
+    fn wrap(self) -> Record {
+        Record::Calendar(self)
+    }
+}
 
 /// Brings an older record layout up to date. Version 1 is the first; a record written by a
 /// newer app is refused so that it is not silently misread and re-saved without its new fields.
@@ -555,11 +618,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn now() -> Instant {
+        "2026-11-27T08:00:00Z".parse().unwrap()
+    }
+
     #[test]
     fn every_example_is_complete_and_valid() {
         for kind in Kind::ALL {
             let r = Record::example(kind);
-            let p = r.check(true);
+            let p = r.check(true, now());
             assert!(p.list.is_empty(), "{kind}: {:?}", p.list);
             let back = Record::from_json(kind, r.to_json()).unwrap();
             assert_eq!(back, r);
@@ -569,8 +636,8 @@ mod tests {
     #[test]
     fn a_draft_may_be_almost_empty() {
         let r = Record::from_json(Kind::Incident, json!({"township": "华新镇"})).unwrap();
-        assert!(!r.check(false).has_errors());
-        assert!(r.check(true).has_errors());
+        assert!(!r.check(false, now()).has_errors());
+        assert!(r.check(true, now()).has_errors());
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub struct Company {
 impl Company {
     pub(crate) fn check(&self, p: &mut Problems) {
         p.uscc("uscc", &self.uscc);
-        p.mobile("phone", &self.phone);
+        p.phone("phone", &self.phone);
     }
 }
 
@@ -157,11 +157,12 @@ impl RecordKind for Project {
             p.at("subcontractors", |p| p.at(i, |p| s.check(p)));
         }
         if let Some(days) = self.labour_cost_transfer_period_days {
+            // A finding to record and flag (a violation of the regulations), not bad input.
             if days > 31 {
-                p.error(
+                p.warn(
                     "labour_cost_transfer_period_days",
                     "transfer_period_one_month",
-                    format!("{days} days is over the one-month limit"),
+                    format!("{days} days is over the one-month limit of the regulations: a violation to follow up"),
                 );
             }
         }

@@ -58,7 +58,7 @@ impl Store {
         };
         self.store_attachment_file(&sha256, bytes)?;
         let json = serde_json::to_value(&reference).map_err(|e| Error::Internal(e.to_string()))?;
-        self.change(id, "attach", |current, _| {
+        self.change(id, "attach", super::records::Intent::Edit, |current, _| {
             let mut next = current.clone();
             let list = next
                 .get("attachments")

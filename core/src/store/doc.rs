@@ -14,14 +14,25 @@ use crate::error::{Error, Result};
 pub(crate) const KIND_KEY: &str = "kind";
 pub(crate) const RECORD_KEY: &str = "record";
 pub(crate) const SEAL_KEY: &str = "seal";
+/// What is recorded after sealing (review, performance, notes): outside the sealed content.
+pub(crate) const AFTER_SEAL_KEY: &str = "after_seal";
 
-/// Both values of a field that two devices set concurrently.
+/// A field that needs a person: two devices set it to different values (`rule` is `None`,
+/// `values` holds both), or the merged record breaks a rule (`rule` names it, `values` holds
+/// the value now there, `changes` the changes that wrote it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conflict {
     pub id: String,
-    /// Dotted path inside the record, e.g. `amount_owed_fen` or `workers.0.phone`.
+    /// Dotted path inside the record, e.g. `amount_owed_fen` or `workers.0.phone`; fields
+    /// recorded after sealing start with `after_seal.`.
     pub path: String,
     pub values: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
 }
 
 fn scalar_to_json(s: &ScalarValue) -> Value {
@@ -105,6 +116,47 @@ pub(crate) fn read_kind<R: ReadDoc>(doc: &R) -> Option<String> {
 /// The record content, or `None` while the document has not received its creation.
 pub(crate) fn read_record<R: ReadDoc>(doc: &R) -> Option<Value> {
     root_object(doc, RECORD_KEY).map(|id| read_object(doc, &id))
+}
+
+/// What was recorded after sealing; empty when nothing was.
+pub(crate) fn read_after_seal<R: ReadDoc>(doc: &R) -> crate::model::AfterSeal {
+    root_object(doc, AFTER_SEAL_KEY)
+        .and_then(|id| serde_json::from_value(read_object(doc, &id)).ok())
+        .unwrap_or_default()
+}
+
+/// The change that last wrote the value at a dotted path of the record (or of the
+/// after-seal area), if the path exists: for naming what caused a rule conflict.
+pub(crate) fn change_at(doc: &Automerge, path: &str) -> Option<String> {
+    let (mut obj, rest) = match path.strip_prefix("after_seal.") {
+        Some(rest) => (root_object(doc, AFTER_SEAL_KEY)?, rest),
+        None => (root_object(doc, RECORD_KEY)?, path),
+    };
+    let segments: Vec<&str> = rest.split('.').filter(|s| !s.is_empty()).collect();
+    if segments.is_empty() {
+        return doc
+            .get(ROOT, RECORD_KEY)
+            .ok()
+            .flatten()
+            .and_then(|(_, id)| doc.hash_for_opid(&id))
+            .map(|h| h.to_string());
+    }
+    for (i, seg) in segments.iter().enumerate() {
+        let prop = match doc.object_type(&obj) {
+            Ok(ObjType::List) => Prop::Seq(seg.parse().ok()?),
+            _ => Prop::Map(seg.to_string()),
+        };
+        let (value, id) = doc.get(&obj, prop).ok()??;
+        if i + 1 == segments.len() {
+            return doc.hash_for_opid(&id).map(|h| h.to_string());
+        }
+        match value {
+            automerge::Value::Object(_) => obj = id,
+            // A value where the path goes on: the change that wrote that value.
+            automerge::Value::Scalar(_) => return doc.hash_for_opid(&id).map(|h| h.to_string()),
+        }
+    }
+    None
 }
 
 /// Writes `value` as a new value at `prop` of `obj` (scalars directly, objects recursively).
@@ -294,10 +346,15 @@ pub(crate) fn set_path(root: &mut Value, path: &str, value: Value) -> Result<()>
     Ok(())
 }
 
-/// Writes `value` at the dotted `path` of the record, superseding every value there,
-/// conflicting ones included. The parent must exist.
+/// Writes `value` at the dotted `path` of the record (or, for paths starting `after_seal.`,
+/// of the after-seal area), superseding every value there, conflicting ones included. The
+/// parent must exist.
 pub(crate) fn force_path<T: Transactable>(tx: &mut T, path: &str, value: &Value) -> Result<()> {
-    let mut obj = root_object(tx, RECORD_KEY).ok_or_else(|| Error::Internal("document has no record".into()))?;
+    let (root_key, path) = match path.strip_prefix("after_seal.") {
+        Some(rest) => (AFTER_SEAL_KEY, rest),
+        None => (RECORD_KEY, path),
+    };
+    let mut obj = root_object(tx, root_key).ok_or_else(|| Error::Internal("document has no record".into()))?;
     let segments: Vec<&str> = path.split('.').collect();
     for (i, seg) in segments.iter().enumerate() {
         let prop = match tx.object_type(&obj) {
@@ -315,11 +372,15 @@ pub(crate) fn force_path<T: Transactable>(tx: &mut T, path: &str, value: &Value)
     Ok(())
 }
 
-/// Every field of the record that holds two or more different concurrent values.
+/// Every field of the record (and of its after-seal area) that holds two or more different
+/// concurrent values.
 pub(crate) fn conflicts(doc: &Automerge, id: &str) -> Vec<Conflict> {
     let mut out = vec![];
     if let Some(obj) = root_object(doc, RECORD_KEY) {
         walk_conflicts(doc, &obj, "", id, &mut out);
+    }
+    if let Some(obj) = root_object(doc, AFTER_SEAL_KEY) {
+        walk_conflicts(doc, &obj, AFTER_SEAL_KEY, id, &mut out);
     }
     out
 }
@@ -350,6 +411,9 @@ fn walk_conflicts(doc: &Automerge, obj: &ObjId, path: &str, id: &str, out: &mut 
                     id: id.to_string(),
                     path: p.clone(),
                     values,
+                    rule: None,
+                    message: None,
+                    changes: vec![],
                 });
                 // A conflict on a whole object is listed once, not once per inner field.
                 continue;

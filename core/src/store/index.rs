@@ -2,7 +2,7 @@
 //! document. Everything here can be rebuilt from the documents (`Store::rebuild_index`).
 
 use automerge::Automerge;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, params_from_iter, Connection, Row, Transaction};
 use serde::Serialize;
 use serde_json::Value;
@@ -11,8 +11,9 @@ use super::doc::{self, Conflict};
 use super::{millis_to_time, seal};
 use crate::calendar::{self, Calendar};
 use crate::error::{Error, Result};
-use crate::model::{Kind, Record, RiskLevel};
-use crate::rules;
+use crate::model::{employer_name_key, CaseStatus, IncidentStatus, Kind, Record, RiskLevel, RiskSign};
+use crate::rules::{self, Clock};
+use crate::validate::Problem;
 
 /// Filters of the ledger list; all optional.
 #[derive(Debug, Clone, Default)]
@@ -37,24 +38,36 @@ pub struct LedgerRow {
     pub id: String,
     pub kind: String,
     pub township: String,
+    /// The status as the ledger counts it: a case whose merged state says "closed" without a
+    /// valid closing stays open here until a person settles the rule conflict.
     pub status: String,
     pub risk: Option<String>,
     pub responsible: Option<String>,
     pub title: String,
+    /// End of the last day of the running clock (24:00 Shanghai): overdue from then on.
     pub deadline: Option<DateTime<Utc>>,
-    /// The deadline in Shanghai time, as people read it.
+    /// The last day, as people read it.
+    pub due_on: Option<NaiveDate>,
+    /// The deadline in Shanghai time.
     pub deadline_local: Option<String>,
     pub deadline_rule: Option<String>,
+    /// Set when the calendar does not cover the days counted.
+    pub deadline_warning: Option<String>,
     pub overdue: bool,
     pub sealed: bool,
+    /// Open conflicts: fields two devices set differently, and broken rules.
+    pub conflicts: u32,
+    /// A merged state breaks a rule (listed by `conflicts`).
+    pub rule_conflict: bool,
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "l.id, l.kind, l.township, l.status, l.risk, l.responsible, l.title, l.deadline, l.deadline_rule, l.sealed, l.updated_at";
+const COLUMNS: &str = "l.id, l.kind, l.township, l.status, l.risk, l.responsible, l.title, l.deadline, l.deadline_rule, l.sealed, l.updated_at, l.due_on, l.deadline_warning, l.conflicts, l.rule_conflicts";
 
 fn row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<LedgerRow> {
     let deadline: Option<i64> = r.get(7)?;
     let deadline = deadline.map(millis_to_time);
+    let due_on: Option<String> = r.get(11)?;
     Ok(LedgerRow {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -63,12 +76,16 @@ fn row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<LedgerRow> {
         risk: r.get(4)?,
         responsible: r.get(5)?,
         title: r.get(6)?,
-        deadline_local: deadline.map(calendar::show_local),
-        overdue: deadline.is_some_and(|d| d < now),
+        deadline_local: due_on.as_ref().map(|d| format!("{d} 24:00")),
+        due_on: due_on.and_then(|d| d.parse().ok()),
+        overdue: deadline.is_some_and(|d| d <= now),
         deadline,
         deadline_rule: r.get(8)?,
         sealed: r.get::<_, i64>(9)? != 0,
         updated_at: millis_to_time(r.get(10)?),
+        deadline_warning: r.get(12)?,
+        conflicts: r.get::<_, i64>(13)? as u32,
+        rule_conflict: r.get::<_, i64>(14)? != 0,
     })
 }
 
@@ -85,6 +102,109 @@ fn search_text(id: &str, title: &str, terms: &[String]) -> String {
     parts.join("\n").to_lowercase()
 }
 
+/// Rules whose breaking keeps a closed case or incident open in the ledger.
+const CLOSING_RULES: &[&str] = &[
+    "resolution_before_close",
+    "resolution_kind",
+    "resolution_date",
+    "amount_paid",
+    "handover_before_transfer",
+    "fund_advance_approved",
+    "resolution_reference",
+    "sign_off_before_close",
+    "sign_off_named",
+    "sign_off_by_responsible_person",
+    "sign_off_time",
+    "escalation_order",
+];
+
+/// Whether a closed case or incident breaks a closing rule (and so stays open).
+pub(crate) fn breaks_closing(broken: &[Problem]) -> bool {
+    broken.iter().any(|p| CLOSING_RULES.contains(&p.rule.as_str()))
+}
+
+/// The status the ledger counts: a "closed" that breaks a closing rule stays open, a signed
+/// status without a seal stays a draft.
+fn effective_status(record: &Record, broken: &[Problem]) -> String {
+    let status = record.status();
+    let breaks = |rules: &[&str]| broken.iter().any(|p| rules.contains(&p.rule.as_str()));
+    match record {
+        Record::Case(c) if c.status == CaseStatus::Closed && breaks(CLOSING_RULES) => "in_progress".into(),
+        Record::Incident(i) if i.status == IncidentStatus::Closed && breaks(CLOSING_RULES) => "responding".into(),
+        _ if breaks(&["signed_only_by_sealing"]) => match record.kind() {
+            Kind::Mediation => "in_session".into(),
+            _ => "draft".into(),
+        },
+        _ => status,
+    }
+}
+
+/// The value at a dotted path of a JSON value, for showing a rule conflict.
+fn value_at(content: &Value, path: &str) -> Value {
+    let mut cur = content;
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        cur = match cur {
+            Value::Object(m) => m.get(seg).unwrap_or(&Value::Null),
+            Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)).unwrap_or(&Value::Null),
+            _ => &Value::Null,
+        };
+    }
+    cur.clone()
+}
+
+/// Moments the three-zeros report counts: follow-ups of an employer, and each incident's
+/// report, arrivals and threats. `subject` is an employer key (record id or name).
+fn events(record: &Record) -> Vec<(&'static str, DateTime<Utc>, Option<String>)> {
+    let mut out = vec![];
+    match record {
+        Record::Case(c) => {
+            for f in &c.follow_ups {
+                if let Some(at) = f.at {
+                    for key in c.employer_keys() {
+                        out.push(("follow_up", at, Some(key)));
+                    }
+                }
+            }
+        }
+        Record::Inspection(i) => {
+            if let Some(at) = i.started_at {
+                let keys = i
+                    .employer_id
+                    .iter()
+                    .cloned()
+                    .chain(i.site_name.as_deref().map(employer_name_key));
+                for key in keys {
+                    out.push(("follow_up", at, Some(key)));
+                }
+            }
+        }
+        Record::Incident(i) => {
+            let subject = i.employer_name.as_deref().map(employer_name_key);
+            if let Some(at) = i.reported_at {
+                out.push(("incident_reported", at, subject.clone()));
+                if i.risk_signs.contains(&RiskSign::ThreatsOfExtremeActs) {
+                    out.push(("extreme_act", at, subject.clone()));
+                }
+                if let Some(key) = subject.clone() {
+                    out.push(("follow_up", at, Some(key)));
+                }
+            }
+            let e = &i.escalation;
+            for (what, at) in [
+                ("grid_on_site", e.grid_assistant_arrived_at),
+                ("inspector_notified", e.inspector_notified_at),
+                ("inspector_on_site", e.inspector_arrived_at),
+            ] {
+                if let Some(at) = at {
+                    out.push((what, at, subject.clone()));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 /// Writes the index rows of one document; returns false when it has no content yet.
 pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Automerge, cal: &Calendar) -> Result<bool> {
     let old_rowid: Option<i64> = tx
@@ -97,6 +217,8 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
     }
     tx.execute("DELETE FROM conflicts WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM record_attachments WHERE doc_id = ?1", [id])?;
+    tx.execute("DELETE FROM events WHERE record_id = ?1", [id])?;
+    tx.execute("DELETE FROM links WHERE from_id = ?1", [id])?;
     let Some(content) = doc::read_record(doc) else {
         tx.execute("DELETE FROM ledger WHERE id = ?1", [id])?;
         return Ok(false);
@@ -107,24 +229,68 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
         .unwrap_or_default()
         .to_string();
     let seal = seal::status(doc);
+    let sealed = seal.as_ref().is_some_and(|s| s.intact);
+    let after_seal = doc::read_after_seal(doc);
     let updated_at = doc
         .get_heads()
         .iter()
         .filter_map(|h| doc.get_change_meta_by_hash(h).map(|m| m.timestamp))
         .max()
         .unwrap_or_default();
-    let (status, title, risk, responsible, search, deadline) = match Record::from_json(kind, content) {
+    let mut conflicts = doc::conflicts(doc, id);
+    let field_conflicts = conflicts.len();
+    let parsed = Record::from_json(kind, content.clone());
+    let (status, title, risk, responsible, search, clock) = match &parsed {
         Ok(record) => {
+            let mut broken = rules::state::problems(record, sealed, cal);
+            // Field rules hold for what arrives from other devices too; checked without the
+            // clock so that every device lists the same.
+            broken.extend(record.check(false, crate::validate::timeless_now()).errors());
+            let status = effective_status(record, &broken);
+            let closed = !breaks_closing(&broken);
+            let mut seen = std::collections::HashSet::new();
+            for p in broken {
+                if !seen.insert((p.field.clone(), p.rule.clone())) {
+                    continue;
+                }
+                conflicts.push(Conflict {
+                    id: id.to_string(),
+                    values: vec![value_at(&content, &p.field)],
+                    changes: doc::change_at(doc, &p.field).into_iter().collect(),
+                    path: p.field,
+                    rule: Some(p.rule),
+                    message: Some(p.message),
+                });
+            }
             let s = record.summary();
-            let deadline = rules::deadline(&record, seal.as_ref().map(|s| s.seal.sealed_at), cal);
+            let clock = rules::clocks::clock(record, &after_seal, sealed, closed);
             let search = search_text(id, &s.title, &s.search);
+            for (what, at, subject) in events(record) {
+                tx.execute(
+                    "INSERT INTO events (record_id, township, what, at, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![id, township, what, at.timestamp_millis(), subject],
+                )?;
+            }
+            let links = match record.to_json().get("links") {
+                Some(Value::Array(l)) => l.clone(),
+                _ => vec![],
+            };
+            for l in links {
+                if let Some(to) = l.get("id").and_then(Value::as_str) {
+                    let relation = l.get("relation").and_then(Value::as_str).unwrap_or("about");
+                    tx.execute(
+                        "INSERT OR IGNORE INTO links (from_id, to_id, relation) VALUES (?1, ?2, ?3)",
+                        params![id, to, relation],
+                    )?;
+                }
+            }
             (
-                record.status(),
+                status,
                 s.title,
                 s.risk.map(|r| r.as_str().to_string()),
                 s.responsible,
                 search,
-                deadline,
+                clock,
             )
         }
         // Shown in the ledger so that a person sees it, rather than the record vanishing.
@@ -137,12 +303,19 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
             None,
         ),
     };
+    let rule_conflicts = conflicts.len() - field_conflicts;
+    let deadline = clock.as_ref().map(|c| c.due(cal));
+    let (unit, n) = clock.as_ref().map(|c| c.period_code()).unzip();
     let rowid: i64 = tx.query_row(
-        "INSERT INTO ledger (id, kind, township, status, risk, responsible, title, deadline, deadline_rule, sealed, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        "INSERT INTO ledger (id, kind, township, status, risk, responsible, title, deadline, deadline_rule, due_on,
+           deadline_warning, clock_from, clock_unit, clock_n, sealed, conflicts, rule_conflicts, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, township = excluded.township, status = excluded.status,
            risk = excluded.risk, responsible = excluded.responsible, title = excluded.title, deadline = excluded.deadline,
-           deadline_rule = excluded.deadline_rule, sealed = excluded.sealed, updated_at = excluded.updated_at
+           deadline_rule = excluded.deadline_rule, due_on = excluded.due_on, deadline_warning = excluded.deadline_warning,
+           clock_from = excluded.clock_from, clock_unit = excluded.clock_unit, clock_n = excluded.clock_n,
+           sealed = excluded.sealed, conflicts = excluded.conflicts, rule_conflicts = excluded.rule_conflicts,
+           updated_at = excluded.updated_at
          RETURNING rowid",
         params![
             id,
@@ -153,8 +326,15 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
             responsible,
             title,
             deadline.as_ref().map(|d| d.at.timestamp_millis()),
-            deadline.as_ref().map(|d| d.rule),
+            deadline.as_ref().map(|d| d.rule.clone()),
+            deadline.as_ref().map(|d| d.due_on.to_string()),
+            deadline.as_ref().and_then(|d| d.warning.clone()),
+            clock.as_ref().map(|c| c.from.num_days_from_ce()),
+            unit,
+            n,
             seal.is_some() as i64,
+            conflicts.len() as i64,
+            rule_conflicts as i64,
             updated_at
         ],
         |r| r.get(0),
@@ -171,7 +351,7 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
         "INSERT INTO ledger_bigrams (rowid, grams) VALUES (?1, ?2)",
         params![rowid, bigrams(&search)],
     )?;
-    if let Some(Value::Array(list)) = doc::read_record(doc).as_ref().and_then(|c| c.get("attachments")) {
+    if let Some(Value::Array(list)) = content.get("attachments") {
         for sha in list.iter().filter_map(|a| a.get("sha256").and_then(Value::as_str)) {
             tx.execute(
                 "INSERT OR IGNORE INTO record_attachments (doc_id, sha256) VALUES (?1, ?2)",
@@ -179,14 +359,54 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
             )?;
         }
     }
-    for c in doc::conflicts(doc, id) {
+    for c in conflicts {
         let vals = serde_json::to_string(&c.values).map_err(|e| Error::Internal(e.to_string()))?;
         tx.execute(
-            "INSERT OR REPLACE INTO conflicts (id, path, vals) VALUES (?1, ?2, ?3)",
-            params![id, c.path, vals],
+            "INSERT OR REPLACE INTO conflicts (id, path, vals, rule, message, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                c.path,
+                vals,
+                c.rule.unwrap_or_default(),
+                c.message,
+                c.changes.join(",")
+            ],
         )?;
     }
     Ok(true)
+}
+
+/// Recounts every running clock with a new calendar, from the index alone.
+pub(crate) fn recount_deadlines(tx: &Transaction<'_>, cal: &Calendar) -> Result<usize> {
+    let clocks: Vec<(i64, Clock)> = {
+        let mut stmt = tx.prepare(
+            "SELECT rowid, deadline_rule, clock_from, clock_unit, clock_n FROM ledger WHERE clock_from IS NOT NULL",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i32>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .filter_map(|(rowid, rule, from, unit, n)| {
+                let from = NaiveDate::from_num_days_from_ce_opt(from)?;
+                Clock::from_code(rule, from, unit, n).map(|c| (rowid, c))
+            })
+            .collect()
+    };
+    let mut stmt =
+        tx.prepare("UPDATE ledger SET deadline = ?2, due_on = ?3, deadline_warning = ?4 WHERE rowid = ?1")?;
+    for (rowid, clock) in &clocks {
+        let d = clock.due(cal);
+        stmt.execute(params![rowid, d.at.timestamp_millis(), d.due_on.to_string(), d.warning])?;
+    }
+    Ok(clocks.len())
 }
 
 pub(crate) fn list(conn: &Connection, q: &LedgerQuery, now: DateTime<Utc>) -> Result<Vec<LedgerRow>> {
@@ -212,13 +432,15 @@ pub(crate) fn list(conn: &Connection, q: &LedgerQuery, now: DateTime<Utc>) -> Re
         filter(&mut sql, " AND l.responsible = ?", p.clone().into());
     }
     if q.overdue {
-        filter(&mut sql, " AND l.deadline < ?", now.timestamp_millis().into());
+        filter(&mut sql, " AND l.deadline <= ?", now.timestamp_millis().into());
     }
     if let Some(days) = q.due_within_days {
+        // Due by the end of the N-th day from today (Shanghai), overdue ones included.
+        let last = calendar::local_date(now) + chrono::Duration::days(days.into());
         filter(
             &mut sql,
             " AND l.deadline <= ?",
-            (now + Duration::days(days.into())).timestamp_millis().into(),
+            calendar::end_of_day(last).timestamp_millis().into(),
         );
     }
     sql.push_str(" ORDER BY l.deadline IS NULL, l.deadline, l.updated_at DESC, l.id LIMIT ?");
@@ -287,14 +509,24 @@ pub(crate) fn search(conn: &Connection, text: &str, limit: usize, now: DateTime<
 }
 
 pub(crate) fn all_conflicts(conn: &Connection) -> Result<Vec<Conflict>> {
-    let mut stmt = conn.prepare_cached("SELECT id, path, vals FROM conflicts ORDER BY id, path")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id, path, vals, rule, message, changes FROM conflicts ORDER BY id, path, rule")?;
     let rows = stmt
         .query_map([], |r| {
             let vals: String = r.get(2)?;
+            let changes: Option<String> = r.get(5)?;
             Ok(Conflict {
                 id: r.get(0)?,
                 path: r.get(1)?,
                 values: serde_json::from_str(&vals).unwrap_or_default(),
+                rule: Some(r.get::<_, String>(3)?).filter(|s| !s.is_empty()),
+                message: r.get(4)?,
+                changes: changes
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -136,6 +136,9 @@ impl Store {
             merged.added = record_feed(tx, id, &loaded.doc, &before, origin)?;
             self.write_snapshot(tx, id, &loaded.doc)?;
             super::index::index_doc(tx, id, kind, &loaded.doc, &self.calendar())?;
+            if kind == Kind::Calendar {
+                self.calendar_changed(tx)?;
+            }
         } else if missing_deps {
             // Changes that wait for earlier ones are kept as they came, and applied when the
             // earlier ones arrive.

@@ -6,26 +6,30 @@
 mod attachments;
 mod bundle;
 pub(crate) mod doc;
+mod history;
 mod index;
 pub(crate) mod merge;
+mod records;
 mod schema;
 mod seal;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, Automerge, ChangeHash, Prop, ReadDoc, ROOT};
+use automerge::transaction::CommitOptions;
+use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::calendar::Calendar;
 use crate::error::{Error, Result};
-use crate::model::{Kind, Record};
+pub use crate::model::Role;
+use crate::model::{Kind, Record, WorkCalendar};
 use crate::rules::{self, Deadline};
 use crate::validate::Problem;
+use history::ChangeNote;
 
 pub use attachments::{TransferState, MAX_ATTACHMENT_BYTES};
 pub use bundle::{BundleSummary, ImportReport, RefusedChange};
@@ -36,33 +40,6 @@ pub use seal::{Seal, SealStatus};
 const DB_FILE: &str = "fieldcase.db";
 /// Change rows a document may collect before they are folded into its snapshot.
 const COMPACT_AFTER: i64 = 32;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
-pub enum Role {
-    Inspector,
-    Grid,
-    Mediator,
-    Office,
-}
-
-impl std::str::FromStr for Role {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "inspector" => Ok(Role::Inspector),
-            "grid" => Ok(Role::Grid),
-            "mediator" => Ok(Role::Mediator),
-            "office" => Ok(Role::Office),
-            _ => Err(Error::invalid(
-                "role",
-                "known_role",
-                format!("'{s}' is not a role; roles are inspector, grid, mediator, office"),
-            )),
-        }
-    }
-}
 
 /// Who works with this store: every change it makes carries the user and device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +85,12 @@ pub struct StoredRecord {
     pub created: Option<Stamp>,
     pub updated: Option<Stamp>,
     pub deadline: Option<Deadline>,
+    /// The status the ledger counts (see `LedgerRow::status`).
+    pub ledger_status: String,
+    /// What was recorded after sealing: the arbitration review, performance, notes.
+    pub after_seal: crate::model::AfterSeal,
+    /// Records that refer to this one (a correction of a sealed record, a case's inspections).
+    pub linked_from: Vec<(String, String)>,
 }
 
 /// What a save reports besides success: warnings that never block (e.g. an early USCC).
@@ -116,20 +99,6 @@ pub struct StoredRecord {
 pub struct Saved {
     pub id: String,
     pub warnings: Vec<Problem>,
-}
-
-/// The metadata message written into every automerge change.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ChangeNote {
-    // Short keys: the note travels with every change, and sync counts its bytes.
-    #[serde(rename = "u")]
-    user: String,
-    #[serde(rename = "d")]
-    device: String,
-    #[serde(rename = "a")]
-    action: String,
-    #[serde(rename = "f", default)]
-    fields: Vec<String>,
 }
 
 pub(crate) struct Loaded {
@@ -143,7 +112,10 @@ pub struct Store {
     conn: Mutex<Connection>,
     pub(crate) identity: Identity,
     actor: ActorId,
-    calendar: Mutex<Calendar>,
+    /// The calendar every clock counts with: built in, with the office's calendar records.
+    calendar: Mutex<Arc<Calendar>>,
+    /// Set when a write touched a calendar record: reload it if that write rolls back.
+    calendar_touched: AtomicBool,
     fixed_now: Mutex<Option<DateTime<Utc>>>,
     attachment_key: [u8; 32],
 }
@@ -184,7 +156,7 @@ pub(crate) fn heads_from_string(s: &str) -> Vec<ChangeHash> {
     s.split(',').filter_map(|h| h.parse().ok()).collect()
 }
 
-pub(crate) fn millis_to_time(ms: i64) -> DateTime<Utc> {
+pub fn millis_to_time(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
@@ -253,22 +225,22 @@ impl Store {
         let actor = meta(&conn, "actor")?
             .and_then(|s| ActorId::try_from(s.as_str()).ok())
             .ok_or_else(|| bad("the store has no actor id"))?;
-        let calendar = meta(&conn, "calendar")?
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
         let needs_reindex = meta(&conn, "needs_reindex")?.as_deref() == Some("1");
         let store = Store {
             dir: dir.to_path_buf(),
             conn: Mutex::new(conn),
             identity,
             actor,
-            calendar: Mutex::new(calendar),
+            calendar: Mutex::new(Arc::new(Calendar::official())),
+            calendar_touched: AtomicBool::new(false),
             fixed_now: Mutex::new(None),
             attachment_key: attachments::derive_key(key),
         };
+        store.reload_calendar()?;
         if needs_reindex {
             store.rebuild_index()?;
         }
+        store.adopt_device_calendar()?;
         Ok(store)
     }
 
@@ -292,22 +264,100 @@ impl Store {
             .unwrap_or_else(Utc::now)
     }
 
-    pub fn calendar(&self) -> Calendar {
+    /// The calendar every clock of this store counts with.
+    pub fn calendar(&self) -> Arc<Calendar> {
         self.calendar.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Replaces the holiday calendar and recomputes every deadline.
-    pub fn set_calendar(&self, cal: Calendar) -> Result<()> {
-        {
-            let conn = self.lock();
-            set_meta(
-                &conn,
-                "calendar",
-                &serde_json::to_string(&cal).map_err(|e| Error::Internal(e.to_string()))?,
-            )?;
+    /// The calendar as the documents hold it: the built-in official one with the office's
+    /// calendar records laid over it.
+    fn calendar_in(&self, c: &Connection) -> Result<Calendar> {
+        let ids: Vec<String> = {
+            let mut stmt = c.prepare_cached("SELECT id FROM documents WHERE kind = 'calendar' ORDER BY id")?;
+            let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            ids
+        };
+        let mut years = vec![];
+        for id in ids {
+            let Some(loaded) = self.load(c, &id)? else { continue };
+            if let Some(Ok(Record::Calendar(y))) =
+                doc::read_record(&loaded.doc).map(|v| Record::from_json(Kind::Calendar, v))
+            {
+                // A calendar record that breaks its own rules (it came from elsewhere) is
+                // listed as a rule conflict and not counted with.
+                let mut p = crate::validate::Problems::timeless();
+                y.check_dates(&mut p);
+                if !p.has_errors() {
+                    years.push((id, y));
+                }
+            }
         }
+        Ok(Calendar::with_records(years.iter().map(|(id, y)| (id.as_str(), y))))
+    }
+
+    fn reload_calendar(&self) -> Result<()> {
+        let cal = self.read(|c| self.calendar_in(c))?;
+        *self.calendar.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(cal);
+        Ok(())
+    }
+
+    /// After a calendar record changed in `tx`: count with the new calendar from now on,
+    /// and recount every running clock.
+    pub(crate) fn calendar_changed(&self, tx: &Transaction<'_>) -> Result<()> {
+        let cal = Arc::new(self.calendar_in(tx)?);
+        index::recount_deadlines(tx, &cal)?;
+        self.calendar_touched.store(true, Ordering::SeqCst);
         *self.calendar.lock().unwrap_or_else(|e| e.into_inner()) = cal;
-        self.rebuild_index().map(|_| ())
+        Ok(())
+    }
+
+    /// Stores made before the calendar became a synced record kept it on the device. An
+    /// office store turns it into calendar records (where the office has none for that year);
+    /// the device copy is dropped either way: from now on every device counts alike.
+    fn adopt_device_calendar(&self) -> Result<()> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        struct DeviceCalendar {
+            holidays: Vec<chrono::NaiveDate>,
+            working_weekends: Vec<chrono::NaiveDate>,
+        }
+        let Some(text) = self.read(|c| meta(c, "calendar"))? else {
+            return Ok(());
+        };
+        let old: DeviceCalendar = serde_json::from_str(&text).unwrap_or_default();
+        if self.identity.role == Role::Office {
+            use chrono::Datelike;
+            let years: std::collections::BTreeSet<i32> = old
+                .holidays
+                .iter()
+                .chain(&old.working_weekends)
+                .map(|d| d.year())
+                .collect();
+            for year in years {
+                let id = WorkCalendar::record_id(year);
+                if self.read(|c| self.load(c, &id))?.is_some() {
+                    continue;
+                }
+                let y = WorkCalendar {
+                    year,
+                    township: crate::model::DISTRICT.into(),
+                    holidays: old.holidays.iter().filter(|d| d.year() == year).copied().collect(),
+                    working_weekends: old
+                        .working_weekends
+                        .iter()
+                        .filter(|d| d.year() == year)
+                        .copied()
+                        .collect(),
+                    notice: Some("kept on this device before calendars were synced".into()),
+                    ..Default::default()
+                };
+                if let Err(e) = self.set_work_calendar(y) {
+                    tracing::warn!("the calendar kept on this device for {year} was not adopted: {e}");
+                }
+            }
+        }
+        self.write(|tx| Ok(tx.execute("DELETE FROM meta WHERE key = 'calendar'", [])?))?;
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -316,11 +366,16 @@ impl Store {
     }
 
     pub(crate) fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let r = f(&tx)?;
-        tx.commit()?;
-        Ok(r)
+        let result = {
+            let mut conn = self.lock();
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            f(&tx).and_then(|r| tx.commit().map(|_| r).map_err(Error::from))
+        };
+        if self.calendar_touched.swap(false, Ordering::SeqCst) && result.is_err() {
+            // The calendar in memory came from a write that did not happen.
+            self.reload_calendar()?;
+        }
+        result
     }
 
     pub(crate) fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
@@ -399,6 +454,9 @@ impl Store {
             self.write_snapshot(tx, id, doc)?;
         }
         index::index_doc(tx, id, loaded.kind, doc, &self.calendar())?;
+        if loaded.kind == Kind::Calendar {
+            self.calendar_changed(tx)?;
+        }
         Ok(added)
     }
 
@@ -413,47 +471,23 @@ impl Store {
         Ok(())
     }
 
-    /// Creates a record from its JSON form. A draft may be incomplete; values present must
-    /// be valid.
-    pub fn create_json(&self, kind: Kind, value: Value) -> Result<Saved> {
-        let record = Record::from_json(kind, value)?;
-        self.create_record(record)
-    }
-
-    pub fn create_record(&self, record: Record) -> Result<Saved> {
-        let problems = record.check(false);
-        if problems.has_errors() {
-            return Err(Error::Invalid(problems.errors()));
-        }
-        // A new record starts from the kind's first status: creating it "closed" or "signed"
-        // must pass the same rules as getting there by edits.
-        let blank = Record::from_json(record.kind(), Value::Null)?;
-        rules::check_transition(&blank, &record)?;
-        let id = uuid::Uuid::now_v7().to_string();
-        let kind = record.kind();
-        let mut doc = Automerge::new();
-        doc.set_actor(self.actor.clone());
-        let mut tx = doc.transaction();
-        tx.put(ROOT, doc::KIND_KEY, kind.as_str())?;
-        doc::put_value(&mut tx, &ROOT, Prop::Map(doc::RECORD_KEY.into()), &record.to_json())?;
-        tx.commit_with(self.commit_options("create", vec![]));
-        let loaded = Loaded { kind, doc, rows: 0 };
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
-                params![id, kind.as_str()],
-            )?;
-            self.persist(tx, &id, &loaded, &[], merge::Origin::Local).map(|_| ())
-        })?;
-        Ok(Saved {
-            id,
-            warnings: problems.warnings(),
-        })
-    }
-
-    /// The record with its seal, conflicts, deadline, and who created and last changed it.
+    /// The record with its seal, conflicts (rule conflicts included), deadline, what was
+    /// recorded after sealing, and who created and last changed it.
     pub fn get(&self, id: &str) -> Result<StoredRecord> {
-        let loaded = self.read(|c| self.load_existing(c, id))?;
+        let (loaded, ledger, conflicts, linked_from) = self.read(|c| {
+            let loaded = self.load_existing(c, id)?;
+            let ledger: Option<(String, Option<String>)> = c
+                .query_row("SELECT status, due_on FROM ledger WHERE id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            let conflicts: Vec<Conflict> = index::all_conflicts(c)?.into_iter().filter(|x| x.id == id).collect();
+            let mut stmt = c.prepare_cached("SELECT from_id, relation FROM links WHERE to_id = ?1 ORDER BY from_id")?;
+            let linked: Vec<(String, String)> = stmt
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok((loaded, ledger, conflicts, linked))
+        })?;
         let doc = &loaded.doc;
         let content = doc::read_record(doc).ok_or_else(|| Error::NotFound {
             what: "record (only later changes have arrived)",
@@ -461,122 +495,22 @@ impl Store {
         })?;
         let record = Record::from_json(loaded.kind, content)?;
         let seal = seal::status(doc);
-        let history = history_of(doc);
-        let stamp = |h: &HistoryEntry| Stamp {
-            user: h.user.clone(),
-            device: h.device.clone(),
-            at: h.at,
-        };
+        let after_seal = doc::read_after_seal(doc);
+        let sealed = seal.as_ref().is_some_and(|s| s.intact);
+        let cal = self.calendar();
+        let closed = !index::breaks_closing(&rules::state::problems(&record, sealed, &cal));
         Ok(StoredRecord {
             id: id.to_string(),
             kind: loaded.kind,
-            deadline: rules::deadline(&record, seal.as_ref().map(|s| s.seal.sealed_at), &self.calendar()),
+            deadline: rules::clocks::clock(&record, &after_seal, sealed, closed).map(|c| c.due(&cal)),
+            ledger_status: ledger.map(|l| l.0).unwrap_or_else(|| record.status()),
             record,
             seal,
-            conflicts: doc::conflicts(doc, id),
-            created: history
-                .iter()
-                .find(|h| h.action == "create")
-                .or(history.first())
-                .map(stamp),
-            updated: history.last().map(stamp),
-        })
-    }
-
-    /// Applies `PATH = VALUE` edits as one change. Refused on a sealed record; status changes
-    /// follow the case rules.
-    pub fn edit(&self, id: &str, edits: &[(String, Value)]) -> Result<Saved> {
-        self.change(id, "edit", |current, _| {
-            let mut next = current.clone();
-            for (path, value) in edits {
-                doc::set_path(&mut next, path, value.clone())?;
-            }
-            Ok(next)
-        })
-    }
-
-    /// Loads a record, lets `f` compute its new content, checks it and writes the difference.
-    pub(crate) fn change(
-        &self,
-        id: &str,
-        action: &str,
-        f: impl FnOnce(&Value, Kind) -> Result<Value>,
-    ) -> Result<Saved> {
-        self.write(|tx| {
-            let mut loaded = self.load_existing(tx, id)?;
-            if seal::status(&loaded.doc).is_some() {
-                return Err(Error::Sealed { id: id.into() });
-            }
-            let current = doc::read_record(&loaded.doc).ok_or_else(|| Error::NotFound {
-                what: "record",
-                id: id.into(),
-            })?;
-            let before = Record::from_json(loaded.kind, current.clone())?;
-            let after = Record::from_json(loaded.kind, f(&current, loaded.kind)?)?;
-            let problems = after.check(false);
-            if problems.has_errors() {
-                return Err(Error::Invalid(problems.errors()));
-            }
-            rules::check_transition(&before, &after)?;
-            let heads = loaded.doc.get_heads();
-            let obj = doc::root_object(&loaded.doc, doc::RECORD_KEY)
-                .ok_or_else(|| Error::Internal("record without content".into()))?;
-            let mut changed = vec![];
-            let mut dtx = loaded.doc.transaction();
-            doc::reconcile(&mut dtx, &obj, &current, &after.to_json(), "", &mut changed)?;
-            if changed.is_empty() {
-                dtx.rollback();
-            } else {
-                dtx.commit_with(self.commit_options(action, changed));
-                self.persist(tx, id, &loaded, &heads, merge::Origin::Local)?;
-            }
-            Ok(Saved {
-                id: id.to_string(),
-                warnings: problems.warnings(),
-            })
-        })
-    }
-
-    /// Replaces a record's content with `record` (same kind), writing only what differs.
-    pub fn update(&self, id: &str, record: Record) -> Result<Saved> {
-        self.change(id, "edit", |_, kind| {
-            if record.kind() != kind {
-                return Err(Error::invalid(
-                    "kind",
-                    "same_kind",
-                    format!("record {id} is a {kind}, not a {}", record.kind()),
-                ));
-            }
-            Ok(record.to_json())
-        })
-    }
-
-    /// Settles a conflict: `value` supersedes every concurrent value at `path`.
-    pub fn resolve(&self, id: &str, path: &str, value: Value) -> Result<()> {
-        self.write(|tx| {
-            let mut loaded = self.load_existing(tx, id)?;
-            if seal::status(&loaded.doc).is_some() {
-                return Err(Error::Sealed { id: id.into() });
-            }
-            if !doc::conflicts(&loaded.doc, id).iter().any(|c| c.path == path) {
-                return Err(Error::invalid(
-                    path,
-                    "in_conflict",
-                    format!("record {id} has no conflict at {path}"),
-                ));
-            }
-            let mut next = doc::read_record(&loaded.doc).unwrap_or(Value::Null);
-            doc::set_path(&mut next, path, value.clone())?;
-            let after = Record::from_json(loaded.kind, next)?;
-            let problems = after.check(false);
-            if problems.has_errors() {
-                return Err(Error::Invalid(problems.errors()));
-            }
-            let heads = loaded.doc.get_heads();
-            let mut dtx = loaded.doc.transaction();
-            doc::force_path(&mut dtx, path, &value)?;
-            dtx.commit_with(self.commit_options("resolve", vec![path.to_string()]));
-            self.persist(tx, id, &loaded, &heads, merge::Origin::Local).map(|_| ())
+            conflicts,
+            created: history::created(doc),
+            updated: history::updated(doc),
+            after_seal,
+            linked_from,
         })
     }
 
@@ -585,10 +519,11 @@ impl Store {
         Ok(self.read(|c| self.load_existing(c, id))?.doc.save())
     }
 
-    /// Every change to a record: who (user and device), when, which fields.
+    /// Every change to a record: who (user and device), when, which fields; in causal order,
+    /// the same on every device.
     pub fn history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
         let loaded = self.read(|c| self.load_existing(c, id))?;
-        Ok(history_of(&loaded.doc))
+        Ok(history::history(&loaded.doc))
     }
 
     /// All open conflicts, from the index (no document is loaded).
@@ -611,7 +546,8 @@ impl Store {
         let cal = self.calendar();
         self.write(|tx| {
             tx.execute_batch(
-                "DELETE FROM ledger; DELETE FROM ledger_fts; DELETE FROM ledger_text; DELETE FROM ledger_bigrams;\n                 DELETE FROM conflicts; DELETE FROM record_attachments;",
+                "DELETE FROM ledger; DELETE FROM ledger_fts; DELETE FROM ledger_text; DELETE FROM ledger_bigrams;
+                 DELETE FROM conflicts; DELETE FROM record_attachments; DELETE FROM events; DELETE FROM links;",
             )?;
             let ids: Vec<String> = {
                 let mut stmt = tx.prepare("SELECT id FROM documents ORDER BY id")?;
@@ -622,7 +558,8 @@ impl Store {
             for id in &ids {
                 if let Some(loaded) = self.load(tx, id)? {
                     // Stores made before the change feed existed: every change is new to it.
-                    let in_feed: i64 = tx.query_row("SELECT count(*) FROM feed WHERE doc_id = ?1", [id], |r| r.get(0))?;
+                    let in_feed: i64 =
+                        tx.query_row("SELECT count(*) FROM feed WHERE doc_id = ?1", [id], |r| r.get(0))?;
                     if in_feed == 0 {
                         merge::record_feed(tx, id, &loaded.doc, &[], merge::Origin::Local)?;
                     }
@@ -640,28 +577,4 @@ impl Store {
     pub fn count(&self) -> Result<usize> {
         self.read(|c| Ok(c.query_row("SELECT count(*) FROM documents", [], |r| r.get::<_, i64>(0))? as usize))
     }
-}
-
-pub(crate) fn history_of(doc: &Automerge) -> Vec<HistoryEntry> {
-    // Automerge lists changes in causal order, which phone clocks (often wrong) cannot upset.
-    doc.get_changes(&[])
-        .iter()
-        .map(|c| {
-            let note: Option<ChangeNote> = c.message().and_then(|m| serde_json::from_str(m).ok());
-            let note = note.unwrap_or(ChangeNote {
-                user: String::new(),
-                device: c.actor_id().to_hex_string(),
-                action: "unknown".into(),
-                fields: vec![],
-            });
-            HistoryEntry {
-                at: millis_to_time(c.timestamp()),
-                user: note.user,
-                device: note.device,
-                action: note.action,
-                fields: note.fields,
-                change: c.hash().to_string(),
-            }
-        })
-        .collect()
 }

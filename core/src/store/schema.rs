@@ -122,6 +122,67 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO meta (key, value) VALUES ('needs_reindex', '1')
         ON CONFLICT (key) DO UPDATE SET value = '1';
     "#,
+    // 4: the legal rules on every path: clocks kept as (rule, start, period) so a new calendar
+    // recounts deadlines from the index; rule conflicts beside field conflicts; events for
+    // the three-zeros report; links between records. All derived: rebuilt from documents.
+    r#"
+    DROP TABLE ledger;
+    CREATE TABLE ledger (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        township TEXT NOT NULL,
+        status TEXT NOT NULL,
+        risk TEXT,
+        responsible TEXT,
+        title TEXT NOT NULL,
+        deadline INTEGER,
+        deadline_rule TEXT,
+        due_on TEXT,
+        deadline_warning TEXT,
+        clock_from INTEGER,
+        clock_unit INTEGER,
+        clock_n INTEGER,
+        sealed INTEGER NOT NULL DEFAULT 0,
+        conflicts INTEGER NOT NULL DEFAULT 0,
+        rule_conflicts INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX ledger_by_deadline ON ledger (deadline);
+    CREATE INDEX ledger_by_kind ON ledger (kind, township, status);
+    DELETE FROM ledger_fts;
+    DELETE FROM ledger_text;
+    DELETE FROM ledger_bigrams;
+    DROP TABLE conflicts;
+    CREATE TABLE conflicts (
+        id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        rule TEXT NOT NULL DEFAULT '',
+        vals TEXT NOT NULL,
+        message TEXT,
+        changes TEXT,
+        PRIMARY KEY (id, path, rule)
+    );
+    CREATE TABLE events (
+        record_id TEXT NOT NULL,
+        township TEXT NOT NULL,
+        what TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        subject TEXT
+    );
+    CREATE INDEX events_by_record ON events (record_id);
+    CREATE INDEX events_by_what ON events (what, at);
+    CREATE INDEX events_by_subject ON events (subject, at);
+    CREATE TABLE links (
+        from_id TEXT NOT NULL,
+        to_id TEXT NOT NULL,
+        relation TEXT NOT NULL,
+        PRIMARY KEY (from_id, to_id, relation)
+    );
+    CREATE INDEX links_to ON links (to_id);
+    INSERT INTO meta (key, value) VALUES ('needs_reindex', '1')
+        ON CONFLICT (key) DO UPDATE SET value = '1';
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;

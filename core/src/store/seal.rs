@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{doc, Store};
 use crate::error::{Error, Result};
 use crate::model::{canonical_bytes, Record};
+use crate::rules::roles::{self, Action};
 
 /// What the document records about its signing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,8 +44,9 @@ pub(crate) fn status<R: ReadDoc>(doc: &R) -> Option<SealStatus> {
     Some(SealStatus { seal, intact })
 }
 
-/// Keeps only the changes the seal covers: the change that wrote the seal and its ancestors.
-/// Returns the document to keep and the changes refused.
+/// Keeps the changes the seal allows: the change that wrote the seal, its ancestors, and any
+/// later change that leaves the sealed content and the seal as they were (what is recorded
+/// after sealing). Returns the document to keep and the changes refused.
 pub(crate) fn enforce(id: &str, doc: Automerge) -> Result<(Automerge, Vec<Change>)> {
     let seal_obj = match doc.get(ROOT, doc::SEAL_KEY)? {
         Some((automerge::Value::Object(_), obj)) => obj,
@@ -53,18 +55,36 @@ pub(crate) fn enforce(id: &str, doc: Automerge) -> Result<(Automerge, Vec<Change
     let seal_change = doc
         .hash_for_opid(&seal_obj)
         .ok_or_else(|| Error::Internal(format!("record {id}: seal without its change")))?;
-    let kept = doc.fork_at(&[seal_change])?;
-    let refused = if kept.get_heads() == doc.get_heads() {
-        vec![]
-    } else {
-        doc.get_changes(&kept.get_heads())
+    let mut kept = doc.fork_at(&[seal_change])?;
+    let sealed = match status(&kept) {
+        Some(s) if s.intact => s,
+        _ => {
+            return Err(Error::Rejected(format!(
+                "record {id}: the signed content does not match its seal (tampered or damaged)"
+            )))
+        }
     };
-    match status(&kept) {
-        Some(s) if s.intact => Ok((kept, refused)),
-        _ => Err(Error::Rejected(format!(
-            "record {id}: the signed content does not match its seal (tampered or damaged)"
-        ))),
+    let content = doc::read_record(&kept);
+    let mut refused: Vec<Change> = vec![];
+    let mut refused_hashes = std::collections::HashSet::new();
+    for change in doc.get_changes(&kept.get_heads()) {
+        let depends_on_refused = change.deps().iter().any(|d| refused_hashes.contains(d));
+        let keeps_seal = !depends_on_refused && {
+            let mut trial = kept.fork();
+            trial.apply_changes([change.clone()]).is_ok()
+                && doc::read_record(&trial) == content
+                && status(&trial).is_some_and(|s| s.seal == sealed.seal && s.intact)
+                && {
+                    kept = trial;
+                    true
+                }
+        };
+        if !keeps_seal {
+            refused_hashes.insert(change.hash());
+            refused.push(change.clone());
+        }
     }
+    Ok((kept, refused))
 }
 
 impl Store {
@@ -93,10 +113,11 @@ impl Store {
                     ),
                 ));
             };
+            roles::check(self.identity.role, Action::Seal, loaded.kind)?;
             let mut next = current.clone();
             next["status"] = signed.into();
             let record = Record::from_json(loaded.kind, next)?;
-            let problems = record.check(true);
+            let problems = record.check(true, self.now());
             if problems.has_errors() {
                 return Err(Error::Invalid(problems.errors()));
             }

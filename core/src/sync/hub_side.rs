@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 
 use super::wire::{compress, AttachmentWant, Frame, RecordChanges, Refusal, SyncRequest, FRAME_RECORDS};
 use crate::error::{Error, Result};
-use crate::model::Kind;
+use crate::model::{Kind, DISTRICT};
+use crate::rules::roles::{self, Action};
 use crate::store::merge::{Gate, Origin};
 use crate::store::{millis_to_time, Role, Store};
 
@@ -97,8 +98,24 @@ pub(crate) fn whole_record(doc: &automerge::Automerge) -> Vec<u8> {
 }
 
 impl Device {
+    /// Records of its township, and district-wide ones (the calendar); the office sees all.
     pub fn sees(&self, township: &str) -> bool {
-        self.role == Role::Office || self.township == township
+        self.role == Role::Office || self.township == township || township == DISTRICT
+    }
+
+    /// Whether this device may change a record of `township` and `kind`: in its scope,
+    /// district-wide records by the office only, and kinds its role may edit.
+    fn may_change(&self, township: &str, kind: Kind) -> std::result::Result<(), String> {
+        if township == DISTRICT && self.role != Role::Office {
+            return Err("only the office changes district-wide records (the calendar)".into());
+        }
+        if !self.sees(township) {
+            return Err("outside this device's township".into());
+        }
+        if !(roles::may(self.role, Action::Edit, kind) || roles::may(self.role, Action::Create, kind)) {
+            return Err(format!("a {} device may not change a {kind}", self.role.as_str()));
+        }
+        Ok(())
     }
 }
 
@@ -236,18 +253,16 @@ impl Store {
             let mut refused = vec![];
             let mut device_heads: HashMap<&str, Vec<ChangeHash>> = HashMap::new();
             for up in &req.uploads {
+                let kind = up.kind;
                 let gate = |before: Option<&str>, record: Option<&crate::model::Record>| {
-                    let outside = |t: &str| {
-                        format!(
-                            "record {} belongs to {t}, outside this device's township ({})",
-                            up.id, device.township
-                        )
-                    };
-                    match (before, record.map(|r| r.township())) {
-                        (Some(t), _) if !device.sees(t) => Err(outside(t)),
-                        (_, Some(t)) if !device.sees(t) => Err(outside(t)),
-                        _ => Ok(()),
+                    let refuse = |why: String| format!("record {}: {why}", up.id);
+                    if let Some(t) = before {
+                        device.may_change(t, kind).map_err(refuse)?;
                     }
+                    if let Some(t) = record.map(|r| r.township()) {
+                        device.may_change(t, kind).map_err(refuse)?;
+                    }
+                    Ok(())
                 };
                 let gate: Gate<'_> = &gate;
                 match self.merge_remote(tx, &up.id, up.kind, &up.bytes, Origin::Peer, Some(gate))? {

@@ -1,0 +1,244 @@
+//! The three zeros (三个零) the office reports upward, computed here so that a phone and the
+//! office give the same numbers:
+//!
+//! 1. no unstable employer out of monitoring (源头监控零失控): high-risk employers with no
+//!    follow-up (a case follow-up, an inspection, an incident) for more days than the
+//!    calendar's `monitoring_days`;
+//! 2. immediate response to every incident (快速处置零距离): minutes from the report to the grid
+//!    assistant on site, and to the inspector on site;
+//! 3. no growth in extreme wage-claim acts (极端讨薪行为零增长): incidents with threats of extreme
+//!    acts, counted by month.
+//!
+//! Everything is read from the index (events written when records are indexed); no document
+//! is loaded.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+use crate::calendar::{self, Calendar};
+use crate::error::Result;
+use crate::model::employer_name_key;
+use crate::store::Store;
+
+/// Which township and which days (Shanghai dates, both included).
+#[derive(Debug, Clone, Default)]
+pub struct ZerosQuery {
+    pub township: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuietEmployer {
+    pub id: String,
+    pub name: String,
+    pub township: String,
+    pub last_follow_up: Option<DateTime<Utc>>,
+    /// Whole days since the last follow-up; none when there never was one.
+    pub days_since: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Monitoring {
+    /// Days without a follow-up after which an employer counts as out of monitoring.
+    pub quiet_days: u32,
+    pub high_risk_employers: u32,
+    pub out_of_monitoring: Vec<QuietEmployer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentResponse {
+    pub id: String,
+    pub township: String,
+    pub reported_at: DateTime<Utc>,
+    pub minutes_to_grid_assistant: Option<i64>,
+    pub minutes_to_inspector: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Response {
+    pub incidents: Vec<IncidentResponse>,
+    pub median_minutes_to_grid_assistant: Option<i64>,
+    pub median_minutes_to_inspector: Option<i64>,
+    /// Incidents where nobody is recorded on site yet.
+    pub without_grid_assistant: u32,
+    pub without_inspector: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthCount {
+    /// `YYYY-MM`
+    pub month: String,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExtremeActs {
+    pub by_month: Vec<MonthCount>,
+    /// The last month counted more than the month before it.
+    pub growth: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Zeros {
+    pub township: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: NaiveDate,
+    pub monitoring: Monitoring,
+    pub response: Response,
+    pub extreme_acts: ExtremeActs,
+}
+
+fn median(mut xs: Vec<i64>) -> Option<i64> {
+    xs.sort_unstable();
+    (!xs.is_empty()).then(|| xs[xs.len() / 2])
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn zeros(c: &Connection, q: &ZerosQuery, now: DateTime<Utc>, cal: &Calendar) -> Result<Zeros> {
+    let to = q.to.unwrap_or_else(|| calendar::local_date(now));
+    let as_of = calendar::end_of_day(to).min(now.max(calendar::start_of_day(to)));
+    let start = q.from.map(calendar::start_of_day).map(millis).unwrap_or(i64::MIN);
+    let end = millis(calendar::end_of_day(to));
+    let township = q.township.as_deref();
+
+    // 1. High-risk employers and their last follow-up.
+    let quiet_days = cal.monitoring_days(to.year());
+    let employers: Vec<(String, String, String)> = {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, title, township FROM ledger WHERE kind = 'employer' AND risk = 'high'
+             AND (?1 IS NULL OR township = ?1) ORDER BY township, title, id",
+        )?;
+        let rows = stmt
+            .query_map(params![township], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows
+    };
+    let mut last_stmt =
+        c.prepare_cached("SELECT max(at) FROM events WHERE what = 'follow_up' AND subject IN (?1, ?2) AND at <= ?3")?;
+    let mut out_of_monitoring = vec![];
+    for (id, name, township) in &employers {
+        let last: Option<i64> =
+            last_stmt.query_row(params![id, employer_name_key(name), millis(as_of)], |r| r.get(0))?;
+        let last = last.map(crate::store::millis_to_time);
+        let days_since = last.map(|t| (as_of - t).num_days());
+        if days_since.is_none_or(|d| d > i64::from(quiet_days)) {
+            out_of_monitoring.push(QuietEmployer {
+                id: id.clone(),
+                name: name.clone(),
+                township: township.clone(),
+                last_follow_up: last,
+                days_since,
+            });
+        }
+    }
+
+    // 2. Each incident reported in the period: minutes to the first arrivals.
+    let mut by_incident: BTreeMap<String, (String, i64, Option<i64>, Option<i64>)> = BTreeMap::new();
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT e.record_id, e.township, e.at FROM events e WHERE e.what = 'incident_reported'
+             AND e.at >= ?1 AND e.at < ?2 AND (?3 IS NULL OR e.township = ?3)",
+        )?;
+        let rows = stmt.query_map(params![start, end, township], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        for row in rows {
+            let (id, t, at) = row?;
+            by_incident.insert(id, (t, at, None, None));
+        }
+        let mut stmt = c.prepare_cached(
+            "SELECT what, min(at) FROM events WHERE record_id = ?1 AND what IN ('grid_on_site', 'inspector_on_site') GROUP BY what",
+        )?;
+        for (id, (_, reported, grid, inspector)) in by_incident.iter_mut() {
+            let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (what, at) = row?;
+                let minutes = Some((at - *reported) / 60_000);
+                if what == "grid_on_site" {
+                    *grid = minutes;
+                } else {
+                    *inspector = minutes;
+                }
+            }
+        }
+    }
+    let incidents: Vec<IncidentResponse> = by_incident
+        .into_iter()
+        .map(|(id, (township, at, grid, inspector))| IncidentResponse {
+            id,
+            township,
+            reported_at: crate::store::millis_to_time(at),
+            minutes_to_grid_assistant: grid,
+            minutes_to_inspector: inspector,
+        })
+        .collect();
+    let response = Response {
+        median_minutes_to_grid_assistant: median(
+            incidents.iter().filter_map(|i| i.minutes_to_grid_assistant).collect(),
+        ),
+        median_minutes_to_inspector: median(incidents.iter().filter_map(|i| i.minutes_to_inspector).collect()),
+        without_grid_assistant: incidents
+            .iter()
+            .filter(|i| i.minutes_to_grid_assistant.is_none())
+            .count() as u32,
+        without_inspector: incidents.iter().filter(|i| i.minutes_to_inspector.is_none()).count() as u32,
+        incidents,
+    };
+
+    // 3. Extreme acts by month.
+    let mut months: BTreeMap<String, u32> = BTreeMap::new();
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT at FROM events WHERE what = 'extreme_act' AND at >= ?1 AND at < ?2 AND (?3 IS NULL OR township = ?3)",
+        )?;
+        let rows = stmt.query_map(params![start, end, township], |r| r.get::<_, i64>(0))?;
+        for at in rows {
+            let d = calendar::local_date(crate::store::millis_to_time(at?));
+            *months.entry(format!("{:04}-{:02}", d.year(), d.month())).or_default() += 1;
+        }
+    }
+    // Months with none count too: from the first month of the period to the last.
+    if let Some(from) = q.from {
+        let mut m = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
+        while m <= to {
+            months.entry(format!("{:04}-{:02}", m.year(), m.month())).or_default();
+            m = m
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(to + chrono::Duration::days(1));
+        }
+    }
+    let by_month: Vec<MonthCount> = months
+        .into_iter()
+        .map(|(month, count)| MonthCount { month, count })
+        .collect();
+    let growth = by_month.len() >= 2 && by_month[by_month.len() - 1].count > by_month[by_month.len() - 2].count;
+
+    Ok(Zeros {
+        township: q.township.clone(),
+        from: q.from,
+        to,
+        monitoring: Monitoring {
+            quiet_days,
+            high_risk_employers: employers.len() as u32,
+            out_of_monitoring,
+        },
+        response,
+        extreme_acts: ExtremeActs { by_month, growth },
+    })
+}
+
+impl Store {
+    /// The three zeros for a township (all, when none) over a period (to today when open).
+    pub fn report_zeros(&self, q: &ZerosQuery) -> Result<Zeros> {
+        let now = self.now();
+        let cal = self.calendar();
+        self.read(|c| zeros(c, q, now, &cal))
+    }
+}

@@ -1,0 +1,408 @@
+//! Local changes to records: create, edit, close, resolve a conflict, record what happened
+//! after sealing, keep the calendar. Every one goes through `check_local`: who may do it
+//! (`rules::roles`), which township, the sign-off (written from the store's own user, never
+//! typed), the field rules, the status transitions, and the rules that must hold of the
+//! result (`rules::state`). A refusal changes nothing.
+
+use std::collections::HashSet;
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, Prop, ROOT};
+use rusqlite::params;
+use serde_json::Value;
+
+use super::{doc, merge, seal, Loaded, Saved, Store};
+use crate::error::{Error, Result};
+use crate::model::{
+    AfterSeal, AfterSealNote, CaseStatus, EmployerStatus, IncidentStatus, Kind, Record, Role, SignOff, WorkCalendar,
+    DISTRICT,
+};
+use crate::rules::roles::{self, Action};
+use crate::rules::{self, refused};
+use crate::validate::Problems;
+
+/// How a change came about, for the checks that differ.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Intent {
+    Create,
+    Edit,
+    /// Settling a conflict: choosing a status decides it, as if the person set it now.
+    Resolve {
+        status: bool,
+    },
+}
+
+impl Store {
+    /// The checks every local change passes; returns the record to write (with its sign-off
+    /// filled or cleared) and the warnings to report.
+    fn check_local(&self, before: Option<&Record>, mut after: Record, intent: Intent) -> Result<(Record, Problems)> {
+        let me = &self.identity;
+        let kind = after.kind();
+        let now = self.now();
+        roles::check(
+            me.role,
+            if intent == Intent::Create {
+                Action::Create
+            } else {
+                Action::Edit
+            },
+            kind,
+        )?;
+        let township = after.township().to_string();
+        if me.role != Role::Office && township != me.township && !(kind == Kind::Calendar && township == DISTRICT) {
+            return Err(refused(
+                "township",
+                "township_of_device",
+                format!(
+                    "this device works for {}; a record of {township} is kept by that township",
+                    me.township
+                ),
+            ));
+        }
+        let blank = Record::from_json(kind, Value::Null)?;
+        let was = before.unwrap_or(&blank);
+        let decides_status = matches!(intent, Intent::Resolve { status: true });
+        match (was, &mut after) {
+            (Record::Case(b), Record::Case(a)) => {
+                if a.sign_off != b.sign_off {
+                    return Err(refused(
+                        "sign_off",
+                        "sign_off_by_closing",
+                        "the sign-off is written by the store when the responsible person closes the case; it is never typed",
+                    ));
+                }
+                if before.is_some()
+                    && (a.responsible_leader != b.responsible_leader || a.responsible_person != b.responsible_person)
+                {
+                    roles::check(me.role, Action::Assign, kind)?;
+                }
+                let closing = a.status == CaseStatus::Closed && (b.status != CaseStatus::Closed || decides_status);
+                let reopening = b.status == CaseStatus::Closed && a.status != CaseStatus::Closed;
+                if closing || reopening {
+                    roles::check(me.role, if closing { Action::Close } else { Action::Reopen }, kind)?;
+                    let responsible = a.responsible_person.as_deref().map(str::trim);
+                    if me.role != Role::Office && responsible != Some(me.user.as_str()) {
+                        return Err(refused(
+                            "status",
+                            "close_by_responsible_person",
+                            format!(
+                                "only the responsible person ({}) or the office may {} this case",
+                                responsible.unwrap_or("none named"),
+                                if closing { "close" } else { "reopen" }
+                            ),
+                        ));
+                    }
+                }
+                if closing {
+                    a.sign_off = Some(SignOff {
+                        by: me.user.clone(),
+                        role: Some(me.role),
+                        device: Some(me.device.clone()),
+                        at: Some(now),
+                    });
+                    let mut p = Problems::as_of(now);
+                    rules::state::closing(a, &mut p);
+                    if p.has_errors() {
+                        return Err(Error::Rule(p.errors()));
+                    }
+                } else if reopening {
+                    a.sign_off = None;
+                }
+            }
+            (Record::Incident(b), Record::Incident(a)) => {
+                let closing =
+                    a.status == IncidentStatus::Closed && (b.status != IncidentStatus::Closed || decides_status);
+                if closing || (b.status == IncidentStatus::Closed && a.status != IncidentStatus::Closed) {
+                    roles::check(me.role, if closing { Action::Close } else { Action::Reopen }, kind)?;
+                }
+            }
+            (Record::Employer(b), Record::Employer(a)) => {
+                let listed = |s: EmployerStatus| s == EmployerStatus::Blacklisted;
+                if listed(a.status) != listed(b.status) || a.blacklist != b.blacklist {
+                    roles::check(me.role, Action::Blacklist, kind)?;
+                }
+            }
+            _ => {}
+        }
+        let problems = after.check(false, now);
+        if problems.has_errors() {
+            return Err(Error::Invalid(problems.errors()));
+        }
+        rules::check_transition(was, &after)?;
+        // The result must not break a rule it did not break before.
+        let cal = self.calendar();
+        let known: HashSet<(String, String)> = before
+            .map(|b| rules::state::problems(b, false, &cal))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p.field, p.rule))
+            .collect();
+        let new: Vec<_> = rules::state::problems(&after, false, &cal)
+            .into_iter()
+            .filter(|p| !known.contains(&(p.field.clone(), p.rule.clone())))
+            .collect();
+        if !new.is_empty() {
+            return Err(Error::Rule(new));
+        }
+        Ok((after, problems))
+    }
+
+    /// Creates a record from its JSON form. A draft may be incomplete; values present must
+    /// be valid.
+    pub fn create_json(&self, kind: Kind, value: Value) -> Result<Saved> {
+        let record = Record::from_json(kind, value)?;
+        self.create_record(record)
+    }
+
+    pub fn create_record(&self, record: Record) -> Result<Saved> {
+        self.create_with_id(&uuid::Uuid::now_v7().to_string(), record)
+    }
+
+    fn create_with_id(&self, id: &str, record: Record) -> Result<Saved> {
+        let (record, problems) = self.check_local(None, record, Intent::Create)?;
+        let kind = record.kind();
+        let mut doc = Automerge::new();
+        doc.set_actor(self.actor.clone());
+        let mut tx = doc.transaction();
+        tx.put(ROOT, doc::KIND_KEY, kind.as_str())?;
+        doc::put_value(&mut tx, &ROOT, Prop::Map(doc::RECORD_KEY.into()), &record.to_json())?;
+        tx.commit_with(self.commit_options("create", vec![]));
+        let loaded = Loaded { kind, doc, rows: 0 };
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
+                params![id, kind.as_str()],
+            )?;
+            self.persist(tx, id, &loaded, &[], merge::Origin::Local).map(|_| ())
+        })?;
+        Ok(Saved {
+            id: id.to_string(),
+            warnings: problems.warnings(),
+        })
+    }
+
+    /// Applies `PATH = VALUE` edits as one change. Refused on a sealed record; status changes
+    /// follow the case rules; closing a case writes the sign-off of this store's user.
+    pub fn edit(&self, id: &str, edits: &[(String, Value)]) -> Result<Saved> {
+        self.change(id, "edit", Intent::Edit, |current, _| {
+            let mut next = current.clone();
+            for (path, value) in edits {
+                doc::set_path(&mut next, path, value.clone())?;
+            }
+            Ok(next)
+        })
+    }
+
+    /// Replaces a record's content with `record` (same kind), writing only what differs.
+    pub fn update(&self, id: &str, record: Record) -> Result<Saved> {
+        self.change(id, "edit", Intent::Edit, |_, kind| {
+            if record.kind() != kind {
+                return Err(Error::invalid(
+                    "kind",
+                    "same_kind",
+                    format!("record {id} is a {kind}, not a {}", record.kind()),
+                ));
+            }
+            Ok(record.to_json())
+        })
+    }
+
+    /// Closes a case with its resolution; the sign-off is this store's user's.
+    pub fn close(&self, id: &str, resolution: Value) -> Result<Saved> {
+        self.change(id, "close", Intent::Edit, |current, kind| {
+            if kind != Kind::Case {
+                return Err(Error::invalid(
+                    "kind",
+                    "close_a_case",
+                    format!("record {id} is a {kind}; only a case is closed this way"),
+                ));
+            }
+            let mut next = current.clone();
+            next["resolution"] = resolution.clone();
+            next["status"] = "closed".into();
+            Ok(next)
+        })
+    }
+
+    /// Loads a record, lets `f` compute its new content, checks it and writes the difference.
+    pub(crate) fn change(
+        &self,
+        id: &str,
+        action: &str,
+        intent: Intent,
+        f: impl FnOnce(&Value, Kind) -> Result<Value>,
+    ) -> Result<Saved> {
+        self.write(|tx| {
+            let mut loaded = self.load_existing(tx, id)?;
+            if seal::status(&loaded.doc).is_some() {
+                return Err(Error::Sealed { id: id.into() });
+            }
+            let current = doc::read_record(&loaded.doc).ok_or_else(|| Error::NotFound {
+                what: "record",
+                id: id.into(),
+            })?;
+            let before = Record::from_json(loaded.kind, current.clone())?;
+            let after = Record::from_json(loaded.kind, f(&current, loaded.kind)?)?;
+            let (after, problems) = self.check_local(Some(&before), after, intent)?;
+            let heads = loaded.doc.get_heads();
+            let obj = doc::root_object(&loaded.doc, doc::RECORD_KEY)
+                .ok_or_else(|| Error::Internal("record without content".into()))?;
+            let mut changed = vec![];
+            let mut dtx = loaded.doc.transaction();
+            doc::reconcile(&mut dtx, &obj, &current, &after.to_json(), "", &mut changed)?;
+            if changed.is_empty() {
+                dtx.rollback();
+            } else {
+                dtx.commit_with(self.commit_options(action, changed));
+                self.persist(tx, id, &loaded, &heads, merge::Origin::Local)?;
+            }
+            Ok(Saved {
+                id: id.to_string(),
+                warnings: problems.warnings(),
+            })
+        })
+    }
+
+    /// Settles a conflict (two values of a field, or a broken rule): `value` supersedes every
+    /// value at `path`. The result passes every check a local edit passes; choosing "closed"
+    /// for a case is closing it.
+    pub fn resolve(&self, id: &str, path: &str, value: Value) -> Result<()> {
+        self.write(|tx| {
+            let mut loaded = self.load_existing(tx, id)?;
+            let after_seal_path = path.starts_with("after_seal.");
+            if seal::status(&loaded.doc).is_some() && !after_seal_path {
+                return Err(Error::Sealed { id: id.into() });
+            }
+            let listed = super::index::all_conflicts(tx)?;
+            if !listed.iter().any(|c| c.id == id && c.path == path) {
+                return Err(Error::invalid(
+                    path,
+                    "in_conflict",
+                    format!("record {id} has no conflict at {path}"),
+                ));
+            }
+            let heads = loaded.doc.get_heads();
+            let mut fields = vec![path.to_string()];
+            if after_seal_path {
+                roles::check(self.identity.role, Action::AfterSeal, loaded.kind)?;
+                let mut next = serde_json::to_value(doc::read_after_seal(&loaded.doc))
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                doc::set_path(&mut next, &path["after_seal.".len()..], value.clone())?;
+                let after: AfterSeal =
+                    serde_json::from_value(next).map_err(|e| Error::invalid(path, "type", e.to_string()))?;
+                self.check_after_seal(&loaded, &after)?;
+                let mut dtx = loaded.doc.transaction();
+                doc::force_path(&mut dtx, path, &value)?;
+                dtx.commit_with(self.commit_options("resolve", fields));
+            } else {
+                let current = doc::read_record(&loaded.doc).unwrap_or(Value::Null);
+                let before = Record::from_json(loaded.kind, current.clone())?;
+                let mut next = current.clone();
+                doc::set_path(&mut next, path, value.clone())?;
+                let after = Record::from_json(loaded.kind, next)?;
+                let (after, _) = self.check_local(
+                    Some(&before),
+                    after,
+                    Intent::Resolve {
+                        status: path == "status",
+                    },
+                )?;
+                let after = after.to_json();
+                let mut dtx = loaded.doc.transaction();
+                doc::force_path(&mut dtx, path, &value)?;
+                // What the checks added (a sign-off written on closing) goes in the same change.
+                let obj = doc::root_object(&dtx, doc::RECORD_KEY)
+                    .ok_or_else(|| Error::Internal("record without content".into()))?;
+                let written = doc::read_record(&dtx).unwrap_or(Value::Null);
+                doc::reconcile(&mut dtx, &obj, &written, &after, "", &mut fields)?;
+                dtx.commit_with(self.commit_options("resolve", fields));
+            }
+            self.persist(tx, id, &loaded, &heads, merge::Origin::Local).map(|_| ())
+        })
+    }
+
+    fn check_after_seal(&self, loaded: &Loaded, after: &AfterSeal) -> Result<()> {
+        let content = doc::read_record(&loaded.doc).unwrap_or(Value::Null);
+        let record = Record::from_json(loaded.kind, content)?;
+        let effective = record.as_mediation().and_then(|m| m.effective_on());
+        let mut p = Problems::as_of(self.now());
+        p.at("after_seal", |p| after.check(loaded.kind, effective, p));
+        if p.has_errors() {
+            return Err(Error::Invalid(p.errors()));
+        }
+        Ok(())
+    }
+
+    /// Records what happened after a record was sealed (the arbitration review, performance
+    /// of the agreement, a note naming a correction), beside the sealed content, which stays
+    /// as it was signed. `f` gets what was recorded so far and returns the new state.
+    pub fn record_after_seal(&self, id: &str, f: impl FnOnce(&mut AfterSeal) -> Result<()>) -> Result<Saved> {
+        self.write(|tx| {
+            let mut loaded = self.load_existing(tx, id)?;
+            roles::check(self.identity.role, Action::AfterSeal, loaded.kind)?;
+            if !seal::status(&loaded.doc).is_some_and(|s| s.intact) {
+                return Err(refused(
+                    "",
+                    "after_sealing",
+                    format!("record {id} is not signed: change the record itself while it is a draft"),
+                ));
+            }
+            let before = doc::read_after_seal(&loaded.doc);
+            let mut after = before.clone();
+            f(&mut after)?;
+            let known = before.notes.len();
+            for note in after.notes.iter_mut().skip(known) {
+                *note = AfterSealNote {
+                    at: Some(self.now()),
+                    by: self.identity.user.clone(),
+                    ..note.clone()
+                };
+            }
+            self.check_after_seal(&loaded, &after)?;
+            let old = serde_json::to_value(&before).map_err(|e| Error::Internal(e.to_string()))?;
+            let new = serde_json::to_value(&after).map_err(|e| Error::Internal(e.to_string()))?;
+            let heads = loaded.doc.get_heads();
+            let mut changed = vec![];
+            let mut dtx = loaded.doc.transaction();
+            match doc::root_object(&dtx, doc::AFTER_SEAL_KEY) {
+                Some(obj) => doc::reconcile(&mut dtx, &obj, &old, &new, "after_seal", &mut changed)?,
+                None => {
+                    doc::put_value(&mut dtx, &ROOT, Prop::Map(doc::AFTER_SEAL_KEY.into()), &new)?;
+                    changed.push("after_seal".into());
+                }
+            }
+            if changed.is_empty() {
+                dtx.rollback();
+            } else {
+                dtx.commit_with(self.commit_options("after_seal", changed));
+                self.persist(tx, id, &loaded, &heads, merge::Origin::Local)?;
+            }
+            Ok(Saved {
+                id: id.to_string(),
+                warnings: vec![],
+            })
+        })
+    }
+
+    /// The office keeps the working calendar of a year (holidays, adjusted working days,
+    /// campaign periods) as a synced record, so that every device counts the same deadlines.
+    pub fn set_work_calendar(&self, year: WorkCalendar) -> Result<Saved> {
+        let id = WorkCalendar::record_id(year.year);
+        let record = Record::Calendar(WorkCalendar {
+            township: DISTRICT.into(),
+            ..year
+        });
+        let mut p = Problems::as_of(self.now());
+        if let Record::Calendar(y) = &record {
+            y.check_dates(&mut p);
+        }
+        if p.has_errors() {
+            return Err(Error::Invalid(p.errors()));
+        }
+        if self.read(|c| self.load(c, &id))?.is_some() {
+            self.update(&id, record)
+        } else {
+            self.create_with_id(&id, record)
+        }
+    }
+}
