@@ -22,11 +22,16 @@ fn every_test_named_in_rules_md_exists() {
     for dir in ["core/src", "core/tests", "cli/src", "cli/tests", "hub/src", "hub/tests"] {
         sources(&root.join(dir), &mut files);
     }
-    let texts: Vec<(PathBuf, String)> = files.into_iter().map(|f| (f.clone(), std::fs::read_to_string(&f).unwrap())).collect();
+    let texts: Vec<(PathBuf, String)> = files
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read_to_string(&f).unwrap()))
+        .collect();
     let mut checked = 0;
     for cell in table.split('`').skip(1).step_by(2) {
         // `file.rs::name`, `dir/file.rs::name` or `module::tests::name`
-        let Some((place, name)) = cell.rsplit_once("::") else { continue };
+        let Some((place, name)) = cell.rsplit_once("::") else {
+            continue;
+        };
         if !(place.ends_with(".rs") || place.ends_with("tests")) || name.contains(['(', ' ']) {
             continue;
         }
@@ -41,7 +46,10 @@ fn every_test_named_in_rules_md_exists() {
             };
             matches_place && text.contains(&format!("fn {prefix}"))
         };
-        assert!(texts.iter().any(|(p, t)| in_place(p, t)), "RULES.md names `{cell}`, which does not exist");
+        assert!(
+            texts.iter().any(|(p, t)| in_place(p, t)),
+            "RULES.md names `{cell}`, which does not exist"
+        );
         checked += 1;
     }
     assert!(checked > 40, "only {checked} tests named: is the table still there?");
