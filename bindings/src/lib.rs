@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use fieldcase_core::model::{self, AttachmentRef};
 use fieldcase_core::store::{HistoryEntry, Identity, LedgerQuery, LedgerRow, Saved, SealStatus};
-use fieldcase_core::sync::{SyncOptions, SyncReport};
+use fieldcase_core::sync::{HubRequest, SyncOptions, SyncReport};
 use fieldcase_core::{ErrorKind, ImportReport, Role, Store};
 
 uniffi::setup_scaffolding!();
@@ -101,6 +101,84 @@ pub trait RecordListener: Send + Sync {
 #[uniffi::export(with_foreign)]
 pub trait SyncProgress: Send + Sync {
     fn progress(&self, phase: String, done: u64, total: u64);
+}
+
+/// How the app reaches the hub: OkHttp on Android, URLSession on iOS. `send` sends the
+/// request to the hub's address + `request.path` (with its headers and body), over HTTPS with
+/// the hub's certificate pinned, and hands the answer to `response`: `status` first, then the
+/// body in pieces as they arrive. When `data` throws, stop reading and return.
+#[uniffi::export(with_foreign)]
+pub trait HubTransport: Send + Sync {
+    fn send(&self, request: HubRequest, response: Arc<HubResponse>) -> Result<(), FieldError>;
+}
+
+/// Where the app's transport puts the hub's answer.
+#[derive(uniffi::Object)]
+pub struct HubResponse {
+    tx: std::sync::mpsc::SyncSender<Part>,
+}
+
+enum Part {
+    Status(u16),
+    Data(Vec<u8>),
+}
+
+#[uniffi::export]
+impl HubResponse {
+    pub fn status(&self, code: u16) -> Result<(), FieldError> {
+        self.tx.send(Part::Status(code)).map_err(|_| stopped())
+    }
+
+    /// A piece of the body. Throws when the session stopped (cancelled, or the answer was
+    /// damaged): stop reading then.
+    pub fn data(&self, bytes: Vec<u8>) -> Result<(), FieldError> {
+        self.tx.send(Part::Data(bytes)).map_err(|_| stopped())
+    }
+}
+
+fn stopped() -> FieldError {
+    FieldError::Network {
+        detail: "the sync session stopped reading".into(),
+    }
+}
+
+/// The app's transport as the core sees it: the app's `send` runs on a thread of its own and
+/// its pieces are read here as they come (at most a few in flight).
+struct Foreign(Arc<dyn HubTransport>);
+
+impl fieldcase_core::sync::HubTransport for Foreign {
+    fn send(
+        &self,
+        request: &fieldcase_core::sync::HubRequest,
+        response: &mut dyn fieldcase_core::sync::ResponseSink,
+    ) -> Result<(), fieldcase_core::Error> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let transport = self.0.clone();
+        let request = request.clone();
+        let sending = std::thread::spawn(move || {
+            catch_unwind(AssertUnwindSafe(|| {
+                transport.send(request, Arc::new(HubResponse { tx }))
+            }))
+            .unwrap_or_else(|_| Err(stopped()))
+        });
+        let mut failed = None;
+        for part in rx {
+            let r = match part {
+                Part::Status(code) => response.status(code),
+                Part::Data(bytes) => response.data(&bytes),
+            };
+            if let Err(e) = r {
+                // Dropping the receiver makes the app's next `data` throw.
+                failed = Some(e);
+                break;
+            }
+        }
+        let sent = sending.join().unwrap_or_else(|_| Err(stopped()));
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        sent.map_err(|e| fieldcase_core::Error::Network(e.to_string()))
+    }
 }
 
 /// Cancels a running sync at its next frame or chunk; what arrived is kept.
@@ -397,18 +475,28 @@ impl FieldStore {
         Ok(r)
     }
 
-    /// Blocking (network). Joins the hub with the office's one-time code.
-    pub fn join_hub(&self, url: String, code: String) -> Result<(), FieldError> {
+    /// Blocking (network). Joins the hub with the office's one-time code, over the app's
+    /// transport (which pins the hub's certificate from the join link).
+    pub fn join_hub(
+        &self,
+        url: String,
+        pin: Option<String>,
+        code: String,
+        transport: Arc<dyn HubTransport>,
+    ) -> Result<(), FieldError> {
         guard(|| {
-            let (link, joined) = Store::redeem_at(&url, &code)?;
-            Ok(self.inner.attach_hub(&link, &joined)?)
+            let t = Foreign(transport);
+            self.inner.join_with(&t, &url, pin.as_deref(), &code)?;
+            Ok(())
         })
     }
 
-    /// Blocking (network). One sync session with the hub; reports progress and stops at the
-    /// next frame or chunk when `cancel` is cancelled, keeping what arrived.
+    /// Blocking (network). One sync session with the hub over the app's transport; reports
+    /// progress and stops at the next frame or chunk when `cancel` is cancelled, keeping what
+    /// arrived.
     pub fn sync(
         &self,
+        transport: Arc<dyn HubTransport>,
         progress: Option<Arc<dyn SyncProgress>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<SyncReport, FieldError> {
@@ -422,7 +510,7 @@ impl FieldStore {
                 progress: Some(&report_progress),
                 cancel: cancel.as_ref().map(|c| &c.flag),
             };
-            Ok(self.inner.sync(&opts)?)
+            Ok(self.inner.sync_with(&Foreign(transport), &opts)?)
         })?;
         if report.records_received > 0 {
             self.notify(vec![]);

@@ -3,6 +3,7 @@
 //! e.g. a sealed record or a role that may not) or 1 (anything else).
 
 mod edits;
+mod hub;
 mod show;
 mod store;
 
@@ -155,12 +156,25 @@ enum Command {
         #[command(subcommand)]
         report: ReportKind,
     },
-    /// Run the township hub over this store (plain HTTP on loopback only).
+    /// Run the township hub over this store: HTTPS with its own certificate (made on first
+    /// start, or --cert/--key), or with --plain, HTTP on 127.0.0.1 only.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8440")]
         listen: String,
+        /// Plain HTTP (loopback addresses only).
+        #[arg(long)]
+        plain: bool,
+        /// Names phones reach the hub by (for a new certificate): host names or addresses.
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// A certificate (PEM) to serve instead of the hub's own.
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
     },
-    /// At the hub: make a one-time code for a new device.
+    /// At the hub: make a one-time code for a new device, and the join link (with the hub's
+    /// certificate fingerprint) a phone scans.
     Enroll {
         #[arg(long)]
         township: String,
@@ -168,9 +182,18 @@ enum Command {
         role: String,
         #[arg(long)]
         user: String,
+        /// The hub's address as phones reach it (default: where `serve` last listened).
+        #[arg(long)]
+        hub_url: Option<String>,
     },
-    /// On a device: join the hub at URL with the office's one-time code (makes the store if needed).
-    Join { url: String, code: String },
+    /// On a device: join a hub with the link from the office (fieldcase://join?...), or with
+    /// URL CODE [--pin SHA256]; makes the store if needed.
+    Join {
+        link: String,
+        code: Option<String>,
+        #[arg(long)]
+        pin: Option<String>,
+    },
     /// Sync with the hub: send local changes, receive others', then attachments.
     Sync,
     /// At the hub: enrolled devices and their last sync.
@@ -477,59 +500,24 @@ fn run(cli: Cli) -> CliResult<Value> {
             show::local_times(&mut v);
             v
         }
-        Command::Serve { listen } => {
-            let addr: std::net::SocketAddr = listen
-                .parse()
-                .map_err(|e| fail(ErrorKind::Invalid, format!("--listen {listen}: {e}")))?;
-            let s = store::open(&dir)?;
-            fieldcase_hub::run(s, addr, |bound| {
-                println!(
-                    "{}",
-                    json!({"listening": bound.to_string(), "url": format!("http://{bound}/")})
-                );
-                use std::io::Write;
-                let _ = std::io::stdout().flush();
-            })
-            .map_err(from_core)?;
-            json!({"stopped": true})
-        }
-        Command::Enroll { township, role, user } => {
-            let role: Role = role.parse().map_err(from_core)?;
-            to_json(&store::open(&dir)?.enroll(&township, role, &user).map_err(from_core)?)
-        }
-        Command::Join { url, code } => {
-            let dir = store::required(&dir)?.clone();
-            let (link, joined) = fieldcase_core::Store::redeem_at(&url, &code).map_err(from_core)?;
-            let s = if dir.join("fieldcase.db").exists() {
-                store::open(&Some(dir.clone()))?
-            } else {
-                store::create(&dir, &joined.township, &joined.user, joined.role)?
-            };
-            s.attach_hub(&link, &joined).map_err(from_core)?;
-            json!({"device": joined.device, "hub": link.url, "township": joined.township, "role": joined.role, "user": joined.user})
-        }
-        Command::Sync => {
-            let s = store::open(&dir)?;
-            use std::io::IsTerminal;
-            let tty = std::io::stderr().is_terminal();
-            let progress = print_progress;
-            let opts = fieldcase_core::sync::SyncOptions {
-                progress: tty.then_some(&progress as &(dyn Fn(&fieldcase_core::sync::Progress) + Sync)),
-                cancel: None,
-            };
-            let report = s.sync(&opts).map_err(from_core)?;
-            if tty {
-                eprintln!();
-            }
-            to_json(&report)
-        }
+        Command::Serve {
+            listen,
+            plain,
+            names,
+            cert,
+            key,
+        } => hub::serve(&dir, &listen, plain, names, cert, key)?,
+        Command::Enroll {
+            township,
+            role,
+            user,
+            hub_url,
+        } => hub::enroll(&dir, &township, &role, &user, hub_url)?,
+        Command::Join { link, code, pin } => hub::join(&dir, &link, code, pin)?,
+        Command::Sync => hub::sync(&dir)?,
         Command::Devices => to_json(&store::open(&dir)?.devices().map_err(from_core)?),
         Command::Revoke { device } => to_json(&store::open(&dir)?.revoke(&device).map_err(from_core)?),
     })
-}
-
-fn print_progress(p: &fieldcase_core::sync::Progress) {
-    eprint!("\r{} {}/{}   ", p.phase, p.done, p.total);
 }
 
 fn main() -> ExitCode {

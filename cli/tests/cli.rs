@@ -241,24 +241,33 @@ fn the_office_runs_a_hub_and_phones_join_and_sync() {
         .read_line(&mut line)
         .unwrap();
     let _server = Kill(server);
-    let url = serde_json::from_str::<Value>(&line).unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let err = fails(&hub, &["serve", "--listen", "0.0.0.0:0"], 2);
+    let served: Value = serde_json::from_str(&line).unwrap();
+    let url = served["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("https://127.0.0.1:"), "TLS by default: {url}");
+    let pin = served["certificate_sha256"].as_str().unwrap().to_string();
+    let err = fails(&hub, &["serve", "--plain", "--listen", "0.0.0.0:0"], 2);
     assert!(err.contains("loopback"), "{err}");
 
-    let code = ok(
+    let enrolled = ok(
         &hub,
         &["enroll", "--township", "华新镇", "--role", "grid", "--user", "李华"],
-    )["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    );
+    let code = enrolled["code"].as_str().unwrap().to_string();
+    let link = enrolled["link"].as_str().unwrap().to_string();
+    assert!(
+        link.starts_with("fieldcase://join?hub=https") && link.contains(&format!("pin={pin}")),
+        "{link}"
+    );
+    // A man in the middle (a certificate other than the pinned one) is refused.
+    let wrong = "0".repeat(64);
+    let err = fails(&dir.path().join("mitm"), &["join", &url, &code, "--pin", &wrong], 1);
+    assert!(err.contains("pinned"), "{err}");
+    assert!(!dir.path().join("mitm/fieldcase.db").exists());
     let phone = dir.path().join("phone");
-    let joined = ok(&phone, &["join", &url, &code]);
+    let joined = ok(&phone, &["join", &link]);
     assert_eq!(joined["township"], "华新镇");
-    let err = fails(&dir.path().join("other"), &["join", &url, &code], 1);
+    assert_eq!(joined["pinned"], true);
+    let err = fails(&dir.path().join("other"), &["join", &link], 1);
     assert!(err.contains("already used"), "{err}");
     let id = new_from(&phone, "incident", &json!({"township": "华新镇", "headcount": 25}));
     let report = ok(&phone, &["sync"]);
@@ -282,7 +291,7 @@ fn the_office_runs_a_hub_and_phones_join_and_sync() {
         .unwrap()
         .to_string();
     let inspector = dir.path().join("inspector");
-    ok(&inspector, &["join", &url, &code]);
+    ok(&inspector, &["join", &url, &code, "--pin", &pin]);
     assert_eq!(ok(&inspector, &["sync"])["records_received"], 1);
     assert_eq!(ok(&inspector, &["show", &id])["headcount"], 25);
 

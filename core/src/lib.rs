@@ -8,12 +8,14 @@
 //! - [`Store`]: the encrypted store: create, edit, seal, list, search, conflicts, bundles.
 
 pub mod calendar;
+pub mod canonical;
 pub mod error;
 pub mod geo;
 pub mod model;
 pub mod report;
 pub mod rules;
 pub mod sample;
+pub mod signing;
 pub mod store;
 pub mod sync;
 pub mod validate;

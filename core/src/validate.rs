@@ -206,8 +206,12 @@ impl Problems {
     }
 
     pub fn sha256(&mut self, field: &str, value: &str) {
-        if value.len() != 64 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
-            self.error(field, "sha256", "must be 64 hexadecimal characters (a SHA-256)");
+        if check_sha256(value).is_err() {
+            self.error(
+                field,
+                "sha256",
+                "must be 64 lower-case hexadecimal characters (a SHA-256)",
+            );
         }
     }
 }
@@ -315,6 +319,37 @@ pub fn check_mobile(phone: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "'{phone}' is not a mobile number: 11 digits starting 13-19, optionally after +86 or 0086"
+        ))
+    }
+}
+
+/// The one rule for record ids, on every path (bundles, sync, the API): 1 to 128 bytes of
+/// letters, digits and `-_.:` (UUIDs, `calendar-2026`).
+pub fn check_record_id(id: &str) -> Result<(), crate::error::Error> {
+    let ok = (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::error::Error::invalid(
+            "id",
+            "record_id",
+            "a record id is 1 to 128 letters, digits, '-', '_', '.' or ':'",
+        ))
+    }
+}
+
+/// The one rule for attachment names: a SHA-256 as 64 lower-case hexadecimal characters.
+pub fn check_sha256(sha: &str) -> Result<(), crate::error::Error> {
+    if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        Ok(())
+    } else {
+        Err(crate::error::Error::invalid(
+            "sha256",
+            "sha256",
+            "an attachment is named by its SHA-256: 64 lower-case hexadecimal characters",
         ))
     }
 }

@@ -18,7 +18,7 @@ use fieldcase_core::model::Kind;
 use fieldcase_core::sample::{case, Rng};
 use fieldcase_core::sync::SyncOptions;
 use fieldcase_core::{LedgerQuery, Role, Store};
-use fieldcase_hub::Hub;
+use fieldcase_hub::{HttpTransport, Hub};
 use proxy::Proxy;
 use serde_json::Value;
 
@@ -107,16 +107,16 @@ fn run(n: usize) {
     let proxy = Proxy::start(hub.addr);
     let office = Store::open(&dir.path().join("hub"), &KEY).unwrap();
     let code = office.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
-    let (link, joined) = Store::redeem_at(&proxy.url(), &code).unwrap();
-    let phone = Store::create(&dir.path().join("phone"), &KEY, "华新镇", "张丽", Role::Inspector).unwrap();
-    phone.attach_hub(&link, &joined).unwrap();
+    let transport = HttpTransport::new(&proxy.url(), None).unwrap();
+    let (phone, _) =
+        Store::create_by_joining(&dir.path().join("phone"), &KEY, &transport, &proxy.url(), None, &code).unwrap();
 
     let first = measured(&proxy, || {
-        phone.sync(&SyncOptions::default()).unwrap();
+        phone.sync_with(&transport, &SyncOptions::default()).unwrap();
     });
     assert_eq!(phone.count().unwrap(), n);
     let quiet = measured(&proxy, || {
-        phone.sync(&SyncOptions::default()).unwrap();
+        phone.sync_with(&transport, &SyncOptions::default()).unwrap();
     });
     let id = phone
         .list(&LedgerQuery {
@@ -128,7 +128,7 @@ fn run(n: usize) {
         .clone();
     phone.edit(&id, &[("workers_involved".into(), 42.into())]).unwrap();
     let one = measured(&proxy, || {
-        let r = phone.sync(&SyncOptions::default()).unwrap();
+        let r = phone.sync_with(&transport, &SyncOptions::default()).unwrap();
         assert_eq!(r.records_sent, 1);
     });
     let header_per_trip = quiet.bytes;

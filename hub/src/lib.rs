@@ -1,220 +1,333 @@
-//! fieldcase-hub: the township office's sync server. It is an ordinary Fieldcase store with
-//! an HTTP front (axum) and an authoriser: every request but `join` carries a device
-//! credential, checked on each request so that a revoked device is refused at once. The
-//! protocol is in `PROTOCOL.md`; the store work runs on blocking threads.
+//! fieldcase-hub: the township office's sync server. It is an ordinary Fieldcase store with an
+//! HTTP front (axum) that speaks HTTPS with its own pinned certificate (`tls`), or plain HTTP
+//! on this machine only. What each request means and does is in the core
+//! (`fieldcase_core::sync::hub::routes`); here is what makes it safe to put on a network:
+//!
+//! - the device credential is checked before a body is read, and each request's body has a
+//!   limit, checked as it arrives;
+//! - at most `MAX_SESSIONS` sync sessions run at once (others wait their turn), at most
+//!   `MAX_DECODING` request bodies are decompressed at once, and a device has one session at a
+//!   time, so a stalled or hostile device never delays others by more than its own share;
+//! - answers stream from a read snapshot, one frame at a time, never holding the writer;
+//! - store work runs on blocking threads; a panic there is a 500 with nothing applied.
+//!
+//! `client` is how the command line and the tests reach a hub. The protocol is in
+//! `PROTOCOL.md`.
 
+pub mod client;
+pub mod tls;
+
+use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method as HttpMethod, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
+use fieldcase_core::sync::hub::{handle, status_of, Device, Reply, Route};
 use fieldcase_core::sync::wire::SyncRequest;
-use fieldcase_core::sync::Device;
-use fieldcase_core::{Error, ErrorKind, Store};
-use serde::Deserialize;
+use fieldcase_core::sync::Method;
+use fieldcase_core::{Error, Store};
+use tokio::sync::Semaphore;
 
-/// Largest sync request body (compressed).
-pub const MAX_SYNC_BODY: usize = 64 << 20;
-/// Largest attachment chunk.
-pub const MAX_CHUNK_BODY: usize = 1 << 20;
+pub use client::HttpTransport;
+pub use tls::TlsIdentity;
 
-type Shared = Arc<Store>;
+/// Sync sessions served at once; more wait (up to `QUEUE_WAIT`) for a turn.
+pub const MAX_SESSIONS: usize = 16;
+/// Request bodies decompressed at once (each may expand to 32 MiB).
+pub const MAX_DECODING: usize = 4;
+/// How long a session waits for a turn before the device is told to come back.
+const QUEUE_WAIT: Duration = Duration::from_secs(30);
+/// Compressed answer chunks buffered per session before the hub waits for the device.
+const STREAM_BUFFER: usize = 4;
+
+struct Hub_ {
+    store: Arc<Store>,
+    sessions: Arc<Semaphore>,
+    decoding: Arc<Semaphore>,
+    busy: Mutex<HashSet<String>>,
+}
+
+type Shared = Arc<Hub_>;
 
 /// An error as the device sees it: a status and one line of text.
-struct HubError(StatusCode, String);
-
-impl From<Error> for HubError {
-    fn from(e: Error) -> Self {
-        let status = match e.kind() {
-            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
-            ErrorKind::Refused => StatusCode::CONFLICT,
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::Unauthorised => StatusCode::UNAUTHORIZED,
-            ErrorKind::Network | ErrorKind::Failed => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!("{e}");
-        }
-        HubError(status, e.to_string())
+fn error_response(e: &Error) -> Response {
+    let status = StatusCode::from_u16(status_of(e)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!("{e}");
     }
+    (status, e.to_string()).into_response()
 }
 
-impl IntoResponse for HubError {
-    fn into_response(self) -> Response {
-        (self.0, self.1).into_response()
-    }
+fn plain(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, text.into()).into_response()
 }
 
-/// Runs store work off the async threads; a panic there becomes a 500, never a crash.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, HubError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r.map_err(HubError::from),
-        Err(_) => Err(HubError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error; nothing was applied".into(),
-        )),
-    }
+/// Runs store work off the async threads; a panic there becomes an error, never a crash.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(Error::Internal("internal error; nothing was applied".into())))
 }
 
-fn token(headers: &HeaderMap) -> Result<String, HubError> {
+fn token(headers: &HeaderMap) -> Result<String, Error> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string)
-        .ok_or_else(|| {
-            HubError(
-                StatusCode::UNAUTHORIZED,
-                "no device credential (Authorization: Bearer ...)".into(),
-            )
-        })
+        .ok_or_else(|| Error::Unauthorised("no device credential (Authorization: Bearer ...)".into()))
 }
 
-fn device(store: &Store, headers: &HeaderMap) -> Result<Device, HubError> {
-    let t = token(headers)?;
-    store.authenticate(&t).map_err(HubError::from)
+/// Marks a device as in session until dropped.
+struct InSession {
+    hub: Shared,
+    device: String,
 }
 
-#[derive(Deserialize)]
-struct JoinBody {
-    code: String,
-}
-
-async fn join(State(store): State<Shared>, body: Bytes) -> Result<Response, HubError> {
-    let req: JoinBody =
-        serde_json::from_slice(&body).map_err(|e| HubError(StatusCode::BAD_REQUEST, format!("join body: {e}")))?;
-    let joined = blocking(move || store.redeem(&req.code)).await?;
-    Ok(Json(joined).into_response())
-}
-
-async fn sync(State(store): State<Shared>, headers: HeaderMap, body: Bytes) -> Result<Response, HubError> {
-    let out = blocking(move || {
-        let device = device(&store, &headers).map_err(|e| Error::Unauthorised(e.1))?;
-        let req = SyncRequest::decode(&body)?;
-        store.serve_sync(&device, &req)
-    })
-    .await?;
-    Ok(([(header::CONTENT_TYPE, "application/x-fieldcase-sync")], out).into_response())
-}
-
-/// Checks that the device may see attachment `sha` (some record in its scope refers to it).
-fn visible(store: &Store, device: &Device, sha: &str) -> Result<(), Error> {
-    let township = (device.role != fieldcase_core::Role::Office).then_some(device.township.as_str());
-    if store.attachment_visible(sha, township)? {
-        Ok(())
-    } else {
-        Err(Error::NotFound {
-            what: "attachment in this device's records",
-            id: sha.into(),
-        })
+impl Drop for InSession {
+    fn drop(&mut self) {
+        self.hub
+            .busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.device);
     }
 }
 
-async fn attachment_state(
-    State(store): State<Shared>,
-    headers: HeaderMap,
-    Path(sha): Path<String>,
-) -> Result<Response, HubError> {
-    let state = blocking(move || {
-        let d = device(&store, &headers).map_err(|e| Error::Unauthorised(e.1))?;
-        visible(&store, &d, &sha)?;
-        store.attachment_received(&sha)
-    })
-    .await?;
-    Ok(Json(state).into_response())
+async fn any(State(hub): State<Shared>, method: HttpMethod, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+    let method = match method {
+        HttpMethod::GET => Method::Get,
+        HttpMethod::POST => Method::Post,
+        HttpMethod::PUT => Method::Put,
+        _ => return plain(StatusCode::METHOD_NOT_ALLOWED, "GET, POST or PUT"),
+    };
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+    let route = match Route::parse(method, &path) {
+        Ok(r) => r,
+        Err(e) => return error_response(&e),
+    };
+    // The credential before the body: a stranger's bytes are never read.
+    let device = if route.needs_device() {
+        let store = hub.store.clone();
+        let checked = match token(&headers) {
+            Ok(t) => blocking(move || store.authenticate(&t)).await,
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(d) => Some(d),
+            Err(e) => return error_response(&e),
+        }
+    } else {
+        None
+    };
+    let limit = route.max_body();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than this request may be ({limit} bytes)"),
+            )
+        }
+    };
+    match route {
+        Route::Sync => sync(hub, device, bytes).await,
+        route => {
+            let store = hub.store.clone();
+            let reply = blocking(move || match handle(store, &route, device.as_ref(), &bytes)? {
+                Reply::Text(t) => Ok(([(header::CONTENT_TYPE, "text/plain")], t.to_string()).into_response()),
+                Reply::Json(j) => Ok(([(header::CONTENT_TYPE, "application/json")], j).into_response()),
+                Reply::Bytes(b) => Ok(([(header::CONTENT_TYPE, "application/octet-stream")], b).into_response()),
+                Reply::Stream(_) => Err(Error::Internal("a stream where none was expected".into())),
+            })
+            .await;
+            reply.unwrap_or_else(|e| error_response(&e))
+        }
+    }
 }
 
-#[derive(Deserialize)]
-struct ChunkAt {
-    offset: u64,
-    #[serde(default)]
-    size: u64,
-    #[serde(default)]
-    len: Option<u64>,
-}
-
-async fn attachment_put(
-    State(store): State<Shared>,
-    headers: HeaderMap,
-    Path(sha): Path<String>,
-    Query(at): Query<ChunkAt>,
-    body: Bytes,
-) -> Result<Response, HubError> {
-    let state = blocking(move || {
-        let d = device(&store, &headers).map_err(|e| Error::Unauthorised(e.1))?;
-        visible(&store, &d, &sha)?;
-        store.attachment_chunk(&sha, at.size, at.offset, &body)
-    })
-    .await?;
-    Ok(Json(state).into_response())
-}
-
-async fn attachment_data(
-    State(store): State<Shared>,
-    headers: HeaderMap,
-    Path(sha): Path<String>,
-    Query(at): Query<ChunkAt>,
-) -> Result<Response, HubError> {
-    let bytes = blocking(move || {
-        let d = device(&store, &headers).map_err(|e| Error::Unauthorised(e.1))?;
-        visible(&store, &d, &sha)?;
-        store.attachment_range(
-            &sha,
-            at.offset,
-            at.len.unwrap_or(MAX_CHUNK_BODY as u64).min(MAX_CHUNK_BODY as u64),
-        )
-    })
-    .await?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
-}
-
-async fn health() -> &'static str {
-    "fieldcase hub\n"
+/// One sync session: a turn among `MAX_SESSIONS`, one session per device, the body decoded
+/// under `MAX_DECODING`, uploads applied, then the answer streamed.
+async fn sync(hub: Shared, device: Option<Device>, body: axum::body::Bytes) -> Response {
+    let Some(device) = device else {
+        return error_response(&Error::Unauthorised("no device credential".into()));
+    };
+    if !hub
+        .busy
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(device.id.clone())
+    {
+        return plain(
+            StatusCode::TOO_MANY_REQUESTS,
+            "a sync of this device is already running; try again when it ends",
+        );
+    }
+    let in_session = InSession {
+        hub: hub.clone(),
+        device: device.id.clone(),
+    };
+    let turn = match tokio::time::timeout(QUEUE_WAIT, hub.sessions.clone().acquire_owned()).await {
+        Ok(Ok(p)) => p,
+        _ => {
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the hub is busy; try again in a minute",
+            )
+        }
+    };
+    let decoding = match hub.decoding.clone().acquire_owned().await {
+        Ok(p) => p,
+        Err(_) => return plain(StatusCode::SERVICE_UNAVAILABLE, "the hub is stopping"),
+    };
+    let req = match blocking(move || SyncRequest::decode(&body)).await {
+        Ok(r) => r,
+        Err(e) => return error_response(&e),
+    };
+    drop(decoding);
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<Result<Vec<u8>, Error>>();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(STREAM_BUFFER);
+    let store = hub.store.clone();
+    let worker = tokio::task::spawn_blocking(move || {
+        // The turn and the session mark last as long as the answer streams.
+        let _turn = turn;
+        let _in_session = in_session;
+        let mut answer = match Store::serve_sync(store, &device, &req) {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = first_tx.send(Err(e));
+                return;
+            }
+        };
+        match answer.next() {
+            Some(Ok(chunk)) => {
+                if first_tx.send(Ok(chunk)).is_err() {
+                    return;
+                }
+            }
+            Some(Err(e)) => {
+                let _ = first_tx.send(Err(e));
+                return;
+            }
+            None => return,
+        }
+        for chunk in answer {
+            let item = chunk.map_err(|e| std::io::Error::other(e.to_string()));
+            let stop = item.is_err();
+            if tx.blocking_send(item).is_err() || stop {
+                return;
+            }
+        }
+    });
+    match first_rx.await {
+        Ok(Ok(first)) => {
+            let rest = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+            let stream = futures_util::StreamExt::chain(futures_util::stream::once(async move { Ok(first) }), rest);
+            (
+                [(header::CONTENT_TYPE, "application/x-fieldcase-sync")],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => error_response(&e),
+        Err(_) => {
+            // The worker ended without a word: it panicked.
+            let _ = worker.await;
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error; nothing was applied")
+        }
+    }
 }
 
 /// The hub's routes over `store`.
-pub fn router(store: Shared) -> Router {
-    Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/join", post(join).layer(DefaultBodyLimit::max(4096)))
-        .route("/v1/sync", post(sync).layer(DefaultBodyLimit::max(MAX_SYNC_BODY)))
-        .route(
-            "/v1/attachments/{sha}",
-            get(attachment_state)
-                .put(attachment_put)
-                .layer(DefaultBodyLimit::max(MAX_CHUNK_BODY)),
-        )
-        .route("/v1/attachments/{sha}/data", get(attachment_data))
-        .with_state(store)
+pub fn router(store: Arc<Store>) -> Router {
+    let hub = Arc::new(Hub_ {
+        store,
+        sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
+        decoding: Arc::new(Semaphore::new(MAX_DECODING)),
+        busy: Mutex::new(HashSet::new()),
+    });
+    Router::new().fallback(any).with_state(hub)
 }
 
-/// Plain HTTP is only for this machine: devices elsewhere must reach the hub over TLS.
-pub fn check_listen(addr: &SocketAddr) -> Result<(), Error> {
-    if addr.ip().is_loopback() {
+/// Plain HTTP is only for this machine: anything else is served over TLS.
+pub fn check_listen(addr: &SocketAddr, tls: bool) -> Result<(), Error> {
+    if tls || addr.ip().is_loopback() {
         Ok(())
     } else {
         Err(Error::invalid(
             "listen",
             "loopback_only",
-            format!("{addr} is not a loopback address; plain HTTP is served only on 127.0.0.1 (put a TLS front such as a reverse proxy before a public address)"),
+            format!("{addr} is not a loopback address; plain HTTP is served only on 127.0.0.1 (serve with TLS, the default for other addresses)"),
         ))
+    }
+}
+
+/// Serves `app` on `listener` until `stop` resolves: plain HTTP, or TLS with `tls`.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    tls: Option<TlsIdentity>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let Some(tls) = tls else {
+        axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+        return Ok(());
+    };
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config()?);
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    tokio::pin!(stop);
+    loop {
+        let (tcp, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!("accept: {e}");
+                    continue;
+                }
+            },
+            _ = &mut stop => return Ok(()),
+        };
+        let acceptor = acceptor.clone();
+        let service = service.clone();
+        tokio::spawn(async move {
+            // A handshake that does not finish in time is dropped.
+            let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_secs(20), acceptor.accept(tcp)).await else {
+                return;
+            };
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
+                .serve_connection(io, service)
+                .await;
+        });
     }
 }
 
 /// A hub running on its own thread, for tests, benchmarks and embedding; stops when dropped.
 pub struct Hub {
     pub addr: SocketAddr,
+    /// The certificate's fingerprint when serving TLS.
+    pub pin: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Hub {
+    /// Plain HTTP on a loopback address.
     pub fn start(store: Store, listen: SocketAddr) -> Result<Hub, Error> {
-        check_listen(&listen)?;
+        Hub::start_with(store, listen, None)
+    }
+
+    pub fn start_with(store: Store, listen: SocketAddr, tls: Option<TlsIdentity>) -> Result<Hub, Error> {
+        check_listen(&listen, tls.is_some())?;
+        store.register_as_hub()?;
+        let pin = tls.as_ref().map(|t| t.fingerprint());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -238,11 +351,12 @@ impl Hub {
                     }
                 };
                 let _ = ready_tx.send(listener.local_addr().map_err(Error::Io));
-                let _ = axum::serve(listener, router(Arc::new(store)))
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await;
+                let stop = async {
+                    let _ = stopped.await;
+                };
+                if let Err(e) = serve(listener, router(Arc::new(store)), tls, stop).await {
+                    tracing::error!("the hub stopped: {e}");
+                }
             });
         });
         let addr = ready_rx
@@ -250,13 +364,17 @@ impl Hub {
             .map_err(|_| Error::Internal("the hub thread stopped".into()))??;
         Ok(Hub {
             addr,
+            pin,
             stop: Some(stop),
             thread: Some(thread),
         })
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        match self.pin {
+            Some(_) => format!("https://{}/", self.addr),
+            None => format!("http://{}/", self.addr),
+        }
     }
 
     /// Stops serving and waits until the store is closed.
@@ -282,17 +400,32 @@ impl Drop for Hub {
 
 /// Serves until the process is stopped (Ctrl-C or SIGTERM). Calls `ready` with the bound
 /// address once it accepts connections (port 0 picks a free port).
-pub fn run(store: Store, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> Result<(), Error> {
-    check_listen(&listen)?;
+pub fn run(
+    store: Store,
+    listen: SocketAddr,
+    tls: Option<TlsIdentity>,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), Error> {
+    check_listen(&listen, tls.is_some())?;
+    store.register_as_hub()?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         ready(listener.local_addr()?);
-        axum::serve(listener, router(Arc::new(store)))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
-        Ok(())
+        let stop = async {
+            let term = async {
+                #[cfg(unix)]
+                if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    s.recv().await;
+                    return;
+                }
+                std::future::pending::<()>().await
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                _ = term => {},
+            }
+        };
+        serve(listener, router(Arc::new(store)), tls, stop).await
     })
 }

@@ -29,23 +29,14 @@ impl Township {
     fn device(&self, name: &str, role: Role) -> Store {
         let hub = Store::open(&self.dir.path().join("hub"), &KEY).unwrap();
         let code = hub.enroll("华新镇", role, name).unwrap().code;
-        let (link, joined) = Store::redeem_at(&self.hub.url(), &code).unwrap();
-        let s = Store::create(
-            &self.dir.path().join(name),
-            &KEY,
-            &joined.township,
-            &joined.user,
-            joined.role,
-        )
-        .unwrap();
-        s.attach_hub(&link, &joined).unwrap();
+        let s = support::join(&self.dir.path().join(name), &KEY, &self.hub.url(), &code);
         s.set_now(Some("2026-04-01T02:00:00Z".parse().unwrap()));
         s
     }
 }
 
 fn sync(s: &Store) -> fieldcase_core::sync::SyncReport {
-    s.sync(&SyncOptions::default()).unwrap()
+    support::try_sync(s, &SyncOptions::default()).unwrap()
 }
 
 fn row(s: &Store, id: &str) -> fieldcase_core::LedgerRow {

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::model::AttachmentRef;
+use crate::validate::check_sha256;
 
 /// Largest attachment accepted; checked when it is added to a record, never at upload.
 pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
@@ -25,8 +26,14 @@ pub(crate) fn derive_key(store_key: &[u8; 32]) -> [u8; 32] {
 }
 
 impl Store {
+    /// Where an attachment's file lives; `sha256` is checked first by every caller (it names
+    /// a file: nothing but 64 lower-case hex digits may reach here).
     fn attachment_path(&self, sha256: &str) -> std::path::PathBuf {
-        self.dir.join("attachments").join(&sha256[..2]).join(sha256)
+        debug_assert!(check_sha256(sha256).is_ok());
+        self.dir
+            .join("attachments")
+            .join(sha256.get(..2).unwrap_or("00"))
+            .join(sha256)
     }
 
     /// Keeps `bytes` as an attachment of record `id` and adds the reference to the record.
@@ -109,13 +116,7 @@ impl Store {
 
     /// The content of an attachment, checked against its name.
     pub fn attachment(&self, sha256: &str) -> Result<Vec<u8>> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Error::invalid(
-                "sha256",
-                "sha256",
-                "an attachment is named by 64 hexadecimal characters",
-            ));
-        }
+        check_sha256(sha256)?;
         let path = self.attachment_path(sha256);
         let raw = std::fs::read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound {
@@ -149,11 +150,12 @@ pub struct TransferState {
 
 impl Store {
     pub(crate) fn has_attachment_file(&self, sha256: &str) -> bool {
-        sha256.len() == 64 && self.attachment_path(sha256).exists()
+        check_sha256(sha256).is_ok() && self.attachment_path(sha256).exists()
     }
 
-    /// Bytes received so far of an attachment arriving in chunks.
+    /// Bytes this store holds of an attachment: whole, or the parts received so far.
     pub fn attachment_received(&self, sha256: &str) -> Result<TransferState> {
+        check_sha256(sha256)?;
         if self.has_attachment_file(sha256) {
             let size: Option<i64> = self.read(|c| {
                 Ok(
@@ -168,7 +170,7 @@ impl Store {
         }
         let received: i64 = self.read(|c| {
             Ok(c.query_row(
-                "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1",
+                "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1 AND device = ''",
                 [sha256],
                 |r| r.get(0),
             )?)
@@ -179,17 +181,29 @@ impl Store {
         })
     }
 
-    /// Takes one chunk of an attachment of `size` bytes, at `offset` (which must be where the
-    /// transfer stands). Chunks wait encrypted in the database; when the last one arrives the
-    /// whole is checked against its SHA-256 and kept as a file.
+    /// Takes one chunk of an attachment of `size` bytes at `offset` (which must be where this
+    /// sender's transfer stands), downloaded by this store: see `receive_chunk`.
     pub fn attachment_chunk(&self, sha256: &str, size: u64, offset: u64, bytes: &[u8]) -> Result<TransferState> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Error::invalid(
-                "sha256",
-                "sha256",
-                "an attachment is named by 64 hexadecimal characters",
-            ));
+        check_sha256(sha256)?;
+        if self.has_attachment_file(sha256) {
+            return self.attachment_received(sha256);
         }
+        self.receive_chunk("", sha256, size, offset, bytes)
+    }
+
+    /// Takes one chunk of an attachment from `owner` (a device id at the hub; empty for what
+    /// this store downloads). Chunks wait encrypted in the database, each sender's apart; when
+    /// the last arrives the whole is checked against its SHA-256 and kept as a file. A whole
+    /// that does not match is thrown away and reported, never kept.
+    pub(crate) fn receive_chunk(
+        &self,
+        owner: &str,
+        sha256: &str,
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<TransferState> {
+        check_sha256(sha256)?;
         if size > MAX_ATTACHMENT_BYTES {
             return Err(Error::invalid(
                 "size",
@@ -197,15 +211,18 @@ impl Store {
                 format!("{size} bytes is over the {MAX_ATTACHMENT_BYTES}-byte limit"),
             ));
         }
-        let state = self.attachment_received(sha256)?;
-        if state.complete {
-            return Ok(state);
-        }
-        if offset != state.received {
+        let received: u64 = self.read(|c| {
+            Ok(c.query_row(
+                "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1 AND device = ?2",
+                params![sha256, owner],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })?;
+        if offset != received {
             return Err(Error::invalid(
                 "offset",
                 "resume_offset",
-                format!("this transfer stands at byte {}, not {offset}", state.received),
+                format!("this transfer stands at byte {received}, not {offset}"),
             ));
         }
         if offset + bytes.len() as u64 > size {
@@ -215,13 +232,15 @@ impl Store {
                 "the chunk runs past the attachment's size",
             ));
         }
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO attachment_parts (sha256, offset, bytes) VALUES (?1, ?2, ?3)",
-                params![sha256, offset as i64, bytes],
-            )?;
-            Ok(())
-        })?;
+        if !bytes.is_empty() {
+            self.write(|tx| {
+                tx.execute(
+                    "INSERT INTO attachment_parts (sha256, device, offset, bytes) VALUES (?1, ?2, ?3, ?4)",
+                    params![sha256, owner, offset as i64, bytes],
+                )?;
+                Ok(())
+            })?;
+        }
         let received = offset + bytes.len() as u64;
         if received < size {
             return Ok(TransferState {
@@ -230,18 +249,25 @@ impl Store {
             });
         }
         let whole: Vec<u8> = self.read(|c| {
-            let mut stmt = c.prepare("SELECT bytes FROM attachment_parts WHERE sha256 = ?1 ORDER BY offset")?;
+            let mut stmt =
+                c.prepare("SELECT bytes FROM attachment_parts WHERE sha256 = ?1 AND device = ?2 ORDER BY offset")?;
             let parts: Vec<Vec<u8>> = stmt
-                .query_map([sha256], |r| r.get(0))?
+                .query_map(params![sha256, owner], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(parts.concat())
         })?;
-        let clear =
-            |s: &Store| s.write(|tx| Ok(tx.execute("DELETE FROM attachment_parts WHERE sha256 = ?1", [sha256])?));
+        let clear = |s: &Store| {
+            s.write(|tx| {
+                Ok(tx.execute(
+                    "DELETE FROM attachment_parts WHERE sha256 = ?1 AND device = ?2",
+                    params![sha256, owner],
+                )?)
+            })
+        };
         if hex::encode(Sha256::digest(&whole)) != sha256 {
             clear(self)?;
             return Err(Error::Rejected(format!(
-                "attachment {sha256} did not match its SHA-256 when complete; it will be sent again"
+                "attachment {sha256} did not match its SHA-256 when complete; it is thrown away and sent again"
             )));
         }
         self.store_attachment_file(sha256, &whole)?;
@@ -258,18 +284,5 @@ impl Store {
         let start = (offset as usize).min(all.len());
         let end = (offset.saturating_add(len) as usize).min(all.len());
         Ok(all[start..end].to_vec())
-    }
-
-    /// Whether any record a device of `township` (all, for the office) can see refers to it.
-    pub fn attachment_visible(&self, sha256: &str, township: Option<&str>) -> Result<bool> {
-        self.read(|c| {
-            let n: i64 = c.query_row(
-                "SELECT count(*) FROM record_attachments a JOIN ledger l ON l.id = a.doc_id
-                 WHERE a.sha256 = ?1 AND (?2 IS NULL OR l.township = ?2)",
-                params![sha256, township],
-                |r| r.get(0),
-            )?;
-            Ok(n > 0)
-        })
     }
 }

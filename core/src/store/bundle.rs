@@ -244,7 +244,7 @@ impl Store {
                 }
                 let merged = self
                     .merge_remote(tx, id, frame.kind, bytes, Origin::Peer, None)?
-                    .map_err(Error::Rejected)?;
+                    .map_err(|g| Error::Rejected(g.reason))?;
                 report.refused.extend(merged.refused);
                 if merged.new_record {
                     report.records_new += 1;

@@ -24,7 +24,11 @@ pub(crate) struct ChangeNote {
     pub fields: Vec<String>,
 }
 
-fn entry(c: &Change) -> HistoryEntry {
+/// Who an automerge actor is, as the device registry (or this store itself) knows it:
+/// (user, device).
+pub(crate) type Who<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
+
+fn entry(c: &Change, who: Who<'_>) -> HistoryEntry {
     let note: Option<ChangeNote> = c.message().and_then(|m| serde_json::from_str(m).ok());
     let note = note.unwrap_or(ChangeNote {
         user: String::new(),
@@ -32,10 +36,17 @@ fn entry(c: &Change) -> HistoryEntry {
         action: "unknown".into(),
         fields: vec![],
     });
+    // The actor a change carries is checked against the device that uploaded it; the note
+    // is only what that device said about itself.
+    let (user, device, verified) = match who(&c.actor_id().to_hex_string()) {
+        Some((user, device)) => (user, device, true),
+        None => (note.user, note.device, false),
+    };
     HistoryEntry {
         at: millis_to_time(c.timestamp()),
-        user: note.user,
-        device: note.device,
+        user,
+        device,
+        verified,
         action: note.action,
         fields: note.fields,
         change: c.hash().to_string(),
@@ -51,7 +62,7 @@ fn stamp(e: &HistoryEntry) -> Stamp {
 }
 
 /// Every change in causal order; concurrent changes by (time, hash).
-pub(crate) fn history(doc: &Automerge) -> Vec<HistoryEntry> {
+pub(crate) fn history(doc: &Automerge, who: Who<'_>) -> Vec<HistoryEntry> {
     let changes = doc.get_changes(&[]);
     let by_hash: HashMap<ChangeHash, &Change> = changes.iter().map(|c| (c.hash(), c)).collect();
     let mut waiting: HashMap<ChangeHash, usize> = HashMap::new();
@@ -69,7 +80,7 @@ pub(crate) fn history(doc: &Automerge) -> Vec<HistoryEntry> {
     let mut out = Vec::with_capacity(changes.len());
     while let Some(next) = ready.pop_first() {
         let h = next.1;
-        out.push(entry(by_hash[&h]));
+        out.push(entry(by_hash[&h], who));
         for child in children.get(&h).into_iter().flatten() {
             if let Some(n) = waiting.get_mut(child) {
                 *n -= 1;
@@ -83,18 +94,18 @@ pub(crate) fn history(doc: &Automerge) -> Vec<HistoryEntry> {
 }
 
 /// Who made the record: the change that wrote its content first.
-pub(crate) fn created(doc: &Automerge) -> Option<Stamp> {
+pub(crate) fn created(doc: &Automerge, who: Who<'_>) -> Option<Stamp> {
     let (_, id) = doc.get(ROOT, doc::RECORD_KEY).ok()??;
     let hash = doc.hash_for_opid(&id)?;
-    doc.get_change_by_hash(&hash).map(|c| stamp(&entry(&c)))
+    doc.get_change_by_hash(&hash).map(|c| stamp(&entry(&c, who)))
 }
 
 /// Who changed the record last: of the changes nothing came after, the latest by time, then
 /// by hash. Two devices that hold the same changes name the same person.
-pub(crate) fn updated(doc: &Automerge) -> Option<Stamp> {
+pub(crate) fn updated(doc: &Automerge, who: Who<'_>) -> Option<Stamp> {
     doc.get_heads()
         .iter()
         .filter_map(|h| doc.get_change_by_hash(h))
         .max_by_key(|c| (c.timestamp(), c.hash()))
-        .map(|c| stamp(&entry(&c)))
+        .map(|c| stamp(&entry(&c, who)))
 }

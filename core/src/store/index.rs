@@ -352,10 +352,16 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
         params![rowid, bigrams(&search)],
     )?;
     if let Some(Value::Array(list)) = content.get("attachments") {
-        for sha in list.iter().filter_map(|a| a.get("sha256").and_then(Value::as_str)) {
+        for a in list {
+            let Some(sha) = a.get("sha256").and_then(Value::as_str) else {
+                continue;
+            };
+            if crate::validate::check_sha256(sha).is_err() {
+                continue;
+            }
             tx.execute(
-                "INSERT OR IGNORE INTO record_attachments (doc_id, sha256) VALUES (?1, ?2)",
-                params![id, sha],
+                "INSERT OR IGNORE INTO record_attachments (doc_id, sha256, size) VALUES (?1, ?2, ?3)",
+                params![id, sha, a.get("size").and_then(Value::as_i64)],
             )?;
         }
     }

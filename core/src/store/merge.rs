@@ -1,11 +1,14 @@
 //! Changes that arrive from elsewhere (a bundle, the hub, a device at the hub) go through one
-//! path: applied to a copy, checked (kind, seal, a readable record, the caller's gate), and
-//! only then written, with the index and the change feed, in the caller's transaction.
+//! path: parsed strictly (damaged bytes are an error, never silently skipped), applied to a
+//! copy, the seal enforced, the record read, the caller's gate asked, and only then written
+//! with the index and the change feed, in the caller's transaction.
 
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc};
 use rusqlite::{params, Transaction};
+use sha2::{Digest, Sha256};
 
 use super::bundle::RefusedChange;
+use super::seal::Seal;
 use super::{doc, seal, Loaded, Store};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Record};
@@ -28,9 +31,26 @@ pub(crate) struct Merged {
     pub added: Vec<String>,
 }
 
-/// Decides whether a merged record may be kept: gets the township before (if the record was
-/// known) and the record after; `Err(reason)` refuses it.
-pub(crate) type Gate<'a> = &'a dyn Fn(Option<&str>, Option<&Record>) -> std::result::Result<(), String>;
+/// What the gate of a merge is shown: the record before and after, the changes it would add
+/// and, when it gains one, the seal.
+pub(crate) struct Arriving<'a> {
+    pub before: Option<&'a Record>,
+    pub after: Option<&'a Record>,
+    /// Some changes wait for earlier ones this store lacks.
+    pub missing_deps: bool,
+    pub new_changes: &'a [Change],
+    pub new_seal: Option<&'a Seal>,
+}
+
+/// Why a gate refused a record, and whether the sender should send it whole next time.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct GateRefusal {
+    pub send_whole: bool,
+    pub reason: String,
+}
+
+/// Decides whether a merged record may be kept; `Err` refuses that record alone.
+pub(crate) type Gate<'a> = &'a dyn Fn(&Arriving<'_>) -> std::result::Result<(), GateRefusal>;
 
 /// Appends the changes added since `before` to the change feed.
 pub(crate) fn record_feed(
@@ -50,6 +70,58 @@ pub(crate) fn record_feed(
     Ok(added)
 }
 
+/// Checks that `bytes` are whole, undamaged automerge chunks: changes or documents, one after
+/// another, each with its checksum right. (Automerge's own incremental load skips a damaged
+/// chunk silently; here damage is an error.)
+pub(crate) fn check_bytes(id: &str, bytes: &[u8]) -> Result<()> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let damaged = |why: &str| Error::Rejected(format!("record {id}: damaged changes ({why})"));
+    if bytes.is_empty() {
+        return Err(Error::Rejected(format!("record {id}: no changes (empty)")));
+    }
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if rest.len() < 10 || rest[..4] != MAGIC {
+            return Err(damaged("not an automerge chunk"));
+        }
+        let (len, leb) = uleb128(&rest[9..]).ok_or_else(|| damaged("a chunk length is malformed"))?;
+        let total = (9 + leb)
+            .checked_add(usize::try_from(len).map_err(|_| damaged("a chunk is too long"))?)
+            .ok_or_else(|| damaged("a chunk is too long"))?;
+        if total > rest.len() {
+            return Err(damaged("cut short"));
+        }
+        let chunk = &rest[..total];
+        if Sha256::digest(&chunk[8..])[..4] != chunk[4..8] {
+            return Err(damaged("a checksum does not match"));
+        }
+        match chunk[8] {
+            0 => {
+                Automerge::load_with_options(chunk, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
+                    .map_err(|e| damaged(&e.to_string()))?;
+            }
+            1 | 2 => {
+                Change::try_from(chunk).map_err(|e| damaged(&e.to_string()))?;
+            }
+            t => return Err(damaged(&format!("chunk type {t} is not a document or a change"))),
+        }
+        rest = &rest[total..];
+    }
+    Ok(())
+}
+
+/// An unsigned LEB128 number and how many bytes it took.
+fn uleb128(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for (i, byte) in b.iter().take(10).enumerate() {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((v, i + 1));
+        }
+    }
+    None
+}
+
 impl Store {
     /// Merges `bytes` (a whole document or changes) into record `id`. Damaged or foreign input
     /// is an error (`Rejected`) for the caller to roll back; `Ok(Err(reason))` means the gate
@@ -62,7 +134,9 @@ impl Store {
         bytes: &[u8],
         origin: Origin,
         gate: Option<Gate<'_>>,
-    ) -> Result<std::result::Result<Merged, String>> {
+    ) -> Result<std::result::Result<Merged, GateRefusal>> {
+        crate::validate::check_record_id(id).map_err(|e| Error::Rejected(e.to_string()))?;
+        check_bytes(id, bytes)?;
         let existing = self.load(tx, id)?;
         if let Some(l) = &existing {
             if l.kind != kind {
@@ -73,10 +147,11 @@ impl Store {
             }
         }
         let is_new = existing.is_none();
-        let township_before = existing
+        let record_before = existing
             .as_ref()
             .and_then(|l| doc::read_record(&l.doc))
-            .and_then(|v| v.get("township").and_then(|t| t.as_str()).map(str::to_string));
+            .and_then(|v| Record::from_json(kind, v).ok());
+        let seal_before = existing.as_ref().and_then(|l| seal::read(&l.doc));
         let (mut doc, rows) = match existing {
             Some(l) => (l.doc, l.rows),
             None => (Automerge::new(), 0),
@@ -93,15 +168,32 @@ impl Store {
                 )));
             }
         }
-        let (mut doc, refused) = seal::enforce(id, doc)?;
+        let anchored = seal::anchor(tx, id)?;
+        let (mut doc, refused, anchor) = seal::enforce(id, kind, doc, anchored.as_ref())?;
         doc.set_actor(self.actor.clone());
+        let missing_deps = !doc.get_missing_deps(&[]).is_empty();
         let record = match doc::read_record(&doc).map(|c| Record::from_json(kind, c)) {
             Some(Ok(r)) => Some(r),
             Some(Err(e)) => return Err(Error::Rejected(format!("record {id} ({kind}): {e}"))),
             None => None,
         };
+        if is_new && record.is_none() && !missing_deps {
+            return Err(Error::Rejected(format!("record {id}: the changes hold no record")));
+        }
         if let Some(gate) = gate {
-            if let Err(reason) = gate(township_before.as_deref(), record.as_ref()) {
+            let new_changes: Vec<Change> = doc.get_changes(&before);
+            let new_seal = anchor
+                .as_ref()
+                .map(|a| &a.seal)
+                .filter(|s| seal_before.as_ref() != Some(*s));
+            let arriving = Arriving {
+                before: record_before.as_ref(),
+                after: record.as_ref(),
+                missing_deps,
+                new_changes: &new_changes,
+                new_seal,
+            };
+            if let Err(reason) = gate(&arriving) {
                 return Ok(Err(reason));
             }
         }
@@ -111,7 +203,11 @@ impl Store {
                 params![id, kind.as_str()],
             )?;
         }
-        let missing_deps = !doc.get_missing_deps(&[]).is_empty();
+        if let Some(a) = &anchor {
+            if anchored.as_ref() != Some(a) {
+                seal::set_anchor(tx, id, a)?;
+            }
+        }
         let changed = doc.get_heads() != before;
         let loaded = Loaded { kind, doc, rows };
         let mut merged = Merged {
@@ -129,10 +225,10 @@ impl Store {
                 merged.refused.push(RefusedChange {
                     id: id.into(),
                     change: c.hash().to_string(),
-                    reason: "the record was already signed and sealed".into(),
+                    reason: "it would change a signed and sealed record (its content or its seal)".into(),
                 });
             }
-            // Our own copy may hold refused changes too: keep only what the seal covers.
+            // Our own copy may hold refused changes too: keep only what the seal allows.
             merged.added = record_feed(tx, id, &loaded.doc, &before, origin)?;
             self.write_snapshot(tx, id, &loaded.doc)?;
             super::index::index_doc(tx, id, kind, &loaded.doc, &self.calendar())?;

@@ -6,10 +6,12 @@
 mod attachments;
 mod bundle;
 pub(crate) mod doc;
+pub(crate) mod feed;
 mod history;
 mod index;
 pub(crate) mod merge;
 mod records;
+pub(crate) mod registry;
 mod schema;
 mod seal;
 
@@ -37,7 +39,16 @@ pub use doc::Conflict;
 pub use index::{LedgerQuery, LedgerRow};
 pub use seal::{Seal, SealStatus};
 
-const DB_FILE: &str = "fieldcase.db";
+pub(crate) const DB_FILE: &str = "fieldcase.db";
+
+/// Removes a store's database files (a store made for joining a hub that refused).
+pub(crate) fn remove_store_files(dir: &Path) {
+    for name in [DB_FILE, "fieldcase.db-wal", "fieldcase.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+}
+/// Reader connections a store keeps at most (the hub serves many devices at once).
+const MAX_READERS: usize = 8;
 /// Change rows a document may collect before they are folded into its snapshot.
 const COMPACT_AFTER: i64 = 32;
 
@@ -50,6 +61,9 @@ pub struct Identity {
     pub township: String,
     pub user: String,
     pub role: Role,
+    /// This store's Ed25519 public key (hex): what its seals are verified with.
+    #[serde(default)]
+    pub public_key: String,
 }
 
 /// Who made a change and when: from the change itself, so it survives sync.
@@ -66,8 +80,11 @@ pub struct Stamp {
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
+    /// Who made the change: from the device registry (by the change's actor) when the device
+    /// is known, else what the change's note claims (`verified` false).
     pub user: String,
     pub device: String,
+    pub verified: bool,
     /// create, edit, seal, resolve, attach
     pub action: String,
     pub fields: Vec<String>,
@@ -109,9 +126,17 @@ pub(crate) struct Loaded {
 
 pub struct Store {
     dir: PathBuf,
+    /// The one writer connection.
     conn: Mutex<Connection>,
+    /// Idle reader connections: lists and searches never wait for a write (WAL).
+    readers: Mutex<Vec<Connection>>,
+    reader_free: std::sync::Condvar,
+    readers_open: std::sync::atomic::AtomicUsize,
+    db_key: [u8; 32],
     pub(crate) identity: Identity,
     actor: ActorId,
+    /// This store's signing key (seals, and the registry entries a hub signs).
+    pub(crate) key: crate::signing::DeviceKey,
     /// The calendar every clock counts with: built in, with the office's calendar records.
     calendar: Mutex<Arc<Calendar>>,
     /// Set when a write touched a calendar record: reload it if that write rolls back.
@@ -184,6 +209,7 @@ impl Store {
             township: township.trim().to_string(),
             user: user.trim().to_string(),
             role,
+            public_key: String::new(),
         };
         let tx = conn.transaction()?;
         set_meta(
@@ -192,6 +218,7 @@ impl Store {
             &serde_json::to_string(&identity).map_err(|e| Error::Internal(e.to_string()))?,
         )?;
         set_meta(&tx, "actor", &ActorId::random().to_hex_string())?;
+        set_meta(&tx, "signing_key", &crate::signing::DeviceKey::generate()?.secret_hex())?;
         set_meta(&tx, "needs_reindex", "0")?;
         tx.commit()?;
         drop(conn);
@@ -219,18 +246,35 @@ impl Store {
             path: dir.display().to_string(),
             message: message.into(),
         };
-        let identity: Identity = meta(&conn, "identity")?
+        let mut identity: Identity = meta(&conn, "identity")?
             .and_then(|s| serde_json::from_str(&s).ok())
             .ok_or_else(|| bad("the store has no identity"))?;
         let actor = meta(&conn, "actor")?
             .and_then(|s| ActorId::try_from(s.as_str()).ok())
             .ok_or_else(|| bad("the store has no actor id"))?;
+        // Stores made before seals were signed get their key now.
+        let signing = match meta(&conn, "signing_key")? {
+            Some(hex) => {
+                crate::signing::DeviceKey::from_hex(&hex).ok_or_else(|| bad("the store's signing key is damaged"))?
+            }
+            None => {
+                let k = crate::signing::DeviceKey::generate()?;
+                set_meta(&conn, "signing_key", &k.secret_hex())?;
+                k
+            }
+        };
+        identity.public_key = signing.public_hex();
         let needs_reindex = meta(&conn, "needs_reindex")?.as_deref() == Some("1");
         let store = Store {
             dir: dir.to_path_buf(),
             conn: Mutex::new(conn),
+            readers: Mutex::new(vec![]),
+            reader_free: std::sync::Condvar::new(),
+            readers_open: std::sync::atomic::AtomicUsize::new(0),
+            db_key: *key,
             identity,
             actor,
+            key: signing,
             calendar: Mutex::new(Arc::new(Calendar::official())),
             calendar_touched: AtomicBool::new(false),
             fixed_now: Mutex::new(None),
@@ -241,11 +285,28 @@ impl Store {
             store.rebuild_index()?;
         }
         store.adopt_device_calendar()?;
+        store.after_upgrade()?;
         Ok(store)
     }
 
     pub fn identity(&self) -> &Identity {
         &self.identity
+    }
+
+    /// A secret the hub keeps in its encrypted store (its TLS certificate and key).
+    pub fn hub_secret(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .read(|c| meta(c, &format!("hub_secret:{name}")))?
+            .and_then(|h| hex::decode(h).ok()))
+    }
+
+    pub fn set_hub_secret(&self, name: &str, value: &[u8]) -> Result<()> {
+        self.write(|tx| set_meta(tx, &format!("hub_secret:{name}"), &hex::encode(value)))
+    }
+
+    /// This store's automerge actor (hex): what its changes carry.
+    pub fn actor_hex(&self) -> String {
+        self.actor.to_hex_string()
     }
 
     pub fn dir(&self) -> &Path {
@@ -378,9 +439,35 @@ impl Store {
         result
     }
 
+    /// Runs `f` on a reader connection: it sees the last committed state and never waits for
+    /// the writer.
     pub(crate) fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
-        let conn = self.lock();
-        f(&conn)
+        let conn = self.take_reader()?;
+        let r = f(&conn);
+        self.give_back(conn);
+        r
+    }
+
+    pub(crate) fn take_reader(&self) -> Result<Connection> {
+        let mut idle = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(c) = idle.pop() {
+                return Ok(c);
+            }
+            if self.readers_open.load(Ordering::SeqCst) < MAX_READERS {
+                self.readers_open.fetch_add(1, Ordering::SeqCst);
+                drop(idle);
+                return open_connection(&self.dir.join(DB_FILE), &self.db_key).inspect_err(|_| {
+                    self.readers_open.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+            idle = self.reader_free.wait(idle).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    pub(crate) fn give_back(&self, c: Connection) {
+        self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+        self.reader_free.notify_one();
     }
 
     fn commit_options(&self, action: &str, fields: Vec<String>) -> CommitOptions {
@@ -474,8 +561,12 @@ impl Store {
     /// The record with its seal, conflicts (rule conflicts included), deadline, what was
     /// recorded after sealing, and who created and last changed it.
     pub fn get(&self, id: &str) -> Result<StoredRecord> {
-        let (loaded, ledger, conflicts, linked_from) = self.read(|c| {
+        let (loaded, ledger, conflicts, linked_from, seal, created, updated) = self.read(|c| {
             let loaded = self.load_existing(c, id)?;
+            let seal = self.seal_status(c, id, loaded.kind, &loaded.doc)?;
+            let who = |actor: &str| self.who(c, actor);
+            let created = history::created(&loaded.doc, &who);
+            let updated = history::updated(&loaded.doc, &who);
             let ledger: Option<(String, Option<String>)> = c
                 .query_row("SELECT status, due_on FROM ledger WHERE id = ?1", [id], |r| {
                     Ok((r.get(0)?, r.get(1)?))
@@ -486,7 +577,7 @@ impl Store {
             let linked: Vec<(String, String)> = stmt
                 .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            Ok((loaded, ledger, conflicts, linked))
+            Ok((loaded, ledger, conflicts, linked, seal, created, updated))
         })?;
         let doc = &loaded.doc;
         let content = doc::read_record(doc).ok_or_else(|| Error::NotFound {
@@ -494,7 +585,6 @@ impl Store {
             id: id.into(),
         })?;
         let record = Record::from_json(loaded.kind, content)?;
-        let seal = seal::status(doc);
         let after_seal = doc::read_after_seal(doc);
         let sealed = seal.as_ref().is_some_and(|s| s.intact);
         let cal = self.calendar();
@@ -507,8 +597,8 @@ impl Store {
             record,
             seal,
             conflicts,
-            created: history::created(doc),
-            updated: history::updated(doc),
+            created,
+            updated,
             after_seal,
             linked_from,
         })
@@ -522,8 +612,50 @@ impl Store {
     /// Every change to a record: who (user and device), when, which fields; in causal order,
     /// the same on every device.
     pub fn history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
-        let loaded = self.read(|c| self.load_existing(c, id))?;
-        Ok(history::history(&loaded.doc))
+        self.read(|c| {
+            let loaded = self.load_existing(c, id)?;
+            Ok(history::history(&loaded.doc, &|actor: &str| self.who(c, actor)))
+        })
+    }
+
+    /// Who an automerge actor is: this store, or a device in the registry.
+    fn who(&self, c: &Connection, actor: &str) -> Option<(String, String)> {
+        if actor == self.actor.to_hex_string() {
+            return Some((self.identity.user.clone(), self.identity.device.clone()));
+        }
+        registry::by_actor(c, actor).ok().flatten().map(|e| (e.user, e.device))
+    }
+
+    /// One-time work after the layout was upgraded: seals that existed before seals were
+    /// signed are anchored as they are, and attachments already at a hub stay readable by the
+    /// townships whose records refer to them.
+    fn after_upgrade(&self) -> Result<()> {
+        if self.read(|c| meta(c, "upgrade_5"))?.is_none() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let ids: Vec<String> = {
+                let mut stmt = tx.prepare("SELECT id FROM ledger WHERE sealed = 1")?;
+                let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                ids
+            };
+            for id in ids {
+                let Some(loaded) = self.load(tx, &id)? else { continue };
+                let Some(s) = seal::read(&loaded.doc) else { continue };
+                let change = doc::root_object(&loaded.doc, doc::SEAL_KEY).and_then(|o| loaded.doc.hash_for_opid(&o));
+                if let Some(change) = change {
+                    seal::set_anchor(tx, &id, &seal::Anchor { seal: s, change })?;
+                }
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO attachment_grants (sha256, township)
+                 SELECT DISTINCT ra.sha256, l.township FROM record_attachments ra JOIN ledger l ON l.id = ra.doc_id
+                 WHERE ra.sha256 IN (SELECT sha256 FROM attachments)",
+                [],
+            )?;
+            tx.execute("DELETE FROM meta WHERE key = 'upgrade_5'", [])?;
+            Ok(())
+        })
     }
 
     /// All open conflicts, from the index (no document is loaded).

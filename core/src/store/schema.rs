@@ -183,6 +183,39 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO meta (key, value) VALUES ('needs_reindex', '1')
         ON CONFLICT (key) DO UPDATE SET value = '1';
     "#,
+    // 5: seals as signatures and a hub that one device cannot abuse: the device registry
+    // (signed by the hub), seals anchored outside their documents, attachment parts kept per
+    // uploading device, which townships may read an attachment, records to send whole again.
+    r#"
+    CREATE TABLE registry (
+        device TEXT PRIMARY KEY,
+        actor TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        seq INTEGER NOT NULL
+    );
+    CREATE INDEX registry_by_actor ON registry (actor);
+    CREATE INDEX registry_by_seq ON registry (seq);
+    CREATE TABLE seals (doc_id TEXT PRIMARY KEY, seal TEXT NOT NULL, change TEXT NOT NULL);
+    ALTER TABLE devices ADD COLUMN actor TEXT;
+    ALTER TABLE devices ADD COLUMN public_key TEXT;
+    ALTER TABLE record_attachments ADD COLUMN size INTEGER;
+    ALTER TABLE attachment_parts RENAME TO attachment_parts_v3;
+    CREATE TABLE attachment_parts (
+        sha256 TEXT NOT NULL,
+        device TEXT NOT NULL,
+        offset INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (sha256, device, offset)
+    );
+    INSERT INTO attachment_parts (sha256, device, offset, bytes) SELECT sha256, '', offset, bytes FROM attachment_parts_v3;
+    DROP TABLE attachment_parts_v3;
+    CREATE TABLE attachment_grants (sha256 TEXT NOT NULL, township TEXT NOT NULL, PRIMARY KEY (sha256, township));
+    CREATE TABLE resend (doc_id TEXT PRIMARY KEY);
+    INSERT INTO meta (key, value) VALUES ('upgrade_5', '1') ON CONFLICT (key) DO UPDATE SET value = '1';
+    INSERT INTO meta (key, value) VALUES ('needs_reindex', '1')
+        ON CONFLICT (key) DO UPDATE SET value = '1';
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;

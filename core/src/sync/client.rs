@@ -1,33 +1,41 @@
-//! The device's half of a sync session: one request that carries every local change the hub
-//! lacks and asks for everything since the device's cursor; the answer streams back in
-//! frames, each applied in its own transaction with the cursor, so a cut connection keeps
-//! what arrived and the next session resumes after it. Attachments follow, one at a time,
-//! in resumable chunks; one failing never stops the others.
+//! The device's half of a sync session, as a state machine with no socket, thread or clock
+//! inside (sans-IO). `SyncSession::next_request` says what to send; the transport sends it and
+//! hands the answer back piece by piece (`ResponseSink`): the status, then the body's bytes as
+//! they arrive. Records frames are applied as each completes, each with its cursor in one
+//! transaction, so a cut stream keeps what arrived and the next session resumes after it.
+//! Attachments follow, one at a time, in resumable chunks; one failing never stops the others.
+//!
+//! Transports live outside the core: reqwest (with the hub's certificate pinned) for the
+//! command line, OkHttp on Android, URLSession on iOS, an in-memory hub in the simulation.
 
-use std::io::Read;
+use std::collections::VecDeque;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
-use automerge::{ChangeHash, ReadDoc};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::hub_side::Joined;
-use super::wire::{Frame, RecordChanges, SyncRequest};
+use super::hub::{JoinRequest, Joined};
+use super::wire::{Frame, RefusalCode, SyncRequest};
 use crate::error::{Error, Result};
-use crate::model::Kind;
-use crate::store::merge::Origin;
-use crate::store::{meta, set_meta, Store};
+use crate::store::feed::SyncState;
+use crate::store::{meta, set_meta, Store, TransferState};
 
 /// Chunk size for attachments: small enough to get through on a weak link.
 pub const ATTACHMENT_CHUNK: u64 = 256 * 1024;
+/// Largest error text or JSON answer a session keeps of a response.
+const MAX_SMALL_BODY: usize = 2 << 20;
 
 /// The hub this store syncs with, and its credential there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct HubLink {
     pub url: String,
     pub device: String,
     pub token: String,
+    /// SHA-256 (hex) of the hub's TLS certificate, from the enrolment code: the transport
+    /// accepts that certificate and no other.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 /// Where a long sync stands, for a progress bar.
@@ -65,9 +73,10 @@ pub struct FailedAttachment {
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SyncReport {
-    /// HTTP round trips for records (attachments are counted apart).
+    /// Requests for records (attachments are counted apart): 1, or 2 when the hub had been
+    /// restored from a backup and everything was sent again.
     pub round_trips: u32,
-    /// Bytes on the wire, HTTP headers included.
+    /// Body bytes sent and received.
     pub bytes_up: u64,
     pub bytes_down: u64,
     pub records_sent: u64,
@@ -79,24 +88,115 @@ pub struct SyncReport {
     pub attachments_failed: Vec<FailedAttachment>,
     /// Open conflicts after the session.
     pub conflicts: u64,
-    pub duration_ms: u64,
     pub cursor: u64,
+    /// The hub had been restored from an older backup: this device sent it everything again.
+    pub hub_restored: bool,
 }
 
-fn check_url(url: &str) -> Result<reqwest::Url> {
-    let u =
-        reqwest::Url::parse(url).map_err(|e| Error::invalid("url", "url", format!("'{url}' is not a URL ({e})")))?;
-    match u.scheme() {
-        "https" => Ok(u),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+/// One request to the hub: the transport adds the hub's address and sends it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct HubRequest {
+    pub method: Method,
+    /// Relative to the hub's address, e.g. `v1/sync`.
+    pub path: String,
+    /// `Bearer TOKEN`, except for joining.
+    pub authorization: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Where a transport puts the answer: the status first, then the body as it arrives. An
+/// error returned from `data` (a cancel, a damaged frame) tells the transport to stop.
+pub trait ResponseSink {
+    fn status(&mut self, code: u16) -> Result<()>;
+    fn data(&mut self, bytes: &[u8]) -> Result<()>;
+}
+
+/// Sends requests to the hub. Errors of the network itself are `Error::Network`.
+pub trait HubTransport {
+    fn send(&self, request: &HubRequest, response: &mut dyn ResponseSink) -> Result<()>;
+}
+
+/// A link in the office's QR code or message: `fieldcase://join?hub=URL&code=CODE&pin=SHA256`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinLink {
+    pub hub: String,
+    pub code: String,
+    pub pin: Option<String>,
+}
+
+impl JoinLink {
+    pub fn parse(s: &str) -> Result<JoinLink> {
+        let bad = || {
+            Error::invalid(
+                "link",
+                "join_link",
+                "a join link reads fieldcase://join?hub=URL&code=CODE&pin=SHA256",
+            )
+        };
+        let query = s.trim().strip_prefix("fieldcase://join?").ok_or_else(bad)?;
+        let mut link = JoinLink {
+            hub: String::new(),
+            code: String::new(),
+            pin: None,
+        };
+        for pair in query.split('&') {
+            let (k, v) = pair.split_once('=').ok_or_else(bad)?;
+            let v = url::form_urlencoded::parse(format!("v={v}").as_bytes())
+                .next()
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default();
+            match k {
+                "hub" => link.hub = v,
+                "code" => link.code = v,
+                "pin" => link.pin = Some(v.to_lowercase()),
+                _ => {}
+            }
+        }
+        if link.hub.is_empty() || link.code.is_empty() {
+            return Err(bad());
+        }
+        if let Some(pin) = &link.pin {
+            crate::validate::check_sha256(pin)
+                .map_err(|_| Error::invalid("pin", "pin", "the pin is the certificate's SHA-256 (64 hex digits)"))?;
+        }
+        check_hub_url(&link.hub)?;
+        Ok(link)
+    }
+
+    pub fn to_uri(&self) -> String {
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let mut uri = format!("fieldcase://join?hub={}&code={}", enc(&self.hub), enc(&self.code));
+        if let Some(pin) = &self.pin {
+            uri.push_str(&format!("&pin={pin}"));
+        }
+        uri
+    }
+}
+
+/// Plain http only to this machine; anything else is https.
+pub fn check_hub_url(u: &str) -> Result<url::Url> {
+    let url = url::Url::parse(u).map_err(|e| Error::invalid("url", "url", format!("'{u}' is not a URL ({e})")))?;
+    match url.scheme() {
+        "https" => Ok(url),
         "http" => {
-            let loopback = match u.host() {
+            let loopback = match url.host() {
                 Some(url::Host::Ipv4(a)) => a.is_loopback(),
                 Some(url::Host::Ipv6(a)) => a.is_loopback(),
                 Some(url::Host::Domain(d)) => d == "localhost",
                 None => false,
             };
             if loopback {
-                Ok(u)
+                Ok(url)
             } else {
                 Err(Error::invalid(
                     "url",
@@ -109,47 +209,490 @@ fn check_url(url: &str) -> Result<reqwest::Url> {
     }
 }
 
-fn client() -> Result<reqwest::blocking::Client> {
-    reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(15))
-        .timeout(None::<Duration>)
-        .build()
-        .map_err(|e| Error::Network(e.to_string()))
-}
-
-fn net(e: reqwest::Error) -> Error {
-    Error::Network(e.to_string())
-}
-
-/// Turns a hub's refusal into the matching error, with its message.
-fn hub_error(resp: reqwest::blocking::Response) -> Error {
-    let status = resp.status();
-    let text = resp.text().unwrap_or_default();
-    // The hub's text is already one of our error messages; drop its kind prefix.
+/// Turns a hub's refusal (status and text) into the matching error.
+pub fn hub_error(status: u16, body: &[u8]) -> Error {
+    let text = String::from_utf8_lossy(body).trim().to_string();
     let text = text.strip_prefix("not allowed: ").unwrap_or(&text).to_string();
-    let msg = if text.is_empty() { status.to_string() } else { text };
-    match status.as_u16() {
+    let msg = if text.is_empty() {
+        format!("the hub answered {status}")
+    } else {
+        text
+    };
+    match status {
         401 | 403 => Error::Unauthorised(msg),
         400 | 413 | 422 => Error::invalid("body", "hub_refused", msg),
-        _ => Error::Network(format!("hub answered {status}: {msg}")),
+        404 => Error::NotFound {
+            what: "thing at the hub",
+            id: msg,
+        },
+        409 => Error::Rule(vec![crate::validate::Problem {
+            field: String::new(),
+            rule: "hub_refused".into(),
+            message: msg,
+            severity: crate::validate::Severity::Error,
+        }]),
+        _ => Error::Network(format!("the hub answered {status}: {msg}")),
     }
 }
 
-/// Header bytes as they go on the wire: name, ": ", value, CRLF.
-fn header_bytes(h: &reqwest::header::HeaderMap) -> u64 {
-    h.iter().map(|(k, v)| (k.as_str().len() + v.len() + 4) as u64).sum()
+/// One attachment to move, and where its transfer stands.
+#[derive(Debug, Clone)]
+enum Job {
+    /// Send: ask where the hub stands, then put chunks from `offset`.
+    Send {
+        sha: String,
+        size: u64,
+        offset: Option<u64>,
+    },
+    /// Fetch: ask where the hub stands, then get chunks from where this store stands.
+    Fetch { sha: String, size: u64, asked: bool },
 }
 
-struct Counting<R> {
-    inner: R,
-    n: u64,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    Records,
+    Attachments,
+    Done,
 }
 
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.n += n as u64;
-        Ok(n)
+/// What the current request was for, to read its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Frames,
+    AttachmentState,
+    AttachmentPut,
+    AttachmentData,
+}
+
+pub struct SyncSession<'s> {
+    store: &'s Store,
+    opts: &'s SyncOptions<'s>,
+    link: HubLink,
+    phase: Phase,
+    report: SyncReport,
+    state: SyncState,
+    through: i64,
+    // The answer being read.
+    expect: Expect,
+    status: Option<u16>,
+    small: Vec<u8>,
+    decoder: Option<brotli::DecompressorWriter<Vec<u8>>>,
+    pending: Vec<u8>,
+    ended: bool,
+    restart: Option<String>,
+    total: u64,
+    // Attachments.
+    jobs: VecDeque<Job>,
+    jobs_total: u64,
+    jobs_done: u64,
+}
+
+fn bad_frames(e: impl std::fmt::Display) -> Error {
+    Error::invalid("body", "sync_message", format!("the hub's answer is damaged ({e})"))
+}
+
+impl<'s> SyncSession<'s> {
+    pub fn new(store: &'s Store, opts: &'s SyncOptions<'s>) -> Result<SyncSession<'s>> {
+        let link = store
+            .hub_link()?
+            .ok_or_else(|| Error::invalid("hub", "joined", "this store has not joined a hub (fieldcase join LINK)"))?;
+        Ok(SyncSession {
+            state: store.sync_state()?,
+            store,
+            opts,
+            link,
+            phase: Phase::Start,
+            report: SyncReport::default(),
+            through: 0,
+            expect: Expect::Frames,
+            status: None,
+            small: vec![],
+            decoder: None,
+            pending: vec![],
+            ended: false,
+            restart: None,
+            total: 0,
+            jobs: VecDeque::new(),
+            jobs_total: 0,
+            jobs_done: 0,
+        })
+    }
+
+    fn cancelled(&self) -> bool {
+        self.opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    fn progress(&self, phase: &str, done: u64, total: u64) {
+        if let Some(p) = self.opts.progress {
+            p(&Progress {
+                phase: phase.into(),
+                done,
+                total,
+            });
+        }
+    }
+
+    fn request(&self, method: Method, path: String, body: Vec<u8>, content_type: Option<&str>) -> HubRequest {
+        HubRequest {
+            method,
+            path,
+            authorization: Some(format!("Bearer {}", self.link.token)),
+            content_type: content_type.map(str::to_string),
+            body,
+        }
+    }
+
+    /// What to send next; `None` when the session is over.
+    pub fn next_request(&mut self) -> Result<Option<HubRequest>> {
+        if self.cancelled() && self.phase != Phase::Done {
+            return Err(Error::Cancelled);
+        }
+        self.status = None;
+        self.small.clear();
+        match self.phase {
+            Phase::Start => {
+                self.state = self.store.sync_state()?;
+                let out = self.store.outgoing(&self.state)?;
+                self.through = out.through;
+                self.report.records_sent += out.uploads.len() as u64;
+                let req = SyncRequest {
+                    epoch: self.state.epoch.clone(),
+                    cursor: self.state.cursor,
+                    registry_seq: self.state.registry_seq,
+                    uploads: out.uploads,
+                    need: out.need,
+                    attachments: out.attachments,
+                };
+                let body = req.encode();
+                self.report.bytes_up += body.len() as u64;
+                self.report.round_trips += 1;
+                self.phase = Phase::Records;
+                self.expect = Expect::Frames;
+                self.decoder = Some(brotli::DecompressorWriter::new(Vec::new(), 64 * 1024));
+                self.pending.clear();
+                self.ended = false;
+                Ok(Some(self.request(
+                    Method::Post,
+                    "v1/sync".into(),
+                    body,
+                    Some("application/x-fieldcase-sync"),
+                )))
+            }
+            Phase::Records => Err(Error::Internal("a records answer is still being read".into())),
+            Phase::Attachments => loop {
+                let Some(job) = self.jobs.front().cloned() else {
+                    self.phase = Phase::Done;
+                    return self.next_request();
+                };
+                let base = |sha: &str| format!("v1/attachments/{sha}");
+                return Ok(Some(match job {
+                    Job::Send { sha, offset: None, .. } | Job::Fetch { sha, asked: false, .. } => {
+                        self.expect = Expect::AttachmentState;
+                        self.report.attachment_requests += 1;
+                        self.request(Method::Get, base(&sha), vec![], None)
+                    }
+                    Job::Send {
+                        sha,
+                        size,
+                        offset: Some(offset),
+                    } => {
+                        let end = (offset + ATTACHMENT_CHUNK).min(size);
+                        let data = match self.store.attachment_range(&sha, offset, end - offset) {
+                            Ok(d) => d,
+                            Err(e) => {
+                                self.fail_job(e);
+                                continue;
+                            }
+                        };
+                        self.expect = Expect::AttachmentPut;
+                        self.report.attachment_requests += 1;
+                        self.report.bytes_up += data.len() as u64;
+                        self.request(
+                            Method::Put,
+                            format!("{}?offset={offset}&size={size}", base(&sha)),
+                            data,
+                            Some("application/octet-stream"),
+                        )
+                    }
+                    Job::Fetch { sha, .. } => {
+                        let mine = self.store.attachment_received(&sha)?;
+                        self.expect = Expect::AttachmentData;
+                        self.report.attachment_requests += 1;
+                        self.request(
+                            Method::Get,
+                            format!("{}/data?offset={}&len={ATTACHMENT_CHUNK}", base(&sha), mine.received),
+                            vec![],
+                            None,
+                        )
+                    }
+                }));
+            },
+            Phase::Done => Ok(None),
+        }
+    }
+
+    /// Reads complete frames from what has been decompressed so far, applying each.
+    fn read_frames(&mut self) -> Result<()> {
+        loop {
+            let mut input = &self.pending[..];
+            let before = input.len();
+            let frame = match Frame::read_from(&mut input) {
+                Ok(Some(f)) => f,
+                Ok(None) => return Ok(()),
+                // Not all of the frame has arrived yet.
+                Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            let used = before - input.len();
+            self.pending.drain(..used);
+            self.take_frame(frame)?;
+            if self.cancelled() {
+                return Err(Error::Cancelled);
+            }
+        }
+    }
+
+    fn take_frame(&mut self, frame: Frame) -> Result<()> {
+        match frame {
+            Frame::Receipt {
+                epoch,
+                refused,
+                attachments_wanted,
+                registry,
+                records_coming,
+            } => {
+                if !self.state.epoch.is_empty() && epoch != self.state.epoch && self.restart.is_none() {
+                    self.restart = Some(epoch);
+                    return Ok(());
+                }
+                self.total = records_coming;
+                self.report
+                    .refused
+                    .extend(
+                        refused
+                            .iter()
+                            .filter(|r| r.code == RefusalCode::Final)
+                            .map(|r| RefusedRecord {
+                                id: r.id.clone(),
+                                reason: r.reason.clone(),
+                            }),
+                    );
+                let wanted: Vec<String> = attachments_wanted.into_iter().map(|a| a.sha256).collect();
+                self.store
+                    .take_receipt(&epoch, self.through, &refused, &registry, &wanted)?;
+            }
+            Frame::Records { cursor_after, records } => {
+                if self.restart.is_some() {
+                    return Ok(());
+                }
+                self.store.apply_remote_batch(&records, cursor_after)?;
+                self.report.records_received += records.len() as u64;
+                self.progress("records", self.report.records_received, self.total);
+            }
+            Frame::End { cursor } => {
+                self.ended = true;
+                if self.restart.is_none() {
+                    self.store.set_cursor(cursor)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The transport finished this request: `Ok` when the whole answer arrived, else how it
+    /// failed.
+    pub fn response_end(&mut self, sent: Result<()>) -> Result<()> {
+        match self.expect {
+            Expect::Frames => {
+                if let Some(dec) = self.decoder.take() {
+                    if sent.is_ok() && self.status == Some(200) {
+                        match dec.into_inner() {
+                            Ok(rest) => {
+                                self.pending.extend(rest);
+                                self.read_frames()?;
+                            }
+                            Err(_) => return Err(bad_frames("it does not end as a brotli stream")),
+                        }
+                    }
+                }
+                if let Err(e) = sent {
+                    return Err(match e {
+                        Error::Network(why) => Error::Network(format!(
+                            "the connection was cut after {} records ({why}); the next sync resumes from there",
+                            self.report.records_received
+                        )),
+                        e => e,
+                    });
+                }
+                match self.status {
+                    Some(200) => {}
+                    Some(code) => return Err(hub_error(code, &self.small)),
+                    None => return Err(Error::Network("the hub sent no answer".into())),
+                }
+                if !self.ended {
+                    return Err(Error::Network(format!(
+                        "the connection was cut after {} records (no end of session); the next sync resumes from there",
+                        self.report.records_received
+                    )));
+                }
+                if let Some(epoch) = self.restart.take() {
+                    if self.report.hub_restored {
+                        return Err(Error::Network("the hub changed its epoch twice in one session".into()));
+                    }
+                    // The hub was restored from a backup: send it everything, from scratch.
+                    self.store.restart_with_hub(&epoch)?;
+                    self.report.hub_restored = true;
+                    self.phase = Phase::Start;
+                    return Ok(());
+                }
+                let (send, fetch) = self.store.attachment_jobs()?;
+                self.jobs = send
+                    .into_iter()
+                    .map(|(sha, size)| Job::Send {
+                        sha,
+                        size,
+                        offset: None,
+                    })
+                    .chain(fetch.into_iter().map(|(sha, size)| Job::Fetch {
+                        sha,
+                        size,
+                        asked: false,
+                    }))
+                    .collect();
+                self.jobs_total = self.jobs.len() as u64;
+                self.phase = Phase::Attachments;
+                Ok(())
+            }
+            _ => {
+                match (sent, self.status) {
+                    (Err(Error::Cancelled), _) => return Err(Error::Cancelled),
+                    (Err(e), _) => self.fail_job(e),
+                    (Ok(()), Some(401)) => return Err(hub_error(401, &self.small)),
+                    (Ok(()), Some(200)) => {
+                        let body = std::mem::take(&mut self.small);
+                        if let Err(e) = self.take_attachment_answer(&body) {
+                            self.fail_job(e);
+                        }
+                    }
+                    (Ok(()), Some(code)) => {
+                        let e = hub_error(code, &self.small);
+                        self.fail_job(e);
+                    }
+                    (Ok(()), None) => self.fail_job(Error::Network("the hub sent no answer".into())),
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn finish_job(&mut self) {
+        if let Some(job) = self.jobs.pop_front() {
+            match job {
+                Job::Send { .. } => self.report.attachments_sent += 1,
+                Job::Fetch { .. } => self.report.attachments_received += 1,
+            }
+        }
+        self.jobs_done += 1;
+        self.progress("attachments", self.jobs_done, self.jobs_total);
+    }
+
+    fn fail_job(&mut self, e: Error) {
+        if let Some(job) = self.jobs.pop_front() {
+            let sha = match job {
+                Job::Send { sha, .. } | Job::Fetch { sha, .. } => sha,
+            };
+            self.report.attachments_failed.push(FailedAttachment {
+                sha256: sha,
+                error: e.to_string(),
+            });
+        }
+        self.jobs_done += 1;
+        self.progress("attachments", self.jobs_done, self.jobs_total);
+    }
+
+    fn take_attachment_answer(&mut self, body: &[u8]) -> Result<()> {
+        let job = self
+            .jobs
+            .front_mut()
+            .ok_or_else(|| Error::Internal("an attachment answer with no attachment".into()))?;
+        let state = || serde_json::from_slice::<TransferState>(body).map_err(bad_frames);
+        match (self.expect, job) {
+            (Expect::AttachmentState | Expect::AttachmentPut, Job::Send { sha, size, offset }) => {
+                let s = state()?;
+                if s.complete {
+                    // Only now, when the hub says it holds it whole, is it "at the hub".
+                    let sha = sha.clone();
+                    self.store.mark_at_hub(&sha)?;
+                    self.finish_job();
+                } else if s.received >= *size {
+                    return Err(Error::Network(format!(
+                        "attachment {sha}: the hub has all its bytes but not the attachment"
+                    )));
+                } else {
+                    *offset = Some(s.received);
+                }
+            }
+            (Expect::AttachmentState, Job::Fetch { sha, asked, size }) => {
+                let s = state()?;
+                if !s.complete {
+                    return Err(Error::Network(format!("attachment {sha} has not reached the hub yet")));
+                }
+                *size = s.received;
+                *asked = true;
+            }
+            (Expect::AttachmentData, Job::Fetch { sha, size, .. }) => {
+                if body.is_empty() {
+                    return Err(Error::Network(format!("attachment {sha}: the hub sent no data")));
+                }
+                let (sha, size) = (sha.clone(), *size);
+                let mine = self.store.attachment_received(&sha)?;
+                self.report.bytes_down += body.len() as u64;
+                if self.store.attachment_chunk(&sha, size, mine.received, body)?.complete {
+                    self.store.mark_at_hub(&sha)?;
+                    self.finish_job();
+                }
+            }
+            _ => return Err(Error::Internal("an answer the session did not ask for".into())),
+        }
+        Ok(())
+    }
+
+    /// The session's report, once `next_request` returned `None`.
+    pub fn finish(mut self) -> Result<SyncReport> {
+        self.report.conflicts = self.store.conflicts()?.len() as u64;
+        self.report.cursor = self.store.sync_state()?.cursor;
+        Ok(self.report)
+    }
+}
+
+impl ResponseSink for SyncSession<'_> {
+    fn status(&mut self, code: u16) -> Result<()> {
+        self.status = Some(code);
+        Ok(())
+    }
+
+    fn data(&mut self, bytes: &[u8]) -> Result<()> {
+        self.report.bytes_down += bytes.len() as u64;
+        if self.expect != Expect::Frames || self.status != Some(200) {
+            if self.small.len() + bytes.len() > MAX_SMALL_BODY {
+                return Err(Error::Network("the hub's answer is larger than it may be".into()));
+            }
+            self.small.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let dec = self
+            .decoder
+            .as_mut()
+            .ok_or_else(|| Error::Internal("records arrived after the session ended".into()))?;
+        dec.write_all(bytes).map_err(bad_frames)?;
+        dec.flush().map_err(bad_frames)?;
+        let out = std::mem::take(dec.get_mut());
+        self.pending.extend(out);
+        if self.pending.len() as u64 > super::wire::MAX_FRAME_BYTES {
+            return Err(bad_frames("a frame is too large"));
+        }
+        self.read_frames()
     }
 }
 
@@ -158,381 +701,165 @@ impl Store {
         self.read(|c| Ok(meta(c, "hub")?.and_then(|s| serde_json::from_str(&s).ok())))
     }
 
-    fn set_hub_link(&self, link: &HubLink) -> Result<()> {
-        let json = serde_json::to_string(link).map_err(|e| Error::Internal(e.to_string()))?;
+    /// One sync session with the hub through `transport`: send what it lacks, take what we
+    /// lack, then attachments.
+    pub fn sync_with(&self, transport: &dyn HubTransport, opts: &SyncOptions<'_>) -> Result<SyncReport> {
+        let mut session = SyncSession::new(self, opts)?;
+        while let Some(req) = session.next_request()? {
+            let sent = transport.send(&req, &mut session);
+            session.response_end(sent)?;
+        }
+        session.finish()
+    }
+
+    /// The hub moved to another address (same hub, same certificate).
+    pub fn set_hub_url(&self, url: &str) -> Result<()> {
+        check_hub_url(url)?;
+        let mut link = self
+            .hub_link()?
+            .ok_or_else(|| Error::invalid("hub", "joined", "this store has not joined a hub"))?;
+        link.url = url.to_string();
+        let json = serde_json::to_string(&link).map_err(|e| Error::Internal(e.to_string()))?;
         self.write(|tx| set_meta(tx, "hub", &json))
     }
 
-    /// Redeems an enrolment code at the hub. Returns what the hub says this device is.
-    pub fn redeem_at(url: &str, code: &str) -> Result<(HubLink, Joined)> {
-        let base = check_url(url)?;
-        let resp = client()?
-            .post(base.join("v1/join").map_err(|e| Error::Internal(e.to_string()))?)
-            .json(&serde_json::json!({ "code": code }))
-            .send()
-            .map_err(net)?;
-        if !resp.status().is_success() {
-            return Err(hub_error(resp));
-        }
-        let joined: Joined = resp.json().map_err(net)?;
-        let link = HubLink {
-            url: base.to_string(),
-            device: joined.device.clone(),
-            token: joined.token.clone(),
-        };
-        Ok((link, joined))
-    }
-
-    /// Makes this store sync with the hub at `url` as the enrolled device.
-    pub fn attach_hub(&self, link: &HubLink, joined: &Joined) -> Result<()> {
-        if joined.township != self.identity().township && joined.role != crate::store::Role::Office {
-            return Err(Error::invalid(
-                "township",
-                "same_township",
-                format!(
-                    "this store is for {} but the enrolment is for {}",
-                    self.identity().township,
-                    joined.township
-                ),
-            ));
-        }
-        self.set_hub_link(link)
-    }
-
-    /// One sync session with the hub: send what it lacks, take what we lack, then attachments.
-    pub fn sync(&self, opts: &SyncOptions<'_>) -> Result<SyncReport> {
-        let started = Instant::now();
-        let link = self.hub_link()?.ok_or_else(|| {
-            Error::invalid(
-                "hub",
-                "joined",
-                "this store has not joined a hub (fieldcase join URL CODE)",
-            )
-        })?;
-        let base = check_url(&link.url)?;
-        let http = client()?;
-        let cancelled = || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-        let (req, uploaded_through) = self.build_request()?;
-        let body = req.encode();
-        let url = base.join("v1/sync").map_err(|e| Error::Internal(e.to_string()))?;
-        let mut report = SyncReport {
-            round_trips: 1,
-            records_sent: req.uploads.len() as u64,
-            ..Default::default()
-        };
-        report.bytes_up = body.len() as u64
-            + format!("POST {} HTTP/1.1\r\nhost: {}\r\n", url.path(), url.host_str().unwrap_or("")).len() as u64
-            + format!("authorization: Bearer {}\r\ncontent-type: application/x-fieldcase-sync\r\naccept: */*\r\ncontent-length: {}\r\n\r\n", link.token, body.len())
-                .len() as u64;
-        let resp = http
-            .post(url)
-            .bearer_auth(&link.token)
-            .header("content-type", "application/x-fieldcase-sync")
-            .body(body)
-            .send()
-            .map_err(net)?;
-        if !resp.status().is_success() {
-            return Err(hub_error(resp));
-        }
-        let head = header_bytes(resp.headers()) + 19;
-        let mut counted = Counting { inner: resp, n: 0 };
-        let result = self.read_frames(&mut counted, uploaded_through, &mut report, opts, &cancelled);
-        report.bytes_down = counted.n + head;
-        result?;
-        self.sync_attachments(&http, &base, &link, &mut report, opts, &cancelled)?;
-        report.conflicts = self.conflicts()?.len() as u64;
-        report.cursor = self.read(|c| Ok(meta(c, "hub_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0)))?;
-        report.duration_ms = started.elapsed().as_millis() as u64;
-        Ok(report)
-    }
-
-    /// Every local change the hub has not confirmed, the records we hold in part, and the
-    /// attachments the hub may lack. Returns the feed position the upload reaches.
-    fn build_request(&self) -> Result<(SyncRequest, i64)> {
-        self.read(|c| {
-            let cursor: u64 = meta(c, "hub_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0);
-            let through: i64 = meta(c, "uploaded_through")?.and_then(|s| s.parse().ok()).unwrap_or(0);
-            let top: i64 = c.query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |r| r.get(0))?;
-            let docs: Vec<(String, String, i64)> = {
-                let mut stmt = c.prepare(
-                    "SELECT f.doc_id, d.kind,
-                            (SELECT count(*) FROM feed g WHERE g.doc_id = f.doc_id AND (g.seq <= ?1 OR g.from_hub = 1))
-                     FROM feed f JOIN documents d ON d.id = f.doc_id
-                     WHERE f.seq > ?1 AND f.seq <= ?2 AND f.from_hub = 0 GROUP BY f.doc_id ORDER BY min(f.seq)",
-                )?;
-                let rows = stmt.query_map(params![through, top], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
-                rows
-            };
-            let mut uploads = vec![];
-            for (id, kind, shared) in docs {
-                let Some(loaded) = self.load(c, &id)? else { continue };
-                let doc = &loaded.doc;
-                let kind: Kind = kind.parse()?;
-                // A record the hub has never seen goes whole: far smaller than its changes.
-                let (whole, bytes) = if shared == 0 {
-                    (true, super::hub_side::whole_record(doc))
-                } else {
-                    let mut stmt = c.prepare_cached("SELECT hash FROM feed WHERE doc_id = ?1 AND seq > ?2 AND seq <= ?3 AND from_hub = 0 ORDER BY seq")?;
-                    let hashes: Vec<String> = stmt.query_map(params![id, through, top], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-                    let mut bytes = vec![];
-                    for h in hashes {
-                        if let Some(ch) = h.parse().ok().and_then(|h: ChangeHash| doc.get_change_by_hash(&h)) {
-                            bytes.extend_from_slice(ch.raw_bytes());
-                        }
-                    }
-                    (false, bytes)
-                };
-                if !bytes.is_empty() {
-                    let heads = doc.get_heads().iter().map(|h| h.to_string()).collect();
-                    uploads.push(RecordChanges { id, kind, whole, heads, bytes });
-                }
-            }
-            let need: Vec<String> = {
-                let mut stmt = c.prepare("SELECT doc_id FROM incomplete ORDER BY doc_id")?;
-                let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-                rows
-            };
-            let attachments: Vec<String> = {
-                let mut stmt = c.prepare(
-                    "SELECT sha256 FROM attachments WHERE sha256 NOT IN (SELECT sha256 FROM attachment_sync WHERE state = 'at_hub') ORDER BY sha256",
-                )?;
-                let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-                rows
-            };
-            Ok((SyncRequest { cursor, uploads, need, attachments }, top))
+    /// The request that joins a hub with an enrolment code: it carries this store's actor
+    /// and public key, which the hub puts in the registry.
+    pub fn join_request(&self, code: &str) -> Result<HubRequest> {
+        let body = serde_json::to_vec(&JoinRequest {
+            code: code.trim().to_string(),
+            device: self.identity().device.clone(),
+            actor: self.actor_hex(),
+            public_key: self.identity().public_key.clone(),
+        })
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(HubRequest {
+            method: Method::Post,
+            path: "v1/join".into(),
+            authorization: None,
+            content_type: Some("application/json".into()),
+            body,
         })
     }
 
-    fn read_frames(
+    /// Joins the hub at `url` (with its certificate `pin`) through `transport`. A store that
+    /// holds no records yet takes the township, user and role the office enrolled; one that
+    /// does must be of the same township.
+    pub fn join_with(&self, transport: &dyn HubTransport, url: &str, pin: Option<&str>, code: &str) -> Result<Joined> {
+        let me = self.identity().clone();
+        self.join_as(transport, url, pin, code, Some(&me))
+    }
+
+    /// Joins; `me` (when given) must be of the enrolment's township, unless one is the office.
+    fn join_as(
         &self,
-        input: &mut impl Read,
-        uploaded_through: i64,
-        report: &mut SyncReport,
-        opts: &SyncOptions<'_>,
-        cancelled: &dyn Fn() -> bool,
-    ) -> Result<()> {
-        let mut stream = brotli::Decompressor::new(input, 64 * 1024);
-        let mut total = 0;
-        let cut = |n: u64, e: &dyn std::fmt::Display| {
-            Error::Network(format!(
-                "the connection was cut after {n} records ({e}); the next sync resumes from there"
-            ))
+        transport: &dyn HubTransport,
+        url: &str,
+        pin: Option<&str>,
+        code: &str,
+        me: Option<&crate::store::Identity>,
+    ) -> Result<Joined> {
+        check_hub_url(url)?;
+        struct Answer {
+            status: u16,
+            body: Vec<u8>,
+        }
+        impl ResponseSink for Answer {
+            fn status(&mut self, code: u16) -> Result<()> {
+                self.status = code;
+                Ok(())
+            }
+            fn data(&mut self, bytes: &[u8]) -> Result<()> {
+                if self.body.len() + bytes.len() > MAX_SMALL_BODY {
+                    return Err(Error::Network("the hub's answer is larger than it may be".into()));
+                }
+                self.body.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+        let mut answer = Answer {
+            status: 0,
+            body: vec![],
         };
-        loop {
-            let frame = match Frame::read_from(&mut stream) {
-                Ok(Some(f)) => f,
-                Ok(None) => return Err(cut(report.records_received, &"no end of session")),
-                Err(Error::Io(e)) => return Err(cut(report.records_received, &e)),
-                Err(e) => return Err(e),
-            };
-            match frame {
-                Frame::Receipt {
-                    refused,
-                    attachments_wanted,
-                    records_coming,
-                } => {
-                    total = records_coming;
-                    report.refused = refused
-                        .into_iter()
-                        .map(|r| RefusedRecord {
-                            id: r.id,
-                            reason: r.reason,
-                        })
-                        .collect();
-                    self.write(|tx| {
-                        set_meta(tx, "uploaded_through", &uploaded_through.to_string())?;
-                        for a in &attachments_wanted {
-                            tx.execute(
-                                "INSERT INTO attachment_sync (sha256, state, updated_at) VALUES (?1, 'wanted', ?2)
-                                 ON CONFLICT (sha256) DO UPDATE SET state = 'wanted', updated_at = excluded.updated_at",
-                                params![a.sha256, self.now().timestamp_millis()],
-                            )?;
-                        }
-                        Ok(())
-                    })?;
-                }
-                Frame::Records { cursor_after, records } => {
-                    self.write(|tx| {
-                        for r in &records {
-                            self.merge_remote(tx, &r.id, r.kind, &r.bytes, Origin::Hub, None)?
-                                .map_err(Error::Rejected)?;
-                        }
-                        set_meta(tx, "hub_cursor", &cursor_after.to_string())
-                    })?;
-                    report.records_received += records.len() as u64;
-                    if let Some(p) = opts.progress {
-                        p(&Progress {
-                            phase: "records".into(),
-                            done: report.records_received,
-                            total,
-                        });
-                    }
-                    if cancelled() {
-                        return Err(Error::Cancelled);
-                    }
-                }
-                Frame::End { cursor } => {
-                    self.write(|tx| set_meta(tx, "hub_cursor", &cursor.to_string()))?;
-                    return Ok(());
-                }
+        transport.send(&self.join_request(code)?, &mut answer)?;
+        if answer.status != 200 {
+            return Err(hub_error(answer.status, &answer.body));
+        }
+        let joined: Joined = serde_json::from_slice(&answer.body)
+            .map_err(|e| Error::Network(format!("the hub's answer to joining is malformed ({e})")))?;
+        if let Some(me) = me {
+            if joined.township != me.township
+                && me.role != crate::store::Role::Office
+                && joined.role != crate::store::Role::Office
+            {
+                return Err(Error::invalid(
+                    "township",
+                    "same_township",
+                    format!(
+                        "this store is for {} but the enrolment is for {}",
+                        me.township, joined.township
+                    ),
+                ));
             }
         }
+        self.link_hub(
+            &HubLink {
+                url: url.to_string(),
+                device: joined.device.clone(),
+                token: joined.token.clone(),
+                pin: pin.map(str::to_string),
+            },
+            &joined,
+        )?;
+        Ok(joined)
     }
 
-    fn sync_attachments(
-        &self,
-        http: &reqwest::blocking::Client,
-        base: &reqwest::Url,
-        link: &HubLink,
-        report: &mut SyncReport,
-        opts: &SyncOptions<'_>,
-        cancelled: &dyn Fn() -> bool,
-    ) -> Result<()> {
-        let (to_send, to_fetch): (Vec<(String, i64)>, Vec<String>) = self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT s.sha256, a.size FROM attachment_sync s JOIN attachments a ON a.sha256 = s.sha256 WHERE s.state != 'at_hub' ORDER BY s.sha256",
-            )?;
-            let send = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-            let mut stmt = c.prepare("SELECT DISTINCT sha256 FROM record_attachments WHERE sha256 NOT IN (SELECT sha256 FROM attachments) ORDER BY sha256")?;
-            let missing: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            Ok((send, missing))
-        })?;
-        // Each attachment on its own: one failing is reported and the others go on.
-        let jobs: Vec<(String, Option<u64>)> = to_send
-            .into_iter()
-            .map(|(sha, size)| (sha, Some(size as u64)))
-            .chain(to_fetch.into_iter().map(|sha| (sha, None)))
-            .collect();
-        let total = jobs.len() as u64;
-        for (done, (sha, upload_size)) in jobs.into_iter().enumerate() {
-            if cancelled() {
-                return Err(Error::Cancelled);
-            }
-            let outcome = match upload_size {
-                Some(size) => self.send_attachment(http, base, link, &sha, size, report),
-                None => self.fetch_attachment(http, base, link, &sha, report),
-            };
-            match (outcome, upload_size) {
-                (Ok(()), Some(_)) => report.attachments_sent += 1,
-                (Ok(()), None) => report.attachments_received += 1,
-                (Err(e), _) => report.attachments_failed.push(FailedAttachment {
-                    sha256: sha.clone(),
-                    error: e.to_string(),
-                }),
-            }
-            if let Some(p) = opts.progress {
-                p(&Progress {
-                    phase: "attachments".into(),
-                    done: done as u64 + 1,
-                    total,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// The hub holds this attachment whole: it is not offered again.
-    fn mark_at_hub(&self, sha: &str) -> Result<()> {
-        let now = self.now().timestamp_millis();
+    /// Makes this store sync with a hub as the enrolled device.
+    fn link_hub(&self, link: &HubLink, joined: &Joined) -> Result<()> {
+        let link_json = serde_json::to_string(link).map_err(|e| Error::Internal(e.to_string()))?;
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO attachment_sync (sha256, state, updated_at) VALUES (?1, 'at_hub', ?2)
-                 ON CONFLICT (sha256) DO UPDATE SET state = 'at_hub', error = NULL, updated_at = excluded.updated_at",
-                params![sha, now],
-            )?;
+            set_meta(tx, "hub", &link_json)?;
+            self.set_hub_public_key(tx, &joined.hub_public_key)?;
             Ok(())
         })
     }
 
-    /// Where the hub stands on an attachment, and the attachment's URL there.
-    fn hub_attachment_state(
-        &self,
-        http: &reqwest::blocking::Client,
-        base: &reqwest::Url,
-        link: &HubLink,
-        sha: &str,
-        report: &mut SyncReport,
-    ) -> Result<(reqwest::Url, crate::store::TransferState)> {
-        let url = base
-            .join(&format!("v1/attachments/{sha}"))
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        report.attachment_requests += 1;
-        let resp = http.get(url.clone()).bearer_auth(&link.token).send().map_err(net)?;
-        if !resp.status().is_success() {
-            return Err(hub_error(resp));
-        }
-        Ok((url, resp.json().map_err(net)?))
-    }
-
-    fn send_attachment(
-        &self,
-        http: &reqwest::blocking::Client,
-        base: &reqwest::Url,
-        link: &HubLink,
-        sha: &str,
-        size: u64,
-        report: &mut SyncReport,
-    ) -> Result<()> {
-        let (url, state) = self.hub_attachment_state(http, base, link, sha, report)?;
-        let mut offset = state.received;
-        let data = if state.complete { vec![] } else { self.attachment(sha)? };
-        while !state.complete && offset < size {
-            let end = (offset + ATTACHMENT_CHUNK).min(size);
-            report.attachment_requests += 1;
-            report.bytes_up += end - offset;
-            let resp = http
-                .put(format!("{url}?offset={offset}&size={size}"))
-                .bearer_auth(&link.token)
-                .body(data[offset as usize..end as usize].to_vec())
-                .send()
-                .map_err(net)?;
-            if !resp.status().is_success() {
-                return Err(hub_error(resp));
+    /// Makes a new store in `dir` by joining a hub: the township, user and role are the ones
+    /// the office enrolled. If joining fails, nothing is left in `dir`.
+    pub fn create_by_joining(
+        dir: &std::path::Path,
+        key: &[u8; 32],
+        transport: &dyn HubTransport,
+        url: &str,
+        pin: Option<&str>,
+        code: &str,
+    ) -> Result<(Store, Joined)> {
+        check_hub_url(url)?;
+        let existed = dir.join(crate::store::DB_FILE).exists();
+        let store = Store::create(dir, key, "(joining)", "(joining)", crate::store::Role::Grid)?;
+        // The new store takes whatever township the enrolment is for.
+        match store.join_as(transport, url, pin, code, None) {
+            Ok(joined) => {
+                let mut identity = store.identity().clone();
+                identity.township = joined.township.clone();
+                identity.user = joined.user.clone();
+                identity.role = joined.role;
+                store.write(|tx| {
+                    set_meta(
+                        tx,
+                        "identity",
+                        &serde_json::to_string(&identity).map_err(|e| Error::Internal(e.to_string()))?,
+                    )
+                })?;
+                drop(store);
+                Ok((Store::open(dir, key)?, joined))
             }
-            let s: crate::store::TransferState = resp.json().map_err(net)?;
-            offset = s.received;
-            if s.complete {
-                break;
-            }
-        }
-        self.mark_at_hub(sha)
-    }
-
-    fn fetch_attachment(
-        &self,
-        http: &reqwest::blocking::Client,
-        base: &reqwest::Url,
-        link: &HubLink,
-        sha: &str,
-        report: &mut SyncReport,
-    ) -> Result<()> {
-        let (url, at_hub) = self.hub_attachment_state(http, base, link, sha, report)?;
-        if !at_hub.complete {
-            return Err(Error::Network(format!("attachment {sha} has not reached the hub yet")));
-        }
-        let size = at_hub.received;
-        loop {
-            let mine = self.attachment_received(sha)?;
-            if mine.complete {
-                return Ok(());
-            }
-            report.attachment_requests += 1;
-            let resp = http
-                .get(format!("{url}/data?offset={}&len={ATTACHMENT_CHUNK}", mine.received))
-                .bearer_auth(&link.token)
-                .send()
-                .map_err(net)?;
-            if !resp.status().is_success() {
-                return Err(hub_error(resp));
-            }
-            let bytes = resp.bytes().map_err(net)?;
-            report.bytes_down += bytes.len() as u64;
-            if bytes.is_empty() {
-                return Err(Error::Network(format!("attachment {sha}: the hub sent no data")));
-            }
-            if self.attachment_chunk(sha, size, mine.received, &bytes)?.complete {
-                self.mark_at_hub(sha)?;
-                return Ok(());
+            Err(e) => {
+                drop(store);
+                if !existed {
+                    crate::store::remove_store_files(dir);
+                }
+                Err(e)
             }
         }
     }

@@ -1,10 +1,13 @@
-//! Sync with the township hub over HTTP. `wire` is the protocol's bytes, `hub_side` the
-//! hub's answer to a session (no HTTP in it), `client` the device's session. The protocol
-//! is described in `hub/PROTOCOL.md`.
+//! Sync with the township hub. `wire` is the protocol's bytes, `hub` the hub's side (no HTTP
+//! in it), `client` the device's session as a state machine over a transport the caller
+//! provides. The protocol is described in `hub/PROTOCOL.md`.
 
 pub mod client;
-pub mod hub_side;
+pub mod hub;
 pub mod wire;
 
-pub use client::{HubLink, Progress, SyncOptions, SyncReport, ATTACHMENT_CHUNK};
-pub use hub_side::{Device, Enrolment, Joined};
+pub use client::{
+    check_hub_url, hub_error, HubLink, HubRequest, HubTransport, JoinLink, Method, Progress, ResponseSink, SyncOptions,
+    SyncReport, SyncSession, ATTACHMENT_CHUNK,
+};
+pub use hub::{Answer, Device, Enrolment, JoinRequest, Joined};

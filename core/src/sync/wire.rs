@@ -7,9 +7,19 @@ use std::io::Read;
 use crate::error::{Error, Result};
 use crate::model::Kind;
 
-pub const REQUEST_MAGIC: &[u8; 4] = b"FCS1";
-/// Largest decompressed request a hub accepts.
-pub const MAX_REQUEST_BYTES: u64 = 256 << 20;
+/// Version 2 of the request (version 1, without epoch and registry, is refused by name).
+pub const REQUEST_MAGIC: &[u8; 4] = b"FCS2";
+/// Largest decompressed request a hub accepts: far above what a phone sends (a few MB after
+/// weeks offline), far below what would hurt the hub.
+pub const MAX_REQUEST_BYTES: u64 = 32 << 20;
+/// Largest decompressed frame a device accepts.
+pub const MAX_FRAME_BYTES: u64 = 64 << 20;
+/// Records one request may carry, records it may ask for whole, attachments it may offer,
+/// heads a record may name: what a real device sends, with room to spare.
+pub const MAX_UPLOADS: usize = 20_000;
+pub const MAX_NEED: usize = 20_000;
+pub const MAX_OFFERED: usize = 20_000;
+pub const MAX_HEADS: usize = 64;
 /// Records per feed frame: a cut connection loses at most one frame.
 pub const FRAME_RECORDS: usize = 200;
 
@@ -33,8 +43,13 @@ pub struct RecordChanges {
 /// What a device sends to start a session.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SyncRequest {
+    /// The hub's epoch the device last saw (empty at first): a hub restored from a backup has
+    /// a new one, and the device then sends again everything it holds.
+    pub epoch: String,
     /// The hub feed position the device holds everything up to.
     pub cursor: u64,
+    /// The registry position the device holds.
+    pub registry_seq: u64,
     pub uploads: Vec<RecordChanges>,
     /// Records the device holds only in part (changes waiting for earlier ones): send whole.
     pub need: Vec<String>,
@@ -46,7 +61,16 @@ pub struct SyncRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
     pub id: String,
+    /// What the device should do: `Final` (it stays refused), `SendWhole` (the hub lacks what
+    /// the changes build on: send the record whole next time).
+    pub code: RefusalCode,
     pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalCode {
+    Final = 0,
+    SendWhole = 1,
 }
 
 /// Where the hub stands on an attachment the device offered.
@@ -61,8 +85,12 @@ pub struct AttachmentWant {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
     Receipt {
+        /// The hub's epoch (see `SyncRequest::epoch`).
+        epoch: String,
         refused: Vec<Refusal>,
         attachments_wanted: Vec<AttachmentWant>,
+        /// Registry entries after the device's position: (position, signed entry as JSON).
+        registry: Vec<(u64, Vec<u8>)>,
         records_coming: u64,
     },
     Records {
@@ -99,11 +127,15 @@ impl Writer {
     fn kind(&mut self, k: Kind) {
         self.0.push(Kind::ALL.iter().position(|x| *x == k).unwrap_or(0) as u8);
     }
+    /// A SHA-256 as 32 bytes; anything that is not one is written as zeros, which every
+    /// reader refuses as no attachment of anyone's.
     fn sha(&mut self, hex_sha: &str) {
-        let raw = hex::decode(hex_sha).unwrap_or_default();
         let mut fixed = [0u8; 32];
-        let n = raw.len().min(32);
-        fixed[..n].copy_from_slice(&raw[..n]);
+        if let Ok(raw) = hex::decode(hex_sha) {
+            if raw.len() == 32 {
+                fixed.copy_from_slice(&raw);
+            }
+        }
         self.0.extend_from_slice(&fixed);
     }
     fn record(&mut self, r: &RecordChanges) {
@@ -179,25 +211,42 @@ impl<'a> Reader<'a> {
     fn sha(&mut self) -> Result<String> {
         Ok(hex::encode(self.take(32)?))
     }
-    fn record(&mut self) -> Result<RecordChanges> {
+    fn id(&mut self) -> Result<String> {
         let id = self.str()?;
-        if id.is_empty() || id.len() > 128 {
-            return Err(bad("a record id must be 1 to 128 bytes"));
+        crate::validate::check_record_id(&id).map_err(|_| {
+            bad(format!(
+                "'{id}' is not a record id (1 to 128 letters, digits, '-', '_', '.', ':')"
+            ))
+        })?;
+        Ok(id)
+    }
+    fn limited(&mut self, min_size: usize, max: usize, what: &str) -> Result<usize> {
+        let n = self.count(min_size)?;
+        if n > max {
+            return Err(bad(format!("{n} {what} in one message; at most {max}")));
         }
+        Ok(n)
+    }
+    fn record(&mut self) -> Result<RecordChanges> {
+        let id = self.id()?;
         let kind = self.kind()?;
         let whole = match self.u8()? {
             0 => false,
             1 => true,
             x => return Err(bad(format!("record flag {x} is unknown"))),
         };
-        let n = self.count(32)?;
+        let n = self.limited(32, MAX_HEADS, "heads of one record")?;
         let heads = (0..n).map(|_| self.sha()).collect::<Result<Vec<_>>>()?;
+        let bytes = self.bytes()?.to_vec();
+        if bytes.is_empty() {
+            return Err(bad(format!("record {id} comes with no changes")));
+        }
         Ok(RecordChanges {
             id,
             kind,
             whole,
             heads,
-            bytes: self.bytes()?.to_vec(),
+            bytes,
         })
     }
 }
@@ -230,7 +279,9 @@ impl SyncRequest {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::default();
         w.0.extend_from_slice(REQUEST_MAGIC);
+        w.str(&self.epoch);
         w.varint(self.cursor);
+        w.varint(self.registry_seq);
         w.varint(self.uploads.len() as u64);
         for r in &self.uploads {
             w.record(r);
@@ -248,22 +299,44 @@ impl SyncRequest {
 
     pub fn decode(body: &[u8]) -> Result<SyncRequest> {
         let raw = decompress(body, MAX_REQUEST_BYTES)?;
-        let mut r = Reader::new(&raw);
-        if r.take(4).ok() != Some(&REQUEST_MAGIC[..]) {
-            return Err(bad("not a Fieldcase sync request (wrong magic)"));
+        Self::decode_raw(&raw)
+    }
+
+    /// Reads a decompressed request.
+    pub fn decode_raw(raw: &[u8]) -> Result<SyncRequest> {
+        let mut r = Reader::new(raw);
+        match r.take(4).ok() {
+            Some(m) if m == &REQUEST_MAGIC[..] => {}
+            Some(b"FCS1") => {
+                return Err(bad(
+                    "this is a version 1 sync request; update the app (the hub speaks version 2)",
+                ))
+            }
+            _ => return Err(bad("not a Fieldcase sync request (wrong magic)")),
+        }
+        let epoch = r.str()?;
+        if epoch.len() > 64 {
+            return Err(bad("the epoch is too long"));
         }
         let cursor = r.varint()?;
-        let n = r.count(4)?;
+        let registry_seq = r.varint()?;
+        let n = r.limited(4, MAX_UPLOADS, "records")?;
         let uploads = (0..n).map(|_| r.record()).collect::<Result<Vec<_>>>()?;
-        let n = r.count(1)?;
-        let need = (0..n).map(|_| r.str()).collect::<Result<Vec<_>>>()?;
-        let n = r.count(32)?;
-        let attachments = (0..n).map(|_| r.sha()).collect::<Result<Vec<_>>>()?;
+        let n = r.limited(2, MAX_NEED, "records asked for whole")?;
+        let mut need = (0..n).map(|_| r.id()).collect::<Result<Vec<_>>>()?;
+        need.sort();
+        need.dedup();
+        let n = r.limited(32, MAX_OFFERED, "attachments offered")?;
+        let mut attachments = (0..n).map(|_| r.sha()).collect::<Result<Vec<_>>>()?;
+        attachments.sort();
+        attachments.dedup();
         if !r.is_empty() {
             return Err(bad("the request has trailing bytes"));
         }
         Ok(SyncRequest {
+            epoch,
             cursor,
+            registry_seq,
             uploads,
             need,
             attachments,
@@ -277,19 +350,28 @@ impl Frame {
         let mut w = Writer::default();
         let tag = match self {
             Frame::Receipt {
+                epoch,
                 refused,
                 attachments_wanted,
+                registry,
                 records_coming,
             } => {
+                w.str(epoch);
                 w.varint(refused.len() as u64);
                 for r in refused {
                     w.str(&r.id);
+                    w.0.push(r.code as u8);
                     w.str(&r.reason);
                 }
                 w.varint(attachments_wanted.len() as u64);
                 for a in attachments_wanted {
                     w.sha(&a.sha256);
                     w.varint(a.received);
+                }
+                w.varint(registry.len() as u64);
+                for (seq, entry) in registry {
+                    w.varint(*seq);
+                    w.bytes(entry);
                 }
                 w.varint(*records_coming);
                 1
@@ -318,11 +400,19 @@ impl Frame {
         let mut r = Reader::new(payload);
         let frame = match tag {
             1 => {
-                let n = r.count(2)?;
+                let epoch = r.str()?;
+                let n = r.count(3)?;
                 let refused = (0..n)
                     .map(|_| {
+                        let id = r.str()?;
+                        let code = match r.u8()? {
+                            0 => RefusalCode::Final,
+                            1 => RefusalCode::SendWhole,
+                            x => return Err(bad(format!("refusal code {x} is unknown"))),
+                        };
                         Ok(Refusal {
-                            id: r.str()?,
+                            id,
+                            code,
                             reason: r.str()?,
                         })
                     })
@@ -336,9 +426,15 @@ impl Frame {
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
+                let n = r.count(2)?;
+                let registry = (0..n)
+                    .map(|_| Ok((r.varint()?, r.bytes()?.to_vec())))
+                    .collect::<Result<Vec<_>>>()?;
                 Frame::Receipt {
+                    epoch,
                     refused,
                     attachments_wanted,
+                    registry,
                     records_coming: r.varint()?,
                 }
             }
@@ -374,7 +470,7 @@ impl Frame {
                 break;
             }
         }
-        if len > MAX_REQUEST_BYTES {
+        if len > MAX_FRAME_BYTES {
             return Err(bad("a frame is too large"));
         }
         let mut payload = vec![0u8; len as usize];
@@ -390,7 +486,9 @@ mod tests {
     #[test]
     fn requests_and_frames_round_trip() {
         let req = SyncRequest {
+            epoch: "e1".into(),
             cursor: 300,
+            registry_seq: 4,
             uploads: vec![RecordChanges {
                 id: "a".into(),
                 kind: Kind::Case,
@@ -404,14 +502,17 @@ mod tests {
         assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
         let frames = vec![
             Frame::Receipt {
+                epoch: "e1".into(),
                 refused: vec![Refusal {
                     id: "x".into(),
+                    code: RefusalCode::SendWhole,
                     reason: "out of scope".into(),
                 }],
                 attachments_wanted: vec![AttachmentWant {
                     sha256: "cd".repeat(32),
                     received: 5,
                 }],
+                registry: vec![(3, b"{}".to_vec())],
                 records_coming: 2,
             },
             Frame::Records {
@@ -445,11 +546,52 @@ mod tests {
         assert!(SyncRequest::decode(&compress(b"XXXX")).is_err());
         let mut w = Writer::default();
         w.0.extend_from_slice(REQUEST_MAGIC);
+        w.str("");
+        w.varint(0);
         w.varint(0);
         w.varint(u64::MAX >> 1);
         let e = SyncRequest::decode(&compress(&w.0)).unwrap_err();
         assert!(e.to_string().contains("count"), "{e}");
         let bomb = compress(&vec![0u8; 8 << 20]);
         assert!(decompress(&bomb, 1 << 20).is_err());
+        // Twenty million empty "need" ids fit in a few bytes of brotli: refused by count.
+        let mut w = Writer::default();
+        w.0.extend_from_slice(REQUEST_MAGIC);
+        w.str("");
+        w.varint(0);
+        w.varint(0);
+        w.varint(0);
+        w.varint(20_000_000);
+        w.0.extend(std::iter::repeat_n(0u8, 20_000_000));
+        w.varint(0);
+        let body = compress(&w.0);
+        assert!(body.len() < 100, "{}", body.len());
+        assert!(SyncRequest::decode(&body).is_err());
+        // More ids than any device sends are refused by count, whatever they are.
+        let mut w = Writer::default();
+        w.0.extend_from_slice(REQUEST_MAGIC);
+        w.str("");
+        w.varint(0);
+        w.varint(0);
+        w.varint(0);
+        w.varint(MAX_NEED as u64 + 1);
+        for i in 0..=MAX_NEED {
+            w.str(&format!("r{i}"));
+        }
+        w.varint(0);
+        let e = SyncRequest::decode(&compress(&w.0)).unwrap_err();
+        assert!(e.to_string().contains("at most"), "{e}");
+        // Ids follow the one rule.
+        let mut w = Writer::default();
+        w.0.extend_from_slice(REQUEST_MAGIC);
+        w.str("");
+        w.varint(0);
+        w.varint(0);
+        w.varint(0);
+        w.varint(1);
+        w.str("../etc");
+        w.varint(0);
+        let e = SyncRequest::decode(&compress(&w.0)).unwrap_err();
+        assert!(e.to_string().contains("not a record id"), "{e}");
     }
 }

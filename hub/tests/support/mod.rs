@@ -73,3 +73,20 @@ pub fn refusals(frames: &[Frame]) -> Vec<(String, String)> {
         _ => vec![],
     }
 }
+
+/// A new device store made by joining the hub at `url` with an enrolment code.
+pub fn join(dir: &std::path::Path, key: &[u8; 32], url: &str, code: &str) -> fieldcase_core::Store {
+    let transport = fieldcase_hub::HttpTransport::new(url, None).unwrap();
+    fieldcase_core::Store::create_by_joining(dir, key, &transport, url, None, code)
+        .unwrap()
+        .0
+}
+
+/// One sync session over HTTP.
+pub fn try_sync(
+    s: &fieldcase_core::Store,
+    opts: &fieldcase_core::sync::SyncOptions<'_>,
+) -> Result<fieldcase_core::sync::SyncReport, fieldcase_core::Error> {
+    let transport = fieldcase_hub::HttpTransport::for_store(s)?;
+    s.sync_with(&transport, opts)
+}

@@ -1,0 +1,149 @@
+//! Seals are signatures. Every store has an Ed25519 key pair, made when the store is made and
+//! kept in the encrypted database like everything else. Sealing signs a statement (which
+//! record, which kind, the SHA-256 of the canonical content, when, by whom) with the sealing
+//! device's key. The hub keeps the registry of enrolled devices and their public keys, signs
+//! each entry with its own key, and every device receives the registry when it syncs; so a seal
+//! verifies offline on any device and in the office, and for a third party given the exported
+//! record, the signer's entry and the hub's public key (see `docs/seals.md`).
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::canonical::canonical;
+use crate::error::{Error, Result};
+use crate::model::Role;
+
+/// How seals are made now: SHA-256 of the RFC 8785 canonical content, the statement signed
+/// with Ed25519.
+pub const SEAL_ALG: &str = "ed25519-sha256-jcs-1";
+/// Seals made before signatures: SHA-256 of serde_json's sorted output, no signature. They
+/// keep verifying as intact, and show as unsigned.
+pub const LEGACY_SEAL_ALG: &str = "";
+
+/// The SHA-256 (hex) of a record's content, as the seal's algorithm computes it.
+pub fn content_hash(alg: &str, content: &Value) -> String {
+    let bytes = if alg == LEGACY_SEAL_ALG {
+        serde_json::to_vec(content).unwrap_or_default()
+    } else {
+        canonical(content)
+    };
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A store's own key pair.
+pub struct DeviceKey(SigningKey);
+
+impl DeviceKey {
+    pub fn generate() -> Result<DeviceKey> {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(DeviceKey(SigningKey::from_bytes(&secret)))
+    }
+
+    pub fn from_hex(s: &str) -> Option<DeviceKey> {
+        let bytes: [u8; 32] = hex::decode(s).ok()?.try_into().ok()?;
+        Some(DeviceKey(SigningKey::from_bytes(&bytes)))
+    }
+
+    pub fn secret_hex(&self) -> String {
+        hex::encode(self.0.to_bytes())
+    }
+
+    pub fn public_hex(&self) -> String {
+        hex::encode(self.0.verifying_key().to_bytes())
+    }
+
+    /// Signs the canonical bytes of `statement`; the signature as hex.
+    pub fn sign(&self, statement: &Value) -> String {
+        hex::encode(self.0.sign(&canonical(statement)).to_bytes())
+    }
+}
+
+/// Whether `hex` is an Ed25519 public key.
+pub fn is_public_key(key: &str) -> bool {
+    hex::decode(key)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .is_some_and(|b| VerifyingKey::from_bytes(&b).is_ok())
+}
+
+/// Whether `signature` (hex) is `public_key`'s (hex) signature of `statement`'s canonical bytes.
+pub fn verify(public_key: &str, statement: &Value, signature: &str) -> bool {
+    let Some(key) = hex::decode(public_key)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+    else {
+        return false;
+    };
+    let Some(sig) = hex::decode(signature).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
+        return false;
+    };
+    key.verify(&canonical(statement), &Signature::from_bytes(&sig)).is_ok()
+}
+
+/// One enrolled device as the hub vouches for it: its key, the automerge actor its changes
+/// carry, who uses it. The hub signs it; `revoked_at` is set when the office revokes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct RegistryEntry {
+    pub device: String,
+    pub user: String,
+    pub role: Role,
+    pub township: String,
+    pub public_key: String,
+    /// The automerge actor id (hex) of the device's store.
+    pub actor: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A registry entry with the hub's signature over its canonical JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedEntry {
+    pub entry: RegistryEntry,
+    pub signature: String,
+}
+
+impl SignedEntry {
+    pub fn sign(entry: RegistryEntry, hub: &DeviceKey) -> SignedEntry {
+        let statement = serde_json::to_value(&entry).unwrap_or(Value::Null);
+        SignedEntry {
+            signature: hub.sign(&statement),
+            entry,
+        }
+    }
+
+    /// Checks the hub's signature with the hub's public key.
+    pub fn verify(&self, hub_public_key: &str) -> bool {
+        let statement = serde_json::to_value(&self.entry).unwrap_or(Value::Null);
+        verify(hub_public_key, &statement, &self.signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_signature_verifies_and_a_changed_statement_does_not() {
+        let key = DeviceKey::generate().unwrap();
+        let statement = json!({"record": "r1", "hash": "ab", "user": "张丽"});
+        let sig = key.sign(&statement);
+        assert!(verify(&key.public_hex(), &statement, &sig));
+        assert!(!verify(
+            &key.public_hex(),
+            &json!({"record": "r1", "hash": "ac", "user": "张丽"}),
+            &sig
+        ));
+        let other = DeviceKey::generate().unwrap();
+        assert!(!verify(&other.public_hex(), &statement, &sig));
+        assert!(!verify("zz", &statement, &sig));
+        let again = DeviceKey::from_hex(&key.secret_hex()).unwrap();
+        assert_eq!(again.public_hex(), key.public_hex());
+    }
+}

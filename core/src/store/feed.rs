@@ -1,0 +1,247 @@
+//! The store's boundary for sync: what a device has to send (changes the hub has not
+//! confirmed, records it must send whole, attachments it holds), taking the hub's receipt,
+//! applying a batch of records that arrived, and where it stands with the hub (cursor, epoch,
+//! registry position). Sync code goes through here and writes no SQL of its own.
+
+use automerge::{ChangeHash, ReadDoc};
+use rusqlite::params;
+
+use super::merge::Origin;
+use super::{meta, set_meta, Store};
+use crate::error::{Error, Result};
+use crate::model::Kind;
+use crate::signing::SignedEntry;
+use crate::sync::wire::{RecordChanges, Refusal, RefusalCode};
+
+/// Where this device stands with its hub.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct SyncState {
+    /// The hub's epoch as last seen (empty before the first session).
+    pub epoch: String,
+    /// The hub feed position this device holds everything up to.
+    pub cursor: u64,
+    /// This store's feed position up to which the hub confirmed its changes.
+    pub uploaded_through: i64,
+    pub registry_seq: u64,
+}
+
+/// An attachment's SHA-256 and its size.
+pub(crate) type ShaSize = (String, u64);
+
+/// What a session sends.
+pub(crate) struct Outgoing {
+    pub uploads: Vec<RecordChanges>,
+    pub need: Vec<String>,
+    pub attachments: Vec<String>,
+    /// The feed position the uploads reach: confirmed once the hub's receipt arrives.
+    pub through: i64,
+}
+
+fn num(c: &rusqlite::Connection, key: &str) -> Result<i64> {
+    Ok(meta(c, key)?.and_then(|s| s.parse().ok()).unwrap_or(0))
+}
+
+impl Store {
+    pub(crate) fn sync_state(&self) -> Result<SyncState> {
+        self.read(|c| {
+            Ok(SyncState {
+                epoch: meta(c, "hub_epoch")?.unwrap_or_default(),
+                cursor: num(c, "hub_cursor")? as u64,
+                uploaded_through: num(c, "uploaded_through")?,
+                registry_seq: super::registry::seq(c)? as u64,
+            })
+        })
+    }
+
+    /// Every local change the hub has not confirmed (records it never had, or must have
+    /// whole again, go whole), the records held only in part, the attachments it may lack.
+    pub(crate) fn outgoing(&self, state: &SyncState) -> Result<Outgoing> {
+        self.read(|c| {
+            let top: i64 = c.query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |r| r.get(0))?;
+            let resend_all = meta(c, "resend_all")?.as_deref() == Some("1");
+            let through = if resend_all { 0 } else { state.uploaded_through };
+            // Records with changes after `through` (made here or by peers), and records the hub
+            // asked for whole; all records after a hub restore.
+            let docs: Vec<(String, String, i64)> = {
+                let mut stmt = c.prepare(
+                    "SELECT d.id, d.kind,
+                            (SELECT count(*) FROM feed g WHERE g.doc_id = d.id AND (g.seq <= ?1 OR g.from_hub = 1))
+                     FROM documents d
+                     WHERE ?3 = 1
+                        OR d.id IN (SELECT doc_id FROM feed WHERE seq > ?1 AND seq <= ?2 AND from_hub = 0)
+                        OR d.id IN (SELECT doc_id FROM resend)
+                     ORDER BY (SELECT min(seq) FROM feed f WHERE f.doc_id = d.id)",
+                )?;
+                let rows = stmt
+                    .query_map(params![through, top, resend_all as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                rows
+            };
+            let resend: std::collections::HashSet<String> = {
+                let mut stmt = c.prepare("SELECT doc_id FROM resend")?;
+                let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                rows
+            };
+            let mut uploads = vec![];
+            for (id, kind, shared) in docs {
+                let Some(loaded) = self.load(c, &id)? else { continue };
+                let doc = &loaded.doc;
+                if doc::read_record(doc).is_none() {
+                    continue;
+                }
+                let kind: Kind = kind.parse()?;
+                // A record the hub has never seen goes whole: far smaller than its changes.
+                let (whole, bytes) = if shared == 0 || resend_all || resend.contains(&id) {
+                    (true, crate::sync::hub::whole_record(doc))
+                } else {
+                    let mut stmt = c.prepare_cached(
+                        "SELECT hash FROM feed WHERE doc_id = ?1 AND seq > ?2 AND seq <= ?3 AND from_hub = 0 ORDER BY seq",
+                    )?;
+                    let hashes: Vec<String> = stmt
+                        .query_map(params![id, through, top], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    let mut bytes = vec![];
+                    for h in hashes {
+                        if let Some(ch) = h.parse().ok().and_then(|h: ChangeHash| doc.get_change_by_hash(&h)) {
+                            bytes.extend_from_slice(ch.raw_bytes());
+                        }
+                    }
+                    (false, bytes)
+                };
+                if !bytes.is_empty() {
+                    let heads = doc.get_heads().iter().map(|h| h.to_string()).collect();
+                    uploads.push(RecordChanges {
+                        id,
+                        kind,
+                        whole,
+                        heads,
+                        bytes,
+                    });
+                }
+            }
+            let need: Vec<String> = {
+                let mut stmt = c.prepare("SELECT doc_id FROM incomplete ORDER BY doc_id")?;
+                let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                rows
+            };
+            let attachments: Vec<String> = {
+                let mut stmt = c.prepare(
+                    "SELECT sha256 FROM attachments WHERE sha256 NOT IN (SELECT sha256 FROM attachment_sync WHERE state = 'at_hub') ORDER BY sha256",
+                )?;
+                let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                rows
+            };
+            Ok(Outgoing {
+                uploads,
+                need,
+                attachments,
+                through: top,
+            })
+        })
+    }
+
+    /// Takes the hub's receipt: the uploads are confirmed (up to `through`), records it
+    /// asked for whole are kept for next time, the registry entries (signed by the hub) are
+    /// stored, the attachments it wants are noted.
+    pub(crate) fn take_receipt(
+        &self,
+        epoch: &str,
+        through: i64,
+        refused: &[Refusal],
+        registry: &[(u64, Vec<u8>)],
+        wanted: &[String],
+    ) -> Result<()> {
+        let entries = registry
+            .iter()
+            .map(|(seq, json)| {
+                serde_json::from_slice::<SignedEntry>(json)
+                    .map(|e| (*seq as i64, e))
+                    .map_err(|e| Error::Rejected(format!("a registry entry from the hub is malformed ({e})")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let now = self.now().timestamp_millis();
+        self.write(|tx| {
+            set_meta(tx, "hub_epoch", epoch)?;
+            set_meta(tx, "uploaded_through", &through.to_string())?;
+            tx.execute("DELETE FROM meta WHERE key = 'resend_all'", [])?;
+            tx.execute("DELETE FROM resend", [])?;
+            for r in refused.iter().filter(|r| r.code == RefusalCode::SendWhole) {
+                tx.execute("INSERT OR IGNORE INTO resend (doc_id) VALUES (?1)", [&r.id])?;
+            }
+            self.accept_registry(tx, &entries)?;
+            for sha in wanted {
+                tx.execute(
+                    "INSERT INTO attachment_sync (sha256, state, updated_at) VALUES (?1, 'wanted', ?2)
+                     ON CONFLICT (sha256) DO UPDATE SET state = 'wanted', updated_at = excluded.updated_at",
+                    params![sha, now],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The hub was restored from a backup (its epoch changed): start again from its feed's
+    /// beginning and send it everything this store holds, so nothing it lost stays lost.
+    pub(crate) fn restart_with_hub(&self, epoch: &str) -> Result<()> {
+        self.write(|tx| {
+            set_meta(tx, "hub_epoch", epoch)?;
+            set_meta(tx, "hub_cursor", "0")?;
+            set_meta(tx, "uploaded_through", "0")?;
+            set_meta(tx, "resend_all", "1")?;
+            tx.execute("DELETE FROM attachment_sync", [])?;
+            Ok(())
+        })
+    }
+
+    /// Applies a batch of records from the hub and the feed position it reaches, together.
+    pub(crate) fn apply_remote_batch(&self, records: &[RecordChanges], cursor_after: u64) -> Result<()> {
+        self.write(|tx| {
+            for r in records {
+                self.merge_remote(tx, &r.id, r.kind, &r.bytes, Origin::Hub, None)?
+                    .map_err(|g| Error::Rejected(g.reason))?;
+            }
+            set_meta(tx, "hub_cursor", &cursor_after.to_string())
+        })
+    }
+
+    pub(crate) fn set_cursor(&self, cursor: u64) -> Result<()> {
+        self.write(|tx| set_meta(tx, "hub_cursor", &cursor.to_string()))
+    }
+
+    /// Attachments to send (held here, not confirmed by the hub) with their sizes, and to
+    /// fetch (referred to by a record here, not held).
+    pub(crate) fn attachment_jobs(&self) -> Result<(Vec<ShaSize>, Vec<ShaSize>)> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT s.sha256, a.size FROM attachment_sync s JOIN attachments a ON a.sha256 = s.sha256
+                 WHERE s.state != 'at_hub' ORDER BY s.sha256",
+            )?;
+            let send = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut stmt = c.prepare(
+                "SELECT sha256, max(coalesce(size, 0)) FROM record_attachments
+                 WHERE sha256 NOT IN (SELECT sha256 FROM attachments) GROUP BY sha256 ORDER BY sha256",
+            )?;
+            let fetch = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok((send, fetch))
+        })
+    }
+
+    /// The hub holds this attachment whole (it said so): it is not offered again.
+    pub(crate) fn mark_at_hub(&self, sha: &str) -> Result<()> {
+        let now = self.now().timestamp_millis();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO attachment_sync (sha256, state, updated_at) VALUES (?1, 'at_hub', ?2)
+                 ON CONFLICT (sha256) DO UPDATE SET state = 'at_hub', error = NULL, updated_at = excluded.updated_at",
+                params![sha, now],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+use super::doc;

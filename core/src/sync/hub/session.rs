@@ -1,0 +1,465 @@
+//! One sync session at the hub. Uploads are checked and applied in one bounded write
+//! transaction (each record whole or not at all; a record the device may not change is refused
+//! alone); the answer is then built from a read snapshot, one frame at a time, brotli-flushed
+//! after each frame, so the writer is never held while a device downloads and memory stays at
+//! one frame a session.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::ops::Deref;
+
+use automerge::{ChangeHash, ReadDoc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{attachments, whole_record, Device};
+use crate::error::{Error, Result};
+use crate::model::Kind;
+use crate::rules::roles::{self, Action};
+use crate::store::merge::{Arriving, Gate, GateRefusal, Origin};
+use crate::store::{registry, Store};
+use crate::sync::wire::{AttachmentWant, Frame, RecordChanges, Refusal, RefusalCode, SyncRequest, FRAME_RECORDS};
+
+/// Brotli settings of an answer: streamed and flushed per frame, so a middle quality keeps
+/// the hub's CPU for many devices at once.
+const QUALITY: u32 = 6;
+const WINDOW: u32 = 22;
+
+/// The hub's answer to one session, produced as compressed chunks (each one or more whole
+/// frames) by iterating it.
+pub struct Answer<S: Deref<Target = Store>> {
+    store: S,
+    conn: Option<Connection>,
+    encoder: Option<brotli::CompressorWriter<Vec<u8>>>,
+    receipt: Option<Frame>,
+    feed: Vec<(String, Kind, i64)>,
+    pos: usize,
+    device_heads: HashMap<String, Vec<ChangeHash>>,
+    need: HashSet<String>,
+    cursor: i64,
+    final_cursor: i64,
+    records: Vec<RecordChanges>,
+}
+
+impl<S: Deref<Target = Store>> Drop for Answer<S> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.execute_batch("ROLLBACK");
+            self.store.give_back(conn);
+        }
+    }
+}
+
+impl<S: Deref<Target = Store>> Answer<S> {
+    fn write_frame(&mut self, frame: &Frame) -> Result<()> {
+        let mut raw = vec![];
+        frame.encode(&mut raw);
+        let enc = self
+            .encoder
+            .as_mut()
+            .ok_or_else(|| Error::Internal("the answer is already finished".into()))?;
+        enc.write_all(&raw)?;
+        enc.flush()?;
+        Ok(())
+    }
+
+    fn take_chunk(&mut self) -> Vec<u8> {
+        self.encoder
+            .as_mut()
+            .map(|e| std::mem::take(e.get_mut()))
+            .unwrap_or_default()
+    }
+
+    /// The next record the device lacks, or `None` at the end of the feed.
+    fn next_record(&mut self) -> Result<Option<RecordChanges>> {
+        let conn = self
+            .conn
+            .as_ref()
+            .ok_or_else(|| Error::Internal("the answer has no snapshot".into()))?;
+        while self.pos < self.feed.len() {
+            let (id, kind, _) = self.feed[self.pos].clone();
+            self.pos += 1;
+            let Some(loaded) = self.store.load(conn, &id)? else {
+                continue;
+            };
+            let doc = &loaded.doc;
+            let (whole, bytes) = if let Some(heads) = self.device_heads.get(&id) {
+                let known: Vec<ChangeHash> = heads
+                    .iter()
+                    .filter(|h| doc.get_change_by_hash(h).is_some())
+                    .copied()
+                    .collect();
+                (false, doc.save_after(&known))
+            } else {
+                let first: i64 = conn.query_row("SELECT min(seq) FROM feed WHERE doc_id = ?1", [&id], |r| r.get(0))?;
+                if self.need.contains(&id) || first > self.cursor {
+                    (true, whole_record(doc))
+                } else {
+                    let mut stmt =
+                        conn.prepare_cached("SELECT hash FROM feed WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq")?;
+                    let hashes: Vec<String> = stmt
+                        .query_map(params![id, self.cursor], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    let mut bytes = vec![];
+                    for h in hashes {
+                        if let Some(c) = h.parse().ok().and_then(|h: ChangeHash| doc.get_change_by_hash(&h)) {
+                            bytes.extend_from_slice(c.raw_bytes());
+                        }
+                    }
+                    (false, bytes)
+                }
+            };
+            if !bytes.is_empty() {
+                return Ok(Some(RecordChanges {
+                    id,
+                    kind,
+                    whole,
+                    heads: vec![],
+                    bytes,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.encoder.is_none() {
+            return Ok(None);
+        }
+        if let Some(receipt) = self.receipt.take() {
+            self.write_frame(&receipt)?;
+            return Ok(Some(self.take_chunk()));
+        }
+        while let Some(r) = self.next_record()? {
+            self.records.push(r);
+            if self.records.len() >= FRAME_RECORDS {
+                // "Cursor after": one before the first feed row of the next record, so a
+                // session resumed from it misses nothing.
+                let cursor_after = self
+                    .feed
+                    .get(self.pos)
+                    .map(|(_, _, s)| s - 1)
+                    .unwrap_or(self.final_cursor)
+                    .max(self.cursor);
+                let frame = Frame::Records {
+                    cursor_after: cursor_after as u64,
+                    records: std::mem::take(&mut self.records),
+                };
+                self.write_frame(&frame)?;
+                return Ok(Some(self.take_chunk()));
+            }
+        }
+        if !self.records.is_empty() {
+            let frame = Frame::Records {
+                cursor_after: self.final_cursor.max(self.cursor) as u64,
+                records: std::mem::take(&mut self.records),
+            };
+            self.write_frame(&frame)?;
+        }
+        self.write_frame(&Frame::End {
+            cursor: self.final_cursor.max(self.cursor) as u64,
+        })?;
+        let last = self.encoder.take().map(|e| e.into_inner()).unwrap_or_default();
+        Ok(Some(last))
+    }
+
+    /// The whole answer in one buffer (for tests and in-memory use).
+    pub fn collect_bytes(self) -> Result<Vec<u8>> {
+        let mut out = vec![];
+        for chunk in self {
+            out.extend(chunk?);
+        }
+        Ok(out)
+    }
+}
+
+impl<S: Deref<Target = Store>> Iterator for Answer<S> {
+    type Item = Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.next_chunk() {
+            Ok(Some(c)) => Some(Ok(c)),
+            Ok(None) => None,
+            Err(e) => {
+                self.encoder = None;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Uploads that the hub took: refusals, what the device holds of what it sent, the
+/// attachments the hub wants.
+struct Taken {
+    refused: Vec<Refusal>,
+    device_heads: HashMap<String, Vec<ChangeHash>>,
+    wanted: Vec<AttachmentWant>,
+}
+
+fn refusal(id: &str, code: RefusalCode, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        id: id.into(),
+        code,
+        reason: reason.into(),
+    }
+}
+
+impl Store {
+    /// Answers a device's sync request: takes its changes, then streams everything in its
+    /// scope that it does not hold yet.
+    pub fn serve_sync<S: Deref<Target = Store>>(store: S, device: &Device, req: &SyncRequest) -> Result<Answer<S>> {
+        let epoch = store.epoch()?;
+        let restarted = !req.epoch.is_empty() && req.epoch != epoch;
+        let taken = if restarted {
+            // The hub was restored: the device will send again all it holds, from scratch.
+            Taken {
+                refused: vec![],
+                device_heads: HashMap::new(),
+                wanted: vec![],
+            }
+        } else {
+            store.take_uploads(device, req)?
+        };
+        let conn = store.take_reader()?;
+        conn.execute_batch("BEGIN")?;
+        let mut answer = Answer {
+            conn: None,
+            encoder: Some(brotli::CompressorWriter::new(Vec::new(), 64 * 1024, QUALITY, WINDOW)),
+            receipt: None,
+            feed: vec![],
+            pos: 0,
+            device_heads: taken.device_heads,
+            need: req.need.iter().cloned().collect(),
+            cursor: req.cursor as i64,
+            final_cursor: 0,
+            records: vec![],
+            store,
+        };
+        let built = (|| -> Result<Frame> {
+            let registry_entries: Vec<(u64, Vec<u8>)> = registry::since(&conn, req.registry_seq as i64)?
+                .into_iter()
+                .map(|(seq, e)| {
+                    Ok((
+                        seq as u64,
+                        serde_json::to_vec(&e).map_err(|e| Error::Internal(e.to_string()))?,
+                    ))
+                })
+                .collect::<Result<_>>()?;
+            if restarted {
+                return Ok(Frame::Receipt {
+                    epoch: epoch.clone(),
+                    refused: vec![],
+                    attachments_wanted: vec![],
+                    registry: registry_entries,
+                    records_coming: 0,
+                });
+            }
+            // Records with changes the device does not hold, oldest first, in its scope.
+            let mut feed: Vec<(String, Kind, i64)> = {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT f.doc_id, d.kind, min(f.seq), l.township FROM feed f
+                     JOIN documents d ON d.id = f.doc_id LEFT JOIN ledger l ON l.id = f.doc_id
+                     WHERE f.seq > ?1 GROUP BY f.doc_id ORDER BY min(f.seq)",
+                )?;
+                let rows = stmt.query_map([req.cursor as i64], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                })?;
+                let mut feed = vec![];
+                for row in rows {
+                    let (id, kind, seq, township) = row?;
+                    if township.is_some_and(|t| device.sees(&t)) {
+                        feed.push((id, kind.parse()?, seq));
+                    }
+                }
+                feed
+            };
+            let listed: HashSet<String> = feed.iter().map(|(id, _, _)| id.clone()).collect();
+            for id in &req.need {
+                if listed.contains(id) {
+                    continue;
+                }
+                let row: Option<(String, Option<String>)> = conn
+                    .query_row(
+                        "SELECT d.kind, l.township FROM documents d LEFT JOIN ledger l ON l.id = d.id WHERE d.id = ?1",
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((kind, Some(township))) = row {
+                    if device.sees(&township) {
+                        feed.insert(0, (id.clone(), kind.parse()?, req.cursor as i64));
+                    }
+                }
+            }
+            answer.final_cursor = conn.query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |r| r.get(0))?;
+            let coming = feed.len() as u64;
+            answer.feed = feed;
+            Ok(Frame::Receipt {
+                epoch: epoch.clone(),
+                refused: taken.refused,
+                attachments_wanted: taken.wanted,
+                registry: registry_entries,
+                records_coming: coming,
+            })
+        })();
+        answer.conn = Some(conn);
+        let receipt = built?;
+        if restarted {
+            answer.final_cursor = 0;
+            answer.cursor = 0;
+        }
+        answer.receipt = Some(receipt);
+        Ok(answer)
+    }
+
+    /// Checks and applies a device's uploads in one write transaction.
+    fn take_uploads(&self, device: &Device, req: &SyncRequest) -> Result<Taken> {
+        let now = self.now().timestamp_millis();
+        self.write(|tx| {
+            let by_actor: HashMap<String, crate::signing::RegistryEntry> = registry::since(tx, 0)?
+                .into_iter()
+                .map(|(_, e)| (e.entry.actor.clone(), e.entry))
+                .collect();
+            let mut refused = vec![];
+            let mut device_heads = HashMap::new();
+            for up in &req.uploads {
+                // What the hub holds of this id decides before anything is merged; the same
+                // words for "another township" and "another kind", so nothing leaks.
+                let existing: Option<(String, Option<String>)> = tx
+                    .query_row(
+                        "SELECT d.kind, l.township FROM documents d LEFT JOIN ledger l ON l.id = d.id WHERE d.id = ?1",
+                        [&up.id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((kind, township)) = &existing {
+                    let scope = township
+                        .as_deref()
+                        .map(|t| device.may_change(t, up.kind))
+                        .unwrap_or(Ok(()));
+                    let visible = township.as_deref().is_none_or(|t| device.sees(t));
+                    let reason = match (kind == up.kind.as_str(), scope) {
+                        (true, Ok(())) => None,
+                        // What it may see, it may be told; otherwise the same words whatever the cause.
+                        (true, Err(why)) if visible => Some(format!("record {}: {why}", up.id)),
+                        _ => Some(format!("record {} is not accepted from this device", up.id)),
+                    };
+                    if let Some(reason) = reason {
+                        refused.push(refusal(&up.id, RefusalCode::Final, reason));
+                        continue;
+                    }
+                }
+                let kind = up.kind;
+                let gate = |a: &Arriving<'_>| -> std::result::Result<(), GateRefusal> {
+                    let final_ = |reason: String| GateRefusal {
+                        send_whole: false,
+                        reason: format!("record {}: {reason}", up.id),
+                    };
+                    let Some(after) = a.after else {
+                        return Err(GateRefusal {
+                            send_whole: true,
+                            reason: format!(
+                                "record {}: the hub lacks what these changes build on; it is sent whole next time",
+                                up.id
+                            ),
+                        });
+                    };
+                    if a.missing_deps {
+                        return Err(GateRefusal {
+                            send_whole: true,
+                            reason: format!(
+                                "record {}: the hub lacks changes these build on; it is sent whole next time",
+                                up.id
+                            ),
+                        });
+                    }
+                    device.may_change(after.township(), kind).map_err(final_)?;
+                    for c in a.new_changes {
+                        let actor = c.actor_id().to_hex_string();
+                        if device.actor.as_deref() == Some(actor.as_str()) {
+                            continue;
+                        }
+                        // Changes another device made, carried here by bundle: that device must
+                        // be enrolled and work where this one does.
+                        match by_actor.get(&actor) {
+                            Some(e) if device.sees(&e.township) || e.role == crate::model::Role::Office => {}
+                            _ => {
+                                return Err(final_(format!(
+                                    "it carries changes by a device the hub does not know (actor {actor})"
+                                )))
+                            }
+                        }
+                    }
+                    if let Some(seal) = a.new_seal {
+                        let signer = by_actor.values().find(|e| e.device == seal.device);
+                        let ok = signer.is_some_and(|e| {
+                            Some(&e.public_key) == seal.public_key.as_ref()
+                                && roles::may(e.role, Action::Seal, kind)
+                                && e.revoked_at.is_none_or(|r| seal.sealed_at < r)
+                        });
+                        if !ok {
+                            return Err(final_(format!(
+                                "its seal is not signed by an enrolled device that may sign a {kind}"
+                            )));
+                        }
+                    }
+                    // Field rules hold for what arrives, as for what is typed here.
+                    let known: HashSet<(String, String)> = a
+                        .before
+                        .map(|b| b.check(false, crate::validate::timeless_now()).errors())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|p| (p.field, p.rule))
+                        .collect();
+                    let broken: Vec<String> = after
+                        .check(false, crate::validate::timeless_now())
+                        .errors()
+                        .into_iter()
+                        .filter(|p| !known.contains(&(p.field.clone(), p.rule.clone())))
+                        .map(|p| p.to_string())
+                        .collect();
+                    if !broken.is_empty() {
+                        return Err(final_(format!("it breaks field rules: {}", broken.join("; "))));
+                    }
+                    Ok(())
+                };
+                let gate: Gate<'_> = &gate;
+                match self.merge_remote(tx, &up.id, up.kind, &up.bytes, Origin::Peer, Some(gate))? {
+                    Ok(m) => {
+                        for r in m.refused {
+                            refused.push(refusal(
+                                &r.id,
+                                RefusalCode::Final,
+                                format!("change {} refused: {}", &r.change[..12], r.reason),
+                            ));
+                        }
+                        device_heads.insert(up.id.clone(), up.heads.iter().filter_map(|h| h.parse().ok()).collect());
+                    }
+                    Err(g) => refused.push(refusal(
+                        &up.id,
+                        if g.send_whole {
+                            RefusalCode::SendWhole
+                        } else {
+                            RefusalCode::Final
+                        },
+                        g.reason,
+                    )),
+                }
+            }
+            let wanted = attachments::wanted(self, tx, device, &req.attachments)?;
+            tx.execute(
+                "UPDATE devices SET last_sync_at = ?2, last_cursor = ?3 WHERE id = ?1",
+                params![device.id, now, req.cursor as i64],
+            )?;
+            Ok(Taken {
+                refused,
+                device_heads,
+                wanted,
+            })
+        })
+    }
+}
