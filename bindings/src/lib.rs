@@ -463,14 +463,15 @@ impl FieldStore {
         guard(|| Ok(self.inner.attachment(&sha256)?))
     }
 
-    /// Blocking. A bundle file for a place with no network: all, or what device `to` lacks.
-    pub fn export_bundle(&self, to: Option<String>) -> Result<Vec<u8>, FieldError> {
-        guard(|| Ok(self.inner.export_bundle(to.as_deref())?.0))
+    /// Blocking. A bundle file for a place with no network (all, or what device `to` lacks),
+    /// encrypted with `passphrase`; the app writes it readable by itself alone.
+    pub fn export_bundle(&self, to: Option<String>, passphrase: String) -> Result<Vec<u8>, FieldError> {
+        guard(|| Ok(self.inner.export_bundle(to.as_deref(), &passphrase)?.0))
     }
 
     /// Blocking. Imports a bundle whole or not at all.
-    pub fn import_bundle(&self, bytes: Vec<u8>) -> Result<ImportReport, FieldError> {
-        let r = guard(|| Ok(self.inner.import_bundle(&bytes)?))?;
+    pub fn import_bundle(&self, bytes: Vec<u8>, passphrase: String) -> Result<ImportReport, FieldError> {
+        let r = guard(|| Ok(self.inner.import_bundle(&bytes, &passphrase)?))?;
         self.notify(vec![]);
         Ok(r)
     }

@@ -196,23 +196,61 @@ enum Command {
     },
     /// Sync with the hub: send local changes, receive others', then attachments.
     Sync,
+    /// Copy the store to FILE while it is in use (the hub keeps serving): encrypted with the
+    /// store's key, readable by you alone.
+    Backup { file: PathBuf },
+    /// Put a backup in place of this store (stop the hub first). Devices notice at their
+    /// next sync and send the hub everything again, so nothing confirmed since is lost.
+    Restore { file: PathBuf },
     /// At the hub: enrolled devices and their last sync.
     Devices,
     /// At the hub: revoke a device; its next request is refused.
     Revoke { device: String },
 }
 
+/// Bundles are encrypted with a passphrase the two people agree on: from a file, or from
+/// FIELDCASE_BUNDLE_PASSPHRASE.
+#[derive(clap::Args)]
+struct Passphrase {
+    /// A file holding the passphrase (its first line).
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+}
+
+impl Passphrase {
+    fn read(&self) -> CliResult<String> {
+        if let Some(f) = &self.passphrase_file {
+            let text =
+                std::fs::read_to_string(f).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", f.display())))?;
+            return Ok(text.lines().next().unwrap_or_default().to_string());
+        }
+        std::env::var("FIELDCASE_BUNDLE_PASSPHRASE").map_err(|_| {
+            fail(
+                ErrorKind::Invalid,
+                "a bundle is encrypted with a passphrase: give --passphrase-file FILE or set FIELDCASE_BUNDLE_PASSPHRASE",
+            )
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum BundleAction {
-    /// Write every record (or, with --to, what that device is missing) to FILE.
+    /// Write every record (or, with --to, what that device is missing) to FILE, encrypted
+    /// with the passphrase, readable by you alone.
     Export {
         file: PathBuf,
         /// Device id of the peer: include only changes it is not known to have.
         #[arg(long)]
         to: Option<String>,
+        #[command(flatten)]
+        passphrase: Passphrase,
     },
     /// Import a bundle, whole or not at all.
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
 }
 
 #[derive(Subcommand)]
@@ -415,22 +453,21 @@ fn run(cli: Cli) -> CliResult<Value> {
             })?
         }
         Command::Bundle {
-            action: BundleAction::Export { file, to },
+            action: BundleAction::Export { file, to, passphrase },
         } => {
+            let pass = passphrase.read()?;
             let s = store::open(&dir)?;
-            let (bytes, summary) = s.export_bundle(to.as_deref()).map_err(from_core)?;
-            let tmp = file.with_extension("part");
-            std::fs::write(&tmp, &bytes)
-                .and_then(|_| std::fs::rename(&tmp, &file))
-                .map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", file.display())))?;
+            let (bytes, summary) = s.export_bundle(to.as_deref(), &pass).map_err(from_core)?;
+            store::write_private(&file, &bytes)?;
             json!({"file": file.display().to_string(), "records": summary.records, "bytes": summary.bytes, "to": summary.to, "from_device": s.identity().device})
         }
         Command::Bundle {
-            action: BundleAction::Import { file },
+            action: BundleAction::Import { file, passphrase },
         } => {
+            let pass = passphrase.read()?;
             let bytes =
                 std::fs::read(&file).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
-            to_json(&store::open(&dir)?.import_bundle(&bytes).map_err(from_core)?)
+            to_json(&store::open(&dir)?.import_bundle(&bytes, &pass).map_err(from_core)?)
         }
         Command::Attach {
             id,
@@ -515,6 +552,16 @@ fn run(cli: Cli) -> CliResult<Value> {
         } => hub::enroll(&dir, &township, &role, &user, hub_url)?,
         Command::Join { link, code, pin } => hub::join(&dir, &link, code, pin)?,
         Command::Sync => hub::sync(&dir)?,
+        Command::Backup { file } => {
+            let bytes = store::open(&dir)?.backup_to(&file).map_err(from_core)?;
+            json!({"file": file.display().to_string(), "bytes": bytes})
+        }
+        Command::Restore { file } => {
+            let d = store::required(&dir)?;
+            let key = store::read_key(d)?;
+            fieldcase_core::Store::restore_from(d, &key, &file).map_err(from_core)?;
+            json!({"restored": file.display().to_string(), "epoch": store::open(&dir)?.epoch().map_err(from_core)?})
+        }
         Command::Devices => to_json(&store::open(&dir)?.devices().map_err(from_core)?),
         Command::Revoke { device } => to_json(&store::open(&dir)?.revoke(&device).map_err(from_core)?),
     })

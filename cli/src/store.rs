@@ -87,3 +87,22 @@ pub fn create(dir: &Path, township: &str, user: &str, role: fieldcase_core::Role
     store.set_now(fixed_now()?);
     Ok(store)
 }
+
+/// Writes a file readable by its owner alone, whole or not at all.
+pub fn write_private(file: &Path, bytes: &[u8]) -> CliResult<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = file.with_extension("part");
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::rename(&tmp, file));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(ErrorKind::Failed, format!("{}: {e}", file.display()))
+    })
+}

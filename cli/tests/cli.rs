@@ -12,6 +12,7 @@ fn fieldcase(store: &Path, args: &[&str]) -> Output {
         .arg(store)
         .args(args)
         .env("FIELDCASE_NOW", "2026-05-01T00:00:00Z")
+        .env("FIELDCASE_BUNDLE_PASSPHRASE", "华新镇-2026-春")
         .output()
         .unwrap()
 }
@@ -117,6 +118,13 @@ fn a_grid_assistant_records_an_incident_and_the_office_sees_it_by_bundle() {
 
     let bundle = dir.path().join("to-office.fcb");
     ok(&phone, &["bundle", "export", bundle.to_str().unwrap()]);
+    // Bundle files are encrypted and readable by their owner alone.
+    let mode = std::fs::metadata(&bundle).unwrap().permissions();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
+    assert!(!std::fs::read(&bundle)
+        .unwrap()
+        .windows("马超".len())
+        .any(|w| w == "马超".as_bytes()));
     let report = ok(&office, &["bundle", "import", bundle.to_str().unwrap()]);
     assert_eq!(report["records_new"], 1);
     let again = ok(&office, &["bundle", "import", bundle.to_str().unwrap()]);

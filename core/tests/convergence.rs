@@ -13,6 +13,9 @@ use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+/// The passphrase two field workers agreed on for their bundles.
+const PASS: &str = "华新镇-2026-春";
+
 #[derive(Debug, Clone)]
 enum Op {
     Create {
@@ -96,8 +99,8 @@ fn ids(s: &Store) -> Vec<String> {
 
 fn send(from: &Store, to: &Store, only_missing: bool) {
     let peer = to.identity().device.clone();
-    let (bytes, _) = from.export_bundle(only_missing.then_some(peer.as_str())).unwrap();
-    to.import_bundle(&bytes).unwrap();
+    let (bytes, _) = from.export_bundle(only_missing.then_some(peer.as_str()), PASS).unwrap();
+    to.import_bundle(&bytes, PASS).unwrap();
 }
 
 /// Runs the ops, then a full exchange; returns the conflicts all stores agree on.

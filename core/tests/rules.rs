@@ -8,6 +8,9 @@ use fieldcase_core::{Error, ErrorKind, LedgerQuery, Role, Store};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+/// The passphrase two field workers agreed on for their bundles.
+const PASS: &str = "华新镇-2026-春";
+
 const KEY: [u8; 32] = [11; 32];
 
 fn store(dir: &TempDir, user: &str, role: Role) -> Store {
@@ -21,10 +24,10 @@ fn example(kind: Kind) -> Value {
 }
 
 fn exchange(a: &Store, b: &Store) {
-    let (bytes, _) = a.export_bundle(Some(&b.identity().device)).unwrap();
-    b.import_bundle(&bytes).unwrap();
-    let (bytes, _) = b.export_bundle(Some(&a.identity().device)).unwrap();
-    a.import_bundle(&bytes).unwrap();
+    let (bytes, _) = a.export_bundle(Some(&b.identity().device), PASS).unwrap();
+    b.import_bundle(&bytes, PASS).unwrap();
+    let (bytes, _) = b.export_bundle(Some(&a.identity().device), PASS).unwrap();
+    a.import_bundle(&bytes, PASS).unwrap();
 }
 
 fn rules_of(e: &Error) -> Vec<String> {

@@ -5,6 +5,9 @@ use fieldcase_core::{Error, ErrorKind, LedgerQuery, Role, Store};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+/// The passphrase two field workers agreed on for their bundles.
+const PASS: &str = "华新镇-2026-春";
+
 const KEY: [u8; 32] = [7; 32];
 
 fn store(dir: &TempDir, name: &str, user: &str, role: Role) -> Store {
@@ -16,8 +19,8 @@ fn example(kind: Kind) -> Value {
 }
 
 fn exchange(from: &Store, to: &Store) {
-    let (bytes, _) = from.export_bundle(Some(&to.identity().device)).unwrap();
-    to.import_bundle(&bytes).unwrap();
+    let (bytes, _) = from.export_bundle(Some(&to.identity().device), PASS).unwrap();
+    to.import_bundle(&bytes, PASS).unwrap();
 }
 
 fn content(s: &Store, id: &str) -> Value {
@@ -355,28 +358,28 @@ fn bundles_import_twice_or_in_any_order_with_the_same_result() {
     let b = store(&dir, "b", "吴军", Role::Inspector);
     let c = store(&dir, "c", "周明", Role::Office);
     let id = a.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
-    let (first, _) = a.export_bundle(None).unwrap();
-    b.import_bundle(&first).unwrap();
+    let (first, _) = a.export_bundle(None, PASS).unwrap();
+    b.import_bundle(&first, PASS).unwrap();
     // b now tells a what it holds, so a's next bundle for b carries only the new change.
     exchange(&b, &a);
     a.edit(&id, &[("workers_involved".into(), json!(14))]).unwrap();
-    let (second, summary) = a.export_bundle(Some(&b.identity().device)).unwrap();
+    let (second, summary) = a.export_bundle(Some(&b.identity().device), PASS).unwrap();
     assert_eq!(summary.records, 1);
     assert!(second.len() < first.len());
     // c gets them in the wrong order, and twice.
-    let r = c.import_bundle(&second).unwrap();
+    let r = c.import_bundle(&second, PASS).unwrap();
     assert_eq!(r.records_new, 0);
-    c.import_bundle(&second).unwrap();
-    c.import_bundle(&first).unwrap();
-    c.import_bundle(&first).unwrap();
+    c.import_bundle(&second, PASS).unwrap();
+    c.import_bundle(&first, PASS).unwrap();
+    c.import_bundle(&first, PASS).unwrap();
     assert_eq!(content(&c, &id)["workers_involved"], 14);
     // c's copy survives reopening with the out-of-order changes applied.
     let path = c.dir().to_path_buf();
     drop(c);
     let c = Store::open(&path, &KEY).unwrap();
     assert_eq!(content(&c, &id), content(&a, &id));
-    b.import_bundle(&second).unwrap();
-    b.import_bundle(&second).unwrap();
+    b.import_bundle(&second, PASS).unwrap();
+    b.import_bundle(&second, PASS).unwrap();
     assert_eq!(content(&b, &id), content(&a, &id));
     assert_eq!(b.history(&id).unwrap().len(), 2);
 }
@@ -389,17 +392,18 @@ fn a_corrupt_or_foreign_bundle_is_refused_whole() {
     for _ in 0..3 {
         a.create_json(Kind::Case, example(Kind::Case)).unwrap();
     }
-    let (bytes, _) = a.export_bundle(None).unwrap();
+    let (bytes, _) = a.export_bundle(None, PASS).unwrap();
     let mut flipped = bytes.clone();
     let n = flipped.len();
     flipped[n - 10] ^= 0x40;
-    for (bad, why) in [
-        (flipped, "corrupt"),
-        (bytes[..bytes.len() / 2].to_vec(), "corrupt"),
-        (b"PK\x03\x04 a zip file".to_vec(), "not a Fieldcase bundle"),
-        (vec![], "not a Fieldcase bundle"),
+    for (bad, pass, why) in [
+        (flipped, PASS, "damaged"),
+        (bytes[..bytes.len() / 2].to_vec(), PASS, "damaged"),
+        (bytes.clone(), "another passphrase", "passphrase is wrong"),
+        (b"PK\x03\x04 a zip file".to_vec(), PASS, "not a Fieldcase bundle"),
+        (vec![], PASS, "not a Fieldcase bundle"),
     ] {
-        let e = b.import_bundle(&bad).unwrap_err();
+        let e = b.import_bundle(&bad, pass).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Invalid);
         assert!(e.to_string().contains(why), "{e}");
         assert_eq!(b.count().unwrap(), 0);
@@ -407,10 +411,17 @@ fn a_corrupt_or_foreign_bundle_is_refused_whole() {
     // A bundle of a format this app does not know is refused, not guessed at.
     let mut future = bytes.clone();
     future[17] = 9;
-    let e = b.import_bundle(&future).unwrap_err();
+    let e = b.import_bundle(&future, PASS).unwrap_err();
     assert!(e.to_string().contains("format 9 is not supported"), "{e}");
     assert_eq!(b.count().unwrap(), 0);
-    b.import_bundle(&bytes).unwrap();
+    // A passphrase too short to protect anything is refused at export.
+    assert_eq!(
+        a.export_bundle(None, "1234").unwrap_err().problems()[0].rule,
+        "passphrase_length"
+    );
+    // The contents are not readable without the passphrase.
+    assert!(!bytes.windows("宏达物流".len()).any(|w| w == "宏达物流".as_bytes()));
+    b.import_bundle(&bytes, PASS).unwrap();
     assert_eq!(b.count().unwrap(), 3);
 }
 
@@ -427,8 +438,8 @@ fn a_change_made_after_signing_on_another_phone_is_kept_aside_and_reported() {
     b.edit(&id, &[("questions.1.answer".into(), json!("一共20000元"))])
         .unwrap();
     let report = {
-        let (bytes, _) = b.export_bundle(None).unwrap();
-        a.import_bundle(&bytes).unwrap()
+        let (bytes, _) = b.export_bundle(None, PASS).unwrap();
+        a.import_bundle(&bytes, PASS).unwrap()
     };
     assert_eq!(report.refused.len(), 1);
     assert_eq!(report.refused[0].id, id);

@@ -119,7 +119,7 @@ fn the_office_s_calendar_reaches_every_phone_and_phones_cannot_change_it() {
     let req = support::upload(
         &cal_id,
         Kind::Calendar,
-        support::crafted_put(&doc, "monitoring_days", 1i64),
+        support::crafted_put(&phone, &doc, "monitoring_days", 1i64),
     );
     let (status, frames, _) = support::post_sync(&t.hub.url(), &token, &req);
     assert_eq!(status, 200);

@@ -278,6 +278,44 @@ impl Store {
         })
     }
 
+    /// Lists in the database every attachment file in the store's folder (after a restore
+    /// from a backup older than some files).
+    pub(crate) fn relist_attachment_files(&self) -> Result<usize> {
+        let root = self.dir.join("attachments");
+        let Ok(dirs) = std::fs::read_dir(&root) else {
+            return Ok(0);
+        };
+        let mut n = 0;
+        for dir in dirs.flatten() {
+            for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+                let name = file.file_name().to_string_lossy().to_string();
+                if check_sha256(&name).is_err() {
+                    continue;
+                }
+                let listed: bool = self.read(|c| {
+                    Ok(
+                        c.query_row("SELECT count(*) FROM attachments WHERE sha256 = ?1", [&name], |r| {
+                            r.get::<_, i64>(0)
+                        })? > 0,
+                    )
+                })?;
+                if !listed {
+                    let bytes = self.attachment(&name)?;
+                    let now = self.now().timestamp_millis();
+                    self.write(|tx| {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO attachments (sha256, size, added_at) VALUES (?1, ?2, ?3)",
+                            params![name, bytes.len() as i64, now],
+                        )?;
+                        Ok(())
+                    })?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
     /// Part of an attachment, for sending in chunks.
     pub fn attachment_range(&self, sha256: &str, offset: u64, len: u64) -> Result<Vec<u8>> {
         let all = self.attachment(sha256)?;

@@ -4,9 +4,16 @@
 //! importing idempotent and order-free; a bundle that is corrupt, foreign or malformed is
 //! refused whole, in one SQLite transaction.
 //!
-//! Layout: `FIELDCASE-BUNDLE`, format version (u16 BE), SHA-256 of the rest, then the rest:
-//! deflate of length-prefixed (u32 BE) chunks: a JSON header, then per record a JSON frame
-//! and the automerge bytes.
+//! A bundle is encrypted with a passphrase the two people agree on (it travels on USB sticks
+//! and through messaging apps): Argon2id turns the passphrase into a key, ChaCha20-Poly1305
+//! seals the content, so a wrong passphrase or any damage is refused whole. The CLI writes
+//! bundle files readable by their owner alone.
+//!
+//! Layout (format 2): `FIELDCASE-BUNDLE`, format (u16 BE), Argon2id cost (memory KiB u32 BE,
+//! passes u32 BE, lanes u32 BE), salt (16 bytes), nonce (12 bytes), then the ciphertext (with
+//! its 16-byte tag; the 46 bytes before it are its associated data) of: deflate of
+//! length-prefixed (u32 BE) chunks: a JSON header, then per record a JSON frame and the
+//! automerge bytes.
 
 use std::io::{Read, Write};
 
@@ -24,7 +31,77 @@ use crate::error::{Error, Result};
 use crate::model::Kind;
 
 const MAGIC: &[u8; 16] = b"FIELDCASE-BUNDLE";
-const FORMAT: u16 = 1;
+const FORMAT: u16 = 2;
+/// Argon2id cost of new bundles: OWASP's recommendation (19 MiB, 2 passes, 1 lane).
+const KDF_MEMORY_KIB: u32 = 19 * 1024;
+const KDF_PASSES: u32 = 2;
+const KDF_LANES: u32 = 1;
+const HEAD: usize = 16 + 2 + 12 + 16 + 12;
+/// The shortest passphrase accepted.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// Keys derived in this process, by (SHA-256 of the passphrase, salt, cost): one derivation
+/// per passphrase and salt, not one per bundle. Bounded.
+type DerivedKey = ([u8; 32], [u8; 16], [u32; 3], [u8; 32]);
+static KEYS: std::sync::Mutex<Vec<DerivedKey>> = std::sync::Mutex::new(Vec::new());
+
+fn derive(passphrase: &str, salt: &[u8; 16], cost: [u32; 3]) -> Result<[u8; 32]> {
+    let who: [u8; 32] = Sha256::digest(passphrase.as_bytes()).into();
+    if let Some(k) = KEYS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(w, s, c, _)| *w == who && s == salt && *c == cost)
+    {
+        return Ok(k.3);
+    }
+    if cost[0] > 256 * 1024 || cost[1] > 16 || cost[2] > 8 {
+        return Err(Error::Rejected(
+            "the bundle asks for more work to open than this app does".into(),
+        ));
+    }
+    let params = argon2::Params::new(cost[0], cost[1], cost[2], Some(32))
+        .map_err(|e| Error::Rejected(format!("the bundle's key parameters are invalid ({e})")))?;
+    let mut key = [0u8; 32];
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, &mut key)
+        .map_err(|e| Error::Internal(format!("key derivation: {e}")))?;
+    let mut keys = KEYS.lock().unwrap_or_else(|e| e.into_inner());
+    if keys.len() >= 64 {
+        keys.remove(0);
+    }
+    keys.push((who, *salt, cost, key));
+    Ok(key)
+}
+
+fn check_passphrase(passphrase: &str) -> Result<()> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::invalid(
+            "passphrase",
+            "passphrase_length",
+            format!("a bundle passphrase has at least {MIN_PASSPHRASE_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// The salt this process uses for a passphrase's exports (so it derives once).
+static SALTS: std::sync::Mutex<Vec<([u8; 32], [u8; 16])>> = std::sync::Mutex::new(Vec::new());
+
+fn salt_for(passphrase: &str) -> Result<[u8; 16]> {
+    let who: [u8; 32] = Sha256::digest(passphrase.as_bytes()).into();
+    let mut salts = SALTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, s)) = salts.iter().find(|(w, _)| *w == who) {
+        return Ok(*s);
+    }
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| Error::Internal(e.to_string()))?;
+    if salts.len() >= 64 {
+        salts.remove(0);
+    }
+    salts.push((who, salt));
+    Ok(salt)
+}
 /// Inflated size a bundle may reach; protects against a deflate bomb.
 const MAX_INFLATED: u64 = 2 << 30;
 
@@ -82,7 +159,9 @@ fn json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(v).map_err(|e| Error::Internal(e.to_string()))
 }
 
-fn encode(header: &Header, frames: &[Framed]) -> Result<Vec<u8>> {
+fn encode(header: &Header, frames: &[Framed], passphrase: &str) -> Result<Vec<u8>> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    check_passphrase(passphrase)?;
     let mut body = vec![];
     chunk(&mut body, &json(header)?);
     for (f, bytes) in frames {
@@ -92,11 +171,30 @@ fn encode(header: &Header, frames: &[Framed]) -> Result<Vec<u8>> {
     let mut enc = DeflateEncoder::new(vec![], flate2::Compression::default());
     enc.write_all(&body)?;
     let compressed = enc.finish()?;
-    let mut out = Vec::with_capacity(compressed.len() + 50);
+    let salt = salt_for(passphrase)?;
+    let cost = [KDF_MEMORY_KIB, KDF_PASSES, KDF_LANES];
+    let key = derive(passphrase, &salt, cost)?;
+    let mut nonce = [0u8; 12];
+    getrandom::fill(&mut nonce).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut out = Vec::with_capacity(compressed.len() + HEAD + 16);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_be_bytes());
-    out.extend_from_slice(&Sha256::digest(&compressed));
-    out.extend_from_slice(&compressed);
+    for c in cost {
+        out.extend_from_slice(&c.to_be_bytes());
+    }
+    out.extend_from_slice(&salt);
+    out.extend_from_slice(&nonce);
+    let cipher = chacha20poly1305::ChaCha20Poly1305::new((&key).into());
+    let sealed = cipher
+        .encrypt(
+            (&nonce).into(),
+            Payload {
+                msg: &compressed,
+                aad: &out[..HEAD],
+            },
+        )
+        .map_err(|_| Error::Internal("bundle encryption failed".into()))?;
+    out.extend_from_slice(&sealed);
     Ok(out)
 }
 
@@ -122,25 +220,40 @@ impl<'a> Chunks<'a> {
 /// A record's frame and its automerge bytes.
 type Framed = (Frame, Vec<u8>);
 
-fn decode(bytes: &[u8]) -> Result<(Header, Vec<Framed>)> {
+fn decode(bytes: &[u8], passphrase: &str) -> Result<(Header, Vec<Framed>)> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
     if bytes.len() < 16 || &bytes[..16] != MAGIC {
         return Err(Error::Rejected("this file is not a Fieldcase bundle".into()));
     }
-    if bytes.len() < 50 {
+    if bytes.len() < 18 {
         return Err(Error::Rejected("the bundle is cut short".into()));
     }
     let format = u16::from_be_bytes([bytes[16], bytes[17]]);
     if format != FORMAT {
         return Err(Error::Rejected(format!(
-            "bundle format {format} is not supported (this app reads format {FORMAT})"
+            "bundle format {format} is not supported (this app reads format {FORMAT}, encrypted; export it again)"
         )));
     }
-    let compressed = &bytes[50..];
-    if Sha256::digest(compressed).as_slice() != &bytes[18..50] {
-        return Err(Error::Rejected("the bundle is corrupt (checksum mismatch)".into()));
+    if bytes.len() < HEAD + 16 {
+        return Err(Error::Rejected("the bundle is cut short".into()));
     }
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let cost = [be(18), be(22), be(26)];
+    let salt: [u8; 16] = bytes[30..46].try_into().map_err(|_| Error::Internal("salt".into()))?;
+    let nonce: [u8; 12] = bytes[46..58].try_into().map_err(|_| Error::Internal("nonce".into()))?;
+    let key = derive(passphrase, &salt, cost)?;
+    let cipher = chacha20poly1305::ChaCha20Poly1305::new((&key).into());
+    let compressed = cipher
+        .decrypt(
+            (&nonce).into(),
+            Payload {
+                msg: &bytes[HEAD..],
+                aad: &bytes[..HEAD],
+            },
+        )
+        .map_err(|_| Error::Rejected("the passphrase is wrong, or the bundle is damaged".into()))?;
     let mut body = vec![];
-    DeflateDecoder::new(compressed)
+    DeflateDecoder::new(&compressed[..])
         .take(MAX_INFLATED)
         .read_to_end(&mut body)
         .map_err(|e| Error::Rejected(format!("the bundle is corrupt ({e})")))?;
@@ -150,6 +263,12 @@ fn decode(bytes: &[u8]) -> Result<(Header, Vec<Framed>)> {
     let mut frames = vec![];
     for _ in 0..header.records {
         let frame: Frame = serde_json::from_slice(chunks.next()?).map_err(|e| bad("a record frame", e))?;
+        crate::validate::check_record_id(&frame.id).map_err(|_| {
+            Error::Rejected(format!(
+                "'{}' in the bundle is not a record id",
+                frame.id.escape_debug()
+            ))
+        })?;
         frames.push((frame, chunks.next()?.to_vec()));
     }
     if !chunks.0.is_empty() {
@@ -161,7 +280,8 @@ fn decode(bytes: &[u8]) -> Result<(Header, Vec<Framed>)> {
 impl Store {
     /// Writes a bundle: every record in full, or, with `to`, only the changes that peer (a
     /// device id) is not known to have from the bundles it sent us.
-    pub fn export_bundle(&self, to: Option<&str>) -> Result<(Vec<u8>, BundleSummary)> {
+    pub fn export_bundle(&self, to: Option<&str>, passphrase: &str) -> Result<(Vec<u8>, BundleSummary)> {
+        check_passphrase(passphrase)?;
         let frames = self.read(|c| {
             let ids: Vec<String> = {
                 let mut stmt = c.prepare("SELECT id FROM documents ORDER BY id")?;
@@ -218,7 +338,7 @@ impl Store {
             created_at: self.now(),
             records: frames.len(),
         };
-        let bytes = encode(&header, &frames)?;
+        let bytes = encode(&header, &frames, passphrase)?;
         let summary = BundleSummary {
             records: frames.len() as u64,
             bytes: bytes.len() as u64,
@@ -228,8 +348,8 @@ impl Store {
     }
 
     /// Imports a bundle whole or not at all.
-    pub fn import_bundle(&self, bytes: &[u8]) -> Result<ImportReport> {
-        let (header, frames) = decode(bytes)?;
+    pub fn import_bundle(&self, bytes: &[u8], passphrase: &str) -> Result<ImportReport> {
+        let (header, frames) = decode(bytes, passphrase)?;
         let mut report = ImportReport {
             from_device: header.from_device.clone(),
             from_user: header.from_user.clone(),
@@ -284,5 +404,97 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ROOT};
+
+    use super::*;
+    use crate::model::{Record, Role};
+
+    const PASS: &str = "华新镇-2026-春";
+
+    fn handcrafted(frames: Vec<Framed>) -> Vec<u8> {
+        let header = Header {
+            from_device: "attacker".into(),
+            from_user: "李华".into(),
+            township: "华新镇".into(),
+            created_at: "2026-04-01T00:00:00Z".parse().unwrap(),
+            records: frames.len(),
+        };
+        encode(&header, &frames, PASS).unwrap()
+    }
+
+    #[test]
+    fn a_bundle_with_ids_the_sync_protocol_refuses_is_refused_whole() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let s = Store::create(&dir.path().join("s"), &[1; 32], "华新镇", "张丽", Role::Inspector).unwrap();
+        for bad in [String::new(), "x".repeat(129), "../etc".into(), "名字".into()] {
+            let frame = Frame {
+                id: bad.clone(),
+                kind: Kind::Case,
+                heads: vec![],
+            };
+            let e = s.import_bundle(&handcrafted(vec![(frame, vec![])]), PASS).unwrap_err();
+            assert!(e.to_string().contains("not a record id"), "{bad:?}: {e}");
+        }
+        assert_eq!(s.count().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_crafted_reseal_or_unseal_arriving_by_bundle_is_kept_aside() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let a = Store::create(&dir.path().join("a"), &[1; 32], "华新镇", "张丽", Role::Inspector).unwrap();
+        let b = Store::create(&dir.path().join("b"), &[1; 32], "华新镇", "吴军", Role::Inspector).unwrap();
+        a.set_now(Some("2026-04-01T00:00:00Z".parse().unwrap()));
+        let id = a
+            .create_json(Kind::Inspection, Record::example(Kind::Inspection).to_json())
+            .unwrap()
+            .id;
+        a.seal(&id).unwrap();
+        b.import_bundle(&a.export_bundle(None, PASS).unwrap().0, PASS).unwrap();
+        let signed = b.get(&id).unwrap().record.to_json();
+        // An attacker edits the content and puts a seal with the new hash over it, then
+        // (separately) deletes the seal.
+        let doc = Automerge::load(&a.document_bytes(&id).unwrap()).unwrap();
+        let heads = doc.get_heads();
+        let mut forged = doc.fork();
+        let record = match forged.get(ROOT, "record").unwrap() {
+            Some((automerge::Value::Object(_), o)) => o,
+            _ => panic!(),
+        };
+        let mut tx = forged.transaction();
+        tx.put(&record, "findings", "一切正常").unwrap();
+        tx.commit();
+        let content = super::super::doc::read_record(&forged).unwrap();
+        let hash = crate::signing::content_hash(crate::signing::SEAL_ALG, &content);
+        let mut tx = forged.transaction();
+        let seal = tx.put_object(ROOT, "seal", automerge::ObjType::Map).unwrap();
+        tx.put(&seal, "hash", hash).unwrap();
+        tx.commit();
+        let mut unsealed = doc.fork();
+        let mut tx = unsealed.transaction();
+        tx.delete(ROOT, "seal").unwrap();
+        tx.commit();
+        for crafted in [forged.save_after(&heads), unsealed.save_after(&heads)] {
+            let frame = Frame {
+                id: id.clone(),
+                kind: Kind::Inspection,
+                heads: vec![],
+            };
+            let report = b.import_bundle(&handcrafted(vec![(frame, crafted)]), PASS).unwrap();
+            assert!(!report.refused.is_empty());
+            let r = b.get(&id).unwrap();
+            assert_eq!(r.record.to_json(), signed);
+            assert!(r.seal.unwrap().intact);
+        }
+        assert_eq!(
+            b.refused_changes().unwrap().len(),
+            3,
+            "the re-seal's two changes and the unseal"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! list move together or not at all.
 
 mod attachments;
+mod backup;
 mod bundle;
 pub(crate) mod doc;
 pub(crate) mod feed;
@@ -145,7 +146,7 @@ pub struct Store {
     attachment_key: [u8; 32],
 }
 
-fn open_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
+pub(crate) fn open_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
     let conn = Connection::open(path)?;
     // A wrong key is reported as our error; SQLCipher need not also log it to stderr.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -703,6 +704,11 @@ impl Store {
             set_meta(tx, "needs_reindex", "0")?;
             Ok(n)
         })
+    }
+
+    /// SQLite's own check of the database file.
+    pub fn integrity_ok(&self) -> Result<bool> {
+        self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))? == "ok"))
     }
 
     /// Number of records (documents) held.

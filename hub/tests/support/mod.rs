@@ -7,10 +7,16 @@ use automerge::{Automerge, ReadDoc, ROOT};
 use fieldcase_core::sync::wire::{decompress, Frame, RecordChanges, SyncRequest};
 use fieldcase_core::Kind;
 
-/// What an attacker with a copy of automerge can do: change a record's document directly,
-/// bypassing every check of the store, and return the new changes' bytes.
-pub fn crafted(doc: &[u8], f: impl FnOnce(&mut automerge::transaction::Transaction<'_>, &automerge::ObjId)) -> Vec<u8> {
+/// What an attacker with a copy of automerge and an enrolled phone can do: change a record's
+/// document directly as that phone (`by`: its store), bypassing every check of the store, and
+/// return the new changes' bytes.
+pub fn crafted(
+    by: &fieldcase_core::Store,
+    doc: &[u8],
+    f: impl FnOnce(&mut automerge::transaction::Transaction<'_>, &automerge::ObjId),
+) -> Vec<u8> {
     let mut doc = Automerge::load(doc).unwrap();
+    doc.set_actor(automerge::ActorId::from(hex::decode(by.actor_hex()).unwrap()));
     let before = doc.get_heads();
     let record = match doc.get(ROOT, "record").unwrap() {
         Some((automerge::Value::Object(_), id)) => id,
@@ -23,9 +29,14 @@ pub fn crafted(doc: &[u8], f: impl FnOnce(&mut automerge::transaction::Transacti
 }
 
 /// Puts a value on the record's top level, in a crafted change.
-pub fn crafted_put(doc: &[u8], key: &str, value: impl Into<automerge::ScalarValue>) -> Vec<u8> {
+pub fn crafted_put(
+    by: &fieldcase_core::Store,
+    doc: &[u8],
+    key: &str,
+    value: impl Into<automerge::ScalarValue>,
+) -> Vec<u8> {
     let value = value.into();
-    crafted(doc, |tx, record| tx.put(record, key, value).unwrap())
+    crafted(by, doc, |tx, record| tx.put(record, key, value).unwrap())
 }
 
 /// Posts a sync request as a device would, with its credential; returns the status and, on

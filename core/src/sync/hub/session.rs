@@ -383,16 +383,19 @@ impl Store {
                         if device.actor.as_deref() == Some(actor.as_str()) {
                             continue;
                         }
-                        // Changes another device made, carried here by bundle: that device must
-                        // be enrolled and work where this one does.
-                        match by_actor.get(&actor) {
-                            Some(e) if device.sees(&e.township) || e.role == crate::model::Role::Office => {}
-                            _ => {
-                                return Err(final_(format!(
-                                    "it carries changes by a device the hub does not know (actor {actor})"
-                                )))
-                            }
-                        }
+                        // A change another device made, carried here by bundle: the hub takes it
+                        // from its author (so no device can put words in another's mouth); until
+                        // then this one sends the record again at each sync. Nothing is dropped.
+                        return Err(match by_actor.get(&actor) {
+                            Some(e) if device.sees(&e.township) || e.role == crate::model::Role::Office => GateRefusal {
+                                send_whole: true,
+                                reason: format!(
+                                    "record {}: it carries changes by device {} that the hub takes from that device; sent again at the next sync",
+                                    up.id, e.device
+                                ),
+                            },
+                            _ => final_(format!("it carries changes by a device the hub does not know (actor {actor})")),
+                        });
                     }
                     if let Some(seal) = a.new_seal {
                         let signer = by_actor.values().find(|e| e.device == seal.device);
