@@ -122,6 +122,16 @@ enum Command {
     Seal { id: String },
     /// Who changed a record, when, and which fields.
     History { id: String },
+    /// A sealed record with what a third party needs to verify it offline (docs/seals.md).
+    ExportSealed { id: String },
+    /// Verify an exported sealed record (FILE or - for standard input), as a third party
+    /// would: content, signature, and the signer's entry signed by the hub's key.
+    Verify {
+        file: Option<PathBuf>,
+        /// The hub's public key as the office published it.
+        #[arg(long)]
+        hub_key: Option<String>,
+    },
     /// Fields two devices set to different values, and rules a merged record breaks.
     Conflicts,
     /// Settle a conflict: PATH=VALUE replaces every value there (choosing status=closed closes).
@@ -442,6 +452,20 @@ fn run(cli: Cli) -> CliResult<Value> {
             json!({"id": id, "seal": to_json(&s)})
         }
         Command::History { id } => to_json(&store::open(&dir)?.history(&id).map_err(from_core)?),
+        Command::ExportSealed { id } => to_json(&store::open(&dir)?.export_sealed(&id).map_err(from_core)?),
+        Command::Verify { file, hub_key } => {
+            let text = edits::read_input(&file)?;
+            let x: fieldcase_core::store::SealedExport = serde_json::from_str(&text)
+                .map_err(|e| fail(ErrorKind::Invalid, format!("not an exported sealed record ({e})")))?;
+            let v = fieldcase_core::store::verify_sealed(&x, hub_key.as_deref());
+            if !v.verified {
+                return Err(fail(
+                    ErrorKind::Refused,
+                    format!("does not verify: {}", v.problems.join("; ")),
+                ));
+            }
+            to_json(&v)
+        }
         Command::Conflicts => to_json(&store::open(&dir)?.conflicts().map_err(from_core)?),
         Command::Resolve { id, edit } => {
             let parsed = edits::parse(&edit)?;

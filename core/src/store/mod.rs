@@ -15,6 +15,7 @@ mod records;
 pub(crate) mod registry;
 mod schema;
 mod seal;
+mod sealed_export;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +40,7 @@ pub use bundle::{BundleSummary, ImportReport, RefusedChange};
 pub use doc::Conflict;
 pub use index::{LedgerQuery, LedgerRow};
 pub use seal::{Seal, SealStatus};
+pub use sealed_export::{verify_sealed, SealedExport, Verification, SEALED_EXPORT_FORMAT};
 
 pub(crate) const DB_FILE: &str = "fieldcase.db";
 
