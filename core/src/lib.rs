@@ -10,6 +10,8 @@
 pub mod calendar;
 pub mod canonical;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geo;
 pub mod model;
 pub mod report;

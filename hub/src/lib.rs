@@ -7,7 +7,8 @@
 //!   limit, checked as it arrives;
 //! - at most `MAX_SESSIONS` sync sessions run at once (others wait their turn), at most
 //!   `MAX_DECODING` request bodies are decompressed at once, and a device has one session at a
-//!   time, so a stalled or hostile device never delays others by more than its own share;
+//!   time (a new request from it stops its last one), so a stalled or hostile device never
+//!   delays others by more than its own share;
 //! - answers stream from a read snapshot, one frame at a time, never holding the writer;
 //! - store work runs on blocking threads; a panic there is a 500 with nothing applied.
 //!
@@ -17,8 +18,9 @@
 pub mod client;
 pub mod tls;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,7 +51,8 @@ struct Hub_ {
     store: Arc<Store>,
     sessions: Arc<Semaphore>,
     decoding: Arc<Semaphore>,
-    busy: Mutex<HashSet<String>>,
+    /// The device in session, with the flag that stops its answer.
+    busy: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
 type Shared = Arc<Hub_>;
@@ -87,16 +90,41 @@ fn token(headers: &HeaderMap) -> Result<String, Error> {
 struct InSession {
     hub: Shared,
     device: String,
+    stop: Arc<AtomicBool>,
 }
 
 impl Drop for InSession {
     fn drop(&mut self) {
-        self.hub
-            .busy
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.device);
+        let mut busy = self.hub.busy.lock().unwrap_or_else(|e| e.into_inner());
+        if busy.get(&self.device).is_some_and(|s| Arc::ptr_eq(s, &self.stop)) {
+            busy.remove(&self.device);
+        }
     }
+}
+
+/// A device has one session at a time. A new request from it means its last connection is
+/// gone (a phone that lost its link retries): the old session is stopped at its next frame
+/// and the new one goes ahead.
+async fn begin_session(hub: &Shared, device: &str) -> Option<InSession> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for _ in 0..100 {
+        {
+            let mut busy = hub.busy.lock().unwrap_or_else(|e| e.into_inner());
+            match busy.get(device) {
+                Some(old) => old.store(true, Ordering::SeqCst),
+                None => {
+                    busy.insert(device.to_string(), stop.clone());
+                    return Some(InSession {
+                        hub: hub.clone(),
+                        device: device.to_string(),
+                        stop,
+                    });
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
 }
 
 async fn any(State(hub): State<Shared>, method: HttpMethod, uri: Uri, headers: HeaderMap, body: Body) -> Response {
@@ -157,20 +185,11 @@ async fn sync(hub: Shared, device: Option<Device>, body: axum::body::Bytes) -> R
     let Some(device) = device else {
         return error_response(&Error::Unauthorised("no device credential".into()));
     };
-    if !hub
-        .busy
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(device.id.clone())
-    {
+    let Some(in_session) = begin_session(&hub, &device.id).await else {
         return plain(
             StatusCode::TOO_MANY_REQUESTS,
             "a sync of this device is already running; try again when it ends",
         );
-    }
-    let in_session = InSession {
-        hub: hub.clone(),
-        device: device.id.clone(),
     };
     let turn = match tokio::time::timeout(QUEUE_WAIT, hub.sessions.clone().acquire_owned()).await {
         Ok(Ok(p)) => p,
@@ -217,6 +236,9 @@ async fn sync(hub: Shared, device: Option<Device>, body: axum::body::Bytes) -> R
             None => return,
         }
         for chunk in answer {
+            if _in_session.stop.load(Ordering::SeqCst) {
+                return;
+            }
             let item = chunk.map_err(|e| std::io::Error::other(e.to_string()));
             let stop = item.is_err();
             if tx.blocking_send(item).is_err() || stop {
@@ -249,7 +271,7 @@ pub fn router(store: Arc<Store>) -> Router {
         store,
         sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
         decoding: Arc::new(Semaphore::new(MAX_DECODING)),
-        busy: Mutex::new(HashSet::new()),
+        busy: Mutex::new(HashMap::new()),
     });
     Router::new().fallback(any).with_state(hub)
 }

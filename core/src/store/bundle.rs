@@ -106,7 +106,7 @@ fn salt_for(passphrase: &str) -> Result<[u8; 16]> {
 const MAX_INFLATED: u64 = 2 << 30;
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Header {
+pub(crate) struct Header {
     from_device: String,
     from_user: String,
     township: String,
@@ -115,10 +115,10 @@ struct Header {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Frame {
-    id: String,
-    kind: Kind,
-    heads: Vec<String>,
+pub(crate) struct Frame {
+    pub id: String,
+    pub kind: Kind,
+    pub heads: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -218,7 +218,7 @@ impl<'a> Chunks<'a> {
 }
 
 /// A record's frame and its automerge bytes.
-type Framed = (Frame, Vec<u8>);
+pub(crate) type Framed = (Frame, Vec<u8>);
 
 fn decode(bytes: &[u8], passphrase: &str) -> Result<(Header, Vec<Framed>)> {
     use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -252,8 +252,13 @@ fn decode(bytes: &[u8], passphrase: &str) -> Result<(Header, Vec<Framed>)> {
             },
         )
         .map_err(|_| Error::Rejected("the passphrase is wrong, or the bundle is damaged".into()))?;
+    decode_body(&compressed)
+}
+
+/// Reads a bundle's content once decrypted: deflate, then the header and the record frames.
+pub(crate) fn decode_body(compressed: &[u8]) -> Result<(Header, Vec<Framed>)> {
     let mut body = vec![];
-    DeflateDecoder::new(&compressed[..])
+    DeflateDecoder::new(compressed)
         .take(MAX_INFLATED)
         .read_to_end(&mut body)
         .map_err(|e| Error::Rejected(format!("the bundle is corrupt ({e})")))?;

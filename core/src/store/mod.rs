@@ -5,7 +5,7 @@
 
 mod attachments;
 mod backup;
-mod bundle;
+pub(crate) mod bundle;
 pub(crate) mod doc;
 pub(crate) mod feed;
 mod history;
@@ -14,7 +14,7 @@ pub(crate) mod merge;
 mod records;
 pub(crate) mod registry;
 mod schema;
-mod seal;
+pub(crate) mod seal;
 mod sealed_export;
 
 use std::path::{Path, PathBuf};
