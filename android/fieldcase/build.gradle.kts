@@ -1,4 +1,5 @@
-// The phone library as an Android library: generated Kotlin bindings over JNA, and
+// The phone library as an Android library: generated Kotlin bindings over JNA, OkHttp for
+// the network, coroutines for the suspend API, and
 // libfieldcase_ffi.so for arm64-v8a, armeabi-v7a, x86_64 and x86.
 plugins {
     id("com.android.library")
@@ -19,7 +20,8 @@ android {
     kotlinOptions {
         jvmTarget = "17"
     }
-    sourceSets["main"].java.srcDirs("src/main/kotlin")
+    // Hand-written Kotlin (OkHttpTransport, Flows) and the bindings scripts/bindings generates.
+    sourceSets["main"].java.srcDirs("src/main/kotlin", "src/generated/kotlin")
 }
 
 // Build the native libraries and bindings before compiling.
@@ -31,4 +33,6 @@ tasks.named("preBuild") { dependsOn(rustLibraries) }
 
 dependencies {
     implementation("net.java.dev.jna:jna:5.19.1@aar")
+    api("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+    api("com.squareup.okhttp3:okhttp:4.12.0")
 }

@@ -59,12 +59,11 @@ pub fn serve(
         if let Ok(s) = store::open(dir) {
             let _ = s.set_hub_secret(SERVED_AT, url.as_bytes());
         }
-        println!(
-            "{}",
-            json!({"listening": bound.to_string(), "url": url, "tls": pin.is_some(), "certificate_sha256": pin})
-        );
         use std::io::Write;
-        let _ = std::io::stdout().flush();
+        let mut out = std::io::stdout().lock();
+        let line = json!({"listening": bound.to_string(), "url": url, "tls": pin.is_some(), "certificate_sha256": pin});
+        // Whoever started the hub may stop reading: the hub serves on regardless.
+        let _ = writeln!(out, "{line}").and_then(|_| out.flush());
     })
     .map_err(from_core)?;
     Ok(json!({"stopped": true}))
@@ -129,7 +128,8 @@ pub fn join(dir: &Option<PathBuf>, link: &str, code: Option<String>, pin: Option
     let transport = HttpTransport::new(&link.hub, link.pin.as_deref()).map_err(from_core)?;
     let joined = if dir.join("fieldcase.db").exists() {
         let s = store::open(&Some(dir.clone()))?;
-        s.join_with(&transport, &link.hub, link.pin.as_deref(), &link.code)
+        s.sync()
+            .join(&transport, &link.hub, link.pin.as_deref(), &link.code)
             .map_err(from_core)?
     } else {
         let key = store::write_key(&dir)?;
@@ -168,7 +168,7 @@ pub fn sync(dir: &Option<PathBuf>) -> CliResult<Value> {
         cancel: None,
     };
     let transport = HttpTransport::for_store(&s).map_err(from_core)?;
-    let report = s.sync_with(&transport, &opts).map_err(from_core)?;
+    let report = s.sync().run(&transport, &opts).map_err(from_core)?;
     if tty {
         eprintln!();
     }

@@ -7,6 +7,7 @@ mod hub;
 mod show;
 mod store;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -481,7 +482,7 @@ fn run(cli: Cli) -> CliResult<Value> {
         } => {
             let pass = passphrase.read()?;
             let s = store::open(&dir)?;
-            let (bytes, summary) = s.export_bundle(to.as_deref(), &pass).map_err(from_core)?;
+            let (bytes, summary) = s.bundles().export(to.as_deref(), &pass).map_err(from_core)?;
             store::write_private(&file, &bytes)?;
             json!({"file": file.display().to_string(), "records": summary.records, "bytes": summary.bytes, "to": summary.to, "from_device": s.identity().device})
         }
@@ -491,7 +492,7 @@ fn run(cli: Cli) -> CliResult<Value> {
             let pass = passphrase.read()?;
             let bytes =
                 std::fs::read(&file).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
-            to_json(&store::open(&dir)?.import_bundle(&bytes, &pass).map_err(from_core)?)
+            to_json(&store::open(&dir)?.bundles().import(&bytes, &pass).map_err(from_core)?)
         }
         Command::Attach {
             id,
@@ -507,16 +508,17 @@ fn run(cli: Cli) -> CliResult<Value> {
                 .unwrap_or_default();
             to_json(
                 &store::open(&dir)?
+                    .attachments()
                     .attach(&id, &bytes, &name, &mime, purpose.as_deref())
                     .map_err(from_core)?,
             )
         }
         Command::Attachment { sha256, out } => {
-            let bytes = store::open(&dir)?.attachment(&sha256).map_err(from_core)?;
+            let bytes = store::open(&dir)?.attachments().read(&sha256).map_err(from_core)?;
             std::fs::write(&out, &bytes).map_err(|e| fail(ErrorKind::Failed, format!("{}: {e}", out.display())))?;
             json!({"file": out.display().to_string(), "bytes": bytes.len()})
         }
-        Command::Refused => to_json(&store::open(&dir)?.refused_changes().map_err(from_core)?),
+        Command::Refused => to_json(&store::open(&dir)?.bundles().refused().map_err(from_core)?),
         Command::Reindex => json!({"indexed": store::open(&dir)?.rebuild_index().map_err(from_core)?}),
         Command::Calendar {
             action: CalendarAction::Show { year },
@@ -595,7 +597,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(v) => {
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            // A reader that went away (a closed pipe) is no reason to fail the command.
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
             ExitCode::SUCCESS
         }
         Err((kind, msg)) => {

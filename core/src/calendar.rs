@@ -69,10 +69,14 @@ pub fn show_local(t: DateTime<Utc>) -> String {
 #[serde(default, deny_unknown_fields)]
 pub struct CampaignPeriod {
     /// 排查 (sweep), 化解 (resolution), 稳控 (stabilisation), or another name the plan uses.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub from: Option<NaiveDate>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub to: Option<NaiveDate>,
     /// Duty rosters and fast reporting apply in this period (稳控阶段).
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub fast_reporting: bool,
 }
 

@@ -48,6 +48,8 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DiskFull) => Error::DiskFull,
+            // A sync's apply interrupted by its cancel: the transaction rolled back whole.
+            Some(rusqlite::ErrorCode::OperationInterrupted) => Error::Cancelled,
             _ => Error::Storage(e),
         }
     }

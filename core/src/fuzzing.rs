@@ -14,7 +14,7 @@ pub fn sync_request(data: &[u8]) {
     let _ = SyncRequest::decode(data);
     if let Ok(req) = SyncRequest::decode_raw(data) {
         // What decodes encodes back to the same request.
-        let again = SyncRequest::decode(&req.encode()).expect("a decoded request encodes");
+        let again = SyncRequest::decode_raw(&req.encode_raw()).expect("a decoded request encodes");
         assert_eq!(again, req);
     }
 }

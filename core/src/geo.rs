@@ -22,8 +22,11 @@ pub enum LocationSource {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Location {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub lat: f64,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub lon: f64,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub accuracy_m: Option<f64>,
     pub source: LocationSource,
 }

@@ -99,8 +99,11 @@ fn ids(s: &Store) -> Vec<String> {
 
 fn send(from: &Store, to: &Store, only_missing: bool) {
     let peer = to.identity().device.clone();
-    let (bytes, _) = from.export_bundle(only_missing.then_some(peer.as_str()), PASS).unwrap();
-    to.import_bundle(&bytes, PASS).unwrap();
+    let (bytes, _) = from
+        .bundles()
+        .export(only_missing.then_some(peer.as_str()), PASS)
+        .unwrap();
+    to.bundles().import(&bytes, PASS).unwrap();
 }
 
 /// Runs the ops, then a full exchange; returns the conflicts all stores agree on.

@@ -24,10 +24,10 @@ fn example(kind: Kind) -> Value {
 }
 
 fn exchange(a: &Store, b: &Store) {
-    let (bytes, _) = a.export_bundle(Some(&b.identity().device), PASS).unwrap();
-    b.import_bundle(&bytes, PASS).unwrap();
-    let (bytes, _) = b.export_bundle(Some(&a.identity().device), PASS).unwrap();
-    a.import_bundle(&bytes, PASS).unwrap();
+    let (bytes, _) = a.bundles().export(Some(&b.identity().device), PASS).unwrap();
+    b.bundles().import(&bytes, PASS).unwrap();
+    let (bytes, _) = b.bundles().export(Some(&a.identity().device), PASS).unwrap();
+    a.bundles().import(&bytes, PASS).unwrap();
 }
 
 fn rules_of(e: &Error) -> Vec<String> {
@@ -318,7 +318,7 @@ fn finding_4_the_review_runs_from_the_agreement_taking_effect_and_is_recorded_af
     let there = office.get(&id).unwrap();
     assert!(there.seal.unwrap().intact);
     assert_eq!(there.after_seal.performance.len(), 1);
-    assert!(office.refused_changes().unwrap().is_empty());
+    assert!(office.bundles().refused().unwrap().is_empty());
 }
 
 #[test]

@@ -19,8 +19,8 @@ fn example(kind: Kind) -> Value {
 }
 
 fn exchange(from: &Store, to: &Store) {
-    let (bytes, _) = from.export_bundle(Some(&to.identity().device), PASS).unwrap();
-    to.import_bundle(&bytes, PASS).unwrap();
+    let (bytes, _) = from.bundles().export(Some(&to.identity().device), PASS).unwrap();
+    to.bundles().import(&bytes, PASS).unwrap();
 }
 
 fn content(s: &Store, id: &str) -> Value {
@@ -103,7 +103,9 @@ fn signing_seals_and_every_later_change_is_refused() {
     assert_eq!(e.kind(), ErrorKind::Refused);
     assert!(matches!(s.seal(&id).unwrap_err(), Error::Sealed { .. }));
     assert!(matches!(
-        s.attach(&id, b"photo", "p.jpg", "image/jpeg", None).unwrap_err(),
+        s.attachments()
+            .attach(&id, b"photo", "p.jpg", "image/jpeg", None)
+            .unwrap_err(),
         Error::Sealed { .. }
     ));
     // A correction is a new record that refers to the sealed one.
@@ -358,28 +360,28 @@ fn bundles_import_twice_or_in_any_order_with_the_same_result() {
     let b = store(&dir, "b", "吴军", Role::Inspector);
     let c = store(&dir, "c", "周明", Role::Office);
     let id = a.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
-    let (first, _) = a.export_bundle(None, PASS).unwrap();
-    b.import_bundle(&first, PASS).unwrap();
+    let (first, _) = a.bundles().export(None, PASS).unwrap();
+    b.bundles().import(&first, PASS).unwrap();
     // b now tells a what it holds, so a's next bundle for b carries only the new change.
     exchange(&b, &a);
     a.edit(&id, &[("workers_involved".into(), json!(14))]).unwrap();
-    let (second, summary) = a.export_bundle(Some(&b.identity().device), PASS).unwrap();
+    let (second, summary) = a.bundles().export(Some(&b.identity().device), PASS).unwrap();
     assert_eq!(summary.records, 1);
     assert!(second.len() < first.len());
     // c gets them in the wrong order, and twice.
-    let r = c.import_bundle(&second, PASS).unwrap();
+    let r = c.bundles().import(&second, PASS).unwrap();
     assert_eq!(r.records_new, 0);
-    c.import_bundle(&second, PASS).unwrap();
-    c.import_bundle(&first, PASS).unwrap();
-    c.import_bundle(&first, PASS).unwrap();
+    c.bundles().import(&second, PASS).unwrap();
+    c.bundles().import(&first, PASS).unwrap();
+    c.bundles().import(&first, PASS).unwrap();
     assert_eq!(content(&c, &id)["workers_involved"], 14);
     // c's copy survives reopening with the out-of-order changes applied.
     let path = c.dir().to_path_buf();
     drop(c);
     let c = Store::open(&path, &KEY).unwrap();
     assert_eq!(content(&c, &id), content(&a, &id));
-    b.import_bundle(&second, PASS).unwrap();
-    b.import_bundle(&second, PASS).unwrap();
+    b.bundles().import(&second, PASS).unwrap();
+    b.bundles().import(&second, PASS).unwrap();
     assert_eq!(content(&b, &id), content(&a, &id));
     assert_eq!(b.history(&id).unwrap().len(), 2);
 }
@@ -392,7 +394,7 @@ fn a_corrupt_or_foreign_bundle_is_refused_whole() {
     for _ in 0..3 {
         a.create_json(Kind::Case, example(Kind::Case)).unwrap();
     }
-    let (bytes, _) = a.export_bundle(None, PASS).unwrap();
+    let (bytes, _) = a.bundles().export(None, PASS).unwrap();
     let mut flipped = bytes.clone();
     let n = flipped.len();
     flipped[n - 10] ^= 0x40;
@@ -403,7 +405,7 @@ fn a_corrupt_or_foreign_bundle_is_refused_whole() {
         (b"PK\x03\x04 a zip file".to_vec(), PASS, "not a Fieldcase bundle"),
         (vec![], PASS, "not a Fieldcase bundle"),
     ] {
-        let e = b.import_bundle(&bad, pass).unwrap_err();
+        let e = b.bundles().import(&bad, pass).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Invalid);
         assert!(e.to_string().contains(why), "{e}");
         assert_eq!(b.count().unwrap(), 0);
@@ -411,17 +413,17 @@ fn a_corrupt_or_foreign_bundle_is_refused_whole() {
     // A bundle of a format this app does not know is refused, not guessed at.
     let mut future = bytes.clone();
     future[17] = 9;
-    let e = b.import_bundle(&future, PASS).unwrap_err();
+    let e = b.bundles().import(&future, PASS).unwrap_err();
     assert!(e.to_string().contains("format 9 is not supported"), "{e}");
     assert_eq!(b.count().unwrap(), 0);
     // A passphrase too short to protect anything is refused at export.
     assert_eq!(
-        a.export_bundle(None, "1234").unwrap_err().problems()[0].rule,
+        a.bundles().export(None, "1234").unwrap_err().problems()[0].rule,
         "passphrase_length"
     );
     // The contents are not readable without the passphrase.
     assert!(!bytes.windows("宏达物流".len()).any(|w| w == "宏达物流".as_bytes()));
-    b.import_bundle(&bytes, PASS).unwrap();
+    b.bundles().import(&bytes, PASS).unwrap();
     assert_eq!(b.count().unwrap(), 3);
 }
 
@@ -438,8 +440,8 @@ fn a_change_made_after_signing_on_another_phone_is_kept_aside_and_reported() {
     b.edit(&id, &[("questions.1.answer".into(), json!("一共20000元"))])
         .unwrap();
     let report = {
-        let (bytes, _) = b.export_bundle(None, PASS).unwrap();
-        a.import_bundle(&bytes, PASS).unwrap()
+        let (bytes, _) = b.bundles().export(None, PASS).unwrap();
+        a.bundles().import(&bytes, PASS).unwrap()
     };
     assert_eq!(report.refused.len(), 1);
     assert_eq!(report.refused[0].id, id);
@@ -448,8 +450,8 @@ fn a_change_made_after_signing_on_another_phone_is_kept_aside_and_reported() {
     // b takes the seal and sets its own late edit aside.
     assert_eq!(content(&b, &id), signed);
     assert!(b.get(&id).unwrap().seal.unwrap().intact);
-    assert_eq!(b.refused_changes().unwrap().len(), 1);
-    assert_eq!(a.refused_changes().unwrap().len(), 1);
+    assert_eq!(b.bundles().refused().unwrap().len(), 1);
+    assert_eq!(a.bundles().refused().unwrap().len(), 1);
     // Further exchanges change nothing.
     exchange(&b, &a);
     exchange(&a, &b);
@@ -482,20 +484,28 @@ fn attachments_are_encrypted_files_named_by_their_hash() {
     let s = store(&dir, "a", "李华", Role::Grid);
     let id = s.create_json(Kind::Incident, json!({"township": "华新镇"})).unwrap().id;
     let photo = b"\xff\xd8\xff\xe0 JPEG of the blocked gate".to_vec();
-    let r = s.attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo")).unwrap();
-    assert_eq!(s.attachment(&r.sha256).unwrap(), photo);
+    let r = s
+        .attachments()
+        .attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo"))
+        .unwrap();
+    assert_eq!(s.attachments().read(&r.sha256).unwrap(), photo);
     let rec = s.get(&id).unwrap();
     assert_eq!(rec.record.attachments()[0].sha256, r.sha256);
     let on_disk = std::fs::read(dir.path().join("a/attachments").join(&r.sha256[..2]).join(&r.sha256)).unwrap();
     assert!(!on_disk.windows(10).any(|w| w == b"blocked ga"));
     // The same photo twice is one reference.
-    s.attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo")).unwrap();
+    s.attachments()
+        .attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo"))
+        .unwrap();
     assert_eq!(s.get(&id).unwrap().record.attachments().len(), 1);
     let huge = vec![0u8; fieldcase_core::store::MAX_ATTACHMENT_BYTES as usize + 1];
-    let e = s.attach(&id, &huge, "video.mp4", "video/mp4", None).unwrap_err();
+    let e = s
+        .attachments()
+        .attach(&id, &huge, "video.mp4", "video/mp4", None)
+        .unwrap_err();
     assert_eq!(e.problems()[0].rule, "attachment_size");
     assert!(matches!(
-        s.attachment(&"0".repeat(64)).unwrap_err(),
+        s.attachments().read(&"0".repeat(64)).unwrap_err(),
         Error::NotFound { .. }
     ));
 }

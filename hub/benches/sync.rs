@@ -112,11 +112,11 @@ fn run(n: usize) {
         Store::create_by_joining(&dir.path().join("phone"), &KEY, &transport, &proxy.url(), None, &code).unwrap();
 
     let first = measured(&proxy, || {
-        phone.sync_with(&transport, &SyncOptions::default()).unwrap();
+        phone.sync().run(&transport, &SyncOptions::default()).unwrap();
     });
     assert_eq!(phone.count().unwrap(), n);
     let quiet = measured(&proxy, || {
-        phone.sync_with(&transport, &SyncOptions::default()).unwrap();
+        phone.sync().run(&transport, &SyncOptions::default()).unwrap();
     });
     let id = phone
         .list(&LedgerQuery {
@@ -128,7 +128,7 @@ fn run(n: usize) {
         .clone();
     phone.edit(&id, &[("workers_involved".into(), 42.into())]).unwrap();
     let one = measured(&proxy, || {
-        let r = phone.sync_with(&transport, &SyncOptions::default()).unwrap();
+        let r = phone.sync().run(&transport, &SyncOptions::default()).unwrap();
         assert_eq!(r.records_sent, 1);
     });
     let header_per_trip = quiet.bytes;

@@ -102,7 +102,8 @@ impl HttpTransport {
     /// The transport for the hub a store has joined.
     pub fn for_store(store: &Store) -> Result<HttpTransport, Error> {
         let link = store
-            .hub_link()?
+            .sync()
+            .link()?
             .ok_or_else(|| Error::invalid("hub", "joined", "this store has not joined a hub (fieldcase join LINK)"))?;
         HttpTransport::new(&link.url, link.pin.as_deref())
     }

@@ -276,6 +276,23 @@ pub fn router(store: Arc<Store>) -> Router {
     Router::new().fallback(any).with_state(hub)
 }
 
+/// A hub started by a program that blocks signals (its children inherit the mask) must still
+/// stop on SIGTERM and Ctrl-C: unblock them before the runtime's threads start.
+fn accept_stop_signals() {
+    #[cfg(unix)]
+    // SAFETY: plain libc calls on a local, initialised signal set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// How long requests under way may take to finish once the hub is told to stop.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Plain HTTP is only for this machine: anything else is served over TLS.
 pub fn check_listen(addr: &SocketAddr, tls: bool) -> Result<(), Error> {
     if tls || addr.ip().is_loopback() {
@@ -297,7 +314,24 @@ async fn serve(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let Some(tls) = tls else {
-        axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+        // Requests under way get a few seconds to finish; a client that holds its connection
+        // open (or stopped reading) does not keep the hub from stopping.
+        let (stopped, on_stop) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            stop.await;
+            let _ = stopped.send(true);
+        });
+        let mut graceful = on_stop.clone();
+        let mut deadline = on_stop;
+        tokio::select! {
+            served = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = graceful.wait_for(|s| *s).await;
+            }) => served?,
+            _ = async move {
+                let _ = deadline.wait_for(|s| *s).await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {}
+        }
         return Ok(());
     };
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config()?);
@@ -430,6 +464,7 @@ pub fn run(
 ) -> Result<(), Error> {
     check_listen(&listen, tls.is_some())?;
     store.register_as_hub()?;
+    accept_stop_signals();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await?;

@@ -50,7 +50,7 @@ fn sync(s: &Store) -> fieldcase_core::sync::SyncReport {
 }
 
 fn token(s: &Store) -> String {
-    s.hub_link().unwrap().unwrap().token
+    s.sync().link().unwrap().unwrap().token
 }
 
 fn sealed_inspection(t: &Township) -> (Store, Store, String) {
@@ -318,6 +318,7 @@ fn finding_4_another_township_s_attachment_cannot_be_read_or_probed() {
         .id;
     let photo: Vec<u8> = (0..90_000u32).map(|i| (i % 253) as u8).collect();
     let att = huaxin
+        .attachments()
         .attach(&id, &photo, "欠条.jpg", "image/jpeg", Some("photo"))
         .unwrap();
     assert_eq!(sync(&huaxin).attachments_sent, 1);
@@ -417,6 +418,7 @@ fn finding_5_junk_parts_under_an_attachment_s_sha_lose_nothing() {
         .unwrap()
         .id;
     honest
+        .attachments()
         .attach(&id, &photo, "工资条.jpg", "image/jpeg", Some("photo"))
         .unwrap();
     let r = sync(&honest);
@@ -424,7 +426,7 @@ fn finding_5_junk_parts_under_an_attachment_s_sha_lose_nothing() {
     // Another phone receives it whole.
     let r = sync(&reader);
     assert_eq!(r.attachments_received, 1, "{r:?}");
-    assert_eq!(reader.attachment(&sha).unwrap(), photo);
+    assert_eq!(reader.attachments().read(&sha).unwrap(), photo);
     // Junk that fills the claimed size never becomes the attachment.
     let fake: Vec<u8> = vec![0xAB; 200];
     let fake_sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"something else"));

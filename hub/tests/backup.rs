@@ -80,7 +80,7 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_from_the_devices()
     drop(restored);
     let hub = Hub::start(Store::open(&hub_dir, &KEY).unwrap(), "127.0.0.1:0".parse().unwrap()).unwrap();
     for s in [&a, &b] {
-        s.set_hub_url(&hub.url()).unwrap();
+        s.sync().set_hub_url(&hub.url()).unwrap();
     }
     // B syncs first: it notices, and sends everything it holds (A's records too).
     let r = sync(&b);

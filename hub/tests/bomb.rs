@@ -40,7 +40,7 @@ fn compression_bombs_are_refused_with_bounded_memory() {
                 &code,
             )
             .unwrap();
-            phone.hub_link().unwrap().unwrap().token
+            phone.sync().link().unwrap().unwrap().token
         })
         .collect();
     // 512 MiB of zeros in a couple of kilobytes.

@@ -114,7 +114,7 @@ fn the_office_s_calendar_reaches_every_phone_and_phones_cannot_change_it() {
     );
     // A phone that crafts a change to the calendar is refused by the hub.
     let cal_id = WorkCalendar::record_id(2027);
-    let token = phone.hub_link().unwrap().unwrap().token;
+    let token = phone.sync().link().unwrap().unwrap().token;
     let doc = phone.document_bytes(&cal_id).unwrap();
     let req = support::upload(
         &cal_id,

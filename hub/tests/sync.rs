@@ -129,12 +129,12 @@ fn a_device_sees_only_its_township_and_cannot_change_another() {
     assert_eq!(huaxin.list(&LedgerQuery::default()).unwrap().len(), 1);
     assert_eq!(baihe.list(&LedgerQuery::default()).unwrap().len(), 1);
     // The 白鹤镇 device gets the 华新镇 case by a bundle: its store refuses to edit it...
-    let (bundle, _) = huaxin.export_bundle(None, PASS).unwrap();
-    baihe.import_bundle(&bundle, PASS).unwrap();
+    let (bundle, _) = huaxin.bundles().export(None, PASS).unwrap();
+    baihe.bundles().import(&bundle, PASS).unwrap();
     let e = baihe.edit(&id, &[("amount_owed_fen".into(), json!(1))]).unwrap_err();
     assert_eq!(e.problems()[0].rule, "township_of_device");
     // ...and a change crafted with automerge, sent with its credential, is refused by the hub.
-    let token = baihe.hub_link().unwrap().unwrap().token;
+    let token = baihe.sync().link().unwrap().unwrap().token;
     let doc = baihe.document_bytes(&id).unwrap();
     let req = support::upload(
         &id,
@@ -157,7 +157,7 @@ fn a_device_sees_only_its_township_and_cannot_change_another() {
     // A device may not move a record out of its township either.
     let e = huaxin.edit(&id, &[("township".into(), json!("白鹤镇"))]).unwrap_err();
     assert_eq!(e.problems()[0].rule, "township_of_device");
-    let token = huaxin.hub_link().unwrap().unwrap().token;
+    let token = huaxin.sync().link().unwrap().unwrap().token;
     let doc = huaxin.document_bytes(&id).unwrap();
     let req = support::upload(
         &id,
@@ -207,7 +207,7 @@ fn corrupt_hostile_or_replayed_bodies_change_nothing() {
     let a = t.device("张丽", "华新镇", Role::Inspector);
     a.create_json(Kind::Case, case_in("华新镇")).unwrap();
     sync(&a);
-    let token = a.hub_link().unwrap().unwrap().token;
+    let token = a.sync().link().unwrap().unwrap().token;
     let before = contents(&t.hub_store());
     let http = reqwest::blocking::Client::new();
     let post = |body: Vec<u8>| {
@@ -322,7 +322,7 @@ fn the_hub_restarts_and_two_devices_sync_at_once() {
     });
     t.restart();
     for s in [&a, &b] {
-        s.set_hub_url(&t.proxy.url()).unwrap();
+        s.sync().set_hub_url(&t.proxy.url()).unwrap();
     }
     sync(&a);
     sync(&b);
@@ -337,8 +337,12 @@ fn attachments_travel_apart_and_one_failure_blocks_nothing_else() {
     let b = t.device("张丽", "华新镇", Role::Inspector);
     let id = a.create_json(Kind::Incident, json!({"township": "华新镇"})).unwrap().id;
     let photo: Vec<u8> = (0..700_000u32).map(|i| (i * 31 % 251) as u8).collect();
-    let good = a.attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo")).unwrap();
+    let good = a
+        .attachments()
+        .attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo"))
+        .unwrap();
     let lost = a
+        .attachments()
         .attach(&id, b"a voice note", "note.m4a", "audio/mp4", Some("audio"))
         .unwrap();
     // The voice note's file is lost on the phone: it fails alone.
@@ -351,7 +355,7 @@ fn attachments_travel_apart_and_one_failure_blocks_nothing_else() {
     let r = sync(&b);
     assert_eq!(r.records_received, 1);
     assert_eq!(r.attachments_received, 1);
-    assert_eq!(b.attachment(&good.sha256).unwrap(), photo);
+    assert_eq!(b.attachments().read(&good.sha256).unwrap(), photo);
     assert_eq!(
         b.get(&id).unwrap().record.attachments().len(),
         2,
@@ -421,8 +425,8 @@ proptest! {
                 }
                 Step::Bundle { from, to } => {
                     if from != to {
-                        let (b, _) = devices[from].export_bundle(None, PASS).unwrap();
-                        devices[to].import_bundle(&b, PASS).unwrap();
+                        let (b, _) = devices[from].bundles().export(None, PASS).unwrap();
+                        devices[to].bundles().import(&b, PASS).unwrap();
                     }
                 }
             }

@@ -25,13 +25,19 @@ pub enum ReviewOutcome {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ArbitrationReview {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub applied_on: Option<Date>,
     /// Both parties applied together, as the review requires.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub joint_application: bool,
     /// The parties chose not to apply: the review window no longer runs.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub declined: bool,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub outcome: Option<ReviewOutcome>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub outcome_on: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
 }
 
@@ -58,9 +64,12 @@ impl PerformanceResult {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Performance {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub on: Option<Date>,
     pub result: PerformanceResult,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub amount_paid_fen: Option<Fen>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
 }
 
@@ -70,9 +79,13 @@ pub struct Performance {
 #[serde(default)]
 pub struct AfterSealNote {
     /// Set by the store: when and by whom.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub at: Option<Instant>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub by: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub text: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub correction_id: Option<String>,
 }
 
@@ -81,8 +94,11 @@ pub struct AfterSealNote {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AfterSeal {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub arbitration_review: Option<ArbitrationReview>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub performance: Vec<Performance>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub notes: Vec<AfterSealNote>,
 }
 

@@ -9,15 +9,21 @@ use crate::validate::Problems;
 
 record_kind! {
     pub struct WorkCalendar {
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub year: i32,
         /// The notice the dates come from, e.g. 国办发明电〔2025〕…号.
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub notice: Option<String>,
         /// Days off (法定节假日 and the weekends around them).
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub holidays: Vec<Date>,
         /// Weekend days that are worked (调休).
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub working_weekends: Vec<Date>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub campaign_periods: Vec<CampaignPeriod>,
         /// Days without a follow-up after which a high-risk employer is out of monitoring.
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub monitoring_days: Option<u32>,
     }
 }

@@ -49,9 +49,12 @@ pub enum FollowUpKind {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FollowUp {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub at: Option<Instant>,
     pub kind: FollowUpKind,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub by: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub outcome: String,
 }
 
@@ -60,12 +63,19 @@ pub struct FollowUp {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WageClaim {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub worker_name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub resident_id: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub phone: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub work_from: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub work_to: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub amount_owed_fen: Option<Fen>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub evidence: Option<String>,
 }
 
@@ -101,11 +111,16 @@ pub enum ResolutionKind {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Resolution {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub kind: Option<ResolutionKind>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub on: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub amount_paid_fen: Option<Fen>,
     /// The mediation, award, judgment or order number that resolved it.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub reference: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
 }
 
@@ -115,9 +130,13 @@ pub struct Resolution {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SignOff {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub by: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub role: Option<Role>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub device: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub at: Option<Instant>,
 }
 
@@ -126,8 +145,11 @@ pub struct SignOff {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Extension {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub approved_by: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub approved_on: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub reason: Option<String>,
 }
 
@@ -154,10 +176,15 @@ pub enum HandoverTo {
 pub struct Handover {
     pub to: HandoverTo,
     /// For `department`: which one (建管委, 信访办, 总工会, ...).
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub department: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub on: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub receiving_body: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub reference: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub outcome: Option<String>,
 }
 
@@ -166,8 +193,11 @@ pub struct Handover {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AdvanceRecipient {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub resident_id: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub amount_fen: Option<Fen>,
 }
 
@@ -177,39 +207,62 @@ pub struct AdvanceRecipient {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FundAdvance {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub amount_fen: Option<Fen>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub requested_on: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub approved_by: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub approved_on: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub recipients: Vec<AdvanceRecipient>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub outcome: Option<String>,
 }
 
 record_kind! {
     pub struct Case {
         pub status: CaseStatus,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub subject: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub employer_id: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub employer_name: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub project_id: Option<String>,
         pub source: CaseSource,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub workers_involved: Option<u32>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub amount_owed_fen: Option<Fen>,
         pub risk_level: RiskLevel,
         /// 包案领导
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub responsible_leader: Option<String>,
         /// 责任人
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub responsible_person: Option<String>,
         /// 化解方案
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub resolution_plan: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub follow_ups: Vec<FollowUp>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub wage_claims: Vec<WageClaim>,
         /// Filing date: starts the 60-working-day inspection clock.
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub filed_on: Option<Date>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub extension: Option<Extension>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub handovers: Vec<Handover>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub fund_advance: Option<FundAdvance>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub resolution: Option<Resolution>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub sign_off: Option<SignOff>,
     }
 }

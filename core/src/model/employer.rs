@@ -49,7 +49,9 @@ pub enum RiskFlag {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Contact {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub phone: Option<String>,
 }
 
@@ -58,9 +60,13 @@ pub struct Contact {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Indicator {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub on: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub value: Option<Fen>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
 }
 
@@ -71,25 +77,37 @@ pub struct Indicator {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Blacklisting {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub listed_on: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub reason: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub until: Option<Date>,
 }
 
 record_kind! {
     pub struct Employer {
         pub status: EmployerStatus,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub name: Option<String>,
         /// Unified social credit code (统一社会信用代码).
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub uscc: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub legal_representative: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub contact: Contact,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub address: Option<String>,
         pub industry: Industry,
         pub risk_level: RiskLevel,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub risk_flags: Vec<RiskFlag>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub monitoring_since: Option<Date>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub indicators: Vec<Indicator>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub blacklist: Option<Blacklisting>,
     }
 }

@@ -33,8 +33,11 @@ pub enum RiskSign {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Representative {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub resident_id: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub phone: Option<String>,
 }
 
@@ -43,30 +46,49 @@ pub struct Representative {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Escalation {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub grid_assistant_arrived_at: Option<Instant>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub inspector_notified_at: Option<Instant>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub inspector_arrived_at: Option<Instant>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub escalated_to_leading_group_at: Option<Instant>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub other_district_notified_at: Option<Instant>,
 }
 
 record_kind! {
     pub struct Incident {
         pub status: IncidentStatus,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub reported_at: Option<Instant>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub address: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub location: Option<Location>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub headcount: Option<u32>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub employer_name: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub employer_id: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub project_id: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub amount_claimed_fen: Option<Fen>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub months_owed: Option<u32>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub representatives: Vec<Representative>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub demands: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub risk_signs: Vec<RiskSign>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub escalation: Escalation,
         /// 欠薪保障金先行垫付 requested.
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub fund_advance_requested: bool,
     }
 }

@@ -25,8 +25,10 @@ pub enum InspectionStatus {
 #[serde(default)]
 pub struct ChecklistItem {
     pub result: CheckResult,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
     /// SHA-256 of evidence photos among the record's attachments.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub photos: Vec<String>,
 }
 
@@ -73,7 +75,9 @@ impl WageChecklist {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CorrectionOrder {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub required: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub deadline: Option<Date>,
 }
 
@@ -81,31 +85,49 @@ pub struct CorrectionOrder {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct InspectionSignatures {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub employer_representative: Option<Signature>,
     /// The representative refused to sign; the note says so in the inspectors' words.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub representative_refused: bool,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub refusal_note: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub inspectors: Vec<Signature>,
 }
 
 record_kind! {
     pub struct Inspection {
         pub status: InspectionStatus,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub case_id: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub project_id: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub employer_id: Option<String>,
         /// Name of the project or employer inspected, as on site.
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub site_name: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub inspectors: Vec<Inspector>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub started_at: Option<Instant>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub ended_at: Option<Instant>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub address: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub location: Option<Location>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub headcount_on_site: Option<u32>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub headcount_registered: Option<u32>,
         pub checklist: WageChecklist,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub findings: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub correction_order: Option<CorrectionOrder>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub signatures: InspectionSignatures,
     }
 }

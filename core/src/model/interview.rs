@@ -23,10 +23,14 @@ pub enum InterviewStatus {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Interviewee {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub resident_id: Option<String>,
     /// worker, employer representative, foreman, witness...
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub role: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub phone: Option<String>,
 }
 
@@ -34,7 +38,9 @@ pub struct Interviewee {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct QuestionAnswer {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub question: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub answer: String,
 }
 
@@ -42,20 +48,30 @@ pub struct QuestionAnswer {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct InterviewSignatures {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub interviewee: Option<Signature>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub inspectors: Vec<Signature>,
 }
 
 record_kind! {
     pub struct Interview {
         pub status: InterviewStatus,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub case_id: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub interviewee: Interviewee,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub inspectors: Vec<Inspector>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub started_at: Option<Instant>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub ended_at: Option<Instant>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub place: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub questions: Vec<QuestionAnswer>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub signatures: InterviewSignatures,
     }
 }

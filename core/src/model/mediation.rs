@@ -46,11 +46,15 @@ pub enum ApplicationForm {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Application {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub received_at: Option<Instant>,
     pub channel: Channel,
     pub form: ApplicationForm,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub applicant: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub dispute: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub reasons: Option<String>,
 }
 
@@ -58,9 +62,13 @@ pub struct Application {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WorkerParty {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub resident_id: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub phone: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub amount_claimed_fen: Option<Fen>,
 }
 
@@ -68,9 +76,13 @@ pub struct WorkerParty {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct EmployerParty {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub uscc: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub representative: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub agent: Option<String>,
 }
 
@@ -78,8 +90,11 @@ pub struct EmployerParty {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Session {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub at: Option<Instant>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub place: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub notes: String,
 }
 
@@ -88,10 +103,14 @@ pub struct Session {
 #[serde(default)]
 pub struct AgreementSignatures {
     /// One signature per worker party.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub workers: Vec<Signature>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub employer: Option<Signature>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub mediator: Option<Signature>,
     /// The organisation's seal (盖章), recorded as who affixed it and when.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub organisation_seal: Option<Signature>,
 }
 
@@ -99,27 +118,42 @@ pub struct AgreementSignatures {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Agreement {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub worker_claims: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub employer_claims: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub agreed_amount_fen: Option<Fen>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub payment_date: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub payment_method: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub claims_waived: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub signatures: AgreementSignatures,
 }
 
 record_kind! {
     pub struct Mediation {
         pub status: MediationStatus,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub case_id: Option<String>,
         pub application: Application,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub workers: Vec<WorkerParty>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub employer: EmployerParty,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub organisation: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub mediator: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub sessions: Vec<Session>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub agreement: Option<Agreement>,
         /// Legacy: reviews are now recorded after signing (`AfterSeal`), never in the agreement.
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub arbitration_review: Option<ArbitrationReview>,
     }
 }

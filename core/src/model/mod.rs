@@ -172,11 +172,16 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AttachmentRef {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub sha256: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub mime: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub size: u64,
     /// photo, audio, signature, scan: free text so new uses need no release.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub purpose: Option<String>,
 }
 
@@ -197,7 +202,9 @@ pub enum Relation {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Link {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub id: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub kind: Option<Kind>,
     pub relation: Relation,
 }
@@ -207,8 +214,11 @@ pub struct Link {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Signature {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub signed_at: Option<Instant>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub image_sha256: Option<String>,
 }
 
@@ -229,7 +239,9 @@ impl Signature {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Inspector {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub credential_number: String,
 }
 
@@ -273,11 +285,15 @@ macro_rules! record_kind {
         #[serde(default)]
         pub struct $name {
             /// Version of the record layout; set by the store.
+            #[cfg_attr(feature = "ffi", uniffi(default))]
             pub schema_version: u32,
             /// The township (街镇) the record belongs to; it decides who may see it.
+            #[cfg_attr(feature = "ffi", uniffi(default))]
             pub township: String,
             $($(#[$fm])* pub $field: $ty,)*
+            #[cfg_attr(feature = "ffi", uniffi(default))]
             pub attachments: Vec<$crate::model::AttachmentRef>,
+            #[cfg_attr(feature = "ffi", uniffi(default))]
             pub links: Vec<$crate::model::Link>,
         }
     };
@@ -514,6 +530,11 @@ impl Record {
 
     pub fn to_json(&self) -> Value {
         each_kind!(self, r => serde_json::to_value(r).unwrap_or(Value::Null))
+    }
+
+    /// An empty draft of `kind` in `township`: what a form starts from.
+    pub fn draft(kind: Kind, township: &str) -> Result<Record, Error> {
+        Record::from_json(kind, serde_json::json!({ "township": township }))
     }
 
     pub fn example(kind: Kind) -> Record {

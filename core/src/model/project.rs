@@ -21,9 +21,13 @@ pub enum ProjectStatus {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Company {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub uscc: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub responsible_person: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub phone: Option<String>,
 }
 
@@ -51,7 +55,9 @@ pub enum CheckResult {
 #[serde(default)]
 pub struct ControlStatus {
     pub result: CheckResult,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub inspected_at: Option<Instant>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub inspection_id: Option<String>,
 }
 
@@ -77,15 +83,24 @@ pub struct SixControls {
 record_kind! {
     pub struct Project {
         pub status: ProjectStatus,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub name: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub address: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub location: Option<Location>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub permit_number: Option<String>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub developer: Company,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub general_contractor: Company,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub subcontractors: Vec<Company>,
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub start_date: Option<Date>,
         /// Labour-cost transfer period in days (must not exceed one month).
+        #[cfg_attr(feature = "ffi", uniffi(default))]
         pub labour_cost_transfer_period_days: Option<u32>,
         pub controls: SixControls,
     }

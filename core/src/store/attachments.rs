@@ -36,55 +36,6 @@ impl Store {
             .join(sha256)
     }
 
-    /// Keeps `bytes` as an attachment of record `id` and adds the reference to the record.
-    pub fn attach(
-        &self,
-        id: &str,
-        bytes: &[u8],
-        name: &str,
-        mime: &str,
-        purpose: Option<&str>,
-    ) -> Result<AttachmentRef> {
-        if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
-            return Err(Error::invalid(
-                "attachments",
-                "attachment_size",
-                format!(
-                    "{name} is {} bytes; the limit is {MAX_ATTACHMENT_BYTES} bytes",
-                    bytes.len()
-                ),
-            ));
-        }
-        let sha256 = hex::encode(Sha256::digest(bytes));
-        let reference = AttachmentRef {
-            sha256: sha256.clone(),
-            name: name.into(),
-            mime: mime.into(),
-            size: bytes.len() as u64,
-            purpose: purpose.map(str::to_string),
-        };
-        self.store_attachment_file(&sha256, bytes)?;
-        let json = serde_json::to_value(&reference).map_err(|e| Error::Internal(e.to_string()))?;
-        self.change(id, "attach", super::records::Intent::Edit, |current, _| {
-            let mut next = current.clone();
-            let list = next
-                .get("attachments")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            if !list
-                .iter()
-                .any(|a| a.get("sha256").and_then(Value::as_str) == Some(sha256.as_str()))
-            {
-                let mut list = list;
-                list.push(json.clone());
-                next["attachments"] = Value::Array(list);
-            }
-            Ok(next)
-        })?;
-        Ok(reference)
-    }
-
     fn store_attachment_file(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
         let path = self.attachment_path(sha256);
         if !path.exists() {
@@ -113,31 +64,6 @@ impl Store {
             Ok(())
         })
     }
-
-    /// The content of an attachment, checked against its name.
-    pub fn attachment(&self, sha256: &str) -> Result<Vec<u8>> {
-        check_sha256(sha256)?;
-        let path = self.attachment_path(sha256);
-        let raw = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound {
-                what: "attachment",
-                id: sha256.into(),
-            },
-            _ => Error::Io(e),
-        })?;
-        let damaged = || Error::Internal(format!("attachment {sha256} is damaged on disk"));
-        if raw.len() < 12 {
-            return Err(damaged());
-        }
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.attachment_key));
-        let plain = cipher
-            .decrypt(Nonce::from_slice(&raw[..12]), &raw[12..])
-            .map_err(|_| damaged())?;
-        if hex::encode(Sha256::digest(&plain)) != sha256 {
-            return Err(damaged());
-        }
-        Ok(plain)
-    }
 }
 
 /// How far a chunked transfer of one attachment has got.
@@ -151,44 +77,6 @@ pub struct TransferState {
 impl Store {
     pub(crate) fn has_attachment_file(&self, sha256: &str) -> bool {
         check_sha256(sha256).is_ok() && self.attachment_path(sha256).exists()
-    }
-
-    /// Bytes this store holds of an attachment: whole, or the parts received so far.
-    pub fn attachment_received(&self, sha256: &str) -> Result<TransferState> {
-        check_sha256(sha256)?;
-        if self.has_attachment_file(sha256) {
-            let size: Option<i64> = self.read(|c| {
-                Ok(
-                    c.query_row("SELECT size FROM attachments WHERE sha256 = ?1", [sha256], |r| r.get(0))
-                        .ok(),
-                )
-            })?;
-            return Ok(TransferState {
-                received: size.unwrap_or(0) as u64,
-                complete: true,
-            });
-        }
-        let received: i64 = self.read(|c| {
-            Ok(c.query_row(
-                "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1 AND device = ''",
-                [sha256],
-                |r| r.get(0),
-            )?)
-        })?;
-        Ok(TransferState {
-            received: received as u64,
-            complete: false,
-        })
-    }
-
-    /// Takes one chunk of an attachment of `size` bytes at `offset` (which must be where this
-    /// sender's transfer stands), downloaded by this store: see `receive_chunk`.
-    pub fn attachment_chunk(&self, sha256: &str, size: u64, offset: u64, bytes: &[u8]) -> Result<TransferState> {
-        check_sha256(sha256)?;
-        if self.has_attachment_file(sha256) {
-            return self.attachment_received(sha256);
-        }
-        self.receive_chunk("", sha256, size, offset, bytes)
     }
 
     /// Takes one chunk of an attachment from `owner` (a device id at the hub; empty for what
@@ -300,7 +188,7 @@ impl Store {
                     )
                 })?;
                 if !listed {
-                    let bytes = self.attachment(&name)?;
+                    let bytes = self.attachments().read(&name)?;
                     let now = self.now().timestamp_millis();
                     self.write(|tx| {
                         tx.execute(
@@ -315,10 +203,135 @@ impl Store {
         }
         Ok(n)
     }
+}
+
+/// A store's attachments: photos, audio and scans kept encrypted beside the records.
+pub struct Attachments<'s>(&'s Store);
+
+impl Store {
+    /// Photos, audio and scans: attach, read, and the chunks sync moves.
+    pub fn attachments(&self) -> Attachments<'_> {
+        Attachments(self)
+    }
+}
+
+impl Attachments<'_> {
+    /// Keeps `bytes` as an attachment of record `id` and adds the reference to the record.
+    pub fn attach(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        name: &str,
+        mime: &str,
+        purpose: Option<&str>,
+    ) -> Result<AttachmentRef> {
+        if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
+            return Err(Error::invalid(
+                "attachments",
+                "attachment_size",
+                format!(
+                    "{name} is {} bytes; the limit is {MAX_ATTACHMENT_BYTES} bytes",
+                    bytes.len()
+                ),
+            ));
+        }
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let reference = AttachmentRef {
+            sha256: sha256.clone(),
+            name: name.into(),
+            mime: mime.into(),
+            size: bytes.len() as u64,
+            purpose: purpose.map(str::to_string),
+        };
+        self.0.store_attachment_file(&sha256, bytes)?;
+        let json = serde_json::to_value(&reference).map_err(|e| Error::Internal(e.to_string()))?;
+        self.0
+            .change(id, "attach", super::records::Intent::Edit, |current, _| {
+                let mut next = current.clone();
+                let list = next
+                    .get("attachments")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                if !list
+                    .iter()
+                    .any(|a| a.get("sha256").and_then(Value::as_str) == Some(sha256.as_str()))
+                {
+                    let mut list = list;
+                    list.push(json.clone());
+                    next["attachments"] = Value::Array(list);
+                }
+                Ok(next)
+            })?;
+        Ok(reference)
+    }
+
+    /// The content of an attachment, checked against its name.
+    pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
+        check_sha256(sha256)?;
+        let path = self.0.attachment_path(sha256);
+        let raw = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound {
+                what: "attachment",
+                id: sha256.into(),
+            },
+            _ => Error::Io(e),
+        })?;
+        let damaged = || Error::Internal(format!("attachment {sha256} is damaged on disk"));
+        if raw.len() < 12 {
+            return Err(damaged());
+        }
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0.attachment_key));
+        let plain = cipher
+            .decrypt(Nonce::from_slice(&raw[..12]), &raw[12..])
+            .map_err(|_| damaged())?;
+        if hex::encode(Sha256::digest(&plain)) != sha256 {
+            return Err(damaged());
+        }
+        Ok(plain)
+    }
+
+    /// Bytes this store holds of an attachment: whole, or the parts received so far.
+    pub fn received(&self, sha256: &str) -> Result<TransferState> {
+        check_sha256(sha256)?;
+        if self.0.has_attachment_file(sha256) {
+            let size: Option<i64> = self.0.read(|c| {
+                Ok(
+                    c.query_row("SELECT size FROM attachments WHERE sha256 = ?1", [sha256], |r| r.get(0))
+                        .ok(),
+                )
+            })?;
+            return Ok(TransferState {
+                received: size.unwrap_or(0) as u64,
+                complete: true,
+            });
+        }
+        let received: i64 = self.0.read(|c| {
+            Ok(c.query_row(
+                "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1 AND device = ''",
+                [sha256],
+                |r| r.get(0),
+            )?)
+        })?;
+        Ok(TransferState {
+            received: received as u64,
+            complete: false,
+        })
+    }
+
+    /// Takes one chunk of an attachment of `size` bytes at `offset` (which must be where this
+    /// sender's transfer stands), downloaded by this store: see `receive_chunk`.
+    pub fn chunk(&self, sha256: &str, size: u64, offset: u64, bytes: &[u8]) -> Result<TransferState> {
+        check_sha256(sha256)?;
+        if self.0.has_attachment_file(sha256) {
+            return self.received(sha256);
+        }
+        self.0.receive_chunk("", sha256, size, offset, bytes)
+    }
 
     /// Part of an attachment, for sending in chunks.
-    pub fn attachment_range(&self, sha256: &str, offset: u64, len: u64) -> Result<Vec<u8>> {
-        let all = self.attachment(sha256)?;
+    pub fn range(&self, sha256: &str, offset: u64, len: u64) -> Result<Vec<u8>> {
+        let all = self.read(sha256)?;
         let start = (offset as usize).min(all.len());
         let end = (offset.saturating_add(len) as usize).min(all.len());
         Ok(all[start..end].to_vec())

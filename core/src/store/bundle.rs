@@ -25,7 +25,8 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::merge::Origin;
+use super::doc::Origin;
+pub use super::merge::RefusedChange;
 use super::{heads_from_string, Store};
 use crate::error::{Error, Result};
 use crate::model::Kind;
@@ -128,14 +129,6 @@ pub struct BundleSummary {
     pub bytes: u64,
     /// The peer the bundle was cut for, if only its missing changes were included.
     pub to: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
-pub struct RefusedChange {
-    pub id: String,
-    pub change: String,
-    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -283,11 +276,32 @@ pub(crate) fn decode_body(compressed: &[u8]) -> Result<(Header, Vec<Framed>)> {
 }
 
 impl Store {
+    /// What a peer holds of a record, as its last bundle said.
+    fn remember_peer_heads(&self, tx: &rusqlite::Transaction<'_>, peer: &str, frame: &Frame) -> Result<()> {
+        tx.execute(
+            "INSERT INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3) ON CONFLICT (peer, doc_id) DO UPDATE SET heads = excluded.heads",
+            params![peer, frame.id, frame.heads.join(",")],
+        )?;
+        Ok(())
+    }
+}
+
+/// Bundle files: records carried by hand where there is no network.
+pub struct Bundles<'s>(&'s Store);
+
+impl Store {
+    /// Bundle files for places with no network: export, import, refused changes.
+    pub fn bundles(&self) -> Bundles<'_> {
+        Bundles(self)
+    }
+}
+
+impl Bundles<'_> {
     /// Writes a bundle: every record in full, or, with `to`, only the changes that peer (a
     /// device id) is not known to have from the bundles it sent us.
-    pub fn export_bundle(&self, to: Option<&str>, passphrase: &str) -> Result<(Vec<u8>, BundleSummary)> {
+    pub fn export(&self, to: Option<&str>, passphrase: &str) -> Result<(Vec<u8>, BundleSummary)> {
         check_passphrase(passphrase)?;
-        let frames = self.read(|c| {
+        let frames = self.0.read(|c| {
             let ids: Vec<String> = {
                 let mut stmt = c.prepare("SELECT id FROM documents ORDER BY id")?;
                 let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -295,7 +309,7 @@ impl Store {
             };
             let mut frames = vec![];
             for id in ids {
-                let Some(loaded) = self.load(c, &id)? else {
+                let Some(loaded) = self.0.load(c, &id)? else {
                     continue;
                 };
                 let doc = &loaded.doc;
@@ -337,10 +351,10 @@ impl Store {
             Ok(frames)
         })?;
         let header = Header {
-            from_device: self.identity.device.clone(),
-            from_user: self.identity.user.clone(),
-            township: self.identity.township.clone(),
-            created_at: self.now(),
+            from_device: self.0.identity.device.clone(),
+            from_user: self.0.identity.user.clone(),
+            township: self.0.identity.township.clone(),
+            created_at: self.0.now(),
             records: frames.len(),
         };
         let bytes = encode(&header, &frames, passphrase)?;
@@ -353,21 +367,22 @@ impl Store {
     }
 
     /// Imports a bundle whole or not at all.
-    pub fn import_bundle(&self, bytes: &[u8], passphrase: &str) -> Result<ImportReport> {
+    pub fn import(&self, bytes: &[u8], passphrase: &str) -> Result<ImportReport> {
         let (header, frames) = decode(bytes, passphrase)?;
         let mut report = ImportReport {
             from_device: header.from_device.clone(),
             from_user: header.from_user.clone(),
             ..Default::default()
         };
-        self.write(|tx| {
+        self.0.write(|tx| {
             for (frame, bytes) in &frames {
                 let id = frame.id.as_str();
                 if bytes.is_empty() {
-                    self.remember_peer_heads(tx, &header.from_device, frame)?;
+                    self.0.remember_peer_heads(tx, &header.from_device, frame)?;
                     continue;
                 }
                 let merged = self
+                    .0
                     .merge_remote(tx, id, frame.kind, bytes, Origin::Peer, None)?
                     .map_err(|g| Error::Rejected(g.reason))?;
                 report.refused.extend(merged.refused);
@@ -378,25 +393,16 @@ impl Store {
                 } else {
                     report.records_unchanged += 1;
                 }
-                self.remember_peer_heads(tx, &header.from_device, frame)?;
+                self.0.remember_peer_heads(tx, &header.from_device, frame)?;
             }
             Ok(())
         })?;
         Ok(report)
     }
 
-    /// What a peer holds of a record, as its last bundle said.
-    fn remember_peer_heads(&self, tx: &rusqlite::Transaction<'_>, peer: &str, frame: &Frame) -> Result<()> {
-        tx.execute(
-            "INSERT INTO peer_heads (peer, doc_id, heads) VALUES (?1, ?2, ?3) ON CONFLICT (peer, doc_id) DO UPDATE SET heads = excluded.heads",
-            params![peer, frame.id, frame.heads.join(",")],
-        )?;
-        Ok(())
-    }
-
     /// Changes refused because they arrived after a record was signed.
-    pub fn refused_changes(&self) -> Result<Vec<RefusedChange>> {
-        self.read(|c| {
+    pub fn refused(&self) -> Result<Vec<RefusedChange>> {
+        self.0.read(|c| {
             let mut stmt = c.prepare("SELECT doc_id, hash, reason FROM quarantine ORDER BY at, hash")?;
             let rows = stmt
                 .query_map([], |r| {
@@ -443,7 +449,10 @@ mod tests {
                 kind: Kind::Case,
                 heads: vec![],
             };
-            let e = s.import_bundle(&handcrafted(vec![(frame, vec![])]), PASS).unwrap_err();
+            let e = s
+                .bundles()
+                .import(&handcrafted(vec![(frame, vec![])]), PASS)
+                .unwrap_err();
             assert!(e.to_string().contains("not a record id"), "{bad:?}: {e}");
         }
         assert_eq!(s.count().unwrap(), 0);
@@ -460,7 +469,9 @@ mod tests {
             .unwrap()
             .id;
         a.seal(&id).unwrap();
-        b.import_bundle(&a.export_bundle(None, PASS).unwrap().0, PASS).unwrap();
+        b.bundles()
+            .import(&a.bundles().export(None, PASS).unwrap().0, PASS)
+            .unwrap();
         let signed = b.get(&id).unwrap().record.to_json();
         // An attacker edits the content and puts a seal with the new hash over it, then
         // (separately) deletes the seal.
@@ -490,14 +501,14 @@ mod tests {
                 kind: Kind::Inspection,
                 heads: vec![],
             };
-            let report = b.import_bundle(&handcrafted(vec![(frame, crafted)]), PASS).unwrap();
+            let report = b.bundles().import(&handcrafted(vec![(frame, crafted)]), PASS).unwrap();
             assert!(!report.refused.is_empty());
             let r = b.get(&id).unwrap();
             assert_eq!(r.record.to_json(), signed);
             assert!(r.seal.unwrap().intact);
         }
         assert_eq!(
-            b.refused_changes().unwrap().len(),
+            b.bundles().refused().unwrap().len(),
             3,
             "the re-seal's two changes and the unseal"
         );

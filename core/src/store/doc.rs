@@ -11,6 +11,14 @@ use serde_json::{Map, Number, Value};
 
 use crate::error::{Error, Result};
 
+/// Where changes came from. Changes from the hub are not sent back to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Local,
+    Peer,
+    Hub,
+}
+
 pub(crate) const KIND_KEY: &str = "kind";
 pub(crate) const RECORD_KEY: &str = "record";
 pub(crate) const SEAL_KEY: &str = "seal";

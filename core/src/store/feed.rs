@@ -6,11 +6,12 @@
 use automerge::{ChangeHash, ReadDoc};
 use rusqlite::params;
 
-use super::merge::Origin;
+use super::doc::Origin;
 use super::{meta, set_meta, Store};
 use crate::error::{Error, Result};
 use crate::model::Kind;
 use crate::signing::SignedEntry;
+use crate::sync::client::HubLink;
 use crate::sync::wire::{RecordChanges, Refusal, RefusalCode};
 
 /// Where this device stands with its hub.
@@ -42,6 +43,25 @@ fn num(c: &rusqlite::Connection, key: &str) -> Result<i64> {
 }
 
 impl Store {
+    /// The hub this store syncs with, and its credential there.
+    pub(crate) fn hub_link(&self) -> Result<Option<HubLink>> {
+        self.read(|c| Ok(meta(c, "hub")?.and_then(|s| serde_json::from_str(&s).ok())))
+    }
+
+    pub(crate) fn set_hub_link(&self, link: &HubLink) -> Result<()> {
+        let json = serde_json::to_string(link).map_err(|e| Error::Internal(e.to_string()))?;
+        self.write(|tx| set_meta(tx, "hub", &json))
+    }
+
+    /// Joined: the link and the hub's public key (that signs the registry) go in together.
+    pub(crate) fn link_hub(&self, link: &HubLink, hub_public_key: &str) -> Result<()> {
+        let json = serde_json::to_string(link).map_err(|e| Error::Internal(e.to_string()))?;
+        self.write(|tx| {
+            set_meta(tx, "hub", &json)?;
+            self.set_hub_public_key(tx, hub_public_key)
+        })
+    }
+
     pub(crate) fn sync_state(&self) -> Result<SyncState> {
         self.read(|c| {
             Ok(SyncState {
@@ -195,7 +215,7 @@ impl Store {
 
     /// Applies a batch of records from the hub and the feed position it reaches, together.
     pub(crate) fn apply_remote_batch(&self, records: &[RecordChanges], cursor_after: u64) -> Result<()> {
-        self.write(|tx| {
+        self.write_interruptible(|tx| {
             for r in records {
                 self.merge_remote(tx, &r.id, r.kind, &r.bytes, Origin::Hub, None)?
                     .map_err(|g| Error::Rejected(g.reason))?;
@@ -245,3 +265,92 @@ impl Store {
 }
 
 use super::doc;
+
+/// Reads of the feed and the index that the hub's side of a session makes, on the session's
+/// reader or writer: the hub writes no SQL against the store's tables.
+pub(crate) mod reads {
+    use rusqlite::{params, Connection, OptionalExtension};
+
+    use crate::error::Result;
+
+    /// The store's feed position: every change up to it is in the feed.
+    pub(crate) fn top(c: &Connection) -> Result<i64> {
+        Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |r| r.get(0))?)
+    }
+
+    /// Where a record first entered the feed.
+    pub(crate) fn first_seq(c: &Connection, id: &str) -> Result<i64> {
+        Ok(
+            c.query_row("SELECT coalesce(min(seq), 0) FROM feed WHERE doc_id = ?1", [id], |r| {
+                r.get(0)
+            })?,
+        )
+    }
+
+    /// The hashes of a record's changes after feed position `after`, in feed order.
+    pub(crate) fn hashes_after(c: &Connection, id: &str, after: i64) -> Result<Vec<String>> {
+        let mut stmt = c.prepare_cached("SELECT hash FROM feed WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq")?;
+        let hashes = stmt
+            .query_map(params![id, after], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(hashes)
+    }
+
+    /// A record changed since a cursor: its id, kind, first position after the cursor and
+    /// township (None while it is not indexed).
+    pub(crate) struct Changed {
+        pub id: String,
+        pub kind: String,
+        pub seq: i64,
+        pub township: Option<String>,
+    }
+
+    /// Records with changes after `cursor`, oldest first.
+    pub(crate) fn changed_since(c: &Connection, cursor: i64) -> Result<Vec<Changed>> {
+        let mut stmt = c.prepare_cached(
+            "SELECT f.doc_id, d.kind, min(f.seq), l.township FROM feed f
+             JOIN documents d ON d.id = f.doc_id LEFT JOIN ledger l ON l.id = f.doc_id
+             WHERE f.seq > ?1 GROUP BY f.doc_id ORDER BY min(f.seq)",
+        )?;
+        let rows = stmt.query_map([cursor], |r| {
+            Ok(Changed {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                seq: r.get(2)?,
+                township: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A record's kind and township, if the store holds it.
+    pub(crate) fn kind_and_township(c: &Connection, id: &str) -> Result<Option<(String, Option<String>)>> {
+        Ok(c.query_row(
+            "SELECT d.kind, l.township FROM documents d LEFT JOIN ledger l ON l.id = d.id WHERE d.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+    }
+
+    /// The sizes records give an attachment, over the records of the given townships (all
+    /// townships when `all`).
+    pub(crate) fn attachment_sizes(c: &Connection, sha: &str, all: bool, townships: [&str; 2]) -> Result<Vec<u64>> {
+        let mut stmt = c.prepare_cached(
+            "SELECT DISTINCT coalesce(ra.size, 0) FROM record_attachments ra JOIN ledger l ON l.id = ra.doc_id
+             WHERE ra.sha256 = ?1 AND (?2 OR l.township = ?3 OR l.township = ?4)",
+        )?;
+        let sizes = stmt
+            .query_map(params![sha, all, townships[0], townships[1]], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(sizes.into_iter().map(|s| s.max(0) as u64).collect())
+    }
+
+    /// The size of an attachment file the store holds whole.
+    pub(crate) fn attachment_size(c: &Connection, sha: &str) -> Result<u64> {
+        let size: Option<i64> = c
+            .query_row("SELECT size FROM attachments WHERE sha256 = ?1", [sha], |r| r.get(0))
+            .optional()?;
+        Ok(size.unwrap_or(0).max(0) as u64)
+    }
+}

@@ -19,15 +19,23 @@ use crate::validate::Problem;
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct LedgerQuery {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub kind: Option<Kind>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub township: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub status: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub risk: Option<RiskLevel>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub responsible: Option<String>,
     /// Only records whose deadline has passed.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub overdue: bool,
     /// Only records due within this many days from now (overdue ones included).
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub due_within_days: Option<u32>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub limit: Option<u32>,
 }
 

@@ -5,20 +5,21 @@
 
 use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc};
 use rusqlite::{params, Transaction};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::bundle::RefusedChange;
+use super::doc::Origin;
 use super::seal::Seal;
 use super::{doc, seal, Loaded, Store};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Record};
 
-/// Where changes came from. Changes from the hub are not sent back to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Origin {
-    Local,
-    Peer,
-    Hub,
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct RefusedChange {
+    pub id: String,
+    pub change: String,
+    pub reason: String,
 }
 
 /// What a merge did.

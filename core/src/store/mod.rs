@@ -6,6 +6,7 @@
 mod attachments;
 mod backup;
 pub(crate) mod bundle;
+pub mod cipher;
 pub(crate) mod doc;
 pub(crate) mod feed;
 mod history;
@@ -146,9 +147,12 @@ pub struct Store {
     calendar_touched: AtomicBool,
     fixed_now: Mutex<Option<DateTime<Utc>>>,
     attachment_key: [u8; 32],
+    /// Set while the writer applies records from the hub: a cancelled sync interrupts it.
+    applying: Mutex<Option<rusqlite::InterruptHandle>>,
 }
 
 pub(crate) fn open_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
+    cipher::keep();
     let conn = Connection::open(path)?;
     // A wrong key is reported as our error; SQLCipher need not also log it to stderr.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -282,6 +286,7 @@ impl Store {
             calendar_touched: AtomicBool::new(false),
             fixed_now: Mutex::new(None),
             attachment_key: attachments::derive_key(key),
+            applying: Mutex::new(None),
         };
         store.reload_calendar()?;
         if needs_reindex {
@@ -294,6 +299,13 @@ impl Store {
 
     pub fn identity(&self) -> &Identity {
         &self.identity
+    }
+
+    /// Gives the store a new identity (a store made to join a hub takes the enrolled one);
+    /// it takes effect when the store is opened again.
+    pub(crate) fn set_identity(&self, identity: &Identity) -> Result<()> {
+        let json = serde_json::to_string(identity).map_err(|e| Error::Internal(e.to_string()))?;
+        self.write(|tx| set_meta(tx, "identity", &json))
     }
 
     /// A secret the hub keeps in its encrypted store (its TLS certificate and key).
@@ -442,6 +454,33 @@ impl Store {
         result
     }
 
+    /// A write that `interrupt_apply` may stop midway (rolled back whole): applying what
+    /// arrived from the hub, which a user may cancel.
+    pub(crate) fn write_interruptible<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
+        let result = {
+            let mut conn = self.lock();
+            *self.applying.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.get_interrupt_handle());
+            let r = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(Error::from)
+                .and_then(|tx| f(&tx).and_then(|r| tx.commit().map(|_| r).map_err(Error::from)));
+            *self.applying.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            r
+        };
+        if self.calendar_touched.swap(false, Ordering::SeqCst) && result.is_err() {
+            self.reload_calendar()?;
+        }
+        result
+    }
+
+    /// Stops an apply of records from the hub that is running now (it rolls back whole and
+    /// its session ends `Cancelled`); a local edit is never interrupted.
+    pub fn interrupt_apply(&self) {
+        if let Some(h) = self.applying.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            h.interrupt();
+        }
+    }
+
     /// Runs `f` on a reader connection: it sees the last committed state and never waits for
     /// the writer.
     pub(crate) fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
@@ -526,7 +565,7 @@ impl Store {
         id: &str,
         loaded: &Loaded,
         before: &[ChangeHash],
-        origin: merge::Origin,
+        origin: doc::Origin,
     ) -> Result<Vec<String>> {
         let doc = &loaded.doc;
         let added = merge::record_feed(tx, id, doc, before, origin)?;
@@ -696,7 +735,7 @@ impl Store {
                     let in_feed: i64 =
                         tx.query_row("SELECT count(*) FROM feed WHERE doc_id = ?1", [id], |r| r.get(0))?;
                     if in_feed == 0 {
-                        merge::record_feed(tx, id, &loaded.doc, &[], merge::Origin::Local)?;
+                        merge::record_feed(tx, id, &loaded.doc, &[], doc::Origin::Local)?;
                     }
                     if index::index_doc(tx, id, loaded.kind, &loaded.doc, &cal)? {
                         n += 1;

@@ -11,7 +11,7 @@ use automerge::{Automerge, Prop, ROOT};
 use rusqlite::params;
 use serde_json::Value;
 
-use super::{doc, merge, seal, Loaded, Saved, Store};
+use super::{doc, seal, Loaded, Saved, Store};
 use crate::error::{Error, Result};
 use crate::model::{
     AfterSeal, AfterSealNote, CaseStatus, EmployerStatus, IncidentStatus, Kind, Record, Role, SignOff, WorkCalendar,
@@ -173,7 +173,7 @@ impl Store {
                 "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
                 params![id, kind.as_str()],
             )?;
-            self.persist(tx, id, &loaded, &[], merge::Origin::Local).map(|_| ())
+            self.persist(tx, id, &loaded, &[], doc::Origin::Local).map(|_| ())
         })?;
         Ok(Saved {
             id: id.to_string(),
@@ -254,7 +254,7 @@ impl Store {
                 dtx.rollback();
             } else {
                 dtx.commit_with(self.commit_options(action, changed));
-                self.persist(tx, id, &loaded, &heads, merge::Origin::Local)?;
+                self.persist(tx, id, &loaded, &heads, doc::Origin::Local)?;
             }
             Ok(Saved {
                 id: id.to_string(),
@@ -317,7 +317,7 @@ impl Store {
                 doc::reconcile(&mut dtx, &obj, &written, &after, "", &mut fields)?;
                 dtx.commit_with(self.commit_options("resolve", fields));
             }
-            self.persist(tx, id, &loaded, &heads, merge::Origin::Local).map(|_| ())
+            self.persist(tx, id, &loaded, &heads, doc::Origin::Local).map(|_| ())
         })
     }
 
@@ -375,7 +375,7 @@ impl Store {
                 dtx.rollback();
             } else {
                 dtx.commit_with(self.commit_options("after_seal", changed));
-                self.persist(tx, id, &loaded, &heads, merge::Origin::Local)?;
+                self.persist(tx, id, &loaded, &heads, doc::Origin::Local)?;
             }
             Ok(Saved {
                 id: id.to_string(),

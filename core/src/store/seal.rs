@@ -332,7 +332,7 @@ impl Store {
             let json = serde_json::to_value(&seal).map_err(|e| Error::Internal(e.to_string()))?;
             doc::put_value(&mut dtx, &ROOT, Prop::Map(doc::SEAL_KEY.into()), &json)?;
             dtx.commit_with(opts);
-            self.persist(tx, id, &loaded, &heads, super::merge::Origin::Local)?;
+            self.persist(tx, id, &loaded, &heads, super::doc::Origin::Local)?;
             let change = loaded
                 .doc
                 .get_heads()

@@ -18,7 +18,7 @@ use super::hub::{JoinRequest, Joined};
 use super::wire::{Frame, RefusalCode, SyncRequest};
 use crate::error::{Error, Result};
 use crate::store::feed::SyncState;
-use crate::store::{meta, set_meta, Store, TransferState};
+use crate::store::{Store, TransferState};
 
 /// Chunk size for attachments: small enough to get through on a weak link.
 pub const ATTACHMENT_CHUNK: u64 = 256 * 1024;
@@ -398,7 +398,7 @@ impl<'s> SyncSession<'s> {
                         offset: Some(offset),
                     } => {
                         let end = (offset + ATTACHMENT_CHUNK).min(size);
-                        let data = match self.store.attachment_range(&sha, offset, end - offset) {
+                        let data = match self.store.attachments().range(&sha, offset, end - offset) {
                             Ok(d) => d,
                             Err(e) => {
                                 self.fail_job(e);
@@ -416,7 +416,7 @@ impl<'s> SyncSession<'s> {
                         )
                     }
                     Job::Fetch { sha, .. } => {
-                        let mine = self.store.attachment_received(&sha)?;
+                        let mine = self.store.attachments().received(&sha)?;
                         self.expect = Expect::AttachmentData;
                         self.report.attachment_requests += 1;
                         self.request(
@@ -646,9 +646,14 @@ impl<'s> SyncSession<'s> {
                     return Err(Error::Network(format!("attachment {sha}: the hub sent no data")));
                 }
                 let (sha, size) = (sha.clone(), *size);
-                let mine = self.store.attachment_received(&sha)?;
+                let mine = self.store.attachments().received(&sha)?;
                 self.report.bytes_down += body.len() as u64;
-                if self.store.attachment_chunk(&sha, size, mine.received, body)?.complete {
+                if self
+                    .store
+                    .attachments()
+                    .chunk(&sha, size, mine.received, body)?
+                    .complete
+                {
                     self.store.mark_at_hub(&sha)?;
                     self.finish_job();
                 }
@@ -697,59 +702,6 @@ impl ResponseSink for SyncSession<'_> {
 }
 
 impl Store {
-    pub fn hub_link(&self) -> Result<Option<HubLink>> {
-        self.read(|c| Ok(meta(c, "hub")?.and_then(|s| serde_json::from_str(&s).ok())))
-    }
-
-    /// One sync session with the hub through `transport`: send what it lacks, take what we
-    /// lack, then attachments.
-    pub fn sync_with(&self, transport: &dyn HubTransport, opts: &SyncOptions<'_>) -> Result<SyncReport> {
-        let mut session = SyncSession::new(self, opts)?;
-        while let Some(req) = session.next_request()? {
-            let sent = transport.send(&req, &mut session);
-            session.response_end(sent)?;
-        }
-        session.finish()
-    }
-
-    /// The hub moved to another address (same hub, same certificate).
-    pub fn set_hub_url(&self, url: &str) -> Result<()> {
-        check_hub_url(url)?;
-        let mut link = self
-            .hub_link()?
-            .ok_or_else(|| Error::invalid("hub", "joined", "this store has not joined a hub"))?;
-        link.url = url.to_string();
-        let json = serde_json::to_string(&link).map_err(|e| Error::Internal(e.to_string()))?;
-        self.write(|tx| set_meta(tx, "hub", &json))
-    }
-
-    /// The request that joins a hub with an enrolment code: it carries this store's actor
-    /// and public key, which the hub puts in the registry.
-    pub fn join_request(&self, code: &str) -> Result<HubRequest> {
-        let body = serde_json::to_vec(&JoinRequest {
-            code: code.trim().to_string(),
-            device: self.identity().device.clone(),
-            actor: self.actor_hex(),
-            public_key: self.identity().public_key.clone(),
-        })
-        .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(HubRequest {
-            method: Method::Post,
-            path: "v1/join".into(),
-            authorization: None,
-            content_type: Some("application/json".into()),
-            body,
-        })
-    }
-
-    /// Joins the hub at `url` (with its certificate `pin`) through `transport`. A store that
-    /// holds no records yet takes the township, user and role the office enrolled; one that
-    /// does must be of the same township.
-    pub fn join_with(&self, transport: &dyn HubTransport, url: &str, pin: Option<&str>, code: &str) -> Result<Joined> {
-        let me = self.identity().clone();
-        self.join_as(transport, url, pin, code, Some(&me))
-    }
-
     /// Joins; `me` (when given) must be of the enrolment's township, unless one is the office.
     fn join_as(
         &self,
@@ -781,7 +733,7 @@ impl Store {
             status: 0,
             body: vec![],
         };
-        transport.send(&self.join_request(code)?, &mut answer)?;
+        transport.send(&self.sync().join_request(code)?, &mut answer)?;
         if answer.status != 200 {
             return Err(hub_error(answer.status, &answer.body));
         }
@@ -809,19 +761,9 @@ impl Store {
                 token: joined.token.clone(),
                 pin: pin.map(str::to_string),
             },
-            &joined,
+            &joined.hub_public_key,
         )?;
         Ok(joined)
-    }
-
-    /// Makes this store sync with a hub as the enrolled device.
-    fn link_hub(&self, link: &HubLink, joined: &Joined) -> Result<()> {
-        let link_json = serde_json::to_string(link).map_err(|e| Error::Internal(e.to_string()))?;
-        self.write(|tx| {
-            set_meta(tx, "hub", &link_json)?;
-            self.set_hub_public_key(tx, &joined.hub_public_key)?;
-            Ok(())
-        })
     }
 
     /// Makes a new store in `dir` by joining a hub: the township, user and role are the ones
@@ -844,13 +786,7 @@ impl Store {
                 identity.township = joined.township.clone();
                 identity.user = joined.user.clone();
                 identity.role = joined.role;
-                store.write(|tx| {
-                    set_meta(
-                        tx,
-                        "identity",
-                        &serde_json::to_string(&identity).map_err(|e| Error::Internal(e.to_string()))?,
-                    )
-                })?;
+                store.set_identity(&identity)?;
                 drop(store);
                 Ok((Store::open(dir, key)?, joined))
             }
@@ -862,5 +798,71 @@ impl Store {
                 Err(e)
             }
         }
+    }
+}
+
+/// A store's sync with its hub: joining, the link, sessions.
+pub struct SyncClient<'s>(&'s Store);
+
+impl Store {
+    /// Joining a hub and syncing with it.
+    pub fn sync(&self) -> SyncClient<'_> {
+        SyncClient(self)
+    }
+}
+
+impl SyncClient<'_> {
+    /// The hub this store syncs with, once joined.
+    pub fn link(&self) -> Result<Option<HubLink>> {
+        self.0.hub_link()
+    }
+
+    /// One sync session with the hub through `transport`: send what it lacks, take what we
+    /// lack, then attachments.
+    pub fn run(&self, transport: &dyn HubTransport, opts: &SyncOptions<'_>) -> Result<SyncReport> {
+        let mut session = SyncSession::new(self.0, opts)?;
+        while let Some(req) = session.next_request()? {
+            let sent = transport.send(&req, &mut session);
+            session.response_end(sent)?;
+        }
+        session.finish()
+    }
+
+    /// The hub moved to another address (same hub, same certificate).
+    pub fn set_hub_url(&self, url: &str) -> Result<()> {
+        check_hub_url(url)?;
+        let mut link = self
+            .0
+            .hub_link()?
+            .ok_or_else(|| Error::invalid("hub", "joined", "this store has not joined a hub"))?;
+        link.url = url.to_string();
+        self.0.set_hub_link(&link)
+    }
+
+    /// The request that joins a hub with an enrolment code: it carries this store's actor
+    /// and public key, which the hub puts in the registry.
+    pub fn join_request(&self, code: &str) -> Result<HubRequest> {
+        let body = serde_json::to_vec(&JoinRequest {
+            code: code.trim().to_string(),
+            device: self.0.identity().device.clone(),
+            actor: self.0.actor_hex(),
+            public_key: self.0.identity().public_key.clone(),
+        })
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(HubRequest {
+            method: Method::Post,
+            path: "v1/join".into(),
+            authorization: None,
+            content_type: Some("application/json".into()),
+            body,
+        })
+    }
+
+    /// Joins the hub at `url` (with its certificate `pin`) through `transport`. A store that
+    /// holds no records yet takes the township, user and role the office enrolled; one that
+    /// does must be of the same township.
+    pub fn join(&self, transport: &dyn HubTransport, url: &str, pin: Option<&str>, code: &str) -> Result<Joined> {
+        let me = self.0.identity().clone();
+        self.0.join_as(transport, url, pin, code, Some(&me))
     }
 }

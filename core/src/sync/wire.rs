@@ -276,7 +276,13 @@ pub fn decompress(body: &[u8], limit: u64) -> Result<Vec<u8>> {
 }
 
 impl SyncRequest {
+    /// The request as a device sends it: brotli of `encode_raw`.
     pub fn encode(&self) -> Vec<u8> {
+        compress(&self.encode_raw())
+    }
+
+    /// The request before compression.
+    pub fn encode_raw(&self) -> Vec<u8> {
         let mut w = Writer::default();
         w.0.extend_from_slice(REQUEST_MAGIC);
         w.str(&self.epoch);
@@ -294,7 +300,7 @@ impl SyncRequest {
         for s in &self.attachments {
             w.sha(s);
         }
-        compress(&w.0)
+        w.0
     }
 
     pub fn decode(body: &[u8]) -> Result<SyncRequest> {

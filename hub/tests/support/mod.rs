@@ -99,5 +99,5 @@ pub fn try_sync(
     opts: &fieldcase_core::sync::SyncOptions<'_>,
 ) -> Result<fieldcase_core::sync::SyncReport, fieldcase_core::Error> {
     let transport = fieldcase_hub::HttpTransport::for_store(s)?;
-    s.sync_with(&transport, opts)
+    s.sync().run(&transport, opts)
 }

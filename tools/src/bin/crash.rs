@@ -51,7 +51,7 @@ fn worker(args: &[String]) {
         "import" => {
             let s = Store::open(&dir, &KEY).unwrap();
             for (i, file) in args[2..].iter().enumerate() {
-                s.import_bundle(&std::fs::read(file).unwrap(), PASS).unwrap();
+                s.bundles().import(&std::fs::read(file).unwrap(), PASS).unwrap();
                 ack(i);
             }
             std::thread::sleep(Duration::from_secs(60));
@@ -65,14 +65,15 @@ fn worker(args: &[String]) {
                     ack(p.done);
                 }
             };
-            s.sync_with(
-                &t,
-                &SyncOptions {
-                    progress: Some(&progress),
-                    cancel: None,
-                },
-            )
-            .unwrap();
+            s.sync()
+                .run(
+                    &t,
+                    &SyncOptions {
+                        progress: Some(&progress),
+                        cancel: None,
+                    },
+                )
+                .unwrap();
             ack("done");
             std::thread::sleep(Duration::from_secs(60));
         }
@@ -217,7 +218,7 @@ fn main() {
         .unwrap();
         make_cases(&s, &mut sample, PER_BUNDLE);
         let file = root.join(format!("b{i}.fcb"));
-        std::fs::write(&file, s.export_bundle(None, PASS).unwrap().0).unwrap();
+        std::fs::write(&file, s.bundles().export(None, PASS).unwrap().0).unwrap();
         bundles.push(file);
     }
     // Sync applied on a device: a hub with 1,000 records.
@@ -289,7 +290,7 @@ fn main() {
                     }
                     // Importing again after the kill finishes the job.
                     for b in &bundles {
-                        s.import_bundle(&std::fs::read(b).unwrap(), PASS).unwrap();
+                        s.bundles().import(&std::fs::read(b).unwrap(), PASS).unwrap();
                     }
                     if s.count().unwrap() == PER_BUNDLE * bundles.len() {
                         t.converged += 1;
@@ -317,7 +318,7 @@ fn main() {
                         t.failures
                             .push(format!("round {round}: {acked} records acknowledged, {have} held"));
                     }
-                    s.sync_with(&transport, &SyncOptions::default()).unwrap();
+                    s.sync().run(&transport, &SyncOptions::default()).unwrap();
                     if s.count().unwrap() == hub_total {
                         t.converged += 1;
                     } else {
@@ -346,7 +347,7 @@ fn main() {
                 let syncing = std::thread::scope(|sc| {
                     let p = &phone;
                     let tr = &transport;
-                    let handle = sc.spawn(move || p.sync_with(tr, &SyncOptions::default()));
+                    let handle = sc.spawn(move || p.sync().run(tr, &SyncOptions::default()));
                     std::thread::sleep(delay);
                     let (_, _) = w.kill();
                     handle.join().unwrap()
@@ -356,9 +357,9 @@ fn main() {
                     drop(s);
                     let w = spawn(&["hub", hdir.to_str().unwrap()]);
                     let url = w.wait_for_line(Duration::from_secs(10)).expect("the hub starts again");
-                    phone.set_hub_url(&url).unwrap();
+                    phone.sync().set_hub_url(&url).unwrap();
                     let transport = HttpTransport::new(&url, None).unwrap();
-                    let again = phone.sync_with(&transport, &SyncOptions::default());
+                    let again = phone.sync().run(&transport, &SyncOptions::default());
                     let _ = w.kill();
                     let hub_now = Store::open(&hdir, &KEY).unwrap();
                     let lost = made.iter().filter(|id| hub_now.get(id).is_err()).count();

@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, Transaction};
 use super::Device;
 use crate::error::{Error, Result};
 use crate::model::DISTRICT;
+use crate::store::feed::reads;
 use crate::store::{Store, TransferState, MAX_ATTACHMENT_BYTES};
 use crate::sync::wire::AttachmentWant;
 use crate::validate::check_sha256;
@@ -18,14 +19,7 @@ use crate::validate::check_sha256;
 /// Sizes the records in this device's scope give the attachment (empty: none refers to it).
 fn referenced_sizes(c: &Connection, device: &Device, sha: &str) -> Result<Vec<u64>> {
     let office = device.role == crate::model::Role::Office;
-    let mut stmt = c.prepare_cached(
-        "SELECT DISTINCT coalesce(ra.size, 0) FROM record_attachments ra JOIN ledger l ON l.id = ra.doc_id
-         WHERE ra.sha256 = ?1 AND (?2 OR l.township = ?3 OR l.township = ?4)",
-    )?;
-    let sizes = stmt
-        .query_map(params![sha, office, device.township, DISTRICT], |r| r.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(sizes.into_iter().map(|s| s.max(0) as u64).collect())
+    reads::attachment_sizes(c, sha, office, [&device.township, DISTRICT])
 }
 
 fn granted(c: &Connection, device: &Device, sha: &str) -> Result<bool> {
@@ -90,13 +84,8 @@ impl Store {
                 return Err(not_found(sha));
             }
             if self.has_attachment_file(sha) && granted(c, device, sha)? {
-                let size = c
-                    .query_row("SELECT size FROM attachments WHERE sha256 = ?1", [sha], |r| {
-                        r.get::<_, i64>(0)
-                    })
-                    .unwrap_or(0);
                 return Ok(TransferState {
-                    received: size as u64,
+                    received: reads::attachment_size(c, sha)?,
                     complete: true,
                 });
             }
@@ -166,6 +155,6 @@ impl Store {
         if !state.complete {
             return Err(not_found(sha));
         }
-        self.attachment_range(sha, offset, len)
+        self.attachments().range(sha, offset, len)
     }
 }

@@ -9,13 +9,15 @@ use std::io::Write;
 use std::ops::Deref;
 
 use automerge::{ChangeHash, ReadDoc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::{attachments, whole_record, Device};
 use crate::error::{Error, Result};
 use crate::model::Kind;
 use crate::rules::roles::{self, Action};
-use crate::store::merge::{Arriving, Gate, GateRefusal, Origin};
+use crate::store::doc::Origin;
+use crate::store::feed::reads;
+use crate::store::merge::{Arriving, Gate, GateRefusal};
 use crate::store::{registry, Store};
 use crate::sync::wire::{AttachmentWant, Frame, RecordChanges, Refusal, RefusalCode, SyncRequest, FRAME_RECORDS};
 
@@ -90,15 +92,11 @@ impl<S: Deref<Target = Store>> Answer<S> {
                     .collect();
                 (false, doc.save_after(&known))
             } else {
-                let first: i64 = conn.query_row("SELECT min(seq) FROM feed WHERE doc_id = ?1", [&id], |r| r.get(0))?;
+                let first = reads::first_seq(conn, &id)?;
                 if self.need.contains(&id) || first > self.cursor {
                     (true, whole_record(doc))
                 } else {
-                    let mut stmt =
-                        conn.prepare_cached("SELECT hash FROM feed WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq")?;
-                    let hashes: Vec<String> = stmt
-                        .query_map(params![id, self.cursor], |r| r.get(0))?
-                        .collect::<rusqlite::Result<_>>()?;
+                    let hashes = reads::hashes_after(conn, &id, self.cursor)?;
                     let mut bytes = vec![];
                     for h in hashes {
                         if let Some(c) = h.parse().ok().and_then(|h: ChangeHash| doc.get_change_by_hash(&h)) {
@@ -254,48 +252,24 @@ impl Store {
                 });
             }
             // Records with changes the device does not hold, oldest first, in its scope.
-            let mut feed: Vec<(String, Kind, i64)> = {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT f.doc_id, d.kind, min(f.seq), l.township FROM feed f
-                     JOIN documents d ON d.id = f.doc_id LEFT JOIN ledger l ON l.id = f.doc_id
-                     WHERE f.seq > ?1 GROUP BY f.doc_id ORDER BY min(f.seq)",
-                )?;
-                let rows = stmt.query_map([req.cursor as i64], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                })?;
-                let mut feed = vec![];
-                for row in rows {
-                    let (id, kind, seq, township) = row?;
-                    if township.is_some_and(|t| device.sees(&t)) {
-                        feed.push((id, kind.parse()?, seq));
-                    }
+            let mut feed: Vec<(String, Kind, i64)> = vec![];
+            for c in reads::changed_since(&conn, req.cursor as i64)? {
+                if c.township.is_some_and(|t| device.sees(&t)) {
+                    feed.push((c.id, c.kind.parse()?, c.seq));
                 }
-                feed
-            };
+            }
             let listed: HashSet<String> = feed.iter().map(|(id, _, _)| id.clone()).collect();
             for id in &req.need {
                 if listed.contains(id) {
                     continue;
                 }
-                let row: Option<(String, Option<String>)> = conn
-                    .query_row(
-                        "SELECT d.kind, l.township FROM documents d LEFT JOIN ledger l ON l.id = d.id WHERE d.id = ?1",
-                        [id],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((kind, Some(township))) = row {
+                if let Some((kind, Some(township))) = reads::kind_and_township(&conn, id)? {
                     if device.sees(&township) {
                         feed.insert(0, (id.clone(), kind.parse()?, req.cursor as i64));
                     }
                 }
             }
-            answer.final_cursor = conn.query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |r| r.get(0))?;
+            answer.final_cursor = reads::top(&conn)?;
             let coming = feed.len() as u64;
             answer.feed = feed;
             Ok(Frame::Receipt {
@@ -329,13 +303,7 @@ impl Store {
             for up in &req.uploads {
                 // What the hub holds of this id decides before anything is merged; the same
                 // words for "another township" and "another kind", so nothing leaks.
-                let existing: Option<(String, Option<String>)> = tx
-                    .query_row(
-                        "SELECT d.kind, l.township FROM documents d LEFT JOIN ledger l ON l.id = d.id WHERE d.id = ?1",
-                        [&up.id],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
+                let existing = reads::kind_and_township(tx, &up.id)?;
                 if let Some((kind, township)) = &existing {
                     let scope = township
                         .as_deref()

@@ -1,4 +1,5 @@
-// The phone API as an iOS app uses it, run on Linux against the host-built library.
+// The phone library as an iOS app uses it, run on Linux against the host-built library: only
+// the async API, async sequences, and URLSession to a real hub (`fieldcase serve`) on 127.0.0.1.
 import Foundation
 import XCTest
 
@@ -6,16 +7,63 @@ import XCTest
 
 /// Stands in for the iOS Keychain.
 final class TestKeys: KeyProvider, @unchecked Sendable {
-    func storeKey() -> Data { Data(repeating: 7, count: 32) }
+    let byte: UInt8
+    init(_ byte: UInt8 = 7) { self.byte = byte }
+    func storeKey() -> Data { Data(repeating: byte, count: 32) }
 }
 
-final class Counter: RecordListener, @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var calls = 0
-    func recordsChanged(ids: [String]) {
-        lock.lock()
-        calls += 1
-        lock.unlock()
+/// A township hub: `fieldcase serve --plain` on 127.0.0.1 (URLSession on Linux cannot pin a
+/// certificate, so the Swift tests reach the hub over plain HTTP on the loopback address).
+final class Hub {
+    let dir: URL
+    let process = Process()
+    let url: String
+    private static let bin = ProcessInfo.processInfo.environment["FIELDCASE_BIN"] ?? "../../target/debug/fieldcase"
+
+    init(dir: URL) throws {
+        self.dir = dir
+        _ = try Hub.run(dir, ["init", "--township", "青浦区", "--user", "办公室", "--role", "office"])
+        let out = Pipe()
+        process.executableURL = URL(fileURLWithPath: Hub.bin)
+        process.arguments = ["--store", dir.path, "serve", "--plain", "--listen", "127.0.0.1:0"]
+        process.standardOutput = out
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let more = out.fileHandleForReading.availableData
+            if more.isEmpty { break }
+            line.append(more)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: #""url":"[^"]+""#, options: .regularExpression) else {
+            throw FieldError.Network(detail: "the hub did not start: \(text)")
+        }
+        url = String(text[range].dropFirst(7).dropLast())
+    }
+
+    static func run(_ dir: URL, _ args: [String]) throws -> String {
+        let p = Process()
+        let out = Pipe()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["--store", dir.path] + args
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice  // the join link's QR code
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The join link the office gives a new phone.
+    func enroll(_ user: String, role: String = "inspector") throws -> String {
+        let out = try Hub.run(dir, ["enroll", "--township", "华新镇", "--role", role, "--user", user])
+        let range = out.range(of: #""link": "[^"]+""#, options: .regularExpression)!
+        return String(out[range].dropFirst(9).dropLast())
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
     }
 }
 
@@ -24,83 +72,162 @@ final class FieldcaseTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-swift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
 
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    func store(_ name: String, role: Role = .inspector) throws -> FieldStore {
-        try FieldStore.create(dir: dir.appendingPathComponent(name).path, keys: TestKeys(), township: "华新镇", user: name, role: role)
+    func store(_ name: String, role: Role = .inspector) async throws -> FieldStore {
+        try await createStore(dir: dir.appendingPathComponent(name).path, keys: TestKeys(), township: "华新镇", user: name, role: role)
     }
 
-    func testAGridAssistantRecordsAnIncidentOffline() throws {
-        let phone = try store("李华", role: .grid)
-        let counter = Counter()
-        let handle = phone.addListener(listener: counter)
-        var incident = Incident(
-            schemaVersion: 0, township: "华新镇", status: .reported, reportedAt: Date(), address: "新凤路100号工地大门",
-            location: Location(lat: 31.2392, lon: 121.2263, accuracyM: 20, source: .gps), headcount: 35,
-            employerName: "恒达劳务", employerId: nil, projectId: nil, amountClaimedFen: 96_000_000, monthsOwed: 3,
-            representatives: [], demands: nil, riskSigns: [.blockingRoadOrGate],
-            escalation: Escalation(gridAssistantArrivedAt: Date(), inspectorNotifiedAt: nil, inspectorArrivedAt: nil,
-                                   escalatedToLeadingGroupAt: nil, otherDistrictNotifiedAt: nil),
-            fundAdvanceRequested: false, attachments: [], links: [])
-        let saved = try phone.createRecord(record: .incident(value: incident))
-        XCTAssertEqual(counter.calls, 1)
-        let back = try phone.get(id: saved.id)
-        guard case .incident(let stored) = back.record else { return XCTFail("not an incident") }
-        XCTAssertEqual(stored.headcount, 35)
-        XCTAssertEqual(stored.amountClaimedFen, 96_000_000)
-        XCTAssertEqual(stored.reportedAt!.timeIntervalSince1970, incident.reportedAt!.timeIntervalSince1970, accuracy: 0.001)
+    func testAGridAssistantRecordsAnIncidentOfflineAndTheLedgerFollows() async throws {
+        let phone = try await store("李华", role: .grid)
+        guard case .incident(var incident) = try newRecord(kind: .incident, township: "华新镇") else { return XCTFail() }
+        incident.status = .reported
+        incident.reportedAt = Date(timeIntervalSince1970: 1_781_745_600)
+        incident.address = "新凤路100号工地大门"
+        incident.headcount = 35
+        incident.employerName = "恒达劳务"
+        incident.amountClaimedFen = 96_000_000
+        incident.riskSigns = [.blockingRoadOrGate]
+        incident.escalation = Escalation(gridAssistantArrivedAt: Date(timeIntervalSince1970: 1_781_746_500))
+
+        var rows = phone.ledger(LedgerQuery(kind: .incident)).makeAsyncIterator()
+        let before = try await rows.next()
+        XCTAssertEqual(before?.count, 0)
+        let saved = try await phone.createRecord(record: .incident(value: incident))
+        let after = try await rows.next()
+        XCTAssertEqual(after?.map(\.id), [saved.id])
+
+        let stored = try await phone.get(id: saved.id)
+        guard case .incident(let back) = stored.record else { return XCTFail() }
+        XCTAssertEqual(back.headcount, 35)
+        XCTAssertEqual(back.reportedAt, incident.reportedAt)
         incident.headcount = 40
-        _ = try phone.updateRecord(id: saved.id, record: .incident(value: incident))
-        XCTAssertEqual(try phone.search(text: "恒达劳务", limit: 10).first?.id, saved.id)
-        handle.stop()
+        _ = try await phone.updateRecord(id: saved.id, record: .incident(value: incident))
+        let found = try await phone.search(text: "恒达劳务", limit: 10)
+        XCTAssertEqual(found.first?.id, saved.id)
     }
 
-    func testAnInspectorSealsAnInspectionAndASealedEditIsRefused() throws {
-        let phone = try store("张丽")
-        guard case .inspection(var inspection) = exampleRecord(kind: .inspection) else { return XCTFail() }
-        let id = try phone.createRecord(record: .inspection(value: inspection)).id
-        let seal = try phone.seal(id: id)
-        XCTAssertTrue(seal.intact)
-        XCTAssertEqual(seal.seal.hash.count, 64)
-        inspection.findings = "改过的结论"
-        XCTAssertThrowsError(try phone.updateRecord(id: id, record: .inspection(value: inspection))) { error in
-            guard case FieldError.Sealed(let sealedId) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(sealedId, id)
-        }
-    }
-
-    func testTwoStoresEditTheSameCaseAndListTheSameConflict() throws {
-        let a = try store("张丽")
-        let b = try store("吴军")
-        guard case .case(var ledgerLine) = exampleRecord(kind: .case) else { return XCTFail() }
-        let id = try a.createRecord(record: .case(value: ledgerLine)).id
-        _ = try b.importBundle(bytes: try a.exportBundle(to: nil))
-        ledgerLine.amountOwedFen = 20_000_000
-        _ = try a.updateRecord(id: id, record: .case(value: ledgerLine))
-        ledgerLine.amountOwedFen = 21_000_000
-        _ = try b.updateRecord(id: id, record: .case(value: ledgerLine))
-        _ = try b.importBundle(bytes: try a.exportBundle(to: nil))
-        _ = try a.importBundle(bytes: try b.exportBundle(to: nil))
-        let conflicts = try a.conflicts()
-        XCTAssertEqual(conflicts, try b.conflicts())
-        XCTAssertEqual(conflicts.count, 1)
-        XCTAssertEqual(conflicts.first?.path, "amount_owed_fen")
-        try a.resolve(id: id, path: "amount_owed_fen", choice: 0)
-        XCTAssertTrue(try a.conflicts().isEmpty)
-    }
-
-    func testAWrongResidentIdNamesTheField() throws {
-        let phone = try store("张丽")
+    func testErrorsNameEveryInvalidFieldASealedRecordAndAWrongKey() async throws {
+        let phone = try await store("张丽")
         guard case .interview(var interview) = exampleRecord(kind: .interview) else { return XCTFail() }
-        interview.interviewee.residentId = "110105194912310021"
-        XCTAssertThrowsError(try phone.createRecord(record: .interview(value: interview))) { error in
-            guard case FieldError.InvalidField(let field, let rule, _) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(field, "interviewee.resident_id")
-            XCTAssertEqual(rule, "resident_id_check_char")
+        var wrong = interview
+        wrong.interviewee.residentId = "110105194912310021"
+        wrong.interviewee.phone = "1234"
+        do {
+            _ = try await phone.createRecord(record: .interview(value: wrong))
+            XCTFail("a wrong resident ID and phone were accepted")
+        } catch FieldError.InvalidFields(let problems) {
+            XCTAssertEqual(Set(problems.map(\.field)), ["interviewee.resident_id", "interviewee.phone"])
+        }
+        let id = try await phone.createRecord(record: .interview(value: interview)).id
+        let seal = try await phone.seal(id: id)
+        XCTAssertTrue(seal.intact)
+        interview.place = "别处"
+        do {
+            _ = try await phone.updateRecord(id: id, record: .interview(value: interview))
+            XCTFail("a sealed record was changed")
+        } catch FieldError.Sealed(let sealed) {
+            XCTAssertEqual(sealed, id)
+        }
+        do {
+            _ = try await openStore(dir: dir.appendingPathComponent("张丽").path, keys: TestKeys(9))
+            XCTFail("a wrong key opened the store")
+        } catch FieldError.WrongKey {
         }
     }
+
+    func testTwoPhonesSyncThroughARealHubOverURLSession() async throws {
+        let hub = try Hub(dir: dir.appendingPathComponent("hub"))
+        defer { hub.stop() }
+        let transport = URLSessionTransport()
+        let a = try await joinNewStore(dir: dir.appendingPathComponent("a").path, keys: TestKeys(), link: try hub.enroll("张丽"), transport: transport)
+        let b = try await joinNewStore(dir: dir.appendingPathComponent("b").path, keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
+        XCTAssertEqual(a.identity().user, "张丽")
+        guard case .case(var line) = exampleRecord(kind: .case) else { return XCTFail() }
+        var ids = Set<String>()
+        for n in 1...30 {
+            line.subject = "案件\(n)"
+            ids.insert(try await a.createRecord(record: .case(value: line)).id)
+        }
+        let sent = try await a.syncWith(transport)
+        XCTAssertEqual(sent.recordsSent, 30)
+        let steps = Steps()
+        let report = try await b.syncWith(transport) { steps.add($0) }
+        XCTAssertEqual(report.recordsReceived, 30)
+        let listed = try await b.list(query: LedgerQuery(kind: .case))
+        XCTAssertEqual(Set(listed.map(\.id)), ids)
+        XCTAssertTrue(steps.all.contains(SyncStep(phase: "records", done: 30, total: 30)), "\(steps.all)")
+    }
+
+    func testACancelledSyncStopsKeepsWhatArrivedAndTheNextFinishes() async throws {
+        let hub = try Hub(dir: dir.appendingPathComponent("hub"))
+        defer { hub.stop() }
+        let transport = URLSessionTransport()
+        let a = try await joinNewStore(dir: dir.appendingPathComponent("a").path, keys: TestKeys(), link: try hub.enroll("张丽"), transport: transport)
+        guard case .case(var line) = exampleRecord(kind: .case) else { return XCTFail() }
+        for n in 1...1200 {
+            line.subject = "案件\(n)"
+            _ = try await a.createRecord(record: .case(value: line))
+        }
+        _ = try await a.syncWith(transport)
+        let b = try await joinNewStore(dir: dir.appendingPathComponent("b").path, keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
+        let token = CancelToken()
+        final class CancelAfterFirstFrame: SyncProgress, @unchecked Sendable {
+            let token: CancelToken
+            init(_ token: CancelToken) { self.token = token }
+            func progress(phase: String, done: UInt64, total: UInt64) {
+                if phase == "records" && done > 0 { token.cancel() }
+            }
+        }
+        do {
+            _ = try await b.sync(transport: transport, progress: CancelAfterFirstFrame(token), cancel: token)
+            XCTFail("the cancelled sync finished")
+        } catch FieldError.Cancelled {
+        }
+        let kept = try await b.count()
+        XCTAssertTrue(kept > 0 && kept < 1200, "kept \(kept)")
+        let rest = try await b.syncWith(transport)
+        XCTAssertEqual(rest.recordsReceived, 1200 - kept)
+        let all = try await b.count()
+        XCTAssertEqual(all, 1200)
+    }
+
+    /// The transport waits until the main actor has run something else: had the call held the
+    /// main thread, that could never happen and the wait would fail.
+    @MainActor
+    func testASyncCalledFromTheMainActorDoesNotBlockIt() async throws {
+        let hub = try Hub(dir: dir.appendingPathComponent("hub"))
+        defer { hub.stop() }
+        let real = URLSessionTransport()
+        let phone = try await joinNewStore(dir: dir.appendingPathComponent("a").path, keys: TestKeys(), link: try hub.enroll("张丽"), transport: real)
+        let mainRan = DispatchSemaphore(value: 0)
+        final class WaitsForMain: HubTransport, @unchecked Sendable {
+            let mainRan: DispatchSemaphore
+            let real: URLSessionTransport
+            init(_ mainRan: DispatchSemaphore, _ real: URLSessionTransport) { self.mainRan = mainRan; self.real = real }
+            func send(hub: String, pin: String?, request: HubRequest, response: HubResponse) throws {
+                if mainRan.wait(timeout: .now() + 20) == .timedOut {
+                    throw FieldError.Network(detail: "the main thread was blocked")
+                }
+                XCTAssertFalse(Thread.isMainThread)
+                try real.send(hub: hub, pin: pin, request: request, response: response)
+            }
+        }
+        async let report = phone.syncWith(WaitsForMain(mainRan, real))
+        Task { @MainActor in mainRan.signal() }
+        let done = try await report
+        XCTAssertEqual(done.recordsReceived, 0)
+    }
+}
+
+final class Steps: @unchecked Sendable {
+    private let lock = NSLock()
+    private var steps: [SyncStep] = []
+    func add(_ s: SyncStep) { lock.lock(); steps.append(s); lock.unlock() }
+    var all: [SyncStep] { lock.lock(); defer { lock.unlock() }; return steps }
 }

@@ -1,40 +1,95 @@
-// The phone API as the Android app uses it, on the JVM against the host-built library.
+// The phone library as the Android app uses it, on the JVM against the host-built library:
+// only the suspend API, flows, and OkHttp to a real hub (`fieldcase serve`) on 127.0.0.1.
 import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Instant
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.async
+import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
+import org.fieldcase.CancelToken
+import org.fieldcase.FieldException
+import org.fieldcase.FieldRecord
+import org.fieldcase.FieldStore
+import org.fieldcase.HubResponse
+import org.fieldcase.HubTransport
+import org.fieldcase.KeyProvider
+import org.fieldcase.OkHttpTransport
+import org.fieldcase.SyncProgress
+import org.fieldcase.SyncStep
+import org.fieldcase.core.Escalation
+import org.fieldcase.core.HubRequest
+import org.fieldcase.core.Incident
+import org.fieldcase.core.IncidentStatus
+import org.fieldcase.core.Kind
+import org.fieldcase.core.LedgerQuery
+import org.fieldcase.core.Location
+import org.fieldcase.core.LocationSource
+import org.fieldcase.core.RiskSign
+import org.fieldcase.core.Role
+import org.fieldcase.createStore
+import org.fieldcase.exampleRecord
+import org.fieldcase.joinNewStore
+import org.fieldcase.ledger
+import org.fieldcase.newRecord
+import org.fieldcase.openStore
+import org.fieldcase.parseJoinLink
+import org.fieldcase.syncWith
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.Timeout
 import org.junit.jupiter.api.assertThrows
-import uniffi.fieldcase_core.Escalation
-import uniffi.fieldcase_core.Incident
-import uniffi.fieldcase_core.IncidentStatus
-import uniffi.fieldcase_core.Kind
-import uniffi.fieldcase_core.LedgerQuery
-import uniffi.fieldcase_core.Location
-import uniffi.fieldcase_core.LocationSource
-import uniffi.fieldcase_core.RiskSign
-import uniffi.fieldcase_core.Role
-import uniffi.fieldcase_ffi.FieldException
-import uniffi.fieldcase_ffi.FieldRecord
-import uniffi.fieldcase_ffi.FieldStore
-import uniffi.fieldcase_ffi.KeyProvider
-import uniffi.fieldcase_ffi.RecordListener
-import uniffi.fieldcase_ffi.exampleRecord
 
 /** Stands in for the Android Keystore. */
-class TestKeys : KeyProvider {
-    override fun storeKey(): ByteArray = ByteArray(32) { 7 }
+class TestKeys(private val byte: Byte = 7) : KeyProvider {
+    override fun storeKey(): ByteArray = ByteArray(32) { byte }
 }
 
-class Counter : RecordListener {
-    @Volatile var calls = 0
-    override fun recordsChanged(ids: List<String>) {
-        calls += 1
+/** A township hub: `fieldcase serve` over its own store, HTTPS with its own certificate. */
+class Hub(private val dir: Path) : AutoCloseable {
+    private val bin = System.getProperty("fieldcase.bin")
+    private val process: Process
+    val url: String
+    val pin: String
+
+    init {
+        run("init", "--township", "青浦区", "--user", "办公室", "--role", "office")
+        process = ProcessBuilder(bin, "--store", dir.toString(), "serve", "--listen", "127.0.0.1:0")
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start()
+        val first = process.inputStream.bufferedReader().readLine() ?: error("the hub did not start")
+        url = Regex("\"url\":\"([^\"]+)\"").find(first)!!.groupValues[1]
+        pin = Regex("\"certificate_sha256\":\"([0-9a-f]+)\"").find(first)!!.groupValues[1]
+    }
+
+    private fun run(vararg args: String): String {
+        val p = ProcessBuilder(bin, "--store", dir.toString(), *args).redirectErrorStream(true).start()
+        val out = p.inputStream.bufferedReader().readText()
+        check(p.waitFor() == 0) { "fieldcase ${args.joinToString(" ")}: $out" }
+        return out
+    }
+
+    /** The join link the office gives a new phone. */
+    fun enroll(user: String, role: String = "inspector", township: String = "华新镇"): String =
+        Regex("\"link\": \"([^\"]+)\"").find(run("enroll", "--township", township, "--role", role, "--user", user))!!
+            .groupValues[1]
+
+    override fun close() {
+        process.destroy()
+        process.waitFor(10, TimeUnit.SECONDS)
     }
 }
 
+@Timeout(120)
 class FieldcaseTest {
     private val dir: Path = Files.createTempDirectory("fieldcase-kotlin")
 
@@ -43,78 +98,166 @@ class FieldcaseTest {
         dir.toFile().deleteRecursively()
     }
 
-    private fun store(name: String, role: Role = Role.INSPECTOR): FieldStore =
-        FieldStore.create(dir.resolve(name).toString(), TestKeys(), "华新镇", name, role)
+    private suspend fun store(name: String, role: Role = Role.INSPECTOR): FieldStore =
+        createStore(dir.resolve(name).toString(), TestKeys(), "华新镇", name, role)
 
     @Test
-    fun `a grid assistant records an incident offline`() {
-        val phone = store("李华", Role.GRID)
-        val counter = Counter()
-        val handle = phone.addListener(counter)
-        val reportedAt = Instant.parse("2026-06-18T01:20:00Z")
-        val incident = Incident(
-            schemaVersion = 0u, township = "华新镇", status = IncidentStatus.REPORTED, reportedAt = reportedAt,
-            address = "新凤路100号工地大门", location = Location(31.2392, 121.2263, 20.0, LocationSource.GPS),
-            headcount = 35u, employerName = "恒达劳务", employerId = null, projectId = null,
-            amountClaimedFen = 96_000_000L, monthsOwed = 3u, representatives = listOf(), demands = null,
-            riskSigns = listOf(RiskSign.BLOCKING_ROAD_OR_GATE),
-            escalation = Escalation(Instant.parse("2026-06-18T01:35:00Z"), null, null, null, null),
-            fundAdvanceRequested = false, attachments = listOf(), links = listOf(),
-        )
-        val saved = phone.createRecord(FieldRecord.Incident(incident))
-        assertEquals(1, counter.calls)
-        val stored = (phone.get(saved.id).record as FieldRecord.Incident).value
-        assertEquals(35u, stored.headcount)
-        assertEquals(reportedAt, stored.reportedAt)
-        phone.updateRecord(saved.id, FieldRecord.Incident(incident.copy(headcount = 40u)))
-        assertEquals(saved.id, phone.search("恒达劳务", 10u).first().id)
-        val rows = phone.list(LedgerQuery(Kind.INCIDENT, "华新镇", null, null, null, false, null, null))
-        assertEquals(1, rows.size)
-        handle.stop()
-        handle.close()
-        phone.close()
-    }
-
-    @Test
-    fun `an inspector seals a site inspection and a sealed edit is refused`() {
-        val phone = store("张丽")
-        val inspection = (exampleRecord(Kind.INSPECTION) as FieldRecord.Inspection).value
-        val id = phone.createRecord(FieldRecord.Inspection(inspection)).id
-        val seal = phone.seal(id)
-        assertTrue(seal.intact)
-        assertEquals(64, seal.seal.hash.length)
-        val e = assertThrows<FieldException.Sealed> {
-            phone.updateRecord(id, FieldRecord.Inspection(inspection.copy(findings = "改过的结论")))
+    fun `a grid assistant records an incident offline and the ledger flow follows`() = runBlocking {
+        store("李华", Role.GRID).use { phone ->
+            val draft = (newRecord(Kind.INCIDENT, "华新镇") as FieldRecord.Incident).value
+            val incident = draft.copy(
+                status = IncidentStatus.REPORTED,
+                reportedAt = Instant.parse("2026-06-18T01:20:00Z"),
+                address = "新凤路100号工地大门",
+                location = Location(31.2392, 121.2263, 20.0, LocationSource.GPS),
+                headcount = 35u,
+                employerName = "恒达劳务",
+                amountClaimedFen = 96_000_000L,
+                riskSigns = listOf(RiskSign.BLOCKING_ROAD_OR_GATE),
+                escalation = Escalation(gridAssistantArrivedAt = Instant.parse("2026-06-18T01:35:00Z")),
+            )
+            val ledger = async { phone.ledger(LedgerQuery(kind = Kind.INCIDENT)).take(2).toList() }
+            yield()
+            val saved = phone.createRecord(FieldRecord.Incident(incident))
+            val stored = phone.get(saved.id)
+            assertEquals(35u, (stored.record as FieldRecord.Incident).value.headcount)
+            assertEquals(Instant.parse("2026-06-18T01:20:00Z"), (stored.record as FieldRecord.Incident).value.reportedAt)
+            phone.updateRecord(saved.id, FieldRecord.Incident(incident.copy(headcount = 40u)))
+            assertEquals(saved.id, phone.search("恒达劳务", 10u).first().id)
+            val seen = withTimeout(10_000) { ledger.await() }
+            assertEquals(saved.id, seen.last().single().id)
+            assertEquals(1, phone.list(LedgerQuery(kind = Kind.INCIDENT, township = "华新镇")).size)
         }
-        assertEquals(id, e.id)
     }
 
     @Test
-    fun `two stores edit the same case and list the same conflict`() {
-        val a = store("张丽")
-        val b = store("吴军")
-        val ledgerLine = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
-        val id = a.createRecord(FieldRecord.Case(ledgerLine)).id
-        b.importBundle(a.exportBundle(null))
-        a.updateRecord(id, FieldRecord.Case(ledgerLine.copy(amountOwedFen = 20_000_000L)))
-        b.updateRecord(id, FieldRecord.Case(ledgerLine.copy(amountOwedFen = 21_000_000L)))
-        b.importBundle(a.exportBundle(null))
-        a.importBundle(b.exportBundle(null))
-        val conflicts = a.conflicts()
-        assertEquals(conflicts, b.conflicts())
-        assertEquals(1, conflicts.size)
-        assertEquals("amount_owed_fen", conflicts[0].path)
-        a.resolve(id, "amount_owed_fen", 1u)
-        assertTrue(a.conflicts().isEmpty())
-    }
-
-    @Test
-    fun `a wrong resident ID gets the invalid-field error naming the field`() {
+    fun `errors name every invalid field, a sealed record, and a wrong key`() = runBlocking {
         val phone = store("张丽")
         val interview = (exampleRecord(Kind.INTERVIEW) as FieldRecord.Interview).value
-        val wrong = interview.copy(interviewee = interview.interviewee.copy(residentId = "110105194912310021"))
-        val e = assertThrows<FieldException.InvalidField> { phone.createRecord(FieldRecord.Interview(wrong)) }
-        assertEquals("interviewee.resident_id", e.field)
-        assertEquals("resident_id_check_char", e.rule)
+        val wrong = interview.copy(
+            interviewee = interview.interviewee.copy(residentId = "110105194912310021", phone = "1234"),
+        )
+        val e = assertThrows<FieldException.InvalidFields> {
+            runBlocking { phone.createRecord(FieldRecord.Interview(wrong)) }
+        }
+        assertEquals(
+            setOf("interviewee.resident_id", "interviewee.phone"),
+            e.problems.map { it.field }.toSet(),
+            e.message,
+        )
+        val id = phone.createRecord(FieldRecord.Interview(interview)).id
+        assertTrue(phone.seal(id).intact)
+        val sealed = assertThrows<FieldException.Sealed> {
+            runBlocking { phone.updateRecord(id, FieldRecord.Interview(interview.copy(place = "别处"))) }
+        }
+        assertEquals(id, sealed.id)
+        phone.close()
+        assertThrows<FieldException.WrongKey> {
+            runBlocking { openStore(dir.resolve("张丽").toString(), TestKeys(9)) }
+        }
+        val short = object : KeyProvider {
+            override fun storeKey() = ByteArray(3)
+        }
+        val bad = assertThrows<FieldException.InvalidFields> { runBlocking { openStore(dir.resolve("张丽").toString(), short) } }
+        assertEquals("key_32_bytes", bad.problems.single().rule)
+    }
+
+    @Test
+    fun `two phones sync through a real hub over OkHttp with its certificate pinned`() = runBlocking {
+        Hub(dir.resolve("hub")).use { hub ->
+            val transport = OkHttpTransport()
+            val link = hub.enroll("张丽")
+            assertEquals(hub.pin, parseJoinLink(link).pin)
+            val a = joinNewStore(dir.resolve("a").toString(), TestKeys(), link, transport)
+            val b = joinNewStore(dir.resolve("b").toString(), TestKeys(), hub.enroll("吴军"), transport)
+            assertEquals("张丽", a.identity().user)
+            val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+            val ids = (1..30).map { a.createRecord(FieldRecord.Case(case.copy(subject = "案件$it"))).id }
+            assertEquals(30uL, a.syncWith(transport).recordsSent)
+            val steps = mutableListOf<SyncStep>()
+            val report = b.syncWith(transport) { synchronized(steps) { steps.add(it) } }
+            assertEquals(30uL, report.recordsReceived)
+            assertEquals(ids.toSet(), b.list(LedgerQuery(kind = Kind.CASE)).map { it.id }.toSet())
+            assertTrue(steps.any { it.phase == "records" && it.done == 30L && it.total == 30L }, "$steps")
+
+            // A hub whose certificate is not the one in the link is refused.
+            val forged = link.replace(Regex("pin=[0-9a-f]+"), "pin=" + "0".repeat(64))
+            val e = assertThrows<FieldException.Network> {
+                runBlocking { joinNewStore(dir.resolve("c").toString(), TestKeys(), forged, transport) }
+            }
+            assertTrue(e.message!!.contains("certificate"), e.message)
+            assertTrue(!Files.exists(dir.resolve("c").resolve("fieldcase.db")))
+            a.close()
+            b.close()
+        }
+    }
+
+    @Test
+    fun `a cancelled sync stops with Cancelled, keeps what arrived, and the next one finishes`() = runBlocking {
+        Hub(dir.resolve("hub")).use { hub ->
+            val transport = OkHttpTransport()
+            val a = joinNewStore(dir.resolve("a").toString(), TestKeys(), hub.enroll("张丽"), transport)
+            val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+            repeat(1200) { a.createRecord(FieldRecord.Case(case.copy(subject = "案件$it"))) }
+            a.syncWith(transport)
+            val b = joinNewStore(dir.resolve("b").toString(), TestKeys(), hub.enroll("吴军"), transport)
+            val token = CancelToken()
+            val cancelAfterFirstFrame = object : SyncProgress {
+                override fun progress(phase: String, done: ULong, total: ULong) {
+                    if (phase == "records" && done > 0uL) token.cancel()
+                }
+            }
+            assertThrows<FieldException.Cancelled> { runBlocking { b.sync(transport, cancelAfterFirstFrame, token) } }
+            val kept = b.count()
+            assertTrue(kept in 1uL until 1200uL, "kept $kept")
+            val rest = b.syncWith(transport)
+            assertEquals(1200uL - kept, rest.recordsReceived)
+            assertEquals(1200uL, b.count())
+        }
+    }
+
+    @Test
+    fun `a sync called from the main thread does not block it`() {
+        val main = Executors.newSingleThreadExecutor { Thread(it, "main") }.asCoroutineDispatcher()
+        Hub(dir.resolve("hub")).use { hub ->
+            val real = OkHttpTransport()
+            val phone = runBlocking { joinNewStore(dir.resolve("a").toString(), TestKeys(), hub.enroll("张丽"), real) }
+            // The transport waits until the main thread has run something else: if the call
+            // held the main thread, that could never happen and the wait would fail.
+            val mainRan = CountDownLatch(1)
+            val waitsForMain = object : HubTransport {
+                override fun send(hub: String, pin: String?, request: HubRequest, response: HubResponse) {
+                    if (!mainRan.await(20, TimeUnit.SECONDS)) throw FieldException.Network("the main thread was blocked")
+                    check(Thread.currentThread().name != "main")
+                    real.send(hub, pin, request, response)
+                }
+            }
+            runBlocking(main) {
+                val sync = async { phone.syncWith(waitsForMain) }
+                launch { mainRan.countDown() }
+                assertEquals(0uL, sync.await().recordsReceived)
+            }
+            phone.close()
+        }
+        main.close()
+    }
+
+    @Test
+    fun `two phones edit one case offline and list the same conflict after a bundle`() = runBlocking {
+        val a = store("张丽")
+        val b = store("吴军")
+        val line = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+        val id = a.createRecord(FieldRecord.Case(line)).id
+        b.importBundle(a.exportBundle(null, "华新镇通关密语2026"), "华新镇通关密语2026")
+        a.updateRecord(id, FieldRecord.Case(line.copy(amountOwedFen = 20_000_000L)))
+        b.updateRecord(id, FieldRecord.Case(line.copy(amountOwedFen = 21_000_000L)))
+        b.importBundle(a.exportBundle(null, "华新镇通关密语2026"), "华新镇通关密语2026")
+        a.importBundle(b.exportBundle(null, "华新镇通关密语2026"), "华新镇通关密语2026")
+        val conflicts = a.conflicts()
+        assertEquals(conflicts, b.conflicts())
+        assertEquals("amount_owed_fen", conflicts.single().path)
+        a.resolve(id, "amount_owed_fen", 1u)
+        assertTrue(a.conflicts().isEmpty())
+        assertEquals(1, a.ledger().first().size)
     }
 }

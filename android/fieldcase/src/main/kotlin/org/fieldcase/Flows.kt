@@ -1,0 +1,56 @@
+// The store as Kotlin screens use it: flows that refresh when records change, and a sync
+// that a cancelled coroutine stops.
+package org.fieldcase
+
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.channels.awaitClose
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.conflate
+import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.flow.onStart
+import org.fieldcase.core.LedgerQuery
+import org.fieldcase.core.LedgerRow
+import org.fieldcase.core.SyncReport
+
+/** The ids of records as they change (an empty list: many changed, e.g. after a sync). */
+fun FieldStore.changes(): Flow<List<String>> = callbackFlow {
+    val handle = addListener(object : RecordListener {
+        override fun recordsChanged(ids: List<String>) {
+            trySend(ids)
+        }
+    })
+    awaitClose { handle.close() }
+}
+
+/** The ledger for [query], now and after every change (a burst of changes reads it once). */
+fun FieldStore.ledger(query: LedgerQuery = LedgerQuery()): Flow<List<LedgerRow>> =
+    changes().map { }.onStart { emit(Unit) }.conflate().map { list(query) }
+
+/** One record, now and after every change to it. */
+fun FieldStore.record(id: String): Flow<StoredRecord> =
+    changes().filter { it.isEmpty() || id in it }.map { }.onStart { emit(Unit) }.conflate().map { get(id) }
+
+/** Where a sync stands, for a progress bar. */
+data class SyncStep(val phase: String, val done: Long, val total: Long)
+
+/**
+ * One sync session with the hub. Cancelling the calling coroutine stops the session at once
+ * (what arrived before is kept); [onProgress] is called on the library's threads.
+ */
+suspend fun FieldStore.syncWith(transport: HubTransport, onProgress: ((SyncStep) -> Unit)? = null): SyncReport {
+    val token = CancelToken()
+    val progress = onProgress?.let { report ->
+        object : SyncProgress {
+            override fun progress(phase: String, done: ULong, total: ULong) =
+                report(SyncStep(phase, done.toLong(), total.toLong()))
+        }
+    }
+    try {
+        return sync(transport, progress, token)
+    } catch (e: CancellationException) {
+        token.cancel()
+        throw e
+    }
+}

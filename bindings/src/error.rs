@@ -1,0 +1,109 @@
+//! What went wrong, in terms a phone can act on: every invalid field at once, a refusal with
+//! the rule, and the store's troubles told apart (wrong key, full disk, cancelled, network).
+
+use fieldcase_core::validate::{Problem, Severity};
+use fieldcase_core::Error;
+
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum FieldError {
+    /// Values break field rules: show each problem next to the field it names.
+    #[error("{}", join(problems))]
+    InvalidFields { problems: Vec<Problem> },
+    /// A rule refuses the change (closing without a resolution, a role that may not, ...).
+    #[error("{}", join(problems))]
+    Refused { problems: Vec<Problem> },
+    /// The record is signed and sealed: offer to record a correction instead.
+    #[error("record {id} is sealed (signed and frozen)")]
+    Sealed { id: String },
+    #[error("{detail}")]
+    NotFound { detail: String },
+    /// The store's key is not this store's (or the files are not a Fieldcase store).
+    #[error("{detail}")]
+    WrongKey { detail: String },
+    /// The phone's storage is full: nothing saved was lost; free space and try again.
+    #[error("{detail}")]
+    DiskFull { detail: String },
+    /// Cancelled by the user: what arrived is kept.
+    #[error("{detail}")]
+    Cancelled { detail: String },
+    /// The hub could not be reached or the link dropped: try again.
+    #[error("{detail}")]
+    Network { detail: String },
+    /// This device is not enrolled at the hub, or was revoked.
+    #[error("{detail}")]
+    Unauthorised { detail: String },
+    /// The store could not be read or written (damaged files, the file system).
+    #[error("{detail}")]
+    Storage { detail: String },
+    /// A fault of the library itself (it was caught; nothing was saved).
+    #[error("{detail}")]
+    Internal { detail: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for FieldError {
+    /// The app's transport threw something other than a `FieldError`.
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        FieldError::Network {
+            detail: format!("the app's transport failed: {}", e.reason),
+        }
+    }
+}
+
+impl FieldError {
+    /// One invalid field.
+    pub(crate) fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Self {
+        FieldError::InvalidFields {
+            problems: vec![Problem {
+                field: field.into(),
+                rule: rule.into(),
+                message: message.into(),
+                severity: Severity::Error,
+            }],
+        }
+    }
+}
+
+fn join(problems: &[Problem]) -> String {
+    problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")
+}
+
+impl From<Error> for FieldError {
+    fn from(e: Error) -> Self {
+        let detail = e.to_string();
+        match e {
+            Error::Invalid(problems) => FieldError::InvalidFields { problems },
+            Error::Rule(problems) => FieldError::Refused { problems },
+            Error::Rejected(message) => FieldError::InvalidFields {
+                problems: vec![Problem {
+                    field: String::new(),
+                    rule: "rejected".into(),
+                    message,
+                    severity: Severity::Error,
+                }],
+            },
+            Error::Sealed { id } => FieldError::Sealed { id },
+            Error::NotFound { .. } => FieldError::NotFound { detail },
+            Error::WrongKey { .. } => FieldError::WrongKey { detail },
+            Error::DiskFull => FieldError::DiskFull { detail },
+            Error::Cancelled => FieldError::Cancelled { detail },
+            Error::Network(_) => FieldError::Network { detail },
+            Error::Unauthorised(_) => FieldError::Unauthorised { detail },
+            Error::Internal(_) => FieldError::Internal { detail },
+            Error::Io(ref io) if io.raw_os_error() == Some(28) => FieldError::DiskFull { detail },
+            Error::BadStore { .. } | Error::Storage(_) | Error::Document(_) | Error::Io(_) => {
+                FieldError::Storage { detail }
+            }
+        }
+    }
+}
+
+impl From<FieldError> for Error {
+    /// An error the app's transport raised, as the core sees it.
+    fn from(e: FieldError) -> Self {
+        match e {
+            FieldError::Cancelled { .. } => Error::Cancelled,
+            FieldError::Unauthorised { detail } => Error::Unauthorised(detail),
+            e => Error::Network(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Records as the phone sees them: one enum over the kinds, a stored record with what the
+//! store knows of it, and drafts whose optional fields are empty.
+
+use fieldcase_core::model::{self, Kind};
+use fieldcase_core::store::{SealStatus, Stamp};
+
+use crate::error::FieldError;
+
+/// A record of any kind.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum FieldRecord {
+    Employer { value: model::Employer },
+    Project { value: model::Project },
+    Case { value: model::Case },
+    Inspection { value: model::Inspection },
+    Interview { value: model::Interview },
+    Incident { value: model::Incident },
+    Mediation { value: model::Mediation },
+    Calendar { value: model::WorkCalendar },
+}
+
+impl From<FieldRecord> for model::Record {
+    fn from(r: FieldRecord) -> Self {
+        match r {
+            FieldRecord::Employer { value } => model::Record::Employer(value),
+            FieldRecord::Project { value } => model::Record::Project(value),
+            FieldRecord::Case { value } => model::Record::Case(value),
+            FieldRecord::Inspection { value } => model::Record::Inspection(value),
+            FieldRecord::Interview { value } => model::Record::Interview(value),
+            FieldRecord::Incident { value } => model::Record::Incident(value),
+            FieldRecord::Mediation { value } => model::Record::Mediation(value),
+            FieldRecord::Calendar { value } => model::Record::Calendar(value),
+        }
+    }
+}
+
+impl From<model::Record> for FieldRecord {
+    fn from(r: model::Record) -> Self {
+        match r {
+            model::Record::Employer(value) => FieldRecord::Employer { value },
+            model::Record::Project(value) => FieldRecord::Project { value },
+            model::Record::Case(value) => FieldRecord::Case { value },
+            model::Record::Inspection(value) => FieldRecord::Inspection { value },
+            model::Record::Interview(value) => FieldRecord::Interview { value },
+            model::Record::Incident(value) => FieldRecord::Incident { value },
+            model::Record::Mediation(value) => FieldRecord::Mediation { value },
+            model::Record::Calendar(value) => FieldRecord::Calendar { value },
+        }
+    }
+}
+
+/// Two or more values two devices set for the same field (`rule` empty), or a rule the
+/// merged record breaks (`rule` and `message` say which); `values` are shown as text.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FieldConflict {
+    pub id: String,
+    pub path: String,
+    pub values: Vec<String>,
+    pub rule: Option<String>,
+    pub message: Option<String>,
+}
+
+impl From<fieldcase_core::Conflict> for FieldConflict {
+    fn from(c: fieldcase_core::Conflict) -> Self {
+        FieldConflict {
+            id: c.id,
+            path: c.path,
+            values: c.values.iter().map(|v| v.to_string()).collect(),
+            rule: c.rule,
+            message: c.message,
+        }
+    }
+}
+
+/// A record as stored, with what the store knows about it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct StoredRecord {
+    pub id: String,
+    pub kind: Kind,
+    pub record: FieldRecord,
+    pub seal: Option<SealStatus>,
+    pub conflicts: Vec<FieldConflict>,
+    pub created: Option<Stamp>,
+    pub updated: Option<Stamp>,
+    /// When the running clock runs out (24:00 Shanghai of the last day), and by which rule.
+    pub deadline: Option<std::time::SystemTime>,
+    pub due_on: Option<String>,
+    pub deadline_rule: Option<String>,
+    pub deadline_warning: Option<String>,
+    /// The status the ledger counts.
+    pub ledger_status: String,
+    /// What was recorded after sealing: the arbitration review, performance, notes.
+    pub after_seal: model::AfterSeal,
+    /// Records that refer to this one, as (id, how).
+    pub linked_from: Vec<String>,
+}
+
+impl From<fieldcase_core::StoredRecord> for StoredRecord {
+    fn from(r: fieldcase_core::StoredRecord) -> Self {
+        StoredRecord {
+            id: r.id,
+            kind: r.kind,
+            record: r.record.into(),
+            seal: r.seal,
+            conflicts: r.conflicts.into_iter().map(Into::into).collect(),
+            created: r.created,
+            updated: r.updated,
+            deadline: r.deadline.as_ref().map(|d| d.at.into()),
+            due_on: r.deadline.as_ref().map(|d| d.due_on.format("%Y-%m-%d").to_string()),
+            deadline_rule: r.deadline.as_ref().map(|d| d.rule.clone()),
+            deadline_warning: r.deadline.and_then(|d| d.warning),
+            ledger_status: r.ledger_status,
+            after_seal: r.after_seal,
+            linked_from: r
+                .linked_from
+                .into_iter()
+                .map(|(id, how)| format!("{how}:{id}"))
+                .collect(),
+        }
+    }
+}
+
+/// An empty draft of `kind` in `township`: every optional field empty, ready for a form.
+#[uniffi::export]
+pub fn new_record(kind: Kind, township: String) -> Result<FieldRecord, FieldError> {
+    Ok(model::Record::draft(kind, &township)?.into())
+}
+
+/// An example record of each kind, complete and valid: a template for forms and tests.
+#[uniffi::export]
+pub fn example_record(kind: Kind) -> FieldRecord {
+    model::Record::example(kind).into()
+}

@@ -1,0 +1,160 @@
+//! Joining a hub and syncing with it, over the app's transport: progress as it goes, and a
+//! cancel that stops at once (an apply in progress rolls back whole; what was applied before
+//! it stays).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use fieldcase_core::sync::{HubLink, JoinLink, Progress, SyncOptions, SyncReport};
+use fieldcase_core::Store;
+
+use crate::background::run;
+use crate::error::FieldError;
+use crate::store::{FieldStore, KeyProvider};
+use crate::transport::{Foreign, HubTransport};
+
+/// Told how a sync is going: `phase` is `records` or `attachments`.
+#[uniffi::export(with_foreign)]
+pub trait SyncProgress: Send + Sync {
+    fn progress(&self, phase: String, done: u64, total: u64);
+}
+
+/// Cancels a running sync: it stops at once and ends with `Cancelled`; what arrived before
+/// is kept, and the next sync goes on from there.
+#[derive(uniffi::Object, Default)]
+pub struct CancelToken {
+    flag: AtomicBool,
+    store: Mutex<Option<Weak<Store>>>,
+}
+
+#[uniffi::export]
+impl CancelToken {
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        let store = self.store.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(s) = store.and_then(|w| w.upgrade()) {
+            s.interrupt_apply();
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+}
+
+/// What a join link (the office's QR code) holds.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct JoinLinkInfo {
+    pub hub: String,
+    pub code: String,
+    /// SHA-256 of the hub's certificate, which the transport must pin.
+    pub pin: Option<String>,
+}
+
+/// Reads a join link `fieldcase://join?hub=…&code=…&pin=…`; a malformed one is `InvalidFields`.
+#[uniffi::export]
+pub fn parse_join_link(link: String) -> Result<JoinLinkInfo, FieldError> {
+    let l = JoinLink::parse(&link)?;
+    Ok(JoinLinkInfo {
+        hub: l.hub,
+        code: l.code,
+        pin: l.pin,
+    })
+}
+
+/// Makes a new store in `dir` by joining the hub of `link`: the township, user and role are
+/// the ones the office enrolled. If joining fails, nothing is left in `dir`.
+#[uniffi::export]
+pub async fn join_new_store(
+    dir: String,
+    keys: Arc<dyn KeyProvider>,
+    link: String,
+    transport: Arc<dyn HubTransport>,
+) -> Result<Arc<FieldStore>, FieldError> {
+    let key: [u8; 32] = keys
+        .store_key()
+        .try_into()
+        .map_err(|_| FieldError::invalid("key", "key_32_bytes", "the store key must be 32 bytes"))?;
+    run(move || {
+        let l = JoinLink::parse(&link)?;
+        let t = Foreign {
+            transport,
+            hub: l.hub.clone(),
+            pin: l.pin.clone(),
+        };
+        let (store, _) = Store::create_by_joining(&PathBuf::from(dir), &key, &t, &l.hub, l.pin.as_deref(), &l.code)?;
+        Ok(FieldStore::wrap(store))
+    })
+    .await
+}
+
+#[uniffi::export]
+impl FieldStore {
+    /// Joins the hub of `link` with this store (of the same township).
+    pub async fn join(&self, link: String, transport: Arc<dyn HubTransport>) -> Result<(), FieldError> {
+        let store = self.inner.clone();
+        run(move || {
+            let l = JoinLink::parse(&link)?;
+            let t = Foreign {
+                transport,
+                hub: l.hub.clone(),
+                pin: l.pin.clone(),
+            };
+            store.sync().join(&t, &l.hub, l.pin.as_deref(), &l.code)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The hub this store syncs with, once joined.
+    pub async fn hub_link(&self) -> Result<Option<HubLink>, FieldError> {
+        let store = self.inner.clone();
+        run(move || Ok(store.sync().link()?)).await
+    }
+
+    /// One sync session with the hub over the app's transport: sends what the hub lacks,
+    /// takes what this phone lacks (applied frame by frame as it arrives), then attachments.
+    pub async fn sync(
+        &self,
+        transport: Arc<dyn HubTransport>,
+        progress: Option<Arc<dyn SyncProgress>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<SyncReport, FieldError> {
+        let store = self.inner.clone();
+        if let Some(c) = &cancel {
+            *c.store.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::downgrade(&store));
+        }
+        let report = run(move || {
+            let link = store
+                .sync()
+                .link()?
+                .ok_or_else(|| FieldError::invalid("hub", "joined", "this store has not joined a hub"))?;
+            let report_progress = |p: &Progress| {
+                if let Some(cb) = &progress {
+                    cb.progress(p.phase.clone(), p.done, p.total);
+                }
+            };
+            let opts = SyncOptions {
+                progress: Some(&report_progress),
+                cancel: cancel.as_ref().map(|c| &c.flag),
+            };
+            let t = Foreign {
+                transport,
+                hub: link.url.clone(),
+                pin: link.pin.clone(),
+            };
+            Ok(store.sync().run(&t, &opts)?)
+        })
+        .await?;
+        if report.records_received > 0 {
+            self.notify(vec![]);
+        }
+        Ok(report)
+    }
+}

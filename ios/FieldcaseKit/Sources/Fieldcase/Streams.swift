@@ -1,0 +1,68 @@
+// The store as SwiftUI screens use it: async sequences that refresh when records change, and
+// a sync that a cancelled task stops.
+import Foundation
+
+/// Hands the library's change notices to an `AsyncStream`.
+final class ChangeRelay: RecordListener, @unchecked Sendable {
+    private let continuation: AsyncStream<[String]>.Continuation
+    init(_ continuation: AsyncStream<[String]>.Continuation) { self.continuation = continuation }
+    func recordsChanged(ids: [String]) { continuation.yield(ids) }
+}
+
+/// Where a sync stands, for a progress bar.
+public struct SyncStep: Sendable, Equatable {
+    public let phase: String
+    public let done: UInt64
+    public let total: UInt64
+}
+
+final class ProgressRelay: SyncProgress, @unchecked Sendable {
+    private let report: @Sendable (SyncStep) -> Void
+    init(_ report: @escaping @Sendable (SyncStep) -> Void) { self.report = report }
+    func progress(phase: String, done: UInt64, total: UInt64) {
+        report(SyncStep(phase: phase, done: done, total: total))
+    }
+}
+
+extension FieldStore {
+    /// The ids of records as they change (empty: many changed, e.g. after a sync), until the
+    /// consuming task ends.
+    public func changes() -> AsyncStream<[String]> {
+        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let handle = addListener(listener: ChangeRelay(continuation))
+            continuation.onTermination = { _ in handle.stop() }
+        }
+    }
+
+    /// The ledger for `query`, now and after every change (a burst of changes reads it once).
+    public func ledger(_ query: LedgerQuery = LedgerQuery()) -> AsyncThrowingStream<[LedgerRow], Error> {
+        AsyncThrowingStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let changes = self.changes()
+            let task = Task {
+                do {
+                    continuation.yield(try await self.list(query: query))
+                    for await _ in changes {
+                        continuation.yield(try await self.list(query: query))
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// One sync session with the hub. Cancelling the calling task stops the session at once
+    /// (what arrived before is kept); `progress` is called on the library's threads.
+    public func syncWith(
+        _ transport: HubTransport, progress: (@Sendable (SyncStep) -> Void)? = nil
+    ) async throws -> SyncReport {
+        let token = CancelToken()
+        return try await withTaskCancellationHandler {
+            try await self.sync(transport: transport, progress: progress.map(ProgressRelay.init), cancel: token)
+        } onCancel: {
+            token.cancel()
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// The phone's way to the hub on iOS: URLSession, with the hub's certificate pinned.
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Security) && canImport(CryptoKit)
+import CryptoKit
+import Security
+#endif
+
+/// Sends the library's requests with URLSession (so the phone's proxy, VPN and the certificate
+/// authorities installed by device management apply), handing each answer to the library as it
+/// arrives. The library calls it on its own threads, never the main one, so it may wait.
+///
+/// A hub with a pin (the SHA-256 of its certificate, from the join link) is trusted for that
+/// certificate alone; one without must carry a certificate the system trusts. Pinning needs the
+/// Security framework: where it is missing (Linux, for tests), only plain `http://` to a hub
+/// and hubs the system trusts can be reached, and a pinned `https://` hub is refused.
+public final class URLSessionTransport: HubTransport, @unchecked Sendable {
+    private let configuration: URLSessionConfiguration
+
+    public init(configuration: URLSessionConfiguration = .ephemeral) {
+        configuration.timeoutIntervalForRequest = 60
+        self.configuration = configuration
+    }
+
+    public func send(hub: String, pin: String?, request: HubRequest, response: HubResponse) throws {
+        let address = hub.hasSuffix("/") ? hub + request.path : hub + "/" + request.path
+        guard let url = URL(string: address) else {
+            throw FieldError.Network(detail: "the hub's address \(hub) is not a URL")
+        }
+        #if !(canImport(Security) && canImport(CryptoKit))
+        if pin != nil && url.scheme == "https" {
+            throw FieldError.Network(detail: "this platform cannot pin the hub's certificate")
+        }
+        #endif
+        var call = URLRequest(url: url)
+        switch request.method {
+        case .get: call.httpMethod = "GET"
+        case .post: call.httpMethod = "POST"
+        case .put: call.httpMethod = "PUT"
+        }
+        if request.method != .get { call.httpBody = request.body }
+        if let auth = request.authorization { call.setValue(auth, forHTTPHeaderField: "Authorization") }
+        if let type = request.contentType { call.setValue(type, forHTTPHeaderField: "Content-Type") }
+
+        let reader = AnswerReader(response: response, pin: pin?.lowercased(), hub: hub)
+        let session = URLSession(configuration: configuration, delegate: reader, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        session.dataTask(with: call).resume()
+        reader.done.wait()
+        if let failure = reader.failure { throw failure }
+    }
+}
+
+/// Reads one answer as it arrives and hands it on; remembers why it stopped.
+final class AnswerReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    let done = DispatchSemaphore(value: 0)
+    private let response: HubResponse
+    private let pin: String?
+    private let hub: String
+    private(set) var failure: Error?
+
+    init(response: HubResponse, pin: String?, hub: String) {
+        self.response = response
+        self.pin = pin
+        self.hub = hub
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive answer: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        do {
+            try response.status(code: UInt16((answer as? HTTPURLResponse)?.statusCode ?? 0))
+            completionHandler(.allow)
+        } catch {
+            failure = error
+            completionHandler(.cancel)
+        }
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        guard failure == nil else { return }
+        do {
+            // Throws when the session stopped reading (cancelled, or a damaged answer).
+            try response.data(bytes: data)
+        } catch {
+            failure = error
+            dataTask.cancel()
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        if let error = error, failure == nil {
+            failure = FieldError.Network(detail: "the hub at \(hub) could not be reached: \(error.localizedDescription)")
+        }
+        done.signal()
+    }
+
+    #if canImport(Security) && canImport(CryptoKit)
+    func urlSession(
+        _ session: URLSession, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        guard let pin = pin, challenge.protectionSpace.authenticationMethod == NSURLAuthenticationMethodServerTrust,
+            let trust = challenge.protectionSpace.serverTrust
+        else {
+            completionHandler(.performDefaultHandling, nil)
+            return
+        }
+        let chain = SecTrustCopyCertificateChain(trust) as? [SecCertificate] ?? []
+        guard let leaf = chain.first else {
+            failure = FieldError.Network(detail: "the hub sent no certificate")
+            completionHandler(.cancelAuthenticationChallenge, nil)
+            return
+        }
+        let der = SecCertificateCopyData(leaf) as Data
+        let seen = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
+        if seen == pin {
+            completionHandler(.useCredential, URLCredential(trust: trust))
+        } else {
+            failure = FieldError.Network(
+                detail: "the hub's certificate (\(seen)) is not the one this phone joined (\(pin))")
+            completionHandler(.cancelAuthenticationChallenge, nil)
+        }
+    }
+    #endif
+}
