@@ -451,10 +451,18 @@ macro_rules! for_kind {
 
 fn parse_kind<T: RecordKind>(value: Value) -> Result<T, Error> {
     let original = value.clone();
-    let parsed: T = serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = dotted(&e.path().to_string());
-        Error::invalid(&field, "type", e.into_inner().to_string())
-    })?;
+    // Most records read cleanly: only a failure is read again to name the field at fault.
+    let parsed: T = match serde_json::from_value(value) {
+        Ok(p) => p,
+        Err(_) => {
+            let e = serde_path_to_error::deserialize::<_, T>(original.clone()).err();
+            let (field, message) = match e {
+                Some(e) => (dotted(&e.path().to_string()), e.into_inner().to_string()),
+                None => (String::new(), "the record does not read".to_string()),
+            };
+            return Err(Error::invalid(&field, "type", message));
+        }
+    };
     // Serde drops fields it does not know; a misspelt field must not vanish silently.
     let canonical = serde_json::to_value(&parsed).map_err(|e| Error::Internal(e.to_string()))?;
     if let Some(path) = first_unknown_field(&original, &canonical, "") {

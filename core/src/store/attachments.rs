@@ -10,6 +10,7 @@ use rusqlite::params;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::Cached;
 use super::Store;
 use crate::error::{Error, Result};
 use crate::model::AttachmentRef;
@@ -57,7 +58,7 @@ impl Store {
         }
         let now = self.now().timestamp_millis();
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT OR IGNORE INTO attachments (sha256, size, added_at) VALUES (?1, ?2, ?3)",
                 params![sha256, bytes.len() as i64, now],
             )?;
@@ -100,7 +101,7 @@ impl Store {
             ));
         }
         let received: u64 = self.read(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1 AND device = ?2",
                 params![sha256, owner],
                 |r| r.get::<_, i64>(0),
@@ -122,7 +123,7 @@ impl Store {
         }
         if !bytes.is_empty() {
             self.write(|tx| {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO attachment_parts (sha256, device, offset, bytes) VALUES (?1, ?2, ?3, ?4)",
                     params![sha256, owner, offset as i64, bytes],
                 )?;
@@ -146,7 +147,7 @@ impl Store {
         })?;
         let clear = |s: &Store| {
             s.write(|tx| {
-                Ok(tx.execute(
+                Ok(tx.exec(
                     "DELETE FROM attachment_parts WHERE sha256 = ?1 AND device = ?2",
                     params![sha256, owner],
                 )?)
@@ -182,7 +183,7 @@ impl Store {
                 }
                 let listed: bool = self.read(|c| {
                     Ok(
-                        c.query_row("SELECT count(*) FROM attachments WHERE sha256 = ?1", [&name], |r| {
+                        c.row("SELECT count(*) FROM attachments WHERE sha256 = ?1", [&name], |r| {
                             r.get::<_, i64>(0)
                         })? > 0,
                     )
@@ -191,7 +192,7 @@ impl Store {
                     let bytes = self.attachments().read(&name)?;
                     let now = self.now().timestamp_millis();
                     self.write(|tx| {
-                        tx.execute(
+                        tx.exec(
                             "INSERT OR IGNORE INTO attachments (sha256, size, added_at) VALUES (?1, ?2, ?3)",
                             params![name, bytes.len() as i64, now],
                         )?;
@@ -297,7 +298,7 @@ impl Attachments<'_> {
         if self.0.has_attachment_file(sha256) {
             let size: Option<i64> = self.0.read(|c| {
                 Ok(
-                    c.query_row("SELECT size FROM attachments WHERE sha256 = ?1", [sha256], |r| r.get(0))
+                    c.row("SELECT size FROM attachments WHERE sha256 = ?1", [sha256], |r| r.get(0))
                         .ok(),
                 )
             })?;
@@ -307,7 +308,7 @@ impl Attachments<'_> {
             });
         }
         let received: i64 = self.0.read(|c| {
-            Ok(c.query_row(
+            Ok(c.row(
                 "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1 AND device = ''",
                 [sha256],
                 |r| r.get(0),

@@ -80,26 +80,116 @@ fn value_to_json<R: ReadDoc>(doc: &R, value: &automerge::Value<'_>, id: &ObjId) 
 
 /// The JSON of an object, taking the winning value wherever two values conflict.
 pub(crate) fn read_object<R: ReadDoc>(doc: &R, obj: &ObjId) -> Value {
-    match doc.object_type(obj) {
-        Ok(ObjType::Map) | Ok(ObjType::Table) => {
-            let mut map = Map::new();
-            for key in doc.keys(obj) {
-                if let Ok(Some((v, id))) = doc.get(obj, key.as_str()) {
-                    map.insert(key.clone(), value_to_json(doc, &v, &id));
+    Walk { conflicts: None }.object(doc, obj, "")
+}
+
+/// Reads an object in one pass over its ops (a range, not a lookup a field), noting on the
+/// way every field where two devices' values conflict.
+struct Walk<'a> {
+    /// The record's id and where to put conflicts; `None` reads only.
+    conflicts: Option<(&'a str, &'a mut Vec<Conflict>)>,
+}
+
+impl Walk<'_> {
+    fn object<R: ReadDoc>(&mut self, doc: &R, obj: &ObjId, path: &str) -> Value {
+        match doc.object_type(obj) {
+            Ok(ObjType::Map) | Ok(ObjType::Table) => {
+                let mut map = Map::new();
+                for item in doc.map_range(obj, ..) {
+                    let key = item.key.to_string();
+                    let id = item.id();
+                    let value = self.field(doc, obj, Prop::Map(key.clone()), item.conflict, item.value, id, path);
+                    map.insert(key, value);
+                }
+                Value::Object(map)
+            }
+            Ok(ObjType::List) => Value::Array(
+                doc.list_range(obj, ..)
+                    .map(|item| {
+                        let id = item.id();
+                        self.field(doc, obj, Prop::Seq(item.index), item.conflict, item.value, id, path)
+                    })
+                    .collect(),
+            ),
+            Ok(ObjType::Text) => Value::String(doc.text(obj).unwrap_or_default()),
+            Err(_) => Value::Null,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn field<R: ReadDoc>(
+        &mut self,
+        doc: &R,
+        obj: &ObjId,
+        prop: Prop,
+        conflict: bool,
+        value: automerge::ValueRef<'_>,
+        id: ObjId,
+        path: &str,
+    ) -> Value {
+        let winner = value.into_value();
+        let Some((record, out)) = self.conflicts.as_mut() else {
+            return value_to_json(doc, &winner, &id);
+        };
+        let seg = match &prop {
+            Prop::Map(k) => k.clone(),
+            Prop::Seq(i) => i.to_string(),
+        };
+        let p = join(path, &seg);
+        if conflict {
+            let mut values: Vec<Value> = vec![];
+            for (v, vid) in doc.get_all(obj, prop).unwrap_or_default() {
+                let j = value_to_json(doc, &v, &vid);
+                if !values.contains(&j) {
+                    values.push(j);
                 }
             }
-            Value::Object(map)
+            if values.len() > 1 {
+                out.push(Conflict {
+                    id: record.to_string(),
+                    path: p,
+                    values,
+                    rule: None,
+                    message: None,
+                    changes: vec![],
+                });
+                // A conflict on a whole object is listed once, not once per inner field.
+                return value_to_json(doc, &winner, &id);
+            }
         }
-        Ok(ObjType::List) => {
-            let len = doc.length(obj);
-            let items = (0..len)
-                .filter_map(|i| doc.get(obj, i).ok().flatten())
-                .map(|(v, id)| value_to_json(doc, &v, &id))
-                .collect();
-            Value::Array(items)
+        match winner {
+            automerge::Value::Object(_) => self.object(doc, &id, &p),
+            automerge::Value::Scalar(s) => scalar_to_json(&s),
         }
-        Ok(ObjType::Text) => Value::String(doc.text(obj).unwrap_or_default()),
-        Err(_) => Value::Null,
+    }
+}
+
+/// A document read once for the index: the record, what was recorded after sealing, and the
+/// fields where values conflict.
+pub(crate) struct ReadForIndex {
+    pub record: Option<Value>,
+    pub after_seal: Option<Value>,
+    pub conflicts: Vec<Conflict>,
+}
+
+pub(crate) fn read_for_index(doc: &Automerge, id: &str) -> ReadForIndex {
+    let mut conflicts = vec![];
+    let record = root_object(doc, RECORD_KEY).map(|obj| {
+        Walk {
+            conflicts: Some((id, &mut conflicts)),
+        }
+        .object(doc, &obj, "")
+    });
+    let after_seal = root_object(doc, AFTER_SEAL_KEY).map(|obj| {
+        Walk {
+            conflicts: Some((id, &mut conflicts)),
+        }
+        .object(doc, &obj, AFTER_SEAL_KEY)
+    });
+    ReadForIndex {
+        record,
+        after_seal,
+        conflicts,
     }
 }
 
@@ -382,57 +472,6 @@ pub(crate) fn force_path<T: Transactable>(tx: &mut T, path: &str, value: &Value)
 
 /// Every field of the record (and of its after-seal area) that holds two or more different
 /// concurrent values.
-pub(crate) fn conflicts(doc: &Automerge, id: &str) -> Vec<Conflict> {
-    let mut out = vec![];
-    if let Some(obj) = root_object(doc, RECORD_KEY) {
-        walk_conflicts(doc, &obj, "", id, &mut out);
-    }
-    if let Some(obj) = root_object(doc, AFTER_SEAL_KEY) {
-        walk_conflicts(doc, &obj, AFTER_SEAL_KEY, id, &mut out);
-    }
-    out
-}
-
-fn walk_conflicts(doc: &Automerge, obj: &ObjId, path: &str, id: &str, out: &mut Vec<Conflict>) {
-    let props: Vec<Prop> = match doc.object_type(obj) {
-        Ok(ObjType::Map) | Ok(ObjType::Table) => doc.keys(obj).map(Prop::Map).collect(),
-        Ok(ObjType::List) => (0..doc.length(obj)).map(Prop::Seq).collect(),
-        _ => return,
-    };
-    for prop in props {
-        let seg = match &prop {
-            Prop::Map(k) => k.clone(),
-            Prop::Seq(i) => i.to_string(),
-        };
-        let p = join(path, &seg);
-        let all = doc.get_all(obj, prop.clone()).unwrap_or_default();
-        if all.len() > 1 {
-            let mut values: Vec<Value> = vec![];
-            for (v, vid) in &all {
-                let j = value_to_json(doc, v, vid);
-                if !values.contains(&j) {
-                    values.push(j);
-                }
-            }
-            if values.len() > 1 {
-                out.push(Conflict {
-                    id: id.to_string(),
-                    path: p.clone(),
-                    values,
-                    rule: None,
-                    message: None,
-                    changes: vec![],
-                });
-                // A conflict on a whole object is listed once, not once per inner field.
-                continue;
-            }
-        }
-        if let Ok(Some((automerge::Value::Object(_), child))) = doc.get(obj, prop) {
-            walk_conflicts(doc, &child, &p, id, out);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,8 +518,8 @@ mod tests {
         let merged = read_record(&one).unwrap();
         assert_eq!(merged["a"], 10);
         assert_eq!(merged["b"], 20);
-        let c1 = conflicts(&one, "r");
-        assert_eq!(c1, conflicts(&two, "r"));
+        let c1 = read_for_index(&one, "r").conflicts;
+        assert_eq!(c1, read_for_index(&two, "r").conflicts);
         assert_eq!(c1.len(), 1);
         assert_eq!(c1[0].path, "c");
         let mut vals = c1[0].values.clone();
@@ -489,7 +528,7 @@ mod tests {
         let mut tx = one.transaction();
         force_path(&mut tx, "c", &json!(31)).unwrap();
         tx.commit();
-        assert!(conflicts(&one, "r").is_empty());
+        assert!(read_for_index(&one, "r").conflicts.is_empty());
     }
 
     #[test]

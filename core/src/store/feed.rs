@@ -3,6 +3,8 @@
 //! applying a batch of records that arrived, and where it stands with the hub (cursor, epoch,
 //! registry position). Sync code goes through here and writes no SQL of its own.
 
+use std::collections::HashSet;
+
 use automerge::{ChangeHash, ReadDoc};
 use rusqlite::params;
 
@@ -215,9 +217,26 @@ impl Store {
 
     /// Applies a batch of records from the hub and the feed position it reaches, together.
     pub(crate) fn apply_remote_batch(&self, records: &[RecordChanges], cursor_after: u64) -> Result<()> {
-        self.write_interruptible(|tx| {
+        // Records new here are loaded and read on several threads first; the writer then
+        // only checks and writes them.
+        let held: HashSet<String> = self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT 1 FROM documents WHERE id = ?1")?;
+            let mut held = HashSet::new();
             for r in records {
-                self.merge_remote(tx, &r.id, r.kind, &r.bytes, Origin::Hub, None)?
+                if stmt.exists([&r.id])? {
+                    held.insert(r.id.clone());
+                }
+            }
+            Ok(held)
+        })?;
+        let work: Vec<(&str, Kind, &[u8], bool)> = records
+            .iter()
+            .map(|r| (r.id.as_str(), r.kind, r.bytes.as_slice(), !held.contains(&r.id)))
+            .collect();
+        let prepared = super::merge::prepare_all(&work);
+        self.write_interruptible(|tx| {
+            for (r, p) in records.iter().zip(prepared) {
+                self.merge_prepared(tx, &r.id, r.kind, &r.bytes, Origin::Hub, None, p)?
                     .map_err(|g| Error::Rejected(g.reason))?;
             }
             set_meta(tx, "hub_cursor", &cursor_after.to_string())

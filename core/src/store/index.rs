@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::doc::{self, Conflict};
+use super::Cached;
 use super::{millis_to_time, seal};
 use crate::calendar::{self, Calendar};
 use crate::error::{Error, Result};
@@ -214,21 +215,67 @@ fn events(record: &Record) -> Vec<(&'static str, DateTime<Utc>, Option<String>)>
 }
 
 /// Writes the index rows of one document; returns false when it has no content yet.
-pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Automerge, cal: &Calendar) -> Result<bool> {
-    let old_rowid: Option<i64> = tx
-        .query_row("SELECT rowid FROM ledger WHERE id = ?1", [id], |r| r.get(0))
-        .ok();
-    if let Some(rowid) = old_rowid {
-        tx.execute("DELETE FROM ledger_fts WHERE rowid = ?1", [rowid])?;
-        tx.execute("DELETE FROM ledger_text WHERE rowid = ?1", [rowid])?;
-        tx.execute("DELETE FROM ledger_bigrams WHERE rowid = ?1", [rowid])?;
+/// Rows for the full-text tables, kept on the writer's connection until the transaction
+/// commits: FTS5 writes its pending terms out at every statement of a transaction, so one
+/// statement for the whole batch is many times cheaper than one a record.
+pub(crate) const SEARCH_STAGING: &str =
+    "CREATE TEMP TABLE IF NOT EXISTS search_pending (rowid INTEGER PRIMARY KEY, search TEXT NOT NULL, grams TEXT NOT NULL)";
+
+/// Moves the staged rows into the full-text tables; every write transaction runs it before
+/// it commits.
+pub(crate) fn flush_search(tx: &Transaction<'_>) -> Result<()> {
+    let staged: i64 = tx.row("SELECT count(*) FROM temp.search_pending", [], |r| r.get(0))?;
+    if staged > 0 {
+        tx.exec(
+            "INSERT INTO ledger_fts (rowid, search) SELECT rowid, search FROM temp.search_pending",
+            [],
+        )?;
+        tx.exec(
+            "INSERT INTO ledger_bigrams (rowid, grams) SELECT rowid, grams FROM temp.search_pending",
+            [],
+        )?;
+        tx.exec("DELETE FROM temp.search_pending", [])?;
     }
-    tx.execute("DELETE FROM conflicts WHERE id = ?1", [id])?;
-    tx.execute("DELETE FROM record_attachments WHERE doc_id = ?1", [id])?;
-    tx.execute("DELETE FROM events WHERE record_id = ?1", [id])?;
-    tx.execute("DELETE FROM links WHERE from_id = ?1", [id])?;
-    let Some(content) = doc::read_record(doc) else {
-        tx.execute("DELETE FROM ledger WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Automerge, cal: &Calendar) -> Result<bool> {
+    let read = doc::read_for_index(doc, id);
+    let parsed = read.record.clone().map(|c| Record::from_json(kind, c));
+    index_read(tx, id, kind, doc, cal, read, parsed, false)
+}
+
+/// Indexes a document already read (`read`) and parsed (`parsed`, from `read.record`): a sync
+/// reads each record that arrives once, for the rules and the index alike.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn index_read(
+    tx: &Transaction<'_>,
+    id: &str,
+    kind: Kind,
+    doc: &Automerge,
+    cal: &Calendar,
+    read: doc::ReadForIndex,
+    parsed: Option<Result<Record>>,
+    new_here: bool,
+) -> Result<bool> {
+    // A record new to this store has nothing in the index to take out.
+    if !new_here {
+        let old_rowid: Option<i64> = tx
+            .row("SELECT rowid FROM ledger WHERE id = ?1", [id], |r| r.get(0))
+            .ok();
+        if let Some(rowid) = old_rowid {
+            tx.exec("DELETE FROM temp.search_pending WHERE rowid = ?1", [rowid])?;
+            tx.exec("DELETE FROM ledger_fts WHERE rowid = ?1", [rowid])?;
+            tx.exec("DELETE FROM ledger_text WHERE rowid = ?1", [rowid])?;
+            tx.exec("DELETE FROM ledger_bigrams WHERE rowid = ?1", [rowid])?;
+        }
+        tx.exec("DELETE FROM conflicts WHERE id = ?1", [id])?;
+        tx.exec("DELETE FROM record_attachments WHERE doc_id = ?1", [id])?;
+        tx.exec("DELETE FROM events WHERE record_id = ?1", [id])?;
+        tx.exec("DELETE FROM links WHERE from_id = ?1", [id])?;
+    }
+    let (Some(content), Some(parsed)) = (read.record, parsed) else {
+        tx.exec("DELETE FROM ledger WHERE id = ?1", [id])?;
         return Ok(false);
     };
     let township = content
@@ -238,16 +285,18 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
         .to_string();
     let seal = seal::status(doc);
     let sealed = seal.as_ref().is_some_and(|s| s.intact);
-    let after_seal = doc::read_after_seal(doc);
+    let after_seal: crate::model::AfterSeal = read
+        .after_seal
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
     let updated_at = doc
         .get_heads()
         .iter()
         .filter_map(|h| doc.get_change_meta_by_hash(h).map(|m| m.timestamp))
         .max()
         .unwrap_or_default();
-    let mut conflicts = doc::conflicts(doc, id);
+    let mut conflicts = read.conflicts;
     let field_conflicts = conflicts.len();
-    let parsed = Record::from_json(kind, content.clone());
     let (status, title, risk, responsible, search, clock) = match &parsed {
         Ok(record) => {
             let mut broken = rules::state::problems(record, sealed, cal);
@@ -274,7 +323,7 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
             let clock = rules::clocks::clock(record, &after_seal, sealed, closed);
             let search = search_text(id, &s.title, &s.search);
             for (what, at, subject) in events(record) {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO events (record_id, township, what, at, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![id, township, what, at.timestamp_millis(), subject],
                 )?;
@@ -286,7 +335,7 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
             for l in links {
                 if let Some(to) = l.get("id").and_then(Value::as_str) {
                     let relation = l.get("relation").and_then(Value::as_str).unwrap_or("about");
-                    tx.execute(
+                    tx.exec(
                         "INSERT OR IGNORE INTO links (from_id, to_id, relation) VALUES (?1, ?2, ?3)",
                         params![id, to, relation],
                     )?;
@@ -314,8 +363,7 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
     let rule_conflicts = conflicts.len() - field_conflicts;
     let deadline = clock.as_ref().map(|c| c.due(cal));
     let (unit, n) = clock.as_ref().map(|c| c.period_code()).unzip();
-    let rowid: i64 = tx.query_row(
-        "INSERT INTO ledger (id, kind, township, status, risk, responsible, title, deadline, deadline_rule, due_on,
+    let rowid: i64 = tx.row("INSERT INTO ledger (id, kind, township, status, risk, responsible, title, deadline, deadline_rule, due_on,
            deadline_warning, clock_from, clock_unit, clock_n, sealed, conflicts, rule_conflicts, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, township = excluded.township, status = excluded.status,
@@ -347,17 +395,14 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
         ],
         |r| r.get(0),
     )?;
-    tx.execute(
-        "INSERT INTO ledger_fts (rowid, search) VALUES (?1, ?2)",
-        params![rowid, search],
-    )?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO ledger_text (rowid, search) VALUES (?1, ?2)",
         params![rowid, search],
     )?;
-    tx.execute(
-        "INSERT INTO ledger_bigrams (rowid, grams) VALUES (?1, ?2)",
-        params![rowid, bigrams(&search)],
+    // The full-text tables take their rows at commit, all at once (`flush_search`).
+    tx.exec(
+        "INSERT OR REPLACE INTO temp.search_pending (rowid, search, grams) VALUES (?1, ?2, ?3)",
+        params![rowid, search, bigrams(&search)],
     )?;
     if let Some(Value::Array(list)) = content.get("attachments") {
         for a in list {
@@ -367,7 +412,7 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
             if crate::validate::check_sha256(sha).is_err() {
                 continue;
             }
-            tx.execute(
+            tx.exec(
                 "INSERT OR IGNORE INTO record_attachments (doc_id, sha256, size) VALUES (?1, ?2, ?3)",
                 params![id, sha, a.get("size").and_then(Value::as_i64)],
             )?;
@@ -375,7 +420,7 @@ pub(crate) fn index_doc(tx: &Transaction<'_>, id: &str, kind: Kind, doc: &Autome
     }
     for c in conflicts {
         let vals = serde_json::to_string(&c.values).map_err(|e| Error::Internal(e.to_string()))?;
-        tx.execute(
+        tx.exec(
             "INSERT OR REPLACE INTO conflicts (id, path, vals, rule, message, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 id,

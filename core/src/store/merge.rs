@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::doc::Origin;
 use super::seal::Seal;
+use super::Cached;
 use super::{doc, seal, Loaded, Store};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Record};
@@ -63,8 +64,8 @@ pub(crate) fn record_feed(
 ) -> Result<Vec<String>> {
     let mut added = vec![];
     let mut stmt = tx.prepare_cached("INSERT INTO feed (doc_id, hash, from_hub) VALUES (?1, ?2, ?3)")?;
-    for c in doc.get_changes(before) {
-        let h = c.hash().to_string();
+    for c in doc.get_changes_meta(before) {
+        let h = c.hash.to_string();
         stmt.execute(params![id, h, (origin == Origin::Hub) as i64])?;
         added.push(h);
     }
@@ -123,6 +124,57 @@ fn uleb128(b: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
+/// A record that arrived, loaded and read off the writer's lock: the part of applying it
+/// that needs no database, done for many records at once on several threads.
+pub(crate) struct Prepared {
+    doc: Automerge,
+    read: doc::ReadForIndex,
+    record: Option<Result<Record>>,
+    /// No change writes a seal: nothing for the seal's rules to look at.
+    seal_free: bool,
+}
+
+/// Loads and reads a record that arrived; `None` when anything is wrong with it (the merge
+/// then finds and reports that itself).
+pub(crate) fn prepare(id: &str, kind: Kind, bytes: &[u8]) -> Option<Prepared> {
+    check_bytes(id, bytes).ok()?;
+    let mut doc = Automerge::new();
+    doc.load_incremental(bytes).ok()?;
+    let read = doc::read_for_index(&doc, id);
+    let record = read.record.clone().map(|c| Record::from_json(kind, c));
+    let seal_free = seal::seal_free(&doc);
+    Some(Prepared {
+        doc,
+        read,
+        record,
+        seal_free,
+    })
+}
+
+/// `prepare` for each of `records` whose flag is set, on up to four threads.
+pub(crate) fn prepare_all(records: &[(&str, Kind, &[u8], bool)]) -> Vec<Option<Prepared>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    let one = |(id, kind, bytes, new): &(&str, Kind, &[u8], bool)| if *new { prepare(id, *kind, bytes) } else { None };
+    if threads == 1 || records.len() < 16 {
+        return records.iter().map(one).collect();
+    }
+    let per = records.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = records
+            .chunks(per)
+            .map(|chunk| (chunk.len(), s.spawn(move || chunk.iter().map(one).collect::<Vec<_>>())))
+            .collect();
+        // A thread that failed leaves its records to the merge's own path.
+        parts
+            .into_iter()
+            .flat_map(|(n, p)| p.join().unwrap_or_else(|_| (0..n).map(|_| None).collect()))
+            .collect()
+    })
+}
+
 impl Store {
     /// Merges `bytes` (a whole document or changes) into record `id`. Damaged or foreign input
     /// is an error (`Rejected`) for the caller to roll back; `Ok(Err(reason))` means the gate
@@ -136,8 +188,26 @@ impl Store {
         origin: Origin,
         gate: Option<Gate<'_>>,
     ) -> Result<std::result::Result<Merged, GateRefusal>> {
+        self.merge_prepared(tx, id, kind, bytes, origin, gate, None)
+    }
+
+    /// `merge_remote`, with the record already loaded and read when it is new here
+    /// (`prepare`, done off the writer's lock).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn merge_prepared(
+        &self,
+        tx: &Transaction<'_>,
+        id: &str,
+        kind: Kind,
+        bytes: &[u8],
+        origin: Origin,
+        gate: Option<Gate<'_>>,
+        prepared: Option<Prepared>,
+    ) -> Result<std::result::Result<Merged, GateRefusal>> {
         crate::validate::check_record_id(id).map_err(|e| Error::Rejected(e.to_string()))?;
-        check_bytes(id, bytes)?;
+        if prepared.is_none() {
+            check_bytes(id, bytes)?;
+        }
         let existing = self.load(tx, id)?;
         if let Some(l) = &existing {
             if l.kind != kind {
@@ -159,8 +229,19 @@ impl Store {
         };
         let before = doc.get_heads();
         let had_content = doc::read_record(&doc).is_some();
-        if let Err(e) = doc.load_incremental(bytes) {
-            return Err(Error::Rejected(format!("record {id}: damaged changes ({e})")));
+        let mut already_read = None;
+        let mut seal_free = false;
+        match prepared.filter(|_| is_new) {
+            Some(p) => {
+                doc = p.doc;
+                already_read = Some((p.read, p.record));
+                seal_free = p.seal_free;
+            }
+            None => {
+                if let Err(e) = doc.load_incremental(bytes) {
+                    return Err(Error::Rejected(format!("record {id}: damaged changes ({e})")));
+                }
+            }
         }
         if let Some(k) = doc::read_kind(&doc) {
             if k != kind.as_str() {
@@ -170,10 +251,23 @@ impl Store {
             }
         }
         let anchored = seal::anchor(tx, id)?;
-        let (mut doc, refused, anchor) = seal::enforce(id, kind, doc, anchored.as_ref())?;
+        let (mut doc, refused, anchor) = if seal_free && anchored.is_none() {
+            (doc, vec![], None)
+        } else {
+            seal::enforce(id, kind, doc, anchored.as_ref())?
+        };
         doc.set_actor(self.actor.clone());
         let missing_deps = !doc.get_missing_deps(&[]).is_empty();
-        let record = match doc::read_record(&doc).map(|c| Record::from_json(kind, c)) {
+        // What was read before holds unless the seal kept changes out.
+        let (read, parsed) = match already_read.filter(|_| refused.is_empty()) {
+            Some(r) => r,
+            None => {
+                let read = doc::read_for_index(&doc, id);
+                let parsed = read.record.clone().map(|c| Record::from_json(kind, c));
+                (read, parsed)
+            }
+        };
+        let record = match parsed {
             Some(Ok(r)) => Some(r),
             Some(Err(e)) => return Err(Error::Rejected(format!("record {id} ({kind}): {e}"))),
             None => None,
@@ -198,8 +292,17 @@ impl Store {
                 return Ok(Err(reason));
             }
         }
-        if is_new {
-            tx.execute(
+        let changed = doc.get_heads() != before;
+        // A record that arrived whole and complete: what came, checked and loaded, is its
+        // snapshot, written with it.
+        let arrived_whole = is_new && changed && refused.is_empty() && !missing_deps;
+        if arrived_whole {
+            tx.exec(
+                "INSERT INTO documents (id, kind, snapshot) VALUES (?1, ?2, ?3)",
+                params![id, kind.as_str(), bytes],
+            )?;
+        } else if is_new {
+            tx.exec(
                 "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
                 params![id, kind.as_str()],
             )?;
@@ -209,7 +312,6 @@ impl Store {
                 seal::set_anchor(tx, id, a)?;
             }
         }
-        let changed = doc.get_heads() != before;
         let loaded = Loaded { kind, doc, rows };
         let mut merged = Merged {
             new_record: !had_content && record.is_some(),
@@ -219,8 +321,7 @@ impl Store {
         let now = self.now().timestamp_millis();
         if !refused.is_empty() {
             for c in &refused {
-                tx.execute(
-                    "INSERT OR IGNORE INTO quarantine (hash, doc_id, bytes, reason, at) VALUES (?1, ?2, ?3, 'sealed', ?4)",
+                tx.exec("INSERT OR IGNORE INTO quarantine (hash, doc_id, bytes, reason, at) VALUES (?1, ?2, ?3, 'sealed', ?4)",
                     params![c.hash().to_string(), id, c.raw_bytes(), now],
                 )?;
                 merged.refused.push(RefusedChange {
@@ -240,12 +341,19 @@ impl Store {
             // Changes that wait for earlier ones are kept as they came, and applied when the
             // earlier ones arrive.
             merged.added = record_feed(tx, id, &loaded.doc, &before, origin)?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO changes (doc_id, bytes) VALUES (?1, ?2)",
                 params![id, bytes],
             )?;
-            tx.execute("INSERT OR IGNORE INTO incomplete (doc_id) VALUES (?1)", [id])?;
+            tx.exec("INSERT OR IGNORE INTO incomplete (doc_id) VALUES (?1)", [id])?;
             super::index::index_doc(tx, id, kind, &loaded.doc, &self.calendar())?;
+        } else if arrived_whole {
+            merged.added = record_feed(tx, id, &loaded.doc, &before, origin)?;
+            let parsed = record.map(Ok);
+            super::index::index_read(tx, id, kind, &loaded.doc, &self.calendar(), read, parsed, true)?;
+            if kind == Kind::Calendar {
+                self.calendar_changed(tx)?;
+            }
         } else if changed {
             merged.added = self.persist(tx, id, &loaded, &before, origin)?;
         }

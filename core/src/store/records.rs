@@ -11,6 +11,7 @@ use automerge::{Automerge, Prop, ROOT};
 use rusqlite::params;
 use serde_json::Value;
 
+use super::Cached;
 use super::{doc, seal, Loaded, Saved, Store};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -169,7 +170,7 @@ impl Store {
         tx.commit_with(self.commit_options("create", vec![]));
         let loaded = Loaded { kind, doc, rows: 0 };
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
                 params![id, kind.as_str()],
             )?;

@@ -6,6 +6,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use super::Cached;
 use super::{meta, set_meta, Store};
 use crate::error::{Error, Result};
 use crate::signing::{RegistryEntry, SignedEntry};
@@ -19,7 +20,7 @@ fn from_row(json: String, signature: String) -> Option<SignedEntry> {
 
 pub(crate) fn entry(c: &Connection, device: &str) -> Result<Option<RegistryEntry>> {
     let row: Option<(String, String)> = c
-        .query_row(
+        .row(
             "SELECT entry, signature FROM registry WHERE device = ?1",
             [device],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -30,7 +31,7 @@ pub(crate) fn entry(c: &Connection, device: &str) -> Result<Option<RegistryEntry
 
 pub(crate) fn by_actor(c: &Connection, actor: &str) -> Result<Option<RegistryEntry>> {
     let row: Option<(String, String)> = c
-        .query_row(
+        .row(
             "SELECT entry, signature FROM registry WHERE actor = ?1 ORDER BY seq DESC LIMIT 1",
             [actor],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -41,7 +42,7 @@ pub(crate) fn by_actor(c: &Connection, actor: &str) -> Result<Option<RegistryEnt
 
 /// The highest registry position this store holds.
 pub(crate) fn seq(c: &Connection) -> Result<i64> {
-    Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM registry", [], |r| r.get(0))?)
+    Ok(c.row("SELECT coalesce(max(seq), 0) FROM registry", [], |r| r.get(0))?)
 }
 
 /// Entries after position `after`, in order, with their positions.
@@ -61,7 +62,7 @@ pub(crate) fn since(c: &Connection, after: i64) -> Result<Vec<(i64, SignedEntry)
 /// Writes an entry at position `seq` (the hub's numbering).
 pub(crate) fn put(tx: &Transaction<'_>, signed: &SignedEntry, seq: i64) -> Result<()> {
     let json = serde_json::to_string(&signed.entry).map_err(|e| Error::Internal(e.to_string()))?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO registry (device, actor, entry, signature, seq) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (device) DO UPDATE SET actor = excluded.actor, entry = excluded.entry,
            signature = excluded.signature, seq = excluded.seq",

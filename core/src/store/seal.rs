@@ -22,6 +22,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::Cached;
 use super::{doc, Store};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Record, Role};
@@ -121,7 +122,11 @@ pub(crate) fn status<R: ReadDoc>(doc: &R) -> Option<SealStatus> {
 /// Whether a change writes the root `seal` key (puts or deletes it). Cheap first: the key's
 /// name must appear in the change's bytes.
 fn writes_seal(c: &Change) -> bool {
-    if !c.raw_bytes().windows(4).any(|w| w == doc::SEAL_KEY.as_bytes()) {
+    // A plain change chunk (type 1) that does not hold the key's bytes cannot write it; a
+    // compressed one (type 2) is decoded to tell.
+    let raw = c.raw_bytes();
+    let compressed = raw.get(8) != Some(&1);
+    if !compressed && !raw.windows(4).any(|w| w == doc::SEAL_KEY.as_bytes()) {
         return false;
     }
     c.decode()
@@ -139,7 +144,7 @@ pub(crate) struct Anchor {
 
 pub(crate) fn anchor(c: &Connection, id: &str) -> Result<Option<Anchor>> {
     let row: Option<(String, String)> = c
-        .query_row("SELECT seal, change FROM seals WHERE doc_id = ?1", [id], |r| {
+        .row("SELECT seal, change FROM seals WHERE doc_id = ?1", [id], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
@@ -153,7 +158,7 @@ pub(crate) fn anchor(c: &Connection, id: &str) -> Result<Option<Anchor>> {
 
 pub(crate) fn set_anchor(tx: &Transaction<'_>, id: &str, a: &Anchor) -> Result<()> {
     let seal = serde_json::to_string(&a.seal).map_err(|e| Error::Internal(e.to_string()))?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO seals (doc_id, seal, change) VALUES (?1, ?2, ?3)
          ON CONFLICT (doc_id) DO UPDATE SET seal = excluded.seal, change = excluded.change",
         params![id, seal, a.change.to_string()],
@@ -164,6 +169,11 @@ pub(crate) fn set_anchor(tx: &Transaction<'_>, id: &str, a: &Anchor) -> Result<(
 /// Which seal counts in `doc`, and the changes to refuse: the first valid seal in causal
 /// order (ties by change hash); `legacy_ok` accepts an unsigned seal made before seals were
 /// signed (only for a seal this store already anchored).
+/// No change of the document writes a seal (computed where it is cheap to, off the lock).
+pub(crate) fn seal_free(doc: &Automerge) -> bool {
+    !doc.get_changes(&[]).iter().any(writes_seal)
+}
+
 pub(crate) fn enforce(
     id: &str,
     kind: Kind,

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod hub;
+pub mod memory;
 pub mod wire;
 
 pub use client::{
