@@ -1,5 +1,8 @@
 //! Shared pieces of the reliability runs: percentiles, the peak memory of a process, the
-//! `fieldcase` program beside them. (Their random source is `fieldcase_core::sample::Rng`.)
+//! `fieldcase` program beside them. (Their random source is `fieldcase_core::sample::Rng`.) `simulation` is the seeded
+//! simulation of a district.
+
+pub mod simulation;
 
 /// (median, p95, max) of durations in milliseconds.
 pub fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
