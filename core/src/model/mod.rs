@@ -451,15 +451,11 @@ macro_rules! for_kind {
 
 fn parse_kind<T: RecordKind>(value: Value) -> Result<T, Error> {
     let original = value.clone();
-    // Most records read cleanly: only a failure is read again to name the field at fault.
     let parsed: T = match serde_json::from_value(value) {
         Ok(p) => p,
-        Err(_) => {
-            let e = serde_path_to_error::deserialize::<_, T>(original.clone()).err();
-            let (field, message) = match e {
-                Some(e) => (dotted(&e.path().to_string()), e.into_inner().to_string()),
-                None => (String::new(), "the record does not read".to_string()),
-            };
+        Err(e) => {
+            let message = e.to_string();
+            let field = field_at_fault::<T>(&original, &message);
             return Err(Error::invalid(&field, "type", message));
         }
     };
@@ -475,15 +471,55 @@ fn parse_kind<T: RecordKind>(value: Value) -> Result<T, Error> {
     Ok(parsed)
 }
 
-/// serde_path_to_error writes `workers[0].phone`; field paths here are `workers.0.phone`.
-fn dotted(path: &str) -> String {
-    if path == "." {
-        return String::new();
+/// The dotted path (`workers.0.phone`) of the value that made reading `value` as a `T` fail
+/// with `error`. Only a failure is looked into: from the top, the part whose removal changes
+/// the error is the one at fault, and the search goes down into it. Serde reports the first
+/// wrong value it meets, and a missing field only after the rest, so removing a good part
+/// leaves the error as it is. A missing field is named under the object that lacks it.
+fn field_at_fault<T: serde::de::DeserializeOwned>(value: &Value, error: &str) -> String {
+    let same_error = |v: &Value| matches!(serde_json::from_value::<T>(v.clone()), Err(e) if e.to_string() == error);
+    fn at<'v>(v: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
+        path.iter().try_fold(v, |v, p| match v {
+            Value::Object(m) => m.get_mut(p),
+            Value::Array(a) => p.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        })
     }
-    path.replace('[', ".")
-        .replace(']', "")
-        .trim_start_matches('.')
-        .to_string()
+    let mut path: Vec<String> = vec![];
+    // Bounded: each round goes one level down or stops, and looks at no more than 64 parts of
+    // an object or list (a hostile record with a huge list is named at the list).
+    loop {
+        let mut copy = value.clone();
+        let children: Vec<String> = match at(&mut copy, &path) {
+            Some(Value::Object(m)) => m.keys().cloned().collect(),
+            Some(Value::Array(a)) => (0..a.len()).map(|i| i.to_string()).collect(),
+            _ => break,
+        };
+        let culprit = children.into_iter().take(64).find(|child| {
+            let mut without = value.clone();
+            match at(&mut without, &path) {
+                Some(Value::Object(m)) => {
+                    m.remove(child);
+                }
+                Some(Value::Array(a)) => {
+                    a.remove(child.parse::<usize>().unwrap_or_default());
+                }
+                _ => return false,
+            }
+            !same_error(&without)
+        });
+        match culprit {
+            Some(c) => path.push(c),
+            None => break,
+        }
+    }
+    if let Some(missing) = error
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        path.push(missing.to_string());
+    }
+    path.join(".")
 }
 
 fn first_unknown_field(input: &Value, known: &Value, prefix: &str) -> Option<String> {
@@ -677,6 +713,16 @@ mod tests {
         assert_eq!(e.field().as_deref(), Some("amount_owed_fen"));
         let e = Record::from_json(Kind::Mediation, json!({"workers": [{"name": "a", "phne": "1"}]})).unwrap_err();
         assert_eq!(e.field().as_deref(), Some("workers.0.phne"));
+        // A wrong type deep inside, among good values before and after it.
+        let mut case = Record::example(Kind::Case).to_json();
+        case["wage_claims"] = json!([case["wage_claims"][0].clone(), case["wage_claims"][0].clone()]);
+        case["wage_claims"][1]["amount_owed_fen"] = json!("一万五");
+        let e = Record::from_json(Kind::Case, case.clone()).unwrap_err();
+        assert_eq!(e.field().as_deref(), Some("wage_claims.1.amount_owed_fen"), "{e}");
+        // Two wrong values: the first one serde meets is named.
+        case["amount_owed_fen"] = json!(true);
+        let e = Record::from_json(Kind::Case, case).unwrap_err();
+        assert_eq!(e.field().as_deref(), Some("amount_owed_fen"), "{e}");
     }
 
     #[test]
