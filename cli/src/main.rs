@@ -113,6 +113,12 @@ enum Command {
         /// Only records due by the end of the N-th day from today (overdue ones included).
         #[arg(long)]
         due_within: Option<u32>,
+        /// Rows in the page (default 500, at most 10,000); in the ledger's order, by deadline.
+        #[arg(long)]
+        limit: Option<u32>,
+        /// The next page: the rows after the row whose `cursor` this is.
+        #[arg(long)]
+        after: Option<String>,
     },
     /// Find records by names, company names, ID or phone numbers (two characters or more).
     Search {
@@ -422,6 +428,8 @@ fn run(cli: Cli) -> CliResult<Value> {
             responsible,
             overdue,
             due_within,
+            limit,
+            after,
         } => {
             let risk = match risk.as_deref() {
                 None => None,
@@ -443,7 +451,8 @@ fn run(cli: Cli) -> CliResult<Value> {
                 responsible,
                 overdue,
                 due_within_days: due_within,
-                limit: None,
+                limit,
+                after,
             };
             to_json(&store::open(&dir)?.list(&q).map_err(from_core)?)
         }

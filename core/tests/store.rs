@@ -550,3 +550,103 @@ fn a_store_of_the_first_layout_is_upgraded_and_its_records_become_searchable() {
     assert_eq!(s.get("old-1").unwrap().record.to_json()["name"], "青浦老牌制衣厂");
     s.edit("old-1", &[("risk_level".into(), json!("high"))]).unwrap();
 }
+
+#[test]
+fn the_ledger_pages_by_cursor_in_deadline_order_and_says_what_is_wrong_with_a_page() {
+    let dir = TempDir::new().unwrap();
+    let s = store(&dir, "a", "周明", Role::Office);
+    s.set_now(Some("2026-07-01T00:00:00Z".parse().unwrap()));
+    // Cases filed on different days (different deadlines), a few closed, and records with no
+    // clock at all.
+    for day in 0..25 {
+        let mut case = example(Kind::Case);
+        case["filed_on"] = json!(format!("2026-0{}-{:02}", 3 + day % 3, 1 + day));
+        let id = s.create_json(Kind::Case, case).unwrap().id;
+        if day % 6 == 0 {
+            let paid = json!({"kind": "paid_in_full", "on": "2026-05-30", "amount_paid_fen": 100});
+            s.close(&id, paid).unwrap();
+        }
+    }
+    for _ in 0..8 {
+        s.create_json(Kind::Employer, example(Kind::Employer)).unwrap();
+    }
+    let everything = s
+        .list(&LedgerQuery {
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(everything.len(), 33);
+    // Deadlines first, earliest first; then the records with no running clock.
+    let dated: Vec<_> = everything.iter().take_while(|r| r.deadline.is_some()).collect();
+    assert_eq!(dated.len(), 25 - 5, "five closed cases have no running clock");
+    assert!(dated.windows(2).all(|w| w[0].deadline <= w[1].deadline));
+    assert!(everything[dated.len()..].iter().all(|r| r.deadline.is_none()));
+
+    let mut paged = vec![];
+    let mut after = None;
+    loop {
+        let page = s
+            .list(&LedgerQuery {
+                limit: Some(7),
+                after: after.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 7);
+        after = Some(page.last().unwrap().cursor.clone());
+        paged.extend(page);
+    }
+    assert_eq!(paged, everything, "the pages together are the ledger, each row once");
+
+    // Overdue and by kind page the same way.
+    let overdue = s
+        .list(&LedgerQuery {
+            overdue: true,
+            kind: Some(Kind::Case),
+            limit: Some(3),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(overdue.len(), 3);
+    assert!(overdue.iter().all(|r| r.overdue));
+    let next = s
+        .list(&LedgerQuery {
+            overdue: true,
+            kind: Some(Kind::Case),
+            limit: Some(3),
+            after: Some(overdue[2].cursor.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(next.iter().all(|r| r.overdue && !overdue.contains(r)));
+
+    let bad = |q: LedgerQuery| match s.list(&q) {
+        Err(Error::Invalid(p)) => p[0].field.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        bad(LedgerQuery {
+            after: Some("not a cursor".into()),
+            ..Default::default()
+        }),
+        "after"
+    );
+    assert_eq!(
+        bad(LedgerQuery {
+            limit: Some(0),
+            ..Default::default()
+        }),
+        "limit"
+    );
+    assert_eq!(
+        bad(LedgerQuery {
+            limit: Some(fieldcase_core::store::MAX_PAGE + 1),
+            ..Default::default()
+        }),
+        "limit"
+    );
+}

@@ -135,7 +135,10 @@ fn run(n: usize) {
 
     // Baseline: every record synced on its own with automerge's sync protocol.
     let ids: Vec<String> = office
-        .list(&LedgerQuery::default())
+        .list(&LedgerQuery {
+            limit: Some(fieldcase_core::store::MAX_PAGE),
+            ..Default::default()
+        })
         .unwrap()
         .into_iter()
         .map(|r| r.id)

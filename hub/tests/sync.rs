@@ -58,13 +58,16 @@ fn sync(s: &Store) -> fieldcase_core::sync::SyncReport {
 }
 
 fn contents(s: &Store) -> Vec<(String, Value)> {
-    s.list(&LedgerQuery::default())
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.id.clone(), s.get(&r.id).unwrap().record.to_json()))
-        .collect::<std::collections::BTreeMap<_, _>>()
-        .into_iter()
-        .collect()
+    s.list(&LedgerQuery {
+        limit: Some(fieldcase_core::store::MAX_PAGE),
+        ..Default::default()
+    })
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.id.clone(), s.get(&r.id).unwrap().record.to_json()))
+    .collect::<std::collections::BTreeMap<_, _>>()
+    .into_iter()
+    .collect()
 }
 
 fn case_in(township: &str) -> Value {

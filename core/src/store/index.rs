@@ -36,9 +36,18 @@ pub struct LedgerQuery {
     /// Only records due within this many days from now (overdue ones included).
     #[cfg_attr(feature = "ffi", uniffi(default))]
     pub due_within_days: Option<u32>,
+    /// At most this many rows (default `DEFAULT_PAGE`, at most `MAX_PAGE`).
     #[cfg_attr(feature = "ffi", uniffi(default))]
     pub limit: Option<u32>,
+    /// The next page: the rows after the one whose `cursor` this is.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
+    pub after: Option<String>,
 }
+
+/// Rows in a page of the ledger when the query does not say.
+pub const DEFAULT_PAGE: u32 = 500;
+/// The most rows a page may have.
+pub const MAX_PAGE: u32 = 10_000;
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,9 +78,26 @@ pub struct LedgerRow {
     /// A merged state breaks a rule (listed by `conflicts`).
     pub rule_conflict: bool,
     pub updated_at: DateTime<Utc>,
+    /// Where this row stands in the ledger's order: pass it as `after` for the next page.
+    pub cursor: String,
 }
 
-const COLUMNS: &str = "l.id, l.kind, l.township, l.status, l.risk, l.responsible, l.title, l.deadline, l.deadline_rule, l.sealed, l.updated_at, l.due_on, l.deadline_warning, l.conflicts, l.rule_conflicts";
+const COLUMNS: &str = "l.id, l.kind, l.township, l.status, l.risk, l.responsible, l.title, l.deadline, l.deadline_rule, l.sealed, l.updated_at, l.due_on, l.deadline_warning, l.conflicts, l.rule_conflicts, l.due_key";
+
+/// A row's place in the ledger's order, `due_key:id`.
+fn parse_cursor(cursor: &str) -> Result<(i64, String)> {
+    cursor
+        .split_once(':')
+        .and_then(|(key, id)| Some((key.parse().ok()?, id.to_string())))
+        .filter(|(_, id)| !id.is_empty())
+        .ok_or_else(|| {
+            Error::invalid(
+                "after",
+                "cursor",
+                format!("'{cursor}' is not a ledger cursor (a row's `cursor`)"),
+            )
+        })
+}
 
 fn row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<LedgerRow> {
     let deadline: Option<i64> = r.get(7)?;
@@ -95,6 +121,7 @@ fn row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<LedgerRow> {
         deadline_warning: r.get(12)?,
         conflicts: r.get::<_, i64>(13)? as u32,
         rule_conflict: r.get::<_, i64>(14)? != 0,
+        cursor: format!("{}:{}", r.get::<_, i64>(15)?, r.get::<_, String>(0)?),
     })
 }
 
@@ -468,42 +495,80 @@ pub(crate) fn recount_deadlines(tx: &Transaction<'_>, cal: &Calendar) -> Result<
     Ok(clocks.len())
 }
 
-pub(crate) fn list(conn: &Connection, q: &LedgerQuery, now: DateTime<Utc>) -> Result<Vec<LedgerRow>> {
+/// The SQL of a ledger query and its arguments. Every shape reads one index in the ledger's
+/// order (`due_key`, id): the equality filters that have such an index (responsible; else
+/// township and kind) choose it, status and risk are checked on the rows as they come (`+` keeps
+/// SQLite from sorting by another index), and the deadline filters are a range of the key.
+/// `tests/ledger_plans.rs` checks each shape with EXPLAIN QUERY PLAN.
+pub(crate) fn list_sql(q: &LedgerQuery, now: DateTime<Utc>) -> Result<(String, Vec<rusqlite::types::Value>)> {
     let mut sql = format!("SELECT {COLUMNS} FROM ledger l WHERE 1 = 1");
     let mut args: Vec<rusqlite::types::Value> = vec![];
     let mut filter = |sql: &mut String, clause: &str, v: rusqlite::types::Value| {
         sql.push_str(clause);
         args.push(v);
     };
-    if let Some(k) = q.kind {
-        filter(&mut sql, " AND l.kind = ?", k.as_str().to_string().into());
-    }
-    if let Some(t) = &q.township {
-        filter(&mut sql, " AND l.township = ?", t.clone().into());
-    }
-    if let Some(s) = &q.status {
-        filter(&mut sql, " AND l.status = ?", s.clone().into());
-    }
-    if let Some(r) = q.risk {
-        filter(&mut sql, " AND l.risk = ?", r.as_str().to_string().into());
-    }
+    // One person's records are few: their index first, then township and kind, then kind.
+    let by_person = q.responsible.is_some();
     if let Some(p) = &q.responsible {
         filter(&mut sql, " AND l.responsible = ?", p.clone().into());
     }
+    if let Some(t) = &q.township {
+        let clause = if by_person {
+            " AND +l.township = ?"
+        } else {
+            " AND l.township = ?"
+        };
+        filter(&mut sql, clause, t.clone().into());
+    }
+    if let Some(k) = q.kind {
+        let clause = if by_person {
+            " AND +l.kind = ?"
+        } else {
+            " AND l.kind = ?"
+        };
+        filter(&mut sql, clause, k.as_str().to_string().into());
+    }
+    if let Some(s) = &q.status {
+        filter(&mut sql, " AND +l.status = ?", s.clone().into());
+    }
+    if let Some(r) = q.risk {
+        filter(&mut sql, " AND +l.risk = ?", r.as_str().to_string().into());
+    }
+    // The deadline filters: a record with no running clock has a key beyond every deadline.
+    let mut due_by: Option<i64> = None;
     if q.overdue {
-        filter(&mut sql, " AND l.deadline <= ?", now.timestamp_millis().into());
+        due_by = Some(now.timestamp_millis());
     }
     if let Some(days) = q.due_within_days {
         // Due by the end of the N-th day from today (Shanghai), overdue ones included.
         let last = calendar::local_date(now) + chrono::Duration::days(days.into());
-        filter(
-            &mut sql,
-            " AND l.deadline <= ?",
-            calendar::end_of_day(last).timestamp_millis().into(),
-        );
+        let by = calendar::end_of_day(last).timestamp_millis();
+        due_by = Some(due_by.map_or(by, |d| d.min(by)));
     }
-    sql.push_str(" ORDER BY l.deadline IS NULL, l.deadline, l.updated_at DESC, l.id LIMIT ?");
-    args.push(i64::from(q.limit.unwrap_or(10_000)).into());
+    if let Some(by) = due_by {
+        filter(&mut sql, " AND l.due_key <= ?", by.into());
+    }
+    if let Some(after) = &q.after {
+        let (key, id) = parse_cursor(after)?;
+        sql.push_str(" AND (l.due_key, l.id) > (?, ?)");
+        args.push(key.into());
+        args.push(id.into());
+    }
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(Error::invalid(
+            "limit",
+            "page_size",
+            format!("a page has 1 to {MAX_PAGE} rows, not {limit}"),
+        ));
+    }
+    sql.push_str(" ORDER BY l.due_key, l.id LIMIT ?");
+    args.push(i64::from(limit).into());
+    Ok((sql, args))
+}
+
+pub(crate) fn list(conn: &Connection, q: &LedgerQuery, now: DateTime<Utc>) -> Result<Vec<LedgerRow>> {
+    let (sql, args) = list_sql(q, now)?;
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(params_from_iter(args), |r| row(r, now))?
@@ -531,40 +596,70 @@ fn bigrams(search: &str) -> String {
     grams.join(" ")
 }
 
-/// Finds records containing every word of `text`. Words of three characters or more use the
-/// trigram index, two Chinese characters the bigram index; anything shorter scans the
-/// index text (still no document is loaded).
+/// Finds records containing every word of `text`, newest first. Words of three characters or
+/// more use the trigram index, two Chinese characters the bigram index; anything shorter is
+/// looked for in the index text (still no document is loaded). The full-text index drives:
+/// it gives its matches newest first and the query stops at `limit`, so a word that half the
+/// records contain costs what a rare one does.
 pub(crate) fn search(conn: &Connection, text: &str, limit: usize, now: DateTime<Utc>) -> Result<Vec<LedgerRow>> {
+    search_sql(text, limit).and_then(|(sql, args)| {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(args), |r| row(r, now))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    })
+}
+
+pub(crate) fn search_sql(text: &str, limit: usize) -> Result<(String, Vec<rusqlite::types::Value>)> {
     let terms: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
     if terms.is_empty() {
         return Err(Error::invalid("text", "required", "say what to search for"));
     }
     let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
-    let mut clauses = vec![];
-    let mut args: Vec<rusqlite::types::Value> = vec![];
+    let (mut long, mut pairs, mut short) = (vec![], vec![], vec![]);
     for t in terms {
         let n = t.chars().count();
         if n >= 3 {
-            clauses.push("l.rowid IN (SELECT rowid FROM ledger_fts WHERE ledger_fts MATCH ?)");
-            args.push(quote(&t).into());
+            long.push(quote(&t));
         } else if n == 2 && t.chars().all(is_cjk) {
-            clauses.push("l.rowid IN (SELECT rowid FROM ledger_bigrams WHERE ledger_bigrams MATCH ?)");
-            args.push(quote(&t).into());
+            pairs.push(quote(&t));
         } else {
-            clauses.push("l.rowid IN (SELECT rowid FROM ledger_text WHERE instr(search, ?) > 0)");
-            args.push(t.into());
+            short.push(t);
         }
     }
-    let sql = format!(
-        "SELECT {COLUMNS} FROM ledger l WHERE {} ORDER BY l.rowid DESC LIMIT ?",
-        clauses.join(" AND ")
-    );
+    let mut args: Vec<rusqlite::types::Value> = vec![];
+    let (from, order) = if !long.is_empty() {
+        args.push(long.join(" AND ").into());
+        (
+            "ledger_fts f JOIN ledger l ON l.rowid = f.rowid WHERE ledger_fts MATCH ?",
+            "f.rowid",
+        )
+    } else if !pairs.is_empty() {
+        args.push(std::mem::take(&mut pairs).join(" AND ").into());
+        (
+            "ledger_bigrams f JOIN ledger l ON l.rowid = f.rowid WHERE ledger_bigrams MATCH ?",
+            "f.rowid",
+        )
+    } else {
+        ("ledger l WHERE 1 = 1", "l.rowid")
+    };
+    let mut sql = format!("SELECT {COLUMNS} FROM {from}");
+    // The other words are checked on each row the driver gives (one seek each), never by
+    // listing all their matches first.
+    if !pairs.is_empty() {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM ledger_bigrams b WHERE b.ledger_bigrams MATCH ? AND b.rowid = l.rowid)",
+        );
+        args.push(pairs.join(" AND ").into());
+    }
+    for t in short {
+        sql.push_str(" AND instr((SELECT search FROM ledger_text t WHERE t.rowid = l.rowid), ?) > 0");
+        args.push(t.into());
+    }
+    sql.push_str(&format!(" ORDER BY {order} DESC LIMIT ?"));
     args.push((limit as i64).into());
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args), |r| row(r, now))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    Ok((sql, args))
 }
 
 pub(crate) fn all_conflicts(conn: &Connection) -> Result<Vec<Conflict>> {
@@ -595,6 +690,127 @@ pub(crate) fn all_conflicts(conn: &Connection) -> Result<Vec<Conflict>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every query the ledger screens, the phone's home screen and the office make reads one
+    /// index range in the ledger's order: no scan of the table, no sort of it. (SQLite's plan
+    /// text: `SCAN l` alone is a full scan, `USE TEMP B-TREE FOR ORDER BY` a sort.)
+    #[test]
+    fn every_ledger_query_reads_an_index_in_order() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = crate::Store::create(dir.path(), &[1; 32], "华新镇", "周明", crate::Role::Office).unwrap();
+        let now: DateTime<Utc> = "2026-06-01T00:00:00Z".parse().unwrap();
+        let q = |f: &dyn Fn(&mut LedgerQuery)| {
+            let mut q = LedgerQuery {
+                limit: Some(100),
+                ..Default::default()
+            };
+            f(&mut q);
+            q
+        };
+        let town = |q: &mut LedgerQuery| q.township = Some("华新镇".into());
+        let cases = |q: &mut LedgerQuery| q.kind = Some(Kind::Case);
+        let shapes: Vec<(&str, LedgerQuery)> = vec![
+            ("the whole ledger", q(&|_| {})),
+            (
+                "the phone's home screen: its township's cases",
+                q(&|q| (town(q), cases(q)).1),
+            ),
+            ("a kind", q(&cases)),
+            ("a township (the office)", q(&town)),
+            ("my cases", q(&|q| q.responsible = Some("张丽".into()))),
+            (
+                "my cases of a kind",
+                q(&|q| (cases(q), q.responsible = Some("张丽".into())).1),
+            ),
+            ("overdue", q(&|q| q.overdue = true)),
+            (
+                "overdue cases of a township",
+                q(&|q| (town(q), cases(q), q.overdue = true).2),
+            ),
+            ("due within 7 days", q(&|q| q.due_within_days = Some(7))),
+            (
+                "due within 7 days, mine",
+                q(&|q| (q.due_within_days = Some(7), q.responsible = Some("张丽".into())).1),
+            ),
+            ("status", q(&|q| q.status = Some("in_progress".into()))),
+            (
+                "the office's filter: township, kind, status, risk",
+                q(&|q| {
+                    (
+                        town(q),
+                        cases(q),
+                        q.status = Some("in_progress".into()),
+                        q.risk = Some(crate::model::RiskLevel::High),
+                    )
+                        .3
+                }),
+            ),
+            ("risk", q(&|q| q.risk = Some(crate::model::RiskLevel::High))),
+            (
+                "page 2 of a kind",
+                q(&|q| (cases(q), q.after = Some("1780000000000:0190".into())).1),
+            ),
+            (
+                "page 2 of a township's cases",
+                q(&|q| (town(q), cases(q), q.after = Some("1780000000000:0190".into())).2),
+            ),
+        ];
+        let plan = |sql: &str, args: Vec<rusqlite::types::Value>| -> Vec<String> {
+            store
+                .read(|c| {
+                    let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let rows = stmt
+                        .query_map(params_from_iter(args), |r| r.get::<_, String>(3))?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    Ok(rows)
+                })
+                .unwrap()
+        };
+        for (what, query) in &shapes {
+            let (sql, args) = list_sql(query, now).unwrap();
+            let steps = plan(&sql, args);
+            let text = steps.join(" / ");
+            assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{what} sorts: {text}");
+            let full_scan = |s: &String| s == "SCAN l" || s.starts_with("SCAN l ");
+            assert!(
+                steps.iter().all(|s| !full_scan(s) || s.contains("INDEX ledger_due")),
+                "{what} scans: {text}"
+            );
+            let reads = steps.iter().find(|s| s.contains(" l ")).unwrap();
+            assert!(
+                reads.contains("INDEX ledger_") && reads.contains("_due"),
+                "{what}: {text}"
+            );
+            // An equality filter with its own index uses it; one person's, before all.
+            if query.township.is_some() || query.kind.is_some() || query.responsible.is_some() {
+                assert!(reads.starts_with("SEARCH l"), "{what}: {text}");
+            }
+            if query.responsible.is_some() {
+                assert!(reads.contains("ledger_responsible_due"), "{what}: {text}");
+            }
+        }
+        for text in ["宏达物流", "刘强", "138 宏达", "刘强 138", "宏达 a"] {
+            let (sql, args) = search_sql(text, 50).unwrap();
+            let steps = plan(&sql, args);
+            let all = steps.join(" / ");
+            assert!(
+                !steps.iter().any(|s| s.contains("TEMP B-TREE")),
+                "search {text} sorts: {all}"
+            );
+            assert!(
+                steps.iter().any(|s| s.contains("VIRTUAL TABLE INDEX")),
+                "search {text}: {all}"
+            );
+            assert!(
+                !steps.iter().any(|s| s == "SCAN l" || s.starts_with("SCAN l ")),
+                "search {text} scans: {all}"
+            );
+            assert!(
+                !steps.iter().any(|s| s.contains("LIST SUBQUERY")),
+                "search {text} lists every match: {all}"
+            );
+        }
+    }
 
     #[test]
     fn bigrams_pair_neighbouring_chinese_characters_only() {

@@ -39,7 +39,7 @@ use history::ChangeNote;
 pub use attachments::{TransferState, MAX_ATTACHMENT_BYTES};
 pub use bundle::{BundleSummary, ImportReport, RefusedChange};
 pub use doc::Conflict;
-pub use index::{LedgerQuery, LedgerRow};
+pub use index::{LedgerQuery, LedgerRow, DEFAULT_PAGE, MAX_PAGE};
 pub use seal::{Seal, SealStatus};
 pub use sealed_export::{verify_sealed, SealedExport, Verification, SEALED_EXPORT_FORMAT};
 

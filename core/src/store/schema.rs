@@ -222,6 +222,22 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX ledger_in_order ON ledger (deadline IS NULL, deadline, updated_at DESC, id);
     CREATE INDEX ledger_kind_in_order ON ledger (kind, deadline IS NULL, deadline, updated_at DESC, id);
     "#,
+    // 7: the ledger's order as one key, `due_key` (the deadline; a record with no running clock
+    // after every dated one, the most recently changed first), so that every query the screens
+    // and the office make reads an index range in that order and pages by (due_key, id).
+    r#"
+    ALTER TABLE ledger ADD COLUMN due_key INTEGER GENERATED ALWAYS AS
+        (coalesce(deadline, 9000000000000000000 - updated_at)) VIRTUAL;
+    DROP INDEX ledger_by_deadline;
+    DROP INDEX ledger_by_kind;
+    DROP INDEX ledger_in_order;
+    DROP INDEX ledger_kind_in_order;
+    CREATE INDEX ledger_due ON ledger (due_key, id);
+    CREATE INDEX ledger_kind_due ON ledger (kind, due_key, id);
+    CREATE INDEX ledger_township_due ON ledger (township, due_key, id);
+    CREATE INDEX ledger_township_kind_due ON ledger (township, kind, due_key, id);
+    CREATE INDEX ledger_responsible_due ON ledger (responsible, due_key, id);
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;
