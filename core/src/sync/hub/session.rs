@@ -19,7 +19,9 @@ use crate::store::doc::Origin;
 use crate::store::feed::reads;
 use crate::store::merge::{Arriving, Gate, GateRefusal};
 use crate::store::{registry, Store};
-use crate::sync::wire::{AttachmentWant, Frame, RecordChanges, Refusal, RefusalCode, SyncRequest, FRAME_RECORDS};
+use crate::sync::wire::{
+    AttachmentWant, Frame, RecordChanges, Refusal, RefusalCode, SyncRequest, FIRST_FRAME_RECORDS, FRAME_RECORDS,
+};
 
 /// Brotli settings of an answer: streamed and flushed per frame, so a middle quality keeps
 /// the hub's CPU for many devices at once.
@@ -40,6 +42,8 @@ pub struct Answer<S: Deref<Target = Store>> {
     cursor: i64,
     final_cursor: i64,
     records: Vec<RecordChanges>,
+    /// Records the next frame holds (from `FIRST_FRAME_RECORDS`, doubling to `FRAME_RECORDS`).
+    frame_records: usize,
 }
 
 impl<S: Deref<Target = Store>> Drop for Answer<S> {
@@ -129,7 +133,8 @@ impl<S: Deref<Target = Store>> Answer<S> {
         }
         while let Some(r) = self.next_record()? {
             self.records.push(r);
-            if self.records.len() >= FRAME_RECORDS {
+            if self.records.len() >= self.frame_records {
+                self.frame_records = (self.frame_records * 2).min(FRAME_RECORDS);
                 // "Cursor after": one before the first feed row of the next record, so a
                 // session resumed from it misses nothing.
                 let cursor_after = self
@@ -230,6 +235,7 @@ impl Store {
             cursor: req.cursor as i64,
             final_cursor: 0,
             records: vec![],
+            frame_records: FIRST_FRAME_RECORDS,
             store,
         };
         let built = (|| -> Result<Frame> {
