@@ -42,6 +42,10 @@ pub use tls::TlsIdentity;
 pub const MAX_SESSIONS: usize = 16;
 /// Request bodies decompressed at once (each may expand to 32 MiB).
 pub const MAX_DECODING: usize = 4;
+/// An answer with more records than this is a bulk answer (a first sync, a device long away):
+/// it gives back its session turn and streams in the bulk lane, one per two cores, so that the
+/// many small sessions of a township are not queued behind a few large ones.
+pub const BULK_RECORDS: usize = 200;
 /// How long a session waits for a turn before the device is told to come back.
 const QUEUE_WAIT: Duration = Duration::from_secs(30);
 /// Compressed answer chunks buffered per session before the hub waits for the device.
@@ -51,6 +55,7 @@ struct Hub_ {
     store: Arc<Store>,
     sessions: Arc<Semaphore>,
     decoding: Arc<Semaphore>,
+    bulk: Arc<Semaphore>,
     /// The device in session, with the flag that stops its answer.
     busy: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
@@ -209,20 +214,39 @@ async fn sync(hub: Shared, device: Option<Device>, body: axum::body::Bytes) -> R
         Err(e) => return error_response(&e),
     };
     drop(decoding);
-    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<Result<Vec<u8>, Error>>();
+    // The answer's first chunk, or why there is none (`None`: no bulk turn came in time).
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<Result<Vec<u8>, Option<Error>>>();
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(STREAM_BUFFER);
     let store = hub.store.clone();
+    let bulk = hub.bulk.clone();
+    let runtime = tokio::runtime::Handle::current();
     let worker = tokio::task::spawn_blocking(move || {
-        // The turn and the session mark last as long as the answer streams.
-        let _turn = turn;
+        // The turn and the session mark last as long as the answer streams. A bulk answer
+        // trades its turn for one in the bulk lane before it holds a snapshot.
+        let mut turn = Some(turn);
         let _in_session = in_session;
+        let bulky = store.feed_rows_after(req.cursor).is_ok_and(|n| n > BULK_RECORDS as u64);
+        let _bulk_turn = if bulky {
+            turn = None;
+            match runtime.block_on(tokio::time::timeout(QUEUE_WAIT, bulk.acquire_owned())) {
+                Ok(Ok(p)) => Some(p),
+                _ => {
+                    let _ = first_tx.send(Err(None));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let _turn = turn;
         let mut answer = match Store::serve_sync(store, &device, &req) {
             Ok(a) => a,
             Err(e) => {
-                let _ = first_tx.send(Err(e));
+                let _ = first_tx.send(Err(Some(e)));
                 return;
             }
         };
+
         match answer.next() {
             Some(Ok(chunk)) => {
                 if first_tx.send(Ok(chunk)).is_err() {
@@ -230,7 +254,7 @@ async fn sync(hub: Shared, device: Option<Device>, body: axum::body::Bytes) -> R
                 }
             }
             Some(Err(e)) => {
-                let _ = first_tx.send(Err(e));
+                let _ = first_tx.send(Err(Some(e)));
                 return;
             }
             None => return,
@@ -256,7 +280,11 @@ async fn sync(hub: Shared, device: Option<Device>, body: axum::body::Bytes) -> R
             )
                 .into_response()
         }
-        Ok(Err(e)) => error_response(&e),
+        Ok(Err(Some(e))) => error_response(&e),
+        Ok(Err(None)) => plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the hub is busy; try again in a minute",
+        ),
         Err(_) => {
             // The worker ended without a word: it panicked.
             let _ = worker.await;
@@ -271,6 +299,9 @@ pub fn router(store: Arc<Store>) -> Router {
         store,
         sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
         decoding: Arc::new(Semaphore::new(MAX_DECODING)),
+        bulk: Arc::new(Semaphore::new(
+            (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2).max(1),
+        )),
         busy: Mutex::new(HashMap::new()),
     });
     Router::new().fallback(any).with_state(hub)
