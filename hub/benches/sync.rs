@@ -9,7 +9,6 @@
 mod proxy;
 
 use std::io::Write;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use automerge::sync::SyncDoc;
@@ -30,15 +29,15 @@ struct Measure {
     ms: f64,
 }
 
-fn measured(proxy: &Proxy, f: impl FnOnce()) -> Measure {
+/// Runs one session (`f` returns its report): bytes on the wire, HTTP requests, time.
+fn measured(proxy: &Proxy, f: impl FnOnce() -> fieldcase_core::sync::SyncReport) -> Measure {
     proxy.take();
-    let before = proxy.counters.connections.load(Ordering::SeqCst);
     let t = Instant::now();
-    f();
+    let report = f();
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     let (up, down) = proxy.take();
-    // reqwest opens one connection per session here: connections = HTTP requests.
-    let round_trips = proxy.counters.connections.load(Ordering::SeqCst) - before;
+    // The connection is kept between requests: the session counts its own requests.
+    let round_trips = u64::from(report.round_trips + report.attachment_requests);
     Measure {
         bytes: up + down,
         round_trips,
@@ -112,11 +111,11 @@ fn run(n: usize) {
         Store::create_by_joining(&dir.path().join("phone"), &KEY, &transport, &proxy.url(), None, &code).unwrap();
 
     let first = measured(&proxy, || {
-        phone.sync().run(&transport, &SyncOptions::default()).unwrap();
+        phone.sync().run(&transport, &SyncOptions::default()).unwrap()
     });
     assert_eq!(phone.count().unwrap(), n);
     let quiet = measured(&proxy, || {
-        phone.sync().run(&transport, &SyncOptions::default()).unwrap();
+        phone.sync().run(&transport, &SyncOptions::default()).unwrap()
     });
     let id = phone
         .list(&LedgerQuery {
@@ -130,6 +129,7 @@ fn run(n: usize) {
     let one = measured(&proxy, || {
         let r = phone.sync().run(&transport, &SyncOptions::default()).unwrap();
         assert_eq!(r.records_sent, 1);
+        r
     });
     let header_per_trip = quiet.bytes;
 
