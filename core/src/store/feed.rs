@@ -13,8 +13,21 @@ use super::{meta, set_meta, Store};
 use crate::error::{Error, Result};
 use crate::model::Kind;
 use crate::signing::SignedEntry;
-use crate::sync::client::HubLink;
 use crate::sync::wire::{RecordChanges, Refusal, RefusalCode};
+use serde::{Deserialize, Serialize};
+
+/// The hub this store syncs with, and its credential there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct HubLink {
+    pub url: String,
+    pub device: String,
+    pub token: String,
+    /// SHA-256 (hex) of the hub's TLS certificate, from the enrolment code: the transport
+    /// accepts that certificate and no other.
+    #[serde(default)]
+    pub pin: Option<String>,
+}
 
 /// Where this device stands with its hub.
 #[derive(Debug, Clone, Default, PartialEq)]

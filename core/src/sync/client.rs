@@ -25,18 +25,8 @@ pub const ATTACHMENT_CHUNK: u64 = 256 * 1024;
 /// Largest error text or JSON answer a session keeps of a response.
 const MAX_SMALL_BODY: usize = 2 << 20;
 
-/// The hub this store syncs with, and its credential there.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
-pub struct HubLink {
-    pub url: String,
-    pub device: String,
-    pub token: String,
-    /// SHA-256 (hex) of the hub's TLS certificate, from the enrolment code: the transport
-    /// accepts that certificate and no other.
-    #[serde(default)]
-    pub pin: Option<String>,
-}
+/// The hub this store syncs with (kept by the store's feed, which sync reads through).
+pub use crate::store::feed::HubLink;
 
 /// Where a long sync stands, for a progress bar.
 #[derive(Debug, Clone, PartialEq, Serialize)]

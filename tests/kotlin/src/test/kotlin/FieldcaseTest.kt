@@ -9,12 +9,9 @@ import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.async
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.flow.first
-import kotlinx.coroutines.flow.take
-import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import kotlinx.coroutines.yield
 import org.fieldcase.CancelToken
 import org.fieldcase.FieldException
 import org.fieldcase.FieldRecord
@@ -116,16 +113,23 @@ class FieldcaseTest {
                 riskSigns = listOf(RiskSign.BLOCKING_ROAD_OR_GATE),
                 escalation = Escalation(gridAssistantArrivedAt = Instant.parse("2026-06-18T01:35:00Z")),
             )
-            val ledger = async { phone.ledger(LedgerQuery(kind = Kind.INCIDENT)).take(2).toList() }
-            yield()
+            // The ledger screen's flow: empty first, then the incident once it is saved.
+            val seenRows = kotlinx.coroutines.channels.Channel<List<org.fieldcase.core.LedgerRow>>(kotlinx.coroutines.channels.Channel.UNLIMITED)
+            val ledger = launch { phone.ledger(LedgerQuery(kind = Kind.INCIDENT)).collect { seenRows.send(it) } }
+            assertEquals(emptyList<org.fieldcase.core.LedgerRow>(), withTimeout(10_000) { seenRows.receive() })
             val saved = phone.createRecord(FieldRecord.Incident(incident))
             val stored = phone.get(saved.id)
             assertEquals(35u, (stored.record as FieldRecord.Incident).value.headcount)
             assertEquals(Instant.parse("2026-06-18T01:20:00Z"), (stored.record as FieldRecord.Incident).value.reportedAt)
             phone.updateRecord(saved.id, FieldRecord.Incident(incident.copy(headcount = 40u)))
             assertEquals(saved.id, phone.search("恒达劳务", 10u).first().id)
-            val seen = withTimeout(10_000) { ledger.await() }
-            assertEquals(saved.id, seen.last().single().id)
+            val seen = withTimeout(10_000) {
+                var rows = seenRows.receive()
+                while (rows.isEmpty()) rows = seenRows.receive()
+                rows
+            }
+            assertEquals(saved.id, seen.single().id)
+            ledger.cancel()
             assertEquals(1, phone.list(LedgerQuery(kind = Kind.INCIDENT, township = "华新镇")).size)
         }
     }

@@ -7,9 +7,7 @@ import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.flow.conflate
-import kotlinx.coroutines.flow.filter
 import kotlinx.coroutines.flow.map
-import kotlinx.coroutines.flow.onStart
 import org.fieldcase.core.LedgerQuery
 import org.fieldcase.core.LedgerRow
 import org.fieldcase.core.SyncReport
@@ -24,13 +22,27 @@ fun FieldStore.changes(): Flow<List<String>> = callbackFlow {
     awaitClose { handle.close() }
 }
 
+/**
+ * A signal now and after every change for which [matters] holds. The listener is in place
+ * before the first signal, so a change made while the first read runs is not missed.
+ */
+private fun FieldStore.refreshes(matters: (List<String>) -> Boolean): Flow<Unit> = callbackFlow {
+    val handle = addListener(object : RecordListener {
+        override fun recordsChanged(ids: List<String>) {
+            if (matters(ids)) trySend(Unit)
+        }
+    })
+    trySend(Unit)
+    awaitClose { handle.close() }
+}.conflate()
+
 /** The ledger for [query], now and after every change (a burst of changes reads it once). */
 fun FieldStore.ledger(query: LedgerQuery = LedgerQuery()): Flow<List<LedgerRow>> =
-    changes().map { }.onStart { emit(Unit) }.conflate().map { list(query) }
+    refreshes { true }.map { list(query) }
 
 /** One record, now and after every change to it. */
 fun FieldStore.record(id: String): Flow<StoredRecord> =
-    changes().filter { it.isEmpty() || id in it }.map { }.onStart { emit(Unit) }.conflate().map { get(id) }
+    refreshes { it.isEmpty() || id in it }.map { get(id) }
 
 /** Where a sync stands, for a progress bar. */
 data class SyncStep(val phase: String, val done: Long, val total: Long)
