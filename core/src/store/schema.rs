@@ -238,6 +238,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX ledger_township_kind_due ON ledger (township, kind, due_key, id);
     CREATE INDEX ledger_responsible_due ON ledger (responsible, due_key, id);
     "#,
+    // 8: the calendar records found by kind when a store opens, not by reading every document
+    // (opening a store of 100,000 records read them all: 31 ms).
+    r#"
+    CREATE INDEX documents_by_kind ON documents (kind);
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;
