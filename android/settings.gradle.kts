@@ -1,5 +1,6 @@
 // The Android side of Fieldcase: the `fieldcase` library module wraps the Rust core
-// (jniLibs from bindings/android/build-jnilibs.sh, Kotlin from scripts/bindings).
+// (jniLibs from bindings/android/build-jnilibs.sh, Kotlin from scripts/bindings); `app` is the
+// field app, its screens shared with the desktop-JVM tests (tests/compose).
 pluginManagement {
     repositories {
         google()
@@ -14,4 +15,4 @@ dependencyResolutionManagement {
     }
 }
 rootProject.name = "fieldcase-android"
-include(":fieldcase")
+include(":fieldcase", ":app")
