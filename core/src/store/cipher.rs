@@ -115,9 +115,27 @@ pub unsafe extern "C" fn fieldcase_sqlcipher_setup(p: *mut Provider) -> c_int {
     OK
 }
 
-/// Makes sure the linker keeps the provider (SQLCipher refers to it by name only).
-pub(crate) fn keep() {
+/// Makes sure the linker keeps the provider (SQLCipher refers to it by name only), and that
+/// SQLite and SQLCipher are initialised, provider registered, before any connection opens.
+///
+/// `sqlite3_initialize` sets `isInit` inside its mutex and runs `SQLITE_EXTRA_INIT` (SQLCipher's
+/// `sqlcipher_extra_init`, which registers the provider) only after leaving it, so a second
+/// thread opening its first connection in between returns early from its own initialisation,
+/// finds no provider and fails its `PRAGMA key` ("An error occurred with PRAGMA key or rekey").
+/// The simulation's two threads met it once in about ten thousand seeds. One initialisation
+/// for the process, which every other opening waits for, closes that gap.
+pub(crate) fn ready() -> crate::error::Result<()> {
+    static INIT: std::sync::OnceLock<c_int> = std::sync::OnceLock::new();
     std::hint::black_box(fieldcase_sqlcipher_setup as unsafe extern "C" fn(*mut Provider) -> c_int);
+    // SAFETY: sqlite3_initialize takes no arguments and may be called at any time.
+    let rc = *INIT.get_or_init(|| unsafe { rusqlite::ffi::sqlite3_initialize() });
+    if rc == rusqlite::ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Internal(format!(
+            "SQLite could not be initialised (code {rc})"
+        )))
+    }
 }
 
 /// A byte slice from SQLCipher's pointer and length (empty for a null pointer or length ≤ 0).

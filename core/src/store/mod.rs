@@ -152,7 +152,7 @@ pub struct Store {
 }
 
 pub(crate) fn open_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
-    cipher::keep();
+    cipher::ready()?;
     let conn = Connection::open(path)?;
     // A wrong key is reported as our error; SQLCipher need not also log it to stderr.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
