@@ -95,7 +95,7 @@ class LedgerScreenTest {
             val scope = rememberCoroutineScope()
             model = remember { LedgerModel(store, "张丽", scope) }
             MaterialTheme {
-                Box(Modifier.size(412.dp, 860.dp).testTag("screen")) { LedgerScreen(model, "华新镇") }
+                Box(Modifier.size(412.dp, 760.dp).testTag("screen")) { LedgerScreen(model, "华新镇") }
             }
         }
         rule.waitUntil(10_000) { model.rows.size == LedgerModel.PAGE.toInt() }

@@ -39,4 +39,18 @@ object Labels {
         "low" -> "低风险"
         else -> null
     }
+
+    /**
+     * A refusal as the person on site reads it: the rule's words in Chinese where the screens
+     * know them, else the core's own message. (The core is to carry these words itself.)
+     */
+    fun problem(rule: String, message: String): String = when (rule) {
+        "mobile" -> "手机号应为11位数字，以13至19开头"
+        "resident_id_check_char", "resident_id" -> "身份证号码有误（校验位不符）"
+        "required" -> "必填"
+        "money_not_negative" -> "金额不能为负数"
+        "not_in_future" -> "时间不能晚于现在"
+        "escalation_order" -> "上报时间的先后顺序不对"
+        else -> message
+    }
 }

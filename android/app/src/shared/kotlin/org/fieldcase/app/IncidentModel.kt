@@ -1,0 +1,126 @@
+// Quick capture of an incident (a gathering of unpaid workers) by the grid assistant first on
+// the scene: almost nothing is needed to save, escalation times are one tap each, and when the
+// core refuses a value its message stands at that field while everything typed stays.
+package org.fieldcase.app
+
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateMapOf
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
+import java.math.BigDecimal
+import java.time.Instant
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.launch
+import org.fieldcase.FieldException
+import org.fieldcase.FieldRecord
+import org.fieldcase.FieldStore
+import org.fieldcase.core.Escalation
+import org.fieldcase.core.IncidentStatus
+import org.fieldcase.core.Kind
+import org.fieldcase.core.Representative
+import org.fieldcase.core.RiskSign
+import org.fieldcase.newRecord
+
+/** The escalation steps, in the order they happen on site. */
+enum class Step(val label: String) {
+    GRID_ARRIVED("已到场"),
+    INSPECTOR_NOTIFIED("已通知监察员"),
+    INSPECTOR_ARRIVED("监察员已到场"),
+    LEADING_GROUP("已上报领导小组"),
+}
+
+class IncidentModel(
+    private val store: FieldStore,
+    private val township: String,
+    private val scope: CoroutineScope,
+    private val now: () -> Instant = Instant::now,
+) {
+    var headcount by mutableStateOf("")
+    var employer by mutableStateOf("")
+    var amountYuan by mutableStateOf("")
+    var monthsOwed by mutableStateOf("")
+    var address by mutableStateOf("")
+    var demands by mutableStateOf("")
+    var representative by mutableStateOf("")
+    var representativePhone by mutableStateOf("")
+    val riskSigns = mutableStateMapOf<RiskSign, Boolean>()
+    val steps = mutableStateMapOf<Step, Instant>()
+
+    /** Messages by field path (the core's `field`), shown at the field. */
+    val errors = mutableStateMapOf<String, String>()
+    var saving by mutableStateOf(false)
+        private set
+    var savedId by mutableStateOf<String?>(null)
+        private set
+    private val reportedAt = now()
+
+    fun toggle(sign: RiskSign) {
+        riskSigns[sign] = !(riskSigns[sign] ?: false)
+    }
+
+    /** One tap: the step happened now. */
+    fun mark(step: Step) {
+        if (step !in steps) steps[step] = now()
+    }
+
+    fun save(onSaved: (String) -> Unit = {}) {
+        errors.clear()
+        val people = number("headcount", headcount) { it.toUInt() }
+        val months = number("months_owed", monthsOwed) { it.toUInt() }
+        val fen = number("amount_claimed_fen", amountYuan) { BigDecimal(it).movePointRight(2).longValueExact() }
+        if (errors.isNotEmpty()) return
+        val draft = (newRecord(Kind.INCIDENT, township) as FieldRecord.Incident).value
+        val incident = draft.copy(
+            status = IncidentStatus.REPORTED,
+            reportedAt = reportedAt,
+            headcount = people,
+            employerName = employer.trim().ifEmpty { null },
+            amountClaimedFen = fen,
+            monthsOwed = months,
+            address = address.trim().ifEmpty { null },
+            demands = demands.trim().ifEmpty { null },
+            representatives = if (representative.isBlank() && representativePhone.isBlank()) {
+                emptyList()
+            } else {
+                listOf(Representative(name = representative.trim(), phone = representativePhone.trim().ifEmpty { null }))
+            },
+            riskSigns = RiskSign.entries.filter { riskSigns[it] == true },
+            escalation = Escalation(
+                gridAssistantArrivedAt = steps[Step.GRID_ARRIVED],
+                inspectorNotifiedAt = steps[Step.INSPECTOR_NOTIFIED],
+                inspectorArrivedAt = steps[Step.INSPECTOR_ARRIVED],
+                escalatedToLeadingGroupAt = steps[Step.LEADING_GROUP],
+            ),
+        )
+        scope.launch {
+            saving = true
+            try {
+                val id = savedId
+                if (id == null) {
+                    savedId = store.createRecord(FieldRecord.Incident(incident)).id
+                } else {
+                    store.updateRecord(id, FieldRecord.Incident(incident))
+                }
+                onSaved(savedId!!)
+            } catch (e: FieldException.InvalidFields) {
+                for (p in e.problems) errors[p.field] = Labels.problem(p.rule, p.message)
+            } catch (e: FieldException) {
+                errors[""] = e.message ?: "保存失败"
+            } finally {
+                saving = false
+            }
+        }
+    }
+
+    /** A number typed on site: empty is "not known yet"; anything else must read as one. */
+    private fun <T> number(field: String, text: String, read: (String) -> T): T? {
+        val t = text.trim()
+        if (t.isEmpty()) return null
+        return try {
+            read(t)
+        } catch (e: Exception) {
+            errors[field] = "请输入数字"
+            null
+        }
+    }
+}

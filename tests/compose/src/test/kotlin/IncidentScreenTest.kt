@@ -1,0 +1,92 @@
+// A grid assistant records an incident on the quick-capture screen, against the real library:
+// a wrong phone is shown at its field and nothing is saved or lost; corrected, it saves and is
+// in the ledger.
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.size
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
+import androidx.compose.ui.test.junit4.v2.createComposeRule
+import androidx.compose.ui.test.onNodeWithTag
+import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollTo
+import androidx.compose.ui.test.performTextClearance
+import androidx.compose.ui.test.performTextInput
+import androidx.compose.ui.unit.dp
+import java.nio.file.Files
+import kotlinx.coroutines.runBlocking
+import org.fieldcase.FieldRecord
+import org.fieldcase.app.IncidentModel
+import org.fieldcase.app.IncidentScreen
+import org.fieldcase.core.Kind
+import org.fieldcase.core.LedgerQuery
+import org.fieldcase.core.RiskSign
+import org.fieldcase.core.Role
+import org.fieldcase.createStore
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNull
+import org.junit.Rule
+import org.junit.Test
+
+class IncidentScreenTest {
+    @get:Rule
+    val rule = createComposeRule()
+
+    private val dir = Files.createTempDirectory("fieldcase-incident")
+
+    @After
+    fun cleanUp() {
+        dir.toFile().deleteRecursively()
+    }
+
+    @Test
+    fun `a grid assistant records an incident, a wrong phone stays at its field, and it reaches the ledger`() {
+        val store = runBlocking { createStore(dir.resolve("grid").toString(), TestKeys(), "华新镇", "李华", Role.GRID) }
+        lateinit var model: IncidentModel
+        rule.setContent {
+            val scope = rememberCoroutineScope()
+            model = remember { IncidentModel(store, "华新镇", scope) }
+            MaterialTheme {
+                Box(Modifier.size(412.dp, 760.dp).testTag("screen")) { IncidentScreen(model) }
+            }
+        }
+        rule.drawTo("incident")
+        rule.onNodeWithTag("headcount").performTextInput("35")
+        rule.onNodeWithTag("employer_name").performTextInput("恒达劳务")
+        rule.onNodeWithTag("amount_claimed_fen").performTextInput("960000")
+        rule.onNodeWithTag("months_owed").performTextInput("3")
+        rule.onNodeWithTag("representatives.0.name").performTextInput("刘强")
+        rule.onNodeWithTag("representatives.0.phone").performTextInput("1234")
+        rule.onNodeWithTag("risk-${RiskSign.BLOCKING_ROAD_OR_GATE.name}").performScrollTo().performClick()
+        rule.onNodeWithTag("step-GRID_ARRIVED").performScrollTo().performClick()
+        rule.onNodeWithTag("save").performScrollTo().performClick()
+        rule.waitUntil(10_000) { !model.saving && model.errors.isNotEmpty() }
+        assertEquals(setOf("representatives.0.phone"), model.errors.keys)
+        rule.onNodeWithText("手机号应为11位数字，以13至19开头").assertExists()
+        assertNull(model.savedId)
+        assertEquals(0uL, runBlocking { store.count() })
+        // The message took a line under its field: bring the button back into view to draw.
+        rule.onNodeWithTag("save").performScrollTo()
+        rule.drawTo("incident-refused")
+
+        // Nothing typed was lost: only the phone is corrected.
+        rule.onNodeWithTag("representatives.0.phone").performTextClearance()
+        rule.onNodeWithTag("representatives.0.phone").performTextInput("13712345678")
+        rule.onNodeWithTag("save").performScrollTo().performClick()
+        rule.waitUntil(10_000) { !model.saving && model.savedId != null }
+        rule.drawTo("incident-saved")
+        val saved = runBlocking { store.get(model.savedId!!) }
+        val incident = (saved.record as FieldRecord.Incident).value
+        assertEquals(35u, incident.headcount)
+        assertEquals(96_000_000L, incident.amountClaimedFen)
+        assertEquals(listOf(RiskSign.BLOCKING_ROAD_OR_GATE), incident.riskSigns)
+        assertEquals("13712345678", incident.representatives.single().phone)
+        val ledger = runBlocking { store.list(LedgerQuery(kind = Kind.INCIDENT)) }
+        assertEquals(model.savedId, ledger.single().id)
+        store.close()
+    }
+}
