@@ -82,16 +82,22 @@ pub async fn join_new_store(
         .try_into()
         .map_err(|_| FieldError::invalid("key", "key_32_bytes", "the store key must be 32 bytes"))?;
     run(move || {
-        let l = JoinLink::parse(&link)?;
-        let t = Foreign {
-            transport,
-            hub: l.hub.clone(),
-            pin: l.pin.clone(),
-        };
+        let (l, t) = joining(&link, transport)?;
         let (store, _) = Store::create_by_joining(&PathBuf::from(dir), &key, &t, &l.hub, l.pin.as_deref(), &l.code)?;
         Ok(FieldStore::wrap(store))
     })
     .await
+}
+
+/// The join link read, and the app's transport bound to the hub it names (and its pin).
+fn joining(link: &str, transport: Arc<dyn HubTransport>) -> fieldcase_core::Result<(JoinLink, Foreign)> {
+    let l = JoinLink::parse(link)?;
+    let t = Foreign {
+        transport,
+        hub: l.hub.clone(),
+        pin: l.pin.clone(),
+    };
+    Ok((l, t))
 }
 
 #[uniffi::export]
@@ -100,12 +106,7 @@ impl FieldStore {
     pub async fn join(&self, link: String, transport: Arc<dyn HubTransport>) -> Result<(), FieldError> {
         let store = self.inner.clone();
         run(move || {
-            let l = JoinLink::parse(&link)?;
-            let t = Foreign {
-                transport,
-                hub: l.hub.clone(),
-                pin: l.pin.clone(),
-            };
+            let (l, t) = joining(&link, transport)?;
             store.sync().join(&t, &l.hub, l.pin.as_deref(), &l.code)?;
             Ok(())
         })

@@ -471,27 +471,23 @@ impl Store {
     }
 
     pub(crate) fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
-        let result = {
-            let mut conn = self.lock();
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            f(&tx).and_then(|r| {
-                index::flush_search(&tx)?;
-                tx.commit().map(|_| r).map_err(Error::from)
-            })
-        };
-        if self.calendar_touched.swap(false, Ordering::SeqCst) && result.is_err() {
-            // The calendar in memory came from a write that did not happen.
-            self.reload_calendar()?;
-        }
-        result
+        self.transact(false, f)
     }
 
     /// A write that `interrupt_apply` may stop midway (rolled back whole): applying what
     /// arrived from the hub, which a user may cancel.
     pub(crate) fn write_interruptible<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
+        self.transact(true, f)
+    }
+
+    /// One write transaction on the writer: `f`, the staged search rows, the commit.
+    fn transact<R>(&self, interruptible: bool, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
         let result = {
             let mut conn = self.lock();
-            *self.applying.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.get_interrupt_handle());
+            let applying = |handle| *self.applying.lock().unwrap_or_else(|e| e.into_inner()) = handle;
+            if interruptible {
+                applying(Some(conn.get_interrupt_handle()));
+            }
             let r = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(Error::from)
@@ -501,10 +497,13 @@ impl Store {
                         tx.commit().map(|_| r).map_err(Error::from)
                     })
                 });
-            *self.applying.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            if interruptible {
+                applying(None);
+            }
             r
         };
         if self.calendar_touched.swap(false, Ordering::SeqCst) && result.is_err() {
+            // The calendar in memory came from a write that did not happen.
             self.reload_calendar()?;
         }
         result
