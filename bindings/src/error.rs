@@ -53,12 +53,7 @@ impl FieldError {
     /// One invalid field.
     pub(crate) fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Self {
         FieldError::InvalidFields {
-            problems: vec![Problem {
-                field: field.into(),
-                rule: rule.into(),
-                message: message.into(),
-                severity: Severity::Error,
-            }],
+            problems: vec![Problem::new(field, rule, message, Severity::Error)],
         }
     }
 }
@@ -74,12 +69,7 @@ impl From<Error> for FieldError {
             Error::Invalid(problems) => FieldError::InvalidFields { problems },
             Error::Rule(problems) => FieldError::Refused { problems },
             Error::Rejected(message) => FieldError::InvalidFields {
-                problems: vec![Problem {
-                    field: String::new(),
-                    rule: "rejected".into(),
-                    message,
-                    severity: Severity::Error,
-                }],
+                problems: vec![Problem::new("", "rejected", message, Severity::Error)],
             },
             Error::Sealed { id } => FieldError::Sealed { id },
             Error::NotFound { .. } => FieldError::NotFound { detail },

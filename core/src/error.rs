@@ -73,12 +73,12 @@ pub enum ErrorKind {
 
 impl Error {
     pub fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Self {
-        Error::Invalid(vec![Problem {
-            field: field.to_string(),
-            rule: rule.to_string(),
-            message: message.into(),
-            severity: crate::validate::Severity::Error,
-        }])
+        Error::Invalid(vec![Problem::new(
+            field,
+            rule,
+            message,
+            crate::validate::Severity::Error,
+        )])
     }
 
     pub fn kind(&self) -> ErrorKind {

@@ -22,8 +22,36 @@ pub struct Problem {
     pub field: String,
     /// Short name of the rule, e.g. `resident_id_check_char`.
     pub rule: String,
+    /// In English, for logs and developers.
     pub message: String,
+    /// What a person is shown, in Chinese (from `words`; the same on every phone and page).
+    pub in_chinese: String,
     pub severity: Severity,
+}
+
+impl Problem {
+    /// A problem with the Chinese sentence of its rule.
+    pub fn new(
+        field: impl Into<String>,
+        rule: impl Into<String>,
+        message: impl Into<String>,
+        severity: Severity,
+    ) -> Self {
+        let (field, rule) = (field.into(), rule.into());
+        Problem {
+            in_chinese: crate::words::sentence(&rule, &field).to_string(),
+            field,
+            rule,
+            message: message.into(),
+            severity,
+        }
+    }
+
+    /// Says more than the rule's sentence (who may, the figures a person needs).
+    pub fn saying(mut self, in_chinese: impl Into<String>) -> Self {
+        self.in_chinese = in_chinese.into();
+        self
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -75,22 +103,12 @@ impl Problems {
 
     pub fn error(&mut self, field: &str, rule: &str, message: impl Into<String>) {
         let field = self.path(field);
-        self.list.push(Problem {
-            field,
-            rule: rule.into(),
-            message: message.into(),
-            severity: Severity::Error,
-        });
+        self.list.push(Problem::new(field, rule, message, Severity::Error));
     }
 
     pub fn warn(&mut self, field: &str, rule: &str, message: impl Into<String>) {
         let field = self.path(field);
-        self.list.push(Problem {
-            field,
-            rule: rule.into(),
-            message: message.into(),
-            severity: Severity::Warning,
-        });
+        self.list.push(Problem::new(field, rule, message, Severity::Warning));
     }
 
     /// Runs `f` with `segment` appended to the field path.

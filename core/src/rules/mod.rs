@@ -48,12 +48,12 @@ pub fn check_transition(before: &Record, after: &Record) -> Result<()> {
 
 /// A refusal by a rule (exit 3 in the command line).
 pub(crate) fn refused(field: &str, rule: &str, message: impl Into<String>) -> Error {
-    Error::Rule(vec![Problem {
-        field: field.into(),
-        rule: rule.into(),
-        message: message.into(),
-        severity: crate::validate::Severity::Error,
-    }])
+    Error::Rule(vec![Problem::new(
+        field,
+        rule,
+        message,
+        crate::validate::Severity::Error,
+    )])
 }
 
 #[cfg(test)]

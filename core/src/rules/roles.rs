@@ -16,8 +16,10 @@
 //! Resolving a conflict is an edit. Sign-offs and seals always carry the store's own user,
 //! never a typed name.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Kind, Role};
+use crate::validate::{Problem, Severity};
+use crate::words;
 
 use Role::{Grid, Inspector, Mediator, Office};
 
@@ -110,7 +112,23 @@ pub fn check(role: Role, action: Action, kind: Kind) -> Result<()> {
             who.join(", ")
         )
     };
-    Err(super::refused("", &format!("role_may_{}", action.as_str()), message))
+    let rule = format!("role_may_{}", action.as_str());
+    let said = if who.is_empty() {
+        format!("{}不需要{}", words::kind_name(kind), action.chinese())
+    } else {
+        let names: Vec<&str> = allowed(action, kind).iter().map(|r| words::role_name(*r)).collect();
+        format!(
+            "{}不能{}{}；可以{}的是：{}",
+            words::role_name(role),
+            action.chinese(),
+            words::kind_name(kind),
+            action.chinese(),
+            names.join("、")
+        )
+    };
+    Err(Error::Rule(vec![
+        Problem::new("", rule, message, Severity::Error).saying(said)
+    ]))
 }
 
 #[cfg(test)]

@@ -215,12 +215,12 @@ pub fn hub_error(status: u16, body: &[u8]) -> Error {
             what: "thing at the hub",
             id: msg,
         },
-        409 => Error::Rule(vec![crate::validate::Problem {
-            field: String::new(),
-            rule: "hub_refused".into(),
-            message: msg,
-            severity: crate::validate::Severity::Error,
-        }]),
+        409 => Error::Rule(vec![crate::validate::Problem::new(
+            "",
+            "hub_refused",
+            msg,
+            crate::validate::Severity::Error,
+        )]),
         _ => Error::Network(format!("the hub answered {status}: {msg}")),
     }
 }

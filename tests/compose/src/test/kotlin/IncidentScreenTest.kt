@@ -66,7 +66,7 @@ class IncidentScreenTest {
         rule.onNodeWithTag("save").performScrollTo().performClick()
         rule.waitUntil(10_000) { !model.saving && model.errors.isNotEmpty() }
         assertEquals(setOf("representatives.0.phone"), model.errors.keys)
-        rule.onNodeWithText("手机号应为11位数字，以13至19开头").assertExists()
+        rule.onNodeWithText("手机号码应为13至19开头的11位数字").assertExists()
         assertNull(model.savedId)
         assertEquals(0uL, runBlocking { store.count() })
         // The message took a line under its field: bring the button back into view to draw.

@@ -102,10 +102,8 @@ class IncidentModel(
                     store.updateRecord(id, FieldRecord.Incident(incident))
                 }
                 onSaved(savedId!!)
-            } catch (e: FieldException.InvalidFields) {
-                for (p in e.problems) errors[p.field] = Labels.problem(p.rule, p.message)
             } catch (e: FieldException) {
-                errors[""] = e.message ?: "保存失败"
+                errors.putAll(Labels.atFields(e))
             } finally {
                 saving = false
             }

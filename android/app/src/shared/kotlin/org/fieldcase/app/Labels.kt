@@ -2,6 +2,8 @@
 // what a status means and when a record is overdue is the core's to say.
 package org.fieldcase.app
 
+import org.fieldcase.FieldException
+
 object Labels {
     fun kind(code: String): String = when (code) {
         "case" -> "欠薪案件"
@@ -41,16 +43,28 @@ object Labels {
     }
 
     /**
-     * A refusal as the person on site reads it: the rule's words in Chinese where the screens
-     * know them, else the core's own message. (The core is to carry these words itself.)
+     * What went wrong, as a field worker reads it. Rule problems carry the core's own Chinese
+     * sentence (the same on iOS and the office pages); the other kinds are the library's error
+     * types, named here once.
      */
-    fun problem(rule: String, message: String): String = when (rule) {
-        "mobile" -> "手机号应为11位数字，以13至19开头"
-        "resident_id_check_char", "resident_id" -> "身份证号码有误（校验位不符）"
-        "required" -> "必填"
-        "money_not_negative" -> "金额不能为负数"
-        "not_in_future" -> "时间不能晚于现在"
-        "escalation_order" -> "上报时间的先后顺序不对"
-        else -> message
+    fun failure(e: FieldException): String = when (e) {
+        is FieldException.InvalidFields -> e.problems.joinToString("；") { it.inChinese }
+        is FieldException.Refused -> e.problems.joinToString("；") { it.inChinese }
+        is FieldException.Sealed -> "这条记录已签署封存，不能再修改；如需更正，请另作补充记录"
+        is FieldException.NotFound -> "找不到这条记录"
+        is FieldException.WrongKey -> "本机数据无法用当前密钥打开"
+        is FieldException.DiskFull -> "手机存储空间已满：已保存的内容没有丢失，请清理空间后重试"
+        is FieldException.Cancelled -> "已取消：已收到的内容都已保存"
+        is FieldException.Network -> "连不上街镇中心端，请有网络时再试"
+        is FieldException.Unauthorised -> "本设备未加入街镇中心端，或已被停用"
+        is FieldException.Storage -> "本机数据读写出错"
+        is FieldException.Internal -> "程序出错，内容未保存"
+    }
+
+    /** Each problem at the field it names ("" for the record as a whole). */
+    fun atFields(e: FieldException): Map<String, String> = when (e) {
+        is FieldException.InvalidFields -> e.problems.groupBy { it.field }.mapValues { (_, ps) -> ps.joinToString("；") { it.inChinese } }
+        is FieldException.Refused -> e.problems.groupBy { it.field }.mapValues { (_, ps) -> ps.joinToString("；") { it.inChinese } }
+        else -> mapOf("" to failure(e))
     }
 }

@@ -73,7 +73,7 @@ class LedgerModel(
                     endReached = page.size < pageSize.toInt()
                 }
             } catch (e: FieldException) {
-                problem = e.message ?: "读取台账失败"
+                problem = Labels.failure(e)
             } finally {
                 loading = false
             }
@@ -91,7 +91,7 @@ class LedgerModel(
                 rows = rows + page
                 endReached = page.size < pageSize.toInt()
             } catch (e: FieldException) {
-                problem = e.message ?: "读取台账失败"
+                problem = Labels.failure(e)
             } finally {
                 loading = false
             }

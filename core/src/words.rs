@@ -1,0 +1,295 @@
+//! What the rules say to people, in Chinese. Every problem the core reports carries a sentence
+//! from here (`Problem::in_chinese`), so the Android and iOS apps and the office pages show the
+//! same words for the same rule; the English `message` stays for logs and developers.
+//!
+//! A sentence is chosen by the rule's name; a few rules say more for a particular field. A rule
+//! that carries figures a person needs (a last day, a count) sets its own sentence where the
+//! figures are known (`Problem::saying`).
+
+/// The sentence for `rule` broken at `field` (a dotted path, e.g. `workers.0.resident_id`).
+pub fn sentence(rule: &str, field: &str) -> &'static str {
+    if let Some(said) = by_field(rule, field) {
+        return said;
+    }
+    by_rule(rule).unwrap_or("填写的内容不符合规则，请核对")
+}
+
+/// A record kind's name, as the ledger and the 台账 say it.
+pub fn kind_name(kind: crate::model::Kind) -> &'static str {
+    use crate::model::Kind::*;
+    match kind {
+        Employer => "用人单位",
+        Project => "工程项目",
+        Case => "欠薪案件",
+        Inspection => "现场检查",
+        Interview => "询问笔录",
+        Incident => "突发事件",
+        Mediation => "调解",
+        Calendar => "工作日历",
+    }
+}
+
+/// A role's name, as people call each other.
+pub fn role_name(role: crate::model::Role) -> &'static str {
+    use crate::model::Role::*;
+    match role {
+        Inspector => "劳动监察员",
+        Grid => "网格员",
+        Mediator => "调解员",
+        Office => "街镇办公室",
+    }
+}
+
+fn by_field(rule: &str, field: &str) -> Option<&'static str> {
+    let last = field.rsplit('.').next().unwrap_or(field);
+    Some(match (rule, last) {
+        ("escalation_order", "grid_assistant_arrived_at") => "网格员到场时间早于事件报告时间",
+        ("escalation_order", "inspector_notified_at") => "通知监察员的时间早于事件报告时间",
+        ("escalation_order", "inspector_arrived_at") => "监察员到场时间早于接到通知的时间",
+        ("escalation_order", "escalated_to_leading_group_at") => "上报领导小组的时间早于事件报告时间",
+        ("escalation_order", "other_district_notified_at") => "通报外区的时间早于事件报告时间",
+        ("required", "name") => "请填写名称",
+        ("required", "township") => "请填写所属街镇",
+        _ => return None,
+    })
+}
+
+fn by_rule(rule: &str) -> Option<&'static str> {
+    if let Some(action) = rule.strip_prefix("role_may_") {
+        return Some(match action {
+            "create" => "你的角色不能新建这类记录",
+            "edit" => "你的角色不能修改这类记录",
+            "close" => "你的角色不能办结这类记录",
+            "reopen" => "你的角色不能重新办理这类记录",
+            "seal" => "你的角色不能签署这类记录",
+            "record_after_seal" => "你的角色不能为这类记录补充记录",
+            "assign" => "只有办公室可以指定包案领导和责任人",
+            "blacklist" => "只有办公室可以把用人单位列入黑名单",
+            _ => return None,
+        });
+    }
+    Some(match rule {
+        // Identity numbers and phones (domain.md "Validation").
+        "resident_id_length" => "身份证号码应为18位",
+        "resident_id_digits" => "身份证号码前17位应为数字",
+        "resident_id_birth_date" => "身份证号码中的出生日期不存在或晚于今天",
+        "resident_id_check_char" => "身份证号码校验位不对，请逐位核对",
+        "uscc_length" => "统一社会信用代码应为18位",
+        "uscc_charset" => "统一社会信用代码含有不允许的字符（不用I、O、S、V、Z）",
+        "uscc_check_char" => "统一社会信用代码校验位不符（早期代码可能如此，请核对营业执照）",
+        "mobile" => "手机号码应为13至19开头的11位数字",
+        "phone" => "电话应为11位手机号码，或带区号的固定电话（如021-69791234）",
+        "money_not_negative" => "金额不能为负数",
+        "sha256" => "附件标识应为64位小写十六进制（SHA-256）",
+        "not_in_future" => "时间不能晚于现在",
+        "record_id" => "记录编号只能由字母、数字和 - _ . : 组成，最多128个字符",
+        // Places.
+        "wgs84_latitude" => "纬度应在-90到90之间",
+        "wgs84_longitude" => "经度应在-180到180之间",
+        "accuracy_not_negative" => "定位精度应为0或以上的米数",
+        // What a full (signing or closing) check needs.
+        "required" => "此项必填",
+        "end_after_start" => "结束时间早于开始时间",
+        "period_order" => "结束日期早于开始日期",
+        // Inspections.
+        "two_inspectors" => "至少两名执法人员，每人须有姓名和执法证号",
+        "inspector_signed" => "执法人员尚未签名",
+        "checklist_answered" => "每个检查项都要选择：符合、不符合或不适用",
+        "non_compliance_explained" => "不符合的检查项须写明发现的问题",
+        "findings_for_non_compliance" => "有不符合的检查项时，检查发现须写明查到了什么",
+        "correction_order_for_non_compliance" => "有不符合的检查项时，须下达责令改正（改正什么、限期到何时）",
+        "correction_after_inspection" => "改正期限早于检查日期",
+        "representative_signed_or_refusal_noted" => "用人单位代表须签名，或注明拒签",
+        "signed_after_start" => "签名时间早于检查开始时间",
+        // Interviews.
+        "interviewee_signed" => "被询问人须在笔录上签名",
+        // Mediation.
+        "agreement_fully_signed" => "调解协议须由每位劳动者、用人单位和调解员签名，并加盖调解组织印章",
+        "signed_after_application" => "签名时间早于调解申请受理时间",
+        "review_after_signing" => "仲裁审查在协议签署后另行记录，不写在协议中",
+        "review_of_mediation" => "只有调解协议可以申请仲裁审查",
+        "review_applied_jointly" => "仲裁审查须由双方共同申请",
+        "review_applied_or_declined" => "不能既申请了仲裁审查又放弃审查",
+        "review_after_effect" => "协议生效之前不能申请仲裁审查",
+        "outcome_after_application" => "记录审查结果须先填写申请日期",
+        "performance_of_mediation" => "履行情况只记录在调解协议上",
+        // Incidents.
+        "escalation_order" => "处置时间的先后顺序不对",
+        // Cases: closing, extension, blacklist.
+        "sign_off_before_close" => "办结前须由责任人（或办公室）签字销账",
+        "resolution_before_close" => "隐患不消除不销账：须记录化解结果才能办结",
+        "resolution_kind" => "请选择化解方式（全额支付、调解协议履行、仲裁裁决、法院判决、垫付、移送）",
+        "resolution_date" => "请填写化解日期",
+        "resolution_reference" => "请写明化解所依据的协议、裁决书或判决书",
+        "amount_paid" => "全额支付的，须填写实际支付金额",
+        "fund_advance_approved" => "由欠薪保障金垫付的，须有批准的垫付记录",
+        "advance_shares_within_amount" => "各领取人的份额合计超过了垫付金额",
+        "handover_before_transfer" => "移送的案件须写明交接（移交给哪个单位）",
+        "department_named" => "请写明移送的部门",
+        "sign_off_named" => "销账须写明签字人",
+        "sign_off_time" => "销账须写明签字时间",
+        "sign_off_by_responsible_person" => "销账须由本案责任人签字",
+        "sign_off_by_closing" => "销账签字由责任人办结时自动记录，不能手工填写",
+        "close_by_responsible_person" => "只有本案责任人或办公室可以办结或重新办理此案",
+        "close_a_case" => "只有案件可以这样办结",
+        "extension_approver" => "延长期限须写明批准人",
+        "extension_approved_on" => "延长期限须写明批准日期",
+        "extension_before_clock_ends" => "延长须在60个工作日届满前批准",
+        "blacklist_entry" => "列入黑名单须写明列入日期、原因和期限",
+        "blacklist_reason" => "请写明列入黑名单的原因（欠薪数额达到刑事立案标准，或欠薪引发群体性事件等）",
+        "blacklist_three_years" => "列入黑名单的期限至少三年",
+        "transfer_period_one_month" => "人工费用拨付周期超过一个月的法定上限，须跟进处理",
+        // Status and seals.
+        "status_transition" => "记录不能从当前状态改为这个状态",
+        "status_set_by_signing" => "这个状态只能通过签署产生，不能直接修改",
+        "signed_only_by_sealing" => "状态为已签署，但记录没有签章",
+        "sealable_kind" => "只有检查记录、询问笔录和调解协议需要签署",
+        "sealed_record" => "这条记录尚未签署",
+        "after_sealing" => "记录尚未签署：草稿请直接修改",
+        // The calendar.
+        "calendar_year" => "日历年份不在可用范围内",
+        "calendar_date_in_year" => "日期不在该年度内",
+        "calendar_contradiction" => "同一天既被列为休息日又被列为工作日",
+        "calendar_district_wide" => "节假日日历适用于全区",
+        "working_weekend_is_weekend" => "只有周六或周日可以调为工作日",
+        "monitoring_days_positive" => "监测期至少一天",
+        // Record layout and editing.
+        "type" => "这一项的格式不对",
+        "known_field" => "记录中没有这一项",
+        "known_kind" => "不认识的记录类别",
+        "known_role" => "不认识的角色",
+        "json_object" => "记录内容的格式不对",
+        "schema_version_supported" => "这条记录来自更新版本的应用，请先更新应用",
+        "same_kind" => "记录类别不能更改",
+        "path" => "字段位置写法不对",
+        "in_conflict" => "这一项没有待处理的冲突",
+        "conflict_choice" => "请从冲突的两个值中选一个",
+        "township_of_device" => "本设备只处理本街镇的记录",
+        "page_size" => "每页行数超出范围",
+        "cursor" => "翻页位置无效，请从第一页重新查看",
+        "query" => "查询条件不完整",
+        // Joining and syncing.
+        "join_link" => "加入链接格式不对（应为扫描中心端二维码得到的链接）",
+        "join" => "加入请求格式不对",
+        "joined" => "本设备还没有加入街镇中心端",
+        "same_township" => "这个加入码属于另一个街镇",
+        "device_keys" => "设备密钥不完整",
+        "pin" => "证书指纹应为64位十六进制",
+        "url" => "中心端地址不对",
+        "tls_required" => "只有本机可以不加密连接，请使用 https 地址",
+        "hub_refused" => "中心端拒收了这些修改",
+        "sync_message" => "收到的同步数据已损坏，请重新同步",
+        "rejected" => "整批被拒收，未保存任何内容",
+        "attachment_size" => "附件大小与记录不符",
+        "resume_offset" => "附件续传位置不对，请重新同步",
+        // Keys, bundles, backups.
+        "key" | "key_32_bytes" => "存储密钥应为32字节",
+        "passphrase_length" => "口令太短",
+        "backup_new_file" => "备份不会覆盖已有文件，请换一个文件名",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// The rule names passed to `error`, `warn`, `invalid` and `refused` in the sources, found
+    /// by reading the calls' second argument when it is a string literal.
+    fn rules_in(dir: &Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rules_in(&path, found);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // The rule is the second argument of these calls, the first of a check's `Err((rule, ..))`.
+            for (call, arg_index) in [
+                ("error(", 1),
+                ("warn(", 1),
+                ("invalid(", 1),
+                ("refused(", 1),
+                ("Err((", 0),
+            ] {
+                for (at, _) in text.match_indices(call) {
+                    let args = &text[at + call.len()..];
+                    let mut depth = 0;
+                    let mut commas = 0;
+                    let mut start = (arg_index == 0).then_some(0);
+                    for (i, c) in args.char_indices() {
+                        match c {
+                            '(' | '[' | '{' => depth += 1,
+                            ')' | ']' | '}' if depth == 0 => break,
+                            ')' | ']' | '}' => depth -= 1,
+                            ',' if depth == 0 => {
+                                commas += 1;
+                                if commas == arg_index {
+                                    start = Some(i + 1);
+                                } else {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        if i > 400 {
+                            break;
+                        }
+                    }
+                    let Some(start) = start else { continue };
+                    let arg = args[start..].trim_start();
+                    let Some(rest) = arg.strip_prefix('"') else { continue };
+                    let Some(end) = rest.find('"') else { continue };
+                    let name = &rest[..end];
+                    if !name.is_empty()
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    {
+                        found.push((name.to_string(), path.display().to_string()));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_in_the_core_has_its_chinese_sentence() {
+        let mut found = vec![];
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        rules_in(&root.join("src"), &mut found);
+        rules_in(&root.join("../bindings/src"), &mut found);
+        assert!(found.len() > 60, "the scan found only {} rule names", found.len());
+        let missing: Vec<_> = found.iter().filter(|(rule, _)| by_rule(rule).is_none()).collect();
+        assert!(missing.is_empty(), "rules without a Chinese sentence: {missing:?}");
+    }
+
+    #[test]
+    fn the_resident_id_rules_speak_chinese_at_the_field() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let (rule, _) = crate::validate::check_resident_id("110105199001011234", today).unwrap_err();
+        assert_eq!(
+            sentence(rule, "workers.0.resident_id"),
+            "身份证号码校验位不对，请逐位核对"
+        );
+        assert_eq!(
+            sentence("escalation_order", "escalation.inspector_arrived_at"),
+            "监察员到场时间早于接到通知的时间"
+        );
+        assert_eq!(sentence("role_may_seal", ""), "你的角色不能签署这类记录");
+        let refused = crate::rules::roles::check(
+            crate::model::Role::Grid,
+            crate::rules::roles::Action::Seal,
+            crate::model::Kind::Inspection,
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused.problems()[0].in_chinese,
+            "网格员不能签署现场检查；可以签署的是：劳动监察员"
+        );
+    }
+}
