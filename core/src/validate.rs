@@ -106,6 +106,13 @@ impl Problems {
         self.list.push(Problem::new(field, rule, message, Severity::Error));
     }
 
+    /// An error whose Chinese says more than its rule's sentence (a name, a last day).
+    pub fn error_saying(&mut self, field: &str, rule: &str, message: impl Into<String>, in_chinese: impl Into<String>) {
+        let field = self.path(field);
+        self.list
+            .push(Problem::new(field, rule, message, Severity::Error).saying(in_chinese));
+    }
+
     pub fn warn(&mut self, field: &str, rule: &str, message: impl Into<String>) {
         let field = self.path(field);
         self.list.push(Problem::new(field, rule, message, Severity::Warning));

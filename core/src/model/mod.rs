@@ -352,12 +352,13 @@ pub(crate) fn check_inspectors(p: &mut Problems, inspectors: &[Inspector], full:
             .filter(|i| !i.name.trim().is_empty() && !i.credential_number.trim().is_empty())
             .count();
         if named < 2 {
-            p.error(
+            p.error_saying(
                 "inspectors",
                 "two_inspectors",
                 format!(
                     "at least two inspectors, each with name and credential number, must be recorded (found {named})"
                 ),
+                format!("至少两名执法人员，每人须有姓名和执法证号（现有{named}名）"),
             );
         }
     }
@@ -369,10 +370,11 @@ pub(crate) fn check_inspector_signatures(p: &mut Problems, inspectors: &[Inspect
         if !sigs.iter().any(|s| s.is_signed() && s.name == insp.name) {
             p.at("inspectors", |p| {
                 p.at(i, |p| {
-                    p.error(
+                    p.error_saying(
                         "signature",
                         "inspector_signed",
                         format!("inspector {} has not signed", insp.name),
+                        format!("执法人员{}尚未签名", insp.name),
                     )
                 })
             });

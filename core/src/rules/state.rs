@@ -139,10 +139,11 @@ pub fn extension(c: &Case, cal: &Calendar, p: &mut Problems) {
                     .working_days_after(filed, calendar::INSPECTION_CLOCK_WORKING_DAYS)
                     .on;
                 if on > last {
-                    p.error(
+                    p.error_saying(
                         "approved_on",
                         "extension_before_clock_ends",
                         format!("approved on {on}, after the 60 working days ran out on {last}"),
+                        format!("延长须在60个工作日届满（{last}）前批准，批准日期为{on}"),
                     );
                 }
                 if on < filed {
@@ -181,10 +182,11 @@ fn blacklist(e: &Employer, p: &mut Problems) {
             (Some(from), Some(until)) => {
                 let three_years = years_after(from, 3) - Duration::days(1);
                 if until < three_years {
-                    p.error(
+                    p.error_saying(
                         "until",
                         "blacklist_three_years",
                         format!("a listing lasts three years: from {from} until {} at the earliest", three_years),
+                        format!("列入黑名单的期限为三年：自{from}起，最早到{three_years}"),
                     );
                 }
             }

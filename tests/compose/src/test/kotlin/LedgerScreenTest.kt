@@ -39,16 +39,6 @@ import org.junit.Assert.assertTrue
 import org.junit.Rule
 import org.junit.Test
 
-class TestKeys : KeyProvider {
-    override fun storeKey(): ByteArray = ByteArray(32) { 5 }
-}
-
-/** Draws the node tagged [tag] to target/screens/[name].png. */
-fun androidx.compose.ui.test.junit4.ComposeContentTestRule.drawTo(name: String, tag: String = "screen") {
-    val dir = File(System.getProperty("screens.dir") ?: "target/screens").apply { mkdirs() }
-    ImageIO.write(onNodeWithTag(tag).captureToImage().toAwtImage(), "png", File(dir, "$name.png"))
-}
-
 class LedgerScreenTest {
     @get:Rule
     val rule = createComposeRule()

@@ -7,7 +7,6 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateMapOf
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.setValue
-import java.math.BigDecimal
 import java.time.Instant
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.launch
@@ -65,9 +64,10 @@ class IncidentModel(
 
     fun save(onSaved: (String) -> Unit = {}) {
         errors.clear()
-        val people = number("headcount", headcount) { it.toUInt() }
-        val months = number("months_owed", monthsOwed) { it.toUInt() }
-        val fen = number("amount_claimed_fen", amountYuan) { BigDecimal(it).movePointRight(2).longValueExact() }
+        val typed = Typed(errors)
+        val people = typed.count("headcount", headcount)
+        val months = typed.count("months_owed", monthsOwed)
+        val fen = typed.yuan("amount_claimed_fen", amountYuan)
         if (errors.isNotEmpty()) return
         val draft = (newRecord(Kind.INCIDENT, township) as FieldRecord.Incident).value
         val incident = draft.copy(
@@ -107,18 +107,6 @@ class IncidentModel(
             } finally {
                 saving = false
             }
-        }
-    }
-
-    /** A number typed on site: empty is "not known yet"; anything else must read as one. */
-    private fun <T> number(field: String, text: String, read: (String) -> T): T? {
-        val t = text.trim()
-        if (t.isEmpty()) return null
-        return try {
-            read(t)
-        } catch (e: Exception) {
-            errors[field] = "请输入数字"
-            null
         }
     }
 }

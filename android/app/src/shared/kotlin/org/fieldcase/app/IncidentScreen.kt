@@ -12,13 +12,11 @@ import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
-import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
-import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
@@ -52,14 +50,14 @@ fun IncidentScreen(model: IncidentModel, onSaved: (String) -> Unit = {}) {
             style = MaterialTheme.typography.bodyMedium,
             color = MaterialTheme.colorScheme.onSurfaceVariant,
         )
-        Field(model, "headcount", "聚集人数", model.headcount, KeyboardType.Number) { model.headcount = it }
-        Field(model, "employer_name", "用人单位", model.employer) { model.employer = it }
-        Field(model, "amount_claimed_fen", "欠薪金额（元）", model.amountYuan, KeyboardType.Decimal) { model.amountYuan = it }
-        Field(model, "months_owed", "欠薪月数", model.monthsOwed, KeyboardType.Number) { model.monthsOwed = it }
-        Field(model, "address", "地点", model.address) { model.address = it }
-        Field(model, "demands", "诉求", model.demands) { model.demands = it }
-        Field(model, "representatives.0.name", "工人代表姓名", model.representative) { model.representative = it }
-        Field(model, "representatives.0.phone", "工人代表电话", model.representativePhone, KeyboardType.Phone) {
+        FormField(model.errors, "headcount", "聚集人数", model.headcount, KeyboardType.Number) { model.headcount = it }
+        FormField(model.errors, "employer_name", "用人单位", model.employer) { model.employer = it }
+        FormField(model.errors, "amount_claimed_fen", "欠薪金额（元）", model.amountYuan, KeyboardType.Decimal) { model.amountYuan = it }
+        FormField(model.errors, "months_owed", "欠薪月数", model.monthsOwed, KeyboardType.Number) { model.monthsOwed = it }
+        FormField(model.errors, "address", "地点", model.address) { model.address = it }
+        FormField(model.errors, "demands", "诉求", model.demands) { model.demands = it }
+        FormField(model.errors, "representatives.0.name", "工人代表姓名", model.representative) { model.representative = it }
+        FormField(model.errors, "representatives.0.phone", "工人代表电话", model.representativePhone, KeyboardType.Phone) {
             model.representativePhone = it
         }
         Text("风险情形", style = MaterialTheme.typography.titleSmall)
@@ -94,26 +92,4 @@ fun IncidentScreen(model: IncidentModel, onSaved: (String) -> Unit = {}) {
             Text(if (model.savedId == null) "保存" else "保存修改")
         }
     }
-}
-
-@Composable
-private fun Field(
-    model: IncidentModel,
-    path: String,
-    label: String,
-    value: String,
-    keyboard: KeyboardType = KeyboardType.Text,
-    onChange: (String) -> Unit,
-) {
-    val error = model.errors[path]
-    OutlinedTextField(
-        value = value,
-        onValueChange = onChange,
-        label = { Text(label) },
-        singleLine = true,
-        isError = error != null,
-        supportingText = error?.let { { Text(it) } },
-        keyboardOptions = KeyboardOptions(keyboardType = keyboard),
-        modifier = Modifier.fillMaxWidth().testTag(path),
-    )
 }

@@ -1,0 +1,238 @@
+// A site inspection (现场检查) on the inspector's phone: the eight-item checklist of the 2020
+// regulations, two inspectors with credential numbers, findings and the correction order, the
+// signatures drawn on screen, and sealing. What makes the record complete enough to seal is the
+// core's check; this model only carries what was typed and shows the core's answer at each field.
+package org.fieldcase.app
+
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateListOf
+import androidx.compose.runtime.mutableStateMapOf
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
+import java.time.Instant
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.launch
+import org.fieldcase.FieldException
+import org.fieldcase.FieldRecord
+import org.fieldcase.FieldStore
+import org.fieldcase.core.CheckResult
+import org.fieldcase.core.ChecklistItem
+import org.fieldcase.core.CorrectionOrder
+import org.fieldcase.core.Inspection
+import org.fieldcase.core.InspectionSignatures
+import org.fieldcase.core.Inspector
+import org.fieldcase.core.Kind
+import org.fieldcase.core.SealStatus
+import org.fieldcase.core.Signature
+import org.fieldcase.core.WageChecklist
+import org.fieldcase.newRecord
+
+/** The eight checks, in the regulations' order, with the record field each one fills. */
+enum class Check(val field: String, val label: String) {
+    REAL_NAME("real_name_and_contracts", "实名制管理和劳动合同"),
+    WAGE_ACCOUNT("wage_account", "农民工工资专用账户"),
+    LABOUR_COST("labour_cost_separate", "人工费用单独拨付（不超过一个月）"),
+    CONTRACTOR_PAYS("contractor_pays_wages", "总承包单位代发工资，工资表有本人签字"),
+    DEPOSIT("wage_guarantee_deposit", "工资保证金"),
+    NOTICE_BOARD("rights_notice_board", "维权信息告示牌"),
+    PAYROLL_KEPT("payroll_kept_three_years", "工资支付台账保存三年"),
+    PAID_PERSONALLY("paid_in_money_personally", "工资以货币形式直接发给本人"),
+}
+
+fun CheckResult.label(): String = when (this) {
+    CheckResult.COMPLIANT -> "符合"
+    CheckResult.NON_COMPLIANT -> "不符合"
+    CheckResult.NOT_APPLICABLE -> "不适用"
+    CheckResult.UNCHECKED -> "未检查"
+}
+
+/** Who signs the record: an inspector (by position) or the employer's representative. */
+sealed class Signer {
+    data class InspectorAt(val index: Int) : Signer()
+    data object Representative : Signer()
+
+    val tag: String get() = when (this) {
+        is InspectorAt -> "sign-inspector-$index"
+        Representative -> "sign-representative"
+    }
+}
+
+class InspectionModel(
+    private val store: FieldStore,
+    private val township: String,
+    private val scope: CoroutineScope,
+    private val now: () -> Instant = Instant::now,
+) {
+    var siteName by mutableStateOf("")
+    var address by mutableStateOf("")
+    var headcountOnSite by mutableStateOf("")
+    var headcountRegistered by mutableStateOf("")
+    val inspectorNames = mutableStateListOf("", "")
+    val credentials = mutableStateListOf("", "")
+    val results = mutableStateMapOf<Check, CheckResult>()
+    val notes = mutableStateMapOf<Check, String>()
+    var findings by mutableStateOf("")
+    var correctionRequired by mutableStateOf("")
+    var correctionDeadline by mutableStateOf("")
+    var representative by mutableStateOf("")
+    var representativeRefused by mutableStateOf(false)
+    var refusalNote by mutableStateOf("")
+
+    /** Signatures given, by signer: who, when, and the image kept with the record. */
+    val signatures = mutableStateMapOf<Signer, Signature>()
+
+    /** The signer whose pad is open, and what they have drawn so far. */
+    var signing by mutableStateOf<Signer?>(null)
+        private set
+    val strokes = Strokes()
+    private var padSize = 600 to 200
+
+    val errors = mutableStateMapOf<String, String>()
+    var busy by mutableStateOf(false)
+        private set
+    var savedId by mutableStateOf<String?>(null)
+        private set
+    var seal by mutableStateOf<SealStatus?>(null)
+        private set
+    private val startedAt = now()
+    private var endedAt: Instant? = null
+
+    init {
+        inspectorNames[0] = store.identity().user
+    }
+
+    fun answer(check: Check, result: CheckResult) {
+        results[check] = result
+    }
+
+    fun openPad(signer: Signer) {
+        strokes.clear()
+        signing = signer
+    }
+
+    fun closePad() {
+        strokes.clear()
+        signing = null
+    }
+
+    fun padSize(width: Int, height: Int) {
+        padSize = width to height
+    }
+
+    /** Keeps the drawn signature with the record (saving the draft first, as an image needs one). */
+    fun confirmSignature() {
+        val signer = signing ?: return
+        if (strokes.isEmpty) {
+            errors["signature"] = "请先在框内签名"
+            return
+        }
+        val name = when (signer) {
+            is Signer.InspectorAt -> inspectorNames[signer.index].trim()
+            Signer.Representative -> representative.trim()
+        }
+        if (name.isEmpty()) {
+            errors["signature"] = "请先填写签名人姓名"
+            return
+        }
+        val image = strokes.svg(padSize.first, padSize.second)
+        act {
+            val id = write()
+            val ref = store.attach(id, image, "signature.svg", "image/svg+xml", "signature")
+            signatures[signer] = Signature(name = name, signedAt = now(), imageSha256 = ref.sha256)
+            write()
+            closePad()
+        }
+    }
+
+    fun save() = act { write() }
+
+    /** Signs and freezes the record: the core checks it whole and says what is missing. */
+    fun sealRecord() = act {
+        if (endedAt == null) endedAt = now()
+        val id = write()
+        seal = store.seal(id)
+    }
+
+    private fun act(step: suspend () -> Unit) {
+        errors.clear()
+        // A typing slip (a date that does not read) is shown at once, before anything is saved.
+        if (inspection() == null) return
+        scope.launch {
+            busy = true
+            try {
+                step()
+            } catch (e: FieldException) {
+                errors.putAll(Labels.atFields(e))
+                if (e is FieldException.Refused || e is FieldException.InvalidFields) {
+                    errors[""] = "还不能保存或签署：" + Labels.failure(e)
+                }
+            } finally {
+                busy = false
+            }
+        }
+    }
+
+    /** Saves what is on screen; the record's id. */
+    private suspend fun write(): String {
+        val record = checkNotNull(inspection()) { "read before this step began" }
+        val id = savedId
+        return if (id == null) {
+            store.createRecord(FieldRecord.Inspection(record)).id.also { savedId = it }
+        } else {
+            store.updateRecord(id, FieldRecord.Inspection(record))
+            id
+        }
+    }
+
+    /** The record as typed, or null when something typed does not read (shown at its field). */
+    private fun inspection(): Inspection? {
+        val typed = Typed(errors)
+        val onSite = typed.count("headcount_on_site", headcountOnSite)
+        val registered = typed.count("headcount_registered", headcountRegistered)
+        val deadline = typed.date("correction_order.deadline", correctionDeadline)
+        if (errors.isNotEmpty()) return null
+        val draft = (newRecord(Kind.INSPECTION, township) as FieldRecord.Inspection).value
+        fun item(c: Check) = ChecklistItem(
+            result = results[c] ?: CheckResult.UNCHECKED,
+            note = typed.text(notes[c] ?: ""),
+            photos = emptyList(),
+        )
+        val rep = signatures[Signer.Representative]
+        return draft.copy(
+            siteName = typed.text(siteName),
+            address = typed.text(address),
+            inspectors = inspectorNames.indices
+                .filter { inspectorNames[it].isNotBlank() || credentials[it].isNotBlank() }
+                .map { Inspector(name = inspectorNames[it].trim(), credentialNumber = credentials[it].trim()) },
+            startedAt = startedAt,
+            endedAt = endedAt,
+            headcountOnSite = onSite,
+            headcountRegistered = registered,
+            checklist = WageChecklist(
+                realNameAndContracts = item(Check.REAL_NAME),
+                wageAccount = item(Check.WAGE_ACCOUNT),
+                labourCostSeparate = item(Check.LABOUR_COST),
+                contractorPaysWages = item(Check.CONTRACTOR_PAYS),
+                wageGuaranteeDeposit = item(Check.DEPOSIT),
+                rightsNoticeBoard = item(Check.NOTICE_BOARD),
+                payrollKeptThreeYears = item(Check.PAYROLL_KEPT),
+                paidInMoneyPersonally = item(Check.PAID_PERSONALLY),
+            ),
+            findings = typed.text(findings),
+            correctionOrder = if (correctionRequired.isBlank() && deadline == null) {
+                null
+            } else {
+                CorrectionOrder(required = correctionRequired.trim(), deadline = deadline)
+            },
+            signatures = InspectionSignatures(
+                employerRepresentative = rep,
+                representativeRefused = representativeRefused,
+                refusalNote = typed.text(refusalNote),
+                inspectors = signatures.entries
+                    .filter { it.key is Signer.InspectorAt }
+                    .sortedBy { (it.key as Signer.InspectorAt).index }
+                    .map { it.value },
+            ),
+        )
+    }
+}
