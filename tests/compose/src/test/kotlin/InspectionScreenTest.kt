@@ -59,7 +59,7 @@ class InspectionScreenTest {
             up()
         }
         rule.onNodeWithTag("pad-confirm").performScrollTo().performClick()
-        rule.waitUntil(10_000) { !model.busy && model.signing == null }
+        rule.waitUntil(10_000) { !model.busy && model.signing.open == null }
     }
 
     @Test
@@ -110,12 +110,12 @@ class InspectionScreenTest {
             moveTo(Offset(150f, 130f))
             up()
         }
-        assertEquals(2, model.strokes.lines.size)
+        assertEquals(2, model.signing.strokes.lines.size)
         rule.onNodeWithTag("pad-confirm").performScrollTo()
         rule.drawTo("inspection-signing")
         rule.onNodeWithTag("pad-confirm").performScrollTo().performClick()
-        rule.waitUntil(10_000) { !model.busy && model.signing == null }
-        assertEquals(3, model.signatures.size)
+        rule.waitUntil(10_000) { !model.busy && model.signing.open == null }
+        assertEquals(3, model.signing.given.size)
 
         rule.onNodeWithTag("seal-record").performScrollTo().performClick()
         rule.waitUntil(10_000) { !model.busy && (model.seal != null || model.errors.isNotEmpty()) }

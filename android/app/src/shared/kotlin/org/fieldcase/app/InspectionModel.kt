@@ -20,7 +20,6 @@ import org.fieldcase.core.ChecklistItem
 import org.fieldcase.core.CorrectionOrder
 import org.fieldcase.core.Inspection
 import org.fieldcase.core.InspectionSignatures
-import org.fieldcase.core.Inspector
 import org.fieldcase.core.Kind
 import org.fieldcase.core.SealStatus
 import org.fieldcase.core.Signature
@@ -46,17 +45,6 @@ fun CheckResult.label(): String = when (this) {
     CheckResult.UNCHECKED -> "未检查"
 }
 
-/** Who signs the record: an inspector (by position) or the employer's representative. */
-sealed class Signer {
-    data class InspectorAt(val index: Int) : Signer()
-    data object Representative : Signer()
-
-    val tag: String get() = when (this) {
-        is InspectorAt -> "sign-inspector-$index"
-        Representative -> "sign-representative"
-    }
-}
-
 class InspectionModel(
     private val store: FieldStore,
     private val township: String,
@@ -78,14 +66,8 @@ class InspectionModel(
     var representativeRefused by mutableStateOf(false)
     var refusalNote by mutableStateOf("")
 
-    /** Signatures given, by signer: who, when, and the image kept with the record. */
-    val signatures = mutableStateMapOf<Signer, Signature>()
-
-    /** The signer whose pad is open, and what they have drawn so far. */
-    var signing by mutableStateOf<Signer?>(null)
-        private set
-    val strokes = Strokes()
-    private var padSize = 600 to 200
+    /** The signatures: who has signed, and the pad that is open. */
+    val signing = Signing(store, now)
 
     val errors = mutableStateMapOf<String, String>()
     var busy by mutableStateOf(false)
@@ -105,42 +87,20 @@ class InspectionModel(
         results[check] = result
     }
 
-    fun openPad(signer: Signer) {
-        strokes.clear()
-        signing = signer
-    }
-
-    fun closePad() {
-        strokes.clear()
-        signing = null
-    }
-
-    fun padSize(width: Int, height: Int) {
-        padSize = width to height
-    }
-
     /** Keeps the drawn signature with the record (saving the draft first, as an image needs one). */
     fun confirmSignature() {
-        val signer = signing ?: return
-        if (strokes.isEmpty) {
-            errors["signature"] = "请先在框内签名"
-            return
-        }
+        val signer = signing.open ?: return
         val name = when (signer) {
-            is Signer.InspectorAt -> inspectorNames[signer.index].trim()
-            Signer.Representative -> representative.trim()
+            is Signer.InspectorAt -> inspectorNames[signer.index]
+            else -> representative
         }
-        if (name.isEmpty()) {
-            errors["signature"] = "请先填写签名人姓名"
+        signing.problem(name)?.let {
+            errors["signature"] = it
             return
         }
-        val image = strokes.svg(padSize.first, padSize.second)
         act {
-            val id = write()
-            val ref = store.attach(id, image, "signature.svg", "image/svg+xml", "signature")
-            signatures[signer] = Signature(name = name, signedAt = now(), imageSha256 = ref.sha256)
+            signing.keep(write(), name)
             write()
-            closePad()
         }
     }
 
@@ -197,13 +157,11 @@ class InspectionModel(
             note = typed.text(notes[c] ?: ""),
             photos = emptyList(),
         )
-        val rep = signatures[Signer.Representative]
+        val rep = signing.given[Signer.Representative]
         return draft.copy(
             siteName = typed.text(siteName),
             address = typed.text(address),
-            inspectors = inspectorNames.indices
-                .filter { inspectorNames[it].isNotBlank() || credentials[it].isNotBlank() }
-                .map { Inspector(name = inspectorNames[it].trim(), credentialNumber = credentials[it].trim()) },
+            inspectors = inspectors(inspectorNames, credentials),
             startedAt = startedAt,
             endedAt = endedAt,
             headcountOnSite = onSite,
@@ -228,10 +186,7 @@ class InspectionModel(
                 employerRepresentative = rep,
                 representativeRefused = representativeRefused,
                 refusalNote = typed.text(refusalNote),
-                inspectors = signatures.entries
-                    .filter { it.key is Signer.InspectorAt }
-                    .sortedBy { (it.key as Signer.InspectorAt).index }
-                    .map { it.value },
+                inspectors = signing.inspectors(),
             ),
         )
     }

@@ -45,12 +45,7 @@ fun InspectionScreen(model: InspectionModel) {
         e[""]?.let { Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.testTag("problem")) }
         FormField(e, "site_name", "检查对象（项目或单位）", model.siteName) { model.siteName = it }
         FormField(e, "address", "地点", model.address) { model.address = it }
-        Text("执法人员（两人以上，须有执法证号）", style = MaterialTheme.typography.titleSmall)
-        e["inspectors"]?.let { Text(it, color = MaterialTheme.colorScheme.error) }
-        for (i in model.inspectorNames.indices) {
-            FormField(e, "inspectors.$i.name", "执法人员${i + 1}姓名", model.inspectorNames[i]) { model.inspectorNames[i] = it }
-            FormField(e, "inspectors.$i.credential_number", "执法证号", model.credentials[i]) { model.credentials[i] = it }
-        }
+        InspectorFields(e, model.inspectorNames, model.credentials)
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             Column(Modifier.weight(1f)) {
                 FormField(e, "headcount_on_site", "在场人数", model.headcountOnSite, KeyboardType.Number) { model.headcountOnSite = it }
@@ -91,12 +86,18 @@ fun InspectionScreen(model: InspectionModel) {
         }
         Text("签名", style = MaterialTheme.typography.titleSmall)
         for (i in model.inspectorNames.indices) {
-            SignRow(model, Signer.InspectorAt(i), "执法人员${i + 1}：${model.inspectorNames[i]}", e["inspectors.$i.signature"])
+            SignRow(
+                model.signing, Signer.InspectorAt(i), "执法人员${i + 1}：${model.inspectorNames[i]}",
+                e["inspectors.$i.signature"], e["signature"], !model.busy && model.seal == null, model::confirmSignature,
+            )
         }
         FormField(e, "signatures.employer_representative.name", "用人单位代表姓名", model.representative) {
             model.representative = it
         }
-        SignRow(model, Signer.Representative, "用人单位代表：${model.representative}", e["signatures.employer_representative"])
+        SignRow(
+            model.signing, Signer.Representative, "用人单位代表：${model.representative}",
+            e["signatures.employer_representative"], e["signature"], !model.busy && model.seal == null, model::confirmSignature,
+        )
         Row(verticalAlignment = Alignment.CenterVertically) {
             Checkbox(
                 checked = model.representativeRefused,
@@ -119,39 +120,6 @@ fun InspectionScreen(model: InspectionModel) {
                 enabled = !model.busy && model.seal == null,
                 modifier = Modifier.weight(1f).heightIn(min = 56.dp).testTag("seal-record"),
             ) { Text("签署封存") }
-        }
-    }
-}
-
-@Composable
-private fun SignRow(model: InspectionModel, signer: Signer, who: String, error: String?) {
-    val signed = model.signatures[signer]
-    Column(Modifier.fillMaxWidth()) {
-        Row(verticalAlignment = Alignment.CenterVertically) {
-            Text(who, modifier = Modifier.weight(1f))
-            if (signed != null) {
-                Text("已签名", color = MaterialTheme.colorScheme.primary, modifier = Modifier.padding(end = 8.dp))
-            }
-            OutlinedButton(
-                onClick = { model.openPad(signer) },
-                enabled = model.seal == null,
-                modifier = Modifier.heightIn(min = 48.dp).testTag(signer.tag),
-            ) { Text(if (signed == null) "签名" else "重签") }
-        }
-        error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
-        if (model.signing == signer) {
-            Text("请在框内签名", style = MaterialTheme.typography.bodySmall)
-            SignaturePad(model.strokes, onSize = model::padSize)
-            model.errors["signature"]?.let { Text(it, color = MaterialTheme.colorScheme.error) }
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                OutlinedButton(onClick = { model.strokes.clear() }, modifier = Modifier.heightIn(min = 48.dp)) { Text("清除") }
-                OutlinedButton(onClick = { model.closePad() }, modifier = Modifier.heightIn(min = 48.dp)) { Text("取消") }
-                Button(
-                    onClick = { model.confirmSignature() },
-                    enabled = !model.busy,
-                    modifier = Modifier.heightIn(min = 48.dp).testTag("pad-confirm"),
-                ) { Text("确认签名") }
-            }
         }
     }
 }

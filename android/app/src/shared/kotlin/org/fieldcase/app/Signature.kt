@@ -9,11 +9,24 @@ import androidx.compose.foundation.border
 import androidx.compose.foundation.gestures.awaitEachGesture
 import androidx.compose.foundation.gestures.awaitFirstDown
 import androidx.compose.foundation.gestures.drag
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.height
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.padding
+import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.ui.Alignment
+import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateListOf
+import androidx.compose.runtime.mutableStateMapOf
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.geometry.Offset
 import androidx.compose.ui.graphics.Color
@@ -22,7 +35,70 @@ import androidx.compose.ui.graphics.drawscope.Stroke
 import androidx.compose.ui.input.pointer.pointerInput
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.unit.dp
+import java.time.Instant
 import java.util.Locale
+import org.fieldcase.FieldStore
+import org.fieldcase.core.Signature
+
+/** Who signs a record: an inspector (by position), the employer's representative, the interviewee. */
+sealed class Signer {
+    data class InspectorAt(val index: Int) : Signer()
+    data object Representative : Signer()
+    data object Interviewee : Signer()
+
+    val tag: String get() = when (this) {
+        is InspectorAt -> "sign-inspector-$index"
+        Representative -> "sign-representative"
+        Interviewee -> "sign-interviewee"
+    }
+}
+
+/**
+ * The signatures of one record: which pad is open, what is drawn on it, and the signatures
+ * given (who, when, and the image's SHA-256 among the record's attachments).
+ */
+class Signing(private val store: FieldStore, private val now: () -> Instant) {
+    val given = mutableStateMapOf<Signer, Signature>()
+    var open by mutableStateOf<Signer?>(null)
+        private set
+    val strokes = Strokes()
+    private var padSize = 600 to 200
+
+    fun openPad(signer: Signer) {
+        strokes.clear()
+        open = signer
+    }
+
+    fun closePad() {
+        strokes.clear()
+        open = null
+    }
+
+    fun padSize(width: Int, height: Int) {
+        padSize = width to height
+    }
+
+    /** What is wrong before the drawing can be kept, or null. */
+    fun problem(name: String): String? = when {
+        strokes.isEmpty -> "请先在框内签名"
+        name.isBlank() -> "请先填写签名人姓名"
+        else -> null
+    }
+
+    /** Keeps the drawing with record `id` as `name`'s signature, now. */
+    suspend fun keep(id: String, name: String) {
+        val signer = open ?: return
+        val ref = store.attach(id, strokes.svg(padSize.first, padSize.second), "signature.svg", "image/svg+xml", "signature")
+        given[signer] = Signature(name = name.trim(), signedAt = now(), imageSha256 = ref.sha256)
+        closePad()
+    }
+
+    /** The inspectors' signatures in their order. */
+    fun inspectors(): List<Signature> = given.entries
+        .mapNotNull { (k, v) -> (k as? Signer.InspectorAt)?.let { it.index to v } }
+        .sortedBy { it.first }
+        .map { it.second }
+}
 
 /** The strokes of one signature, as drawn. */
 class Strokes {
@@ -98,6 +174,48 @@ fun SignaturePad(strokes: Strokes, onSize: (Int, Int) -> Unit, modifier: Modifie
             val path = Path()
             line.forEachIndexed { i, p -> if (i == 0) path.moveTo(p.x, p.y) else path.lineTo(p.x, p.y) }
             drawPath(path, ink, style = Stroke(width = 3.dp.toPx()))
+        }
+    }
+}
+
+/** One signer's line: name, whether signed, and the pad when it is their turn. */
+@Composable
+fun SignRow(
+    signing: Signing,
+    signer: Signer,
+    who: String,
+    error: String?,
+    padError: String?,
+    enabled: Boolean,
+    onConfirm: () -> Unit,
+) {
+    val signed = signing.given[signer]
+    Column(Modifier.fillMaxWidth()) {
+        Row(verticalAlignment = Alignment.CenterVertically) {
+            Text(who, modifier = Modifier.weight(1f))
+            if (signed != null) {
+                Text("已签名", color = MaterialTheme.colorScheme.primary, modifier = Modifier.padding(end = 8.dp))
+            }
+            OutlinedButton(
+                onClick = { signing.openPad(signer) },
+                enabled = enabled,
+                modifier = Modifier.heightIn(min = 48.dp).testTag(signer.tag),
+            ) { Text(if (signed == null) "签名" else "重签") }
+        }
+        error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+        if (signing.open == signer) {
+            Text("请在框内签名", style = MaterialTheme.typography.bodySmall)
+            SignaturePad(signing.strokes, onSize = signing::padSize)
+            padError?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                OutlinedButton(onClick = { signing.strokes.clear() }, modifier = Modifier.heightIn(min = 48.dp)) { Text("清除") }
+                OutlinedButton(onClick = { signing.closePad() }, modifier = Modifier.heightIn(min = 48.dp)) { Text("取消") }
+                Button(
+                    onClick = onConfirm,
+                    enabled = enabled,
+                    modifier = Modifier.heightIn(min = 48.dp).testTag("pad-confirm"),
+                ) { Text("确认签名") }
+            }
         }
     }
 }

@@ -1,0 +1,138 @@
+// An interview transcript (询问笔录): who is asked (with the resident ID the core checks), the
+// inspectors, questions and answers as they are spoken, the interviewee's and inspectors'
+// signatures drawn on screen, and sealing. A wrong ID number is shown at its field by the core
+// and nothing is saved.
+package org.fieldcase.app
+
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateListOf
+import androidx.compose.runtime.mutableStateMapOf
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
+import java.time.Instant
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.launch
+import org.fieldcase.FieldException
+import org.fieldcase.FieldRecord
+import org.fieldcase.FieldStore
+import org.fieldcase.core.Interview
+import org.fieldcase.core.InterviewSignatures
+import org.fieldcase.core.Interviewee
+import org.fieldcase.core.Kind
+import org.fieldcase.core.QuestionAnswer
+import org.fieldcase.core.SealStatus
+import org.fieldcase.newRecord
+
+/** A question and its answer, as typed. */
+class Exchange(question: String = "", answer: String = "") {
+    var question by mutableStateOf(question)
+    var answer by mutableStateOf(answer)
+}
+
+class InterviewModel(
+    private val store: FieldStore,
+    private val township: String,
+    private val scope: CoroutineScope,
+    private val caseId: String? = null,
+    private val now: () -> Instant = Instant::now,
+) {
+    var name by mutableStateOf("")
+    var residentId by mutableStateOf("")
+    var role by mutableStateOf("劳动者")
+    var phone by mutableStateOf("")
+    var place by mutableStateOf("")
+    val inspectorNames = mutableStateListOf(store.identity().user, "")
+    val credentials = mutableStateListOf("", "")
+    val exchanges = mutableStateListOf(Exchange())
+    val signing = Signing(store, now)
+
+    val errors = mutableStateMapOf<String, String>()
+    var busy by mutableStateOf(false)
+        private set
+    var savedId by mutableStateOf<String?>(null)
+        private set
+    var seal by mutableStateOf<SealStatus?>(null)
+        private set
+    private val startedAt = now()
+    private var endedAt: Instant? = null
+
+    fun ask() {
+        exchanges.add(Exchange())
+    }
+
+    fun save() = act { write() }
+
+    fun confirmSignature() {
+        val signer = signing.open ?: return
+        val who = when (signer) {
+            is Signer.InspectorAt -> inspectorNames[signer.index]
+            else -> name
+        }
+        signing.problem(who)?.let {
+            errors["signature"] = it
+            return
+        }
+        act {
+            signing.keep(write(), who)
+            write()
+        }
+    }
+
+    fun sealRecord() = act {
+        if (endedAt == null) endedAt = now()
+        seal = store.seal(write())
+    }
+
+    private fun act(step: suspend () -> Unit) {
+        errors.clear()
+        scope.launch {
+            busy = true
+            try {
+                step()
+            } catch (e: FieldException) {
+                errors.putAll(Labels.atFields(e))
+                if (e is FieldException.Refused || e is FieldException.InvalidFields) {
+                    errors[""] = "还不能保存或签署：" + Labels.failure(e)
+                }
+            } finally {
+                busy = false
+            }
+        }
+    }
+
+    private suspend fun write(): String {
+        val record = FieldRecord.Interview(interview())
+        val id = savedId
+        return if (id == null) {
+            store.createRecord(record).id.also { savedId = it }
+        } else {
+            store.updateRecord(id, record)
+            id
+        }
+    }
+
+    private fun interview(): Interview {
+        val typed = Typed(errors)
+        val draft = (newRecord(Kind.INTERVIEW, township) as FieldRecord.Interview).value
+        return draft.copy(
+            caseId = caseId,
+            interviewee = Interviewee(
+                name = typed.text(name),
+                residentId = typed.text(residentId)?.uppercase(),
+                role = typed.text(role),
+                phone = typed.text(phone),
+            ),
+            inspectors = inspectors(inspectorNames, credentials),
+            startedAt = startedAt,
+            endedAt = endedAt,
+            place = typed.text(place),
+            questions = exchanges
+                .filter { it.question.isNotBlank() || it.answer.isNotBlank() }
+                .map { QuestionAnswer(question = it.question.trim(), answer = it.answer.trim()) },
+            signatures = InterviewSignatures(
+                interviewee = signing.given[Signer.Interviewee],
+                inspectors = signing.inspectors(),
+            ),
+        )
+    }
+}
