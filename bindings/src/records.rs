@@ -58,6 +58,14 @@ pub struct FieldConflict {
     pub values: Vec<String>,
     pub rule: Option<String>,
     pub message: Option<String>,
+    /// Who set each value and when (in the order of `values`; none for a device this phone
+    /// does not know yet).
+    pub written_by: Vec<Option<Stamp>>,
+    /// A broken rule, in the words the screens show.
+    pub in_chinese: Option<String>,
+    /// The record's title in the ledger, and the field's name on the forms.
+    pub title: Option<String>,
+    pub field_name: Option<String>,
 }
 
 impl From<fieldcase_core::Conflict> for FieldConflict {
@@ -68,6 +76,10 @@ impl From<fieldcase_core::Conflict> for FieldConflict {
             values: c.values.iter().map(|v| v.to_string()).collect(),
             rule: c.rule,
             message: c.message,
+            written_by: c.written_by,
+            in_chinese: c.in_chinese,
+            title: c.title,
+            field_name: c.field_name,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use fieldcase_core::sync::{HubLink, JoinLink, Progress, SyncOptions, SyncReport};
+use fieldcase_core::sync::{HubLink, JoinLink, Progress, SyncOptions, SyncReport, SyncStatus};
 use fieldcase_core::Store;
 
 use crate::background::run;
@@ -111,6 +111,12 @@ impl FieldStore {
             Ok(())
         })
         .await
+    }
+
+    /// Where this phone stands with its hub: last sync, what waits to go, open conflicts.
+    pub async fn sync_status(&self) -> Result<SyncStatus, FieldError> {
+        let store = self.inner.clone();
+        run(move || Ok(store.sync().status()?)).await
     }
 
     /// The hub this store syncs with, once joined.

@@ -40,6 +40,40 @@ pub fn role_name(role: crate::model::Role) -> &'static str {
     }
 }
 
+/// A field's name on the forms, for a conflict or a problem shown apart from its field. The
+/// last named segment of the path counts (`workers.0.phone` is a phone).
+pub fn field_name(path: &str) -> Option<&'static str> {
+    let last = path.rsplit('.').find(|s| s.parse::<usize>().is_err())?;
+    Some(match last {
+        "amount_owed_fen" => "欠薪金额",
+        "amount_claimed_fen" => "诉求金额",
+        "amount_paid_fen" => "已支付金额",
+        "workers_involved" => "涉及人数",
+        "headcount" => "聚集人数",
+        "months_owed" => "欠薪月数",
+        "risk_level" => "风险等级",
+        "responsible_leader" => "包案领导",
+        "responsible_person" => "责任人",
+        "resolution_plan" => "化解措施",
+        "status" => "状态",
+        "subject" => "案由",
+        "employer_name" => "用人单位",
+        "name" => "姓名或名称",
+        "phone" => "电话",
+        "resident_id" => "身份证号码",
+        "uscc" => "统一社会信用代码",
+        "address" => "地址",
+        "demands" => "诉求",
+        "findings" => "检查发现",
+        "site_name" => "检查对象",
+        "filed_on" => "立案日期",
+        "note" => "说明",
+        "result" => "检查结果",
+        "deadline" => "期限",
+        _ => return None,
+    })
+}
+
 fn by_field(rule: &str, field: &str) -> Option<&'static str> {
     let last = field.rsplit('.').next().unwrap_or(field);
     Some(match (rule, last) {

@@ -335,6 +335,15 @@ fn two_phones_editing_the_same_case_merge_and_list_the_same_conflict() {
     let mut values = ca[0].values.clone();
     values.sort_by_key(|v| v.as_i64());
     assert_eq!(values, [json!(20_000_000), json!(21_000_000)]);
+    // Each value with who set it and when, for choosing side by side.
+    let by: Vec<(i64, String)> = ca[0]
+        .values
+        .iter()
+        .zip(&ca[0].written_by)
+        .map(|(v, w)| (v.as_i64().unwrap(), w.as_ref().expect("a known writer").user.clone()))
+        .collect();
+    assert_eq!(by.len(), 2);
+    assert!(by.contains(&(20_000_000, "张丽".to_string())) && by.contains(&(21_000_000, "吴军".to_string())));
     // History says who changed what.
     let h = a.history(&id).unwrap();
     assert!(h

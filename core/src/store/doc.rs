@@ -27,7 +27,8 @@ pub(crate) const AFTER_SEAL_KEY: &str = "after_seal";
 
 /// A field that needs a person: two devices set it to different values (`rule` is `None`,
 /// `values` holds both), or the merged record breaks a rule (`rule` names it, `values` holds
-/// the value now there, `changes` the changes that wrote it).
+/// the value now there, `changes` the changes that wrote it). Read from a store, `written_by`
+/// says who wrote each value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conflict {
     pub id: String,
@@ -41,6 +42,18 @@ pub struct Conflict {
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,
+    /// Who wrote each value and when (in the order of `values`), as far as this store knows
+    /// the devices: for putting the values side by side.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub written_by: Vec<Option<super::Stamp>>,
+    /// A broken rule in the words a person is shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_chinese: Option<String>,
+    /// The record's title as the ledger shows it, and the field's name in Chinese.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_name: Option<String>,
 }
 
 fn scalar_to_json(s: &ScalarValue) -> Value {
@@ -152,6 +165,10 @@ impl Walk<'_> {
                     rule: None,
                     message: None,
                     changes: vec![],
+                    written_by: vec![],
+                    in_chinese: None,
+                    title: None,
+                    field_name: None,
                 });
                 // A conflict on a whole object is listed once, not once per inner field.
                 return value_to_json(doc, &winner, &id);
@@ -255,6 +272,47 @@ pub(crate) fn change_at(doc: &Automerge, path: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The change that wrote each of the values a conflicting field holds, in the order the
+/// conflict lists its values (distinct values, as `Walk` lists them).
+pub(crate) fn changes_of_values(doc: &Automerge, path: &str) -> Vec<String> {
+    let (mut obj, rest) = match path.strip_prefix("after_seal.") {
+        Some(rest) => match root_object(doc, AFTER_SEAL_KEY) {
+            Some(o) => (o, rest),
+            None => return vec![],
+        },
+        None => match root_object(doc, RECORD_KEY) {
+            Some(o) => (o, path),
+            None => return vec![],
+        },
+    };
+    let segments: Vec<&str> = rest.split('.').filter(|s| !s.is_empty()).collect();
+    let prop_of = |obj: &ObjId, seg: &str| match doc.object_type(obj) {
+        Ok(ObjType::List) => seg.parse().ok().map(Prop::Seq),
+        _ => Some(Prop::Map(seg.to_string())),
+    };
+    let Some((last, inner)) = segments.split_last() else {
+        return vec![];
+    };
+    for seg in inner {
+        let Some(prop) = prop_of(&obj, seg) else { return vec![] };
+        match doc.get(&obj, prop) {
+            Ok(Some((automerge::Value::Object(_), id))) => obj = id,
+            _ => return vec![],
+        }
+    }
+    let Some(prop) = prop_of(&obj, last) else { return vec![] };
+    let mut values: Vec<Value> = vec![];
+    let mut changes = vec![];
+    for (v, vid) in doc.get_all(&obj, prop).unwrap_or_default() {
+        let j = value_to_json(doc, &v, &vid);
+        if !values.contains(&j) {
+            values.push(j);
+            changes.push(doc.hash_for_opid(&vid).map(|h| h.to_string()).unwrap_or_default());
+        }
+    }
+    changes
 }
 
 /// Writes `value` as a new value at `prop` of `obj` (scalars directly, objects recursively).

@@ -77,6 +77,20 @@ impl Store {
         })
     }
 
+    /// When the hub last confirmed this device's changes, and how many records hold changes
+    /// made here that it has not confirmed yet.
+    pub(crate) fn sync_standing(&self) -> Result<(Option<i64>, u64)> {
+        self.read(|c| {
+            let last = meta(c, "last_synced_at")?.and_then(|s| s.parse().ok());
+            let waiting: i64 = c.query_row(
+                "SELECT count(DISTINCT doc_id) FROM feed WHERE seq > ?1 AND from_hub = 0",
+                [num(c, "uploaded_through")?],
+                |r| r.get(0),
+            )?;
+            Ok((last, waiting as u64))
+        })
+    }
+
     pub(crate) fn sync_state(&self) -> Result<SyncState> {
         self.read(|c| {
             Ok(SyncState {
@@ -198,6 +212,7 @@ impl Store {
         self.write(|tx| {
             set_meta(tx, "hub_epoch", epoch)?;
             set_meta(tx, "uploaded_through", &through.to_string())?;
+            set_meta(tx, "last_synced_at", &now.to_string())?;
             tx.execute("DELETE FROM meta WHERE key = 'resend_all'", [])?;
             tx.execute("DELETE FROM resend", [])?;
             for r in refused.iter().filter(|r| r.code == RefusalCode::SendWhole) {

@@ -344,6 +344,10 @@ pub(crate) fn index_read(
                     path: p.field,
                     rule: Some(p.rule),
                     message: Some(p.message),
+                    written_by: vec![],
+                    in_chinese: None,
+                    title: None,
+                    field_name: None,
                 });
             }
             let s = record.summary();
@@ -681,6 +685,10 @@ pub(crate) fn all_conflicts(conn: &Connection) -> Result<Vec<Conflict>> {
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
                     .collect(),
+                written_by: vec![],
+                in_chinese: None,
+                title: None,
+                field_name: None,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -18,6 +18,7 @@ mod schema;
 pub(crate) mod seal;
 mod sealed_export;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -655,7 +656,8 @@ impl Store {
                     Ok((r.get(0)?, r.get(1)?))
                 })
                 .optional()?;
-            let conflicts: Vec<Conflict> = index::all_conflicts(c)?.into_iter().filter(|x| x.id == id).collect();
+            let mut conflicts: Vec<Conflict> = index::all_conflicts(c)?.into_iter().filter(|x| x.id == id).collect();
+            self.explain(c, &mut conflicts)?;
             let mut stmt = c.prepare_cached("SELECT from_id, relation FROM links WHERE to_id = ?1 ORDER BY from_id")?;
             let linked: Vec<(String, String)> = stmt
                 .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -743,7 +745,48 @@ impl Store {
 
     /// All open conflicts, from the index (no document is loaded).
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
-        self.read(index::all_conflicts)
+        self.read(|c| {
+            let mut all = index::all_conflicts(c)?;
+            self.explain(c, &mut all)?;
+            Ok(all)
+        })
+    }
+
+    /// Who wrote each value of a field conflict, and a broken rule in words: what a person
+    /// needs to choose. Values from a device this store does not know name its actor.
+    fn explain(&self, c: &Connection, conflicts: &mut [Conflict]) -> Result<()> {
+        let mut docs: HashMap<String, (Automerge, HashMap<String, Stamp>)> = HashMap::new();
+        for x in conflicts.iter_mut() {
+            x.title = c
+                .row("SELECT title FROM ledger WHERE id = ?1", [&x.id], |r| r.get(0))
+                .optional()?;
+            x.field_name = crate::words::field_name(&x.path).map(str::to_string);
+            if let Some(rule) = &x.rule {
+                x.in_chinese = Some(crate::words::sentence(rule, &x.path).to_string());
+                continue;
+            }
+            if !docs.contains_key(&x.id) {
+                let loaded = self.load_existing(c, &x.id)?;
+                let by_change = history::history(&loaded.doc, &|actor: &str| self.who(c, actor))
+                    .into_iter()
+                    .map(|e| {
+                        let stamp = Stamp {
+                            user: e.user,
+                            device: e.device,
+                            at: e.at,
+                        };
+                        (e.change, stamp)
+                    })
+                    .collect();
+                docs.insert(x.id.clone(), (loaded.doc, by_change));
+            }
+            let (doc, known) = &docs[&x.id];
+            x.written_by = doc::changes_of_values(doc, &x.path)
+                .iter()
+                .map(|h| known.get(h).cloned())
+                .collect();
+        }
+        Ok(())
     }
 
     pub fn list(&self, q: &LedgerQuery) -> Result<Vec<LedgerRow>> {

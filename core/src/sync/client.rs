@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::hub::{JoinRequest, Joined};
@@ -57,6 +58,20 @@ pub struct RefusedRecord {
 pub struct FailedAttachment {
     pub sha256: String,
     pub error: String,
+}
+
+/// Where a device stands with its hub, for the sync screen.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct SyncStatus {
+    /// The hub's address; none before the device joined.
+    pub hub: Option<String>,
+    /// When the hub last confirmed this device's changes.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Records with changes made here that the hub has not confirmed yet.
+    pub waiting: u64,
+    /// Open conflicts to resolve.
+    pub conflicts: u64,
 }
 
 /// What one sync session did.
@@ -805,6 +820,17 @@ impl SyncClient<'_> {
     /// The hub this store syncs with, once joined.
     pub fn link(&self) -> Result<Option<HubLink>> {
         self.0.hub_link()
+    }
+
+    /// Where this device stands: joined to which hub, last synced when, what waits to go.
+    pub fn status(&self) -> Result<SyncStatus> {
+        let (last, waiting) = self.0.sync_standing()?;
+        Ok(SyncStatus {
+            hub: self.0.hub_link()?.map(|l| l.url),
+            last_synced_at: last.and_then(DateTime::from_timestamp_millis),
+            waiting,
+            conflicts: self.0.conflicts()?.len() as u64,
+        })
     }
 
     /// One sync session with the hub through `transport`: send what it lacks, take what we

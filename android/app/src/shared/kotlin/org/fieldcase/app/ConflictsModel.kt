@@ -1,0 +1,66 @@
+// Conflicts: a field two phones changed differently while apart (both values kept, side by
+// side with who set each and when: a person chooses), or a rule the merged record breaks (in
+// the core's words). Choosing is an edit that syncs like any other.
+package org.fieldcase.app
+
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.launch
+import org.fieldcase.FieldConflict
+import org.fieldcase.FieldException
+import org.fieldcase.FieldStore
+
+class ConflictsModel(private val store: FieldStore, private val scope: CoroutineScope) {
+    var items by mutableStateOf<List<FieldConflict>>(emptyList())
+        private set
+    var loading by mutableStateOf(false)
+        private set
+    var problem by mutableStateOf<String?>(null)
+        private set
+
+    fun load() {
+        loading = true
+        scope.launch {
+            try {
+                items = store.conflicts()
+                problem = null
+            } catch (e: FieldException) {
+                problem = Labels.failure(e)
+            } finally {
+                loading = false
+            }
+        }
+    }
+
+    /** Keeps value `index` of the conflict. */
+    fun choose(conflict: FieldConflict, index: Int) {
+        loading = true
+        scope.launch {
+            try {
+                store.resolve(conflict.id, conflict.path, index.toUInt())
+                items = store.conflicts()
+                problem = null
+            } catch (e: FieldException) {
+                problem = Labels.failure(e)
+            } finally {
+                loading = false
+            }
+        }
+    }
+
+    companion object {
+        /** A value as a person reads it: money in 元, text without quotes, nothing as "（空）". */
+        fun shown(path: String, json: String): String {
+            val v = json.trim()
+            return when {
+                v == "null" -> "（空）"
+                path.endsWith("_fen") && v.toLongOrNull() != null -> yuan(v.toLong()) + " 元"
+                v.startsWith("\"") && v.endsWith("\"") && v.length >= 2 ->
+                    v.substring(1, v.length - 1).replace("\\\"", "\"").replace("\\n", "\n")
+                else -> v
+            }
+        }
+    }
+}
