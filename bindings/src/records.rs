@@ -99,6 +99,10 @@ pub struct StoredRecord {
     pub due_on: Option<String>,
     pub deadline_rule: Option<String>,
     pub deadline_warning: Option<String>,
+    /// Days left on the running clock today (working or calendar days, as the clock counts);
+    /// below zero, the days it is overdue. And the clock's name in Chinese.
+    pub days_left: Option<i64>,
+    pub clock_name: Option<String>,
     /// The status the ledger counts.
     pub ledger_status: String,
     /// What was recorded after sealing: the arbitration review, performance, notes.
@@ -121,6 +125,8 @@ impl From<fieldcase_core::StoredRecord> for StoredRecord {
             due_on: r.deadline.as_ref().map(|d| d.due_on.format("%Y-%m-%d").to_string()),
             deadline_rule: r.deadline.as_ref().map(|d| d.rule.clone()),
             deadline_warning: r.deadline.and_then(|d| d.warning),
+            days_left: r.days_left,
+            clock_name: r.clock_name,
             ledger_status: r.ledger_status,
             after_seal: r.after_seal,
             linked_from: r

@@ -40,6 +40,18 @@ pub fn role_name(role: crate::model::Role) -> &'static str {
     }
 }
 
+/// A running clock's name, as the ledger and the case page show it.
+pub fn clock_name(rule: &str) -> &'static str {
+    match rule {
+        "inspection_60_working_days" => "检查办结时限（60个工作日）",
+        "inspection_90_working_days_extended" => "延长后的办结时限（90个工作日）",
+        "mediation_15_days" => "调解时限（15日）",
+        "arbitration_review_15_days" => "申请仲裁审查期限（15日）",
+        "agreement_payment" => "协议约定的支付日",
+        _ => "办理时限",
+    }
+}
+
 /// A field's name on the forms, for a conflict or a problem shown apart from its field. The
 /// last named segment of the path counts (`workers.0.phone` is a phone).
 pub fn field_name(path: &str) -> Option<&'static str> {

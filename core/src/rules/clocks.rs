@@ -44,11 +44,30 @@ pub struct Deadline {
     pub at: DateTime<Utc>,
     /// Set when the calendar does not cover the days counted.
     pub warning: Option<String>,
+    /// The clock counts working days (else calendar days).
+    pub working_days: bool,
 }
 
 impl Deadline {
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
         now >= self.at
+    }
+
+    /// Days left on `today` (Shanghai), in the clock's own days: 0 on the last day; below
+    /// zero, the calendar days it is overdue.
+    pub fn days_left(&self, today: NaiveDate, cal: &Calendar) -> i64 {
+        if today > self.due_on {
+            return -(today - self.due_on).num_days();
+        }
+        if !self.working_days {
+            return (self.due_on - today).num_days();
+        }
+        today
+            .iter_days()
+            .skip(1)
+            .take_while(|d| *d <= self.due_on)
+            .filter(|d| cal.is_working_day(*d))
+            .count() as i64
     }
 }
 
@@ -67,6 +86,7 @@ impl Clock {
             due_on: due.on,
             at: calendar::end_of_day(due.on),
             warning: due.warning,
+            working_days: matches!(self.period, Period::WorkingDays(_)),
         }
     }
 
@@ -170,6 +190,27 @@ mod tests {
             Calendar::weekends_only().working_days_after(d("2026-03-11"), 60).on,
             d("2026-06-03")
         );
+    }
+
+    #[test]
+    fn days_left_count_the_clocks_own_days_and_then_the_days_overdue() {
+        let cal = Calendar::official();
+        let due = clock(&Record::Case(Case::example()), &AfterSeal::default(), false, false)
+            .unwrap()
+            .due(&cal);
+        // Due Monday 2026-06-08. From Thursday the 4th: Friday and Monday are left.
+        assert_eq!(due.days_left(d("2026-06-04"), &cal), 2);
+        assert_eq!(due.days_left(d("2026-06-05"), &cal), 1);
+        assert_eq!(due.days_left(d("2026-06-07"), &cal), 1, "Sunday is no working day");
+        assert_eq!(due.days_left(d("2026-06-08"), &cal), 0, "the last day");
+        assert_eq!(due.days_left(d("2026-06-10"), &cal), -2, "two calendar days overdue");
+        // Over May Day (May 1-5 off, Saturday May 9 worked): after Apr 30, up to May 11, the 6th,
+        // 7th, 8th, 9th and 11th are working days.
+        let may = Deadline {
+            due_on: d("2026-05-11"),
+            ..due.clone()
+        };
+        assert_eq!(may.days_left(d("2026-04-30"), &cal), 5);
     }
 
     #[test]

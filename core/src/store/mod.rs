@@ -107,6 +107,11 @@ pub struct StoredRecord {
     pub created: Option<Stamp>,
     pub updated: Option<Stamp>,
     pub deadline: Option<Deadline>,
+    /// Days left on the running clock today, in its own days (working or calendar); below
+    /// zero, the days it is overdue.
+    pub days_left: Option<i64>,
+    /// The running clock's name in Chinese, e.g. 检查办结时限（60个工作日）.
+    pub clock_name: Option<String>,
     /// The status the ledger counts (see `LedgerRow::status`).
     pub ledger_status: String,
     /// What was recorded after sealing: the arbitration review, performance, notes.
@@ -674,10 +679,14 @@ impl Store {
         let sealed = seal.as_ref().is_some_and(|s| s.intact);
         let cal = self.calendar();
         let closed = !index::breaks_closing(&rules::state::problems(&record, sealed, &cal));
+        let deadline = rules::clocks::clock(&record, &after_seal, sealed, closed).map(|c| c.due(&cal));
+        let today = crate::calendar::local_date(self.now());
         Ok(StoredRecord {
             id: id.to_string(),
             kind: loaded.kind,
-            deadline: rules::clocks::clock(&record, &after_seal, sealed, closed).map(|c| c.due(&cal)),
+            days_left: deadline.as_ref().map(|d| d.days_left(today, &cal)),
+            clock_name: deadline.as_ref().map(|d| crate::words::clock_name(&d.rule).to_string()),
+            deadline,
             ledger_status: ledger.map(|l| l.0).unwrap_or_else(|| record.status()),
             record,
             seal,
