@@ -216,6 +216,46 @@ impl FieldStore {
         Ok(saved)
     }
 
+    /// How a signed mediation agreement was performed (paid on time, late, in part, not):
+    /// recorded beside the seal, and the payment clock stops once it is paid.
+    pub async fn record_performance(
+        &self,
+        id: String,
+        performance: fieldcase_core::model::Performance,
+    ) -> Result<Saved, FieldError> {
+        let key = id.clone();
+        let saved = self
+            .with(move |s| {
+                Ok(s.record_after_seal(&key, |a| {
+                    a.performance.push(performance);
+                    Ok(())
+                })?)
+            })
+            .await?;
+        self.notify(vec![id]);
+        Ok(saved)
+    }
+
+    /// The parties' joint application for arbitration review of a signed agreement (or their
+    /// choice not to apply), and later its outcome.
+    pub async fn record_review(
+        &self,
+        id: String,
+        review: fieldcase_core::model::ArbitrationReview,
+    ) -> Result<Saved, FieldError> {
+        let key = id.clone();
+        let saved = self
+            .with(move |s| {
+                Ok(s.record_after_seal(&key, |a| {
+                    a.arbitration_review = Some(review);
+                    Ok(())
+                })?)
+            })
+            .await?;
+        self.notify(vec![id]);
+        Ok(saved)
+    }
+
     /// Who changed a record, when, and which fields.
     pub async fn history(&self, id: String) -> Result<Vec<HistoryEntry>, FieldError> {
         self.with(move |s| Ok(s.history(&id)?)).await

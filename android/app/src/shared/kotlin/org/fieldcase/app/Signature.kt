@@ -40,16 +40,26 @@ import java.util.Locale
 import org.fieldcase.FieldStore
 import org.fieldcase.core.Signature
 
-/** Who signs a record: an inspector (by position), the employer's representative, the interviewee. */
+/** Who signs a record. */
 sealed class Signer {
     data class InspectorAt(val index: Int) : Signer()
     data object Representative : Signer()
     data object Interviewee : Signer()
 
+    /** The parties to a mediation agreement, its mediator and the organisation's seal. */
+    data class WorkerAt(val index: Int) : Signer()
+    data object Employer : Signer()
+    data object Mediator : Signer()
+    data object OrganisationSeal : Signer()
+
     val tag: String get() = when (this) {
         is InspectorAt -> "sign-inspector-$index"
         Representative -> "sign-representative"
         Interviewee -> "sign-interviewee"
+        is WorkerAt -> "sign-worker-$index"
+        Employer -> "sign-employer"
+        Mediator -> "sign-mediator"
+        OrganisationSeal -> "sign-organisation"
     }
 }
 
@@ -96,6 +106,12 @@ class Signing(private val store: FieldStore, private val now: () -> Instant) {
     /** The inspectors' signatures in their order. */
     fun inspectors(): List<Signature> = given.entries
         .mapNotNull { (k, v) -> (k as? Signer.InspectorAt)?.let { it.index to v } }
+        .sortedBy { it.first }
+        .map { it.second }
+
+    /** The worker parties' signatures in their order. */
+    fun workers(): List<Signature> = given.entries
+        .mapNotNull { (k, v) -> (k as? Signer.WorkerAt)?.let { it.index to v } }
         .sortedBy { it.first }
         .map { it.second }
 }
