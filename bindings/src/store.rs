@@ -2,6 +2,7 @@
 //! Swift `async`) and runs on the library's threads; lists and searches read from reader
 //! connections, so they never wait for a sync that is applying records.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -324,6 +325,22 @@ impl FieldStore {
         let r = self.with(move |s| Ok(s.bundles().import(&bytes, &passphrase)?)).await?;
         self.notify(vec![]);
         Ok(r)
+    }
+
+    /// Keeps what is typed in `form` (nothing typed is lost if the app is killed, or while a
+    /// value the rules refuse is put right); encrypted with the records, never synced.
+    pub async fn keep_draft(&self, form: String, fields: HashMap<String, String>) -> Result<(), FieldError> {
+        self.with(move |s| Ok(s.drafts().keep(&form, &fields)?)).await
+    }
+
+    /// The draft kept for `form`, if any.
+    pub async fn draft(&self, form: String) -> Result<Option<HashMap<String, String>>, FieldError> {
+        self.with(move |s| Ok(s.drafts().get(&form)?)).await
+    }
+
+    /// The form was saved or given up.
+    pub async fn discard_draft(&self, form: String) -> Result<(), FieldError> {
+        self.with(move |s| Ok(s.drafts().discard(&form)?)).await
     }
 
     /// How many records the store holds.

@@ -231,6 +231,7 @@ fn by_rule(rule: &str) -> Option<&'static str> {
         // Keys, bundles, backups.
         "key" | "key_32_bytes" => "存储密钥应为32字节",
         "passphrase_length" => "口令太短",
+        "draft_size" => "草稿太大，请先保存为记录",
         "backup_new_file" => "备份不会覆盖已有文件，请换一个文件名",
         _ => return None,
     })

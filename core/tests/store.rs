@@ -659,3 +659,23 @@ fn the_ledger_pages_by_cursor_in_deadline_order_and_says_what_is_wrong_with_a_pa
         "limit"
     );
 }
+
+#[test]
+fn a_draft_typed_but_not_saved_survives_the_store_closing() {
+    let dir = TempDir::new().unwrap();
+    let fields: std::collections::HashMap<String, String> = [
+        ("interviewee.name".to_string(), "刘强".to_string()),
+        ("interviewee.resident_id".to_string(), "110105194912310023".to_string()),
+    ]
+    .into();
+    {
+        let s = store(&dir, "a", "张丽", Role::Inspector);
+        s.drafts().keep("interview", &fields).unwrap();
+        assert_eq!(s.count().unwrap(), 0, "a draft is not a record");
+    }
+    let s = Store::open(&dir.path().join("a"), &KEY).unwrap();
+    assert_eq!(s.drafts().get("interview").unwrap(), Some(fields));
+    assert_eq!(s.drafts().get("incident").unwrap(), None);
+    s.drafts().discard("interview").unwrap();
+    assert_eq!(s.drafts().get("interview").unwrap(), None);
+}

@@ -243,6 +243,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX documents_by_kind ON documents (kind);
     "#,
+    // 9: forms typed but not saved yet (a wrong ID number cannot be saved as a record, and the
+    // app may be killed before it is put right): kept encrypted with the records, never synced.
+    r#"
+    CREATE TABLE drafts (form TEXT PRIMARY KEY, fields TEXT NOT NULL, updated_at INTEGER NOT NULL);
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;

@@ -4,7 +4,10 @@
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.size
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
@@ -19,6 +22,9 @@ import androidx.compose.ui.unit.dp
 import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
 import org.fieldcase.FieldRecord
+import org.fieldcase.FieldStore
+import org.fieldcase.app.Step
+import org.fieldcase.openStore
 import org.fieldcase.app.IncidentModel
 import org.fieldcase.app.IncidentScreen
 import org.fieldcase.core.Kind
@@ -29,6 +35,7 @@ import org.fieldcase.createStore
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
 import org.junit.Rule
 import org.junit.Test
 
@@ -88,5 +95,44 @@ class IncidentScreenTest {
         val ledger = runBlocking { store.list(LedgerQuery(kind = Kind.INCIDENT)) }
         assertEquals(model.savedId, ledger.single().id)
         store.close()
+    }
+
+    @Test
+    fun `what a grid assistant typed survives the app being killed, and goes once saved`() {
+        val path = dir.resolve("grid").toString()
+        var store: FieldStore? = runBlocking { createStore(path, TestKeys(), "华新镇", "李华", Role.GRID) }
+        var shown by mutableStateOf(true)
+        lateinit var model: IncidentModel
+        rule.setContent {
+            val scope = rememberCoroutineScope()
+            if (shown) {
+                model = remember { IncidentModel(store!!, "华新镇", scope) }
+                MaterialTheme { Box(Modifier.size(412.dp, 760.dp)) { IncidentScreen(model) } }
+            }
+        }
+        rule.onNodeWithTag("headcount").performTextInput("35")
+        rule.onNodeWithTag("employer_name").performTextInput("恒达劳务")
+        rule.onNodeWithTag("risk-${RiskSign.MEDIA_PRESENT.name}").performScrollTo().performClick()
+        rule.onNodeWithTag("step-GRID_ARRIVED").performScrollTo().performClick()
+        rule.waitUntil(10_000) { runBlocking { store!!.draft("incident") }?.get("employer") == "恒达劳务" }
+
+        // The app is killed: the screen and the store go; a new start opens both again.
+        shown = false
+        rule.waitForIdle()
+        store!!.close()
+        store = runBlocking { openStore(path, TestKeys()) }
+        shown = true
+        rule.waitUntil(10_000) { model.employer == "恒达劳务" }
+        assertEquals("35", model.headcount)
+        assertEquals(true, model.riskSigns[RiskSign.MEDIA_PRESENT])
+        assertTrue(Step.GRID_ARRIVED in model.steps)
+        assertEquals(0uL, runBlocking { store!!.count() })
+
+        rule.onNodeWithTag("save").performScrollTo().performClick()
+        rule.waitUntil(10_000) { !model.saving && model.savedId != null }
+        rule.waitUntil(10_000) { runBlocking { store!!.draft("incident") } == null }
+        val incident = (runBlocking { store!!.get(model.savedId!!) }.record as FieldRecord.Incident).value
+        assertEquals(35u, incident.headcount)
+        store!!.close()
     }
 }

@@ -86,6 +86,8 @@ class InterviewScreenTest {
         assertEquals("身份证号码校验位不对，请逐位核对", model.errors["interviewee.resident_id"])
         assertEquals(0uL, runBlocking { store.count() })
         assertEquals("宏达物流，做装卸", model.exchanges[0].answer)
+        // Refused, not lost: the typed transcript is kept as a draft should the app be killed now.
+        rule.waitUntil(10_000) { runBlocking { store.draft("interview:new") }?.get("a.0") == "宏达物流，做装卸" }
         rule.onNodeWithTag("interviewee.resident_id").performScrollTo()
         rule.onNodeWithText("身份证号码校验位不对，请逐位核对").assertExists()
         rule.onNodeWithTag("problem").performScrollTo()
@@ -111,6 +113,7 @@ class InterviewScreenTest {
         assertEquals(2, saved.questions.size)
         val ledger = runBlocking { store.list(LedgerQuery(kind = Kind.INTERVIEW)) }
         assertEquals(model.savedId, ledger.single().id)
+        rule.waitUntil(10_000) { runBlocking { store.draft("interview:new") } == null }
         store.close()
     }
 }

@@ -33,7 +33,10 @@ class IncidentModel(
     private val township: String,
     private val scope: CoroutineScope,
     private val now: () -> Instant = Instant::now,
-) {
+) : Drafted {
+    /** What is typed here survives the app being killed, until the incident is saved. */
+    val drafts = DraftKeeper(store, "incident")
+
     var headcount by mutableStateOf("")
     var employer by mutableStateOf("")
     var amountYuan by mutableStateOf("")
@@ -52,6 +55,40 @@ class IncidentModel(
     var savedId by mutableStateOf<String?>(null)
         private set
     private val reportedAt = now()
+
+    override fun typed(): Map<String, String> = mapOf(
+        "headcount" to headcount,
+        "employer" to employer,
+        "amount" to amountYuan,
+        "months" to monthsOwed,
+        "address" to address,
+        "demands" to demands,
+        "representative" to representative,
+        "representative_phone" to representativePhone,
+        "risk" to RiskSign.entries.filter { riskSigns[it] == true }.joinToString(",") { it.name },
+        "steps" to Step.entries.filter { it in steps }.joinToString(",") { "${it.name}=${steps[it]!!.toEpochMilli()}" },
+        "record" to (savedId ?: ""),
+    )
+
+    override fun restore(fields: Map<String, String>) {
+        savedId = fields["record"]?.ifBlank { null }
+        headcount = fields["headcount"] ?: ""
+        employer = fields["employer"] ?: ""
+        amountYuan = fields["amount"] ?: ""
+        monthsOwed = fields["months"] ?: ""
+        address = fields["address"] ?: ""
+        demands = fields["demands"] ?: ""
+        representative = fields["representative"] ?: ""
+        representativePhone = fields["representative_phone"] ?: ""
+        for (name in (fields["risk"] ?: "").split(',').filter { it.isNotBlank() }) {
+            RiskSign.entries.find { it.name == name }?.let { riskSigns[it] = true }
+        }
+        for (entry in (fields["steps"] ?: "").split(',').filter { it.contains('=') }) {
+            val (name, millis) = entry.split('=', limit = 2)
+            val step = Step.entries.find { it.name == name } ?: continue
+            millis.toLongOrNull()?.let { steps[step] = Instant.ofEpochMilli(it) }
+        }
+    }
 
     fun toggle(sign: RiskSign) {
         riskSigns[sign] = !(riskSigns[sign] ?: false)
@@ -101,6 +138,7 @@ class IncidentModel(
                 } else {
                     store.updateRecord(id, FieldRecord.Incident(incident))
                 }
+                drafts.discard()
                 onSaved(savedId!!)
             } catch (e: FieldException) {
                 errors.putAll(Labels.atFields(e))

@@ -19,6 +19,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.text.input.KeyboardType
@@ -39,6 +40,7 @@ private fun RiskSign.label(): String = when (this) {
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
 fun IncidentScreen(model: IncidentModel, onSaved: (String) -> Unit = {}) {
+    LaunchedEffect(model) { model.drafts.keep(model) }
     Column(
         Modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)
             .verticalScroll(rememberScrollState()).padding(16.dp),

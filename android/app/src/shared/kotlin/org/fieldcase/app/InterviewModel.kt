@@ -35,7 +35,10 @@ class InterviewModel(
     private val scope: CoroutineScope,
     private val caseId: String? = null,
     private val now: () -> Instant = Instant::now,
-) {
+) : Drafted {
+    /** What is typed here survives the app being killed, until the transcript is signed. */
+    val drafts = DraftKeeper(store, "interview:${caseId ?: "new"}")
+
     var name by mutableStateOf("")
     var residentId by mutableStateOf("")
     var role by mutableStateOf("劳动者")
@@ -55,6 +58,53 @@ class InterviewModel(
         private set
     private val startedAt = now()
     private var endedAt: Instant? = null
+
+    override fun typed(): Map<String, String> = buildMap {
+        put("record", savedId ?: "")
+        put("name", name)
+        put("resident_id", residentId)
+        put("role", role)
+        put("phone", phone)
+        put("place", place)
+        inspectorNames.forEachIndexed { i, v -> put("inspector.$i", v) }
+        credentials.forEachIndexed { i, v -> put("credential.$i", v) }
+        exchanges.forEachIndexed { i, x ->
+            put("q.$i", x.question)
+            put("a.$i", x.answer)
+        }
+    }
+
+    override fun restore(fields: Map<String, String>) {
+        // Once signed by someone, the transcript was saved as a draft record: its signatures
+        // come back from there.
+        fields["record"]?.ifBlank { null }?.let { id ->
+            savedId = id
+            scope.launch {
+                try {
+                    val saved = (store.get(id).record as FieldRecord.Interview).value
+                    saved.signatures.interviewee?.let { signing.given[Signer.Interviewee] = it }
+                    saved.signatures.inspectors.forEach { sig ->
+                        val i = inspectorNames.indexOf(sig.name)
+                        if (i >= 0) signing.given[Signer.InspectorAt(i)] = sig
+                    }
+                } catch (e: FieldException) {
+                    errors[""] = Labels.failure(e)
+                }
+            }
+        }
+        name = fields["name"] ?: ""
+        residentId = fields["resident_id"] ?: ""
+        role = fields["role"] ?: role
+        phone = fields["phone"] ?: ""
+        place = fields["place"] ?: ""
+        for (i in inspectorNames.indices) fields["inspector.$i"]?.let { inspectorNames[i] = it }
+        for (i in credentials.indices) fields["credential.$i"]?.let { credentials[i] = it }
+        val n = fields.keys.count { it.startsWith("q.") }
+        if (n > 0) {
+            exchanges.clear()
+            for (i in 0 until n) exchanges.add(Exchange(fields["q.$i"] ?: "", fields["a.$i"] ?: ""))
+        }
+    }
 
     fun ask() {
         exchanges.add(Exchange())
@@ -81,6 +131,7 @@ class InterviewModel(
     fun sealRecord() = act {
         if (endedAt == null) endedAt = now()
         seal = store.seal(write())
+        drafts.discard()
     }
 
     private fun act(step: suspend () -> Unit) {

@@ -18,6 +18,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.text.input.KeyboardType
@@ -25,6 +26,7 @@ import androidx.compose.ui.unit.dp
 
 @Composable
 fun InterviewScreen(model: InterviewModel) {
+    LaunchedEffect(model) { model.drafts.keep(model) }
     val e = model.errors
     val open = !model.busy && model.seal == null
     Column(
