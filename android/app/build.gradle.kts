@@ -1,6 +1,7 @@
 // The field app. Its screens and their state holders live in src/shared/kotlin, compiled here
 // for Android and by tests/compose (Maven) for the desktop JVM, where they are tested and drawn;
-// src/main/kotlin holds what only Android has (the activity, the Keystore).
+// src/main/kotlin holds what only Android has (the activity, the Keystore, WorkManager, the
+// camera's QR scanner).
 // Build on a machine with the Android SDK: `cd android && ./gradlew :app:assembleDebug`
 // (gradle wrapper 8.10+, JDK 17; the Rust targets and cargo-ndk as in
 // bindings/android/build-jnilibs.sh).
@@ -41,4 +42,8 @@ dependencies {
     implementation("androidx.compose.ui:ui")
     implementation("androidx.activity:activity-compose:1.10.1")
     implementation("androidx.lifecycle:lifecycle-runtime-compose:2.9.4")
+    // Background sync when a network is there.
+    implementation("androidx.work:work-runtime-ktx:2.10.5")
+    // Scanning the office's join QR code with the camera.
+    implementation("com.journeyapps:zxing-android-embedded:4.3.0")
 }

@@ -1,32 +1,28 @@
-// The app's one activity: opens the encrypted store in the app's files (made on first start
-// from the enrolment; until the join screen exists, with the device's township, user and role
-// from the launching intent) and shows the ledger, with incident capture a tap away.
+// The app's one activity. On the first start it shows the join screen (the office's QR code is
+// scanned with the camera) and makes the encrypted store from the enrolment, keyed by the
+// Android Keystore; afterwards it opens that store. It hosts the shared screens (FieldApp), maps
+// the back button onto their navigation, and schedules background sync.
 package org.fieldcase.app
 
 import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.BackHandler
+import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.compose.setContent
-import androidx.compose.foundation.layout.Box
-import androidx.compose.foundation.layout.fillMaxSize
-import androidx.compose.foundation.layout.padding
-import androidx.compose.material3.ExtendedFloatingActionButton
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
-import androidx.compose.ui.Alignment
-import androidx.compose.ui.Modifier
-import androidx.compose.ui.unit.dp
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
+import com.journeyapps.barcodescanner.ScanContract
+import com.journeyapps.barcodescanner.ScanOptions
 import java.io.File
 import org.fieldcase.FieldException
 import org.fieldcase.FieldStore
-import org.fieldcase.core.Role
-import org.fieldcase.createStore
+import org.fieldcase.OkHttpTransport
 import org.fieldcase.openStore
 
 class MainActivity : ComponentActivity() {
@@ -34,44 +30,46 @@ class MainActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         val dir = File(filesDir, "store")
         val keys = KeystoreKeys(this)
-        val township = intent.getStringExtra("township") ?: "华新镇"
-        val user = intent.getStringExtra("user") ?: "张丽"
-        val role = intent.getStringExtra("role")?.let { r -> Role.entries.firstOrNull { it.name.equals(r, true) } }
-            ?: Role.INSPECTOR
+        val transport = OkHttpTransport()
         setContent {
             MaterialTheme {
                 var store by remember { mutableStateOf<FieldStore?>(null) }
                 var problem by remember { mutableStateOf<String?>(null) }
-                var capturing by remember { mutableStateOf(false) }
-                LaunchedEffect(Unit) {
-                    try {
-                        store = if (File(dir, "fieldcase.db").exists()) {
-                            openStore(dir.path, keys)
-                        } else {
-                            createStore(dir.path, keys, township, user, role)
+                var needsJoin by remember { mutableStateOf(!File(dir, "fieldcase.db").exists()) }
+                val scope = rememberCoroutineScope()
+                LaunchedEffect(needsJoin) {
+                    if (!needsJoin && store == null) {
+                        try {
+                            store = openStore(dir.path, keys)
+                            SyncWorker.schedule(this@MainActivity)
+                        } catch (e: FieldException) {
+                            problem = Labels.failure(e)
                         }
-                    } catch (e: FieldException) {
-                        problem = e.message
                     }
                 }
                 val opened = store
                 when {
-                    opened != null && capturing -> {
-                        val scope = rememberCoroutineScope()
-                        val incident = remember(opened) { IncidentModel(opened, opened.identity().township, scope) }
-                        BackHandler { capturing = false }
-                        IncidentScreen(incident)
+                    needsJoin -> {
+                        val join = remember { JoinModel(dir.path, keys, transport, scope) }
+                        val scan = rememberLauncherForActivityResult(ScanContract()) { result ->
+                            result.contents?.let(join::enter)
+                        }
+                        JoinScreen(
+                            join,
+                            onScan = { scan.launch(ScanOptions().setDesiredBarcodeFormats(ScanOptions.QR_CODE).setPrompt("对准街镇办公室的二维码")) },
+                            onJoined = {
+                                store = it
+                                needsJoin = false
+                                SyncWorker.schedule(this@MainActivity)
+                            },
+                        )
                     }
                     opened != null -> {
-                        val scope = rememberCoroutineScope()
-                        val model = remember(opened) { LedgerModel(opened, opened.identity().user, scope) }
-                        Box(Modifier.fillMaxSize()) {
-                            LedgerScreen(model, opened.identity().township)
-                            ExtendedFloatingActionButton(
-                                onClick = { capturing = true },
-                                modifier = Modifier.align(Alignment.BottomEnd).padding(16.dp),
-                            ) { Text("记录事件") }
-                        }
+                        val nav = remember { Navigation() }
+                        BackHandler(enabled = nav.canGoBack) { nav.back() }
+                        // The first sync after joining brings the township's records.
+                        LaunchedEffect(opened) { if (opened.syncStatus().lastSyncedAt == null) nav.go(Place.FirstSync) }
+                        FieldApp(opened, transport, nav)
                     }
                     problem != null -> Text("无法打开本机数据：$problem")
                     else -> Text("正在打开…")
