@@ -111,4 +111,22 @@ class LedgerScreenTest {
         rule.drawTo("ledger-search")
         store.close()
     }
+
+    @Test
+    fun `the ledger finds a worker by a two-character name among 10,000 records`() {
+        val store = township(10_000)
+        lateinit var model: LedgerModel
+        rule.setContent {
+            val scope = rememberCoroutineScope()
+            model = remember { LedgerModel(store, "张丽", scope) }
+            MaterialTheme {
+                Box(Modifier.size(412.dp, 760.dp).testTag("screen")) { LedgerScreen(model, "华新镇") }
+            }
+        }
+        rule.waitUntil(10_000) { model.rows.size == LedgerModel.PAGE.toInt() }
+        rule.onNodeWithTag("search").performTextInput("刘强")
+        rule.waitUntil(10_000) { !model.loading && model.rows.size == 1 }
+        assertEquals("第37号：宏达物流拖欠27名装卸工工资", model.rows.single().title)
+        store.close()
+    }
 }

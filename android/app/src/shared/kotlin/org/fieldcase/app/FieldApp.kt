@@ -90,7 +90,7 @@ fun FieldApp(store: FieldStore, transport: HubTransport, nav: Navigation = remem
                     TextButton(onClick = { nav.go(Place.Sync) }, modifier = Modifier.testTag("to-sync")) { Text("同步") }
                     TextButton(onClick = { nav.go(Place.Conflicts) }, modifier = Modifier.testTag("to-conflicts")) { Text("冲突") }
                 }
-                LedgerScreen(ledger, me.township) { row ->
+                LedgerScreen(ledger, me.township) { row: org.fieldcase.core.LedgerRow ->
                     nav.go(if (row.kind == "case") Place.Case(row.id) else Place.Record(row.id))
                 }
             }

@@ -15,6 +15,7 @@ import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.lazy.LazyListState
 import androidx.compose.foundation.lazy.rememberLazyListState
 import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.material3.FilterChip
@@ -40,7 +41,12 @@ import org.fieldcase.core.LedgerRow
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun LedgerScreen(model: LedgerModel, township: String, onOpen: (LedgerRow) -> Unit = {}) {
+fun LedgerScreen(
+    model: LedgerModel,
+    township: String,
+    list: LazyListState = rememberLazyListState(),
+    onOpen: (LedgerRow) -> Unit = {},
+) {
     LaunchedEffect(model) { model.refresh() }
     Column(Modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)) {
         Text(
@@ -73,7 +79,6 @@ fun LedgerScreen(model: LedgerModel, township: String, onOpen: (LedgerRow) -> Un
         model.problem?.let {
             Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(16.dp))
         }
-        val list = rememberLazyListState()
         val nearEnd by remember {
             derivedStateOf {
                 val last = list.layoutInfo.visibleItemsInfo.lastOrNull()?.index ?: 0
