@@ -27,6 +27,7 @@ import org.fieldcase.app.Step
 import org.fieldcase.openStore
 import org.fieldcase.app.IncidentModel
 import org.fieldcase.app.IncidentScreen
+import org.fieldcase.app.PhoneTools
 import org.fieldcase.core.Kind
 import org.fieldcase.core.LedgerQuery
 import org.fieldcase.core.RiskSign
@@ -134,5 +135,36 @@ class IncidentScreenTest {
         val incident = (runBlocking { store!!.get(model.savedId!!) }.record as FieldRecord.Incident).value
         assertEquals(35u, incident.headcount)
         store!!.close()
+    }
+
+    @Test
+    fun `a photo and the phone's position go with the incident`() {
+        val store = runBlocking { createStore(dir.resolve("grid").toString(), TestKeys(), "华新镇", "李华", Role.GRID) }
+        val jpeg = byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 0xFF.toByte(), 0xE0.toByte()) + ByteArray(2048) { it.toByte() }
+        val tools = object : PhoneTools {
+            override fun takePhoto(onPhoto: (ByteArray) -> Unit) = onPhoto(jpeg)
+            override fun locate(onPlace: (Double, Double, Double?) -> Unit) = onPlace(31.2392, 121.2263, 20.0)
+        }
+        lateinit var model: IncidentModel
+        rule.setContent {
+            val scope = rememberCoroutineScope()
+            model = remember { IncidentModel(store, "华新镇", scope) }
+            MaterialTheme { Box(Modifier.size(412.dp, 760.dp).testTag("screen")) { IncidentScreen(model, tools) } }
+        }
+        rule.onNodeWithTag("headcount").performTextInput("12")
+        rule.onNodeWithText("拍照").performScrollTo().performClick()
+        rule.onNodeWithText("定位").performScrollTo().performClick()
+        rule.onNodeWithText("位置：31.23920, 121.22630（±20米）").assertExists()
+        rule.onNodeWithTag("save").performScrollTo().performClick()
+        rule.waitUntil(10_000) { !model.saving && model.savedId != null && model.attached.size == 1 }
+        // A later edit keeps the photo bound to its record.
+        rule.onNodeWithTag("demands").performScrollTo().performTextInput("结清工资")
+        rule.onNodeWithTag("save").performScrollTo().performClick()
+        rule.waitUntil(10_000) { !model.saving }
+        val incident = (runBlocking { store.get(model.savedId!!) }.record as FieldRecord.Incident).value
+        assertEquals(31.2392, incident.location!!.lat, 1e-9)
+        assertEquals("photo", incident.attachments.single().purpose)
+        assertEquals(jpeg.toList(), runBlocking { store.attachment(incident.attachments.single().sha256) }.toList())
+        store.close()
     }
 }

@@ -131,6 +131,10 @@ class InspectionScreenTest {
         val image = runBlocking { store.attachment(inspection.signatures.inspectors[1].imageSha256!!) }
         assertTrue(String(image).startsWith("<svg"))
         assertEquals(listOf("王明", "陈静"), inspection.signatures.inspectors.map { it.name })
+        // Each signature's image stays in the record's attachments (what binds it to the record
+        // at the hub), however many saves came after.
+        val images = (inspection.signatures.inspectors.map { it.imageSha256!! } + inspection.signatures.employerRepresentative!!.imageSha256!!).toSet()
+        assertEquals(images, inspection.attachments.map { it.sha256 }.toSet())
 
         // A later edit: refused by the core, the reason on screen, the typed text kept.
         type("findings", "（补）")

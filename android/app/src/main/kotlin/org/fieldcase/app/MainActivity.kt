@@ -69,7 +69,7 @@ class MainActivity : ComponentActivity() {
                         BackHandler(enabled = nav.canGoBack) { nav.back() }
                         // The first sync after joining brings the township's records.
                         LaunchedEffect(opened) { if (opened.syncStatus().lastSyncedAt == null) nav.go(Place.FirstSync) }
-                        FieldApp(opened, transport, nav)
+                        FieldApp(opened, transport, nav, rememberPhoneTools())
                     }
                     problem != null -> Text("无法打开本机数据：$problem")
                     else -> Text("正在打开…")

@@ -78,7 +78,12 @@ fun newRecordsFor(role: Role): List<Pair<Place, String>> = when (role) {
 }
 
 @Composable
-fun FieldApp(store: FieldStore, transport: HubTransport, nav: Navigation = remember { Navigation() }) {
+fun FieldApp(
+    store: FieldStore,
+    transport: HubTransport,
+    nav: Navigation = remember { Navigation() },
+    tools: PhoneTools? = null,
+) {
     val me = store.identity()
     val scope = rememberCoroutineScope()
     val ledger = remember(store) { LedgerModel(store, me.user, scope) }
@@ -110,7 +115,7 @@ fun FieldApp(store: FieldStore, transport: HubTransport, nav: Navigation = remem
         }
         is Place.Case -> CaseScreen(remember(place.id) { CaseModel(store, place.id, scope) }) { nav.go(Place.Record(it)) }
         is Place.Record -> RecordScreen(remember(place.id) { RecordModel(store, place.id) })
-        Place.NewIncident -> IncidentScreen(remember { IncidentModel(store, me.township, scope) }) { nav.home() }
+        Place.NewIncident -> IncidentScreen(remember { IncidentModel(store, me.township, scope) }, tools) { nav.home() }
         Place.NewInspection -> InspectionScreen(remember { InspectionModel(store, me.township, scope) })
         Place.NewInterview -> InterviewScreen(remember { InterviewModel(store, me.township, scope) })
         Place.NewMediation -> MediationScreen(remember { MediationModel(store, me.township, scope) })

@@ -4,6 +4,7 @@
 package org.fieldcase.app
 
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateListOf
 import androidx.compose.runtime.mutableStateMapOf
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.setValue
@@ -13,9 +14,12 @@ import kotlinx.coroutines.launch
 import org.fieldcase.FieldException
 import org.fieldcase.FieldRecord
 import org.fieldcase.FieldStore
+import org.fieldcase.core.AttachmentRef
 import org.fieldcase.core.Escalation
 import org.fieldcase.core.IncidentStatus
 import org.fieldcase.core.Kind
+import org.fieldcase.core.Location
+import org.fieldcase.core.LocationSource
 import org.fieldcase.core.Representative
 import org.fieldcase.core.RiskSign
 import org.fieldcase.newRecord
@@ -46,6 +50,14 @@ class IncidentModel(
     var representative by mutableStateOf("")
     var representativePhone by mutableStateOf("")
     val riskSigns = mutableStateMapOf<RiskSign, Boolean>()
+
+    /** Where the phone was when it located itself; photos taken, kept with the record once saved. */
+    var location by mutableStateOf<Location?>(null)
+        private set
+    val attached = mutableStateListOf<AttachmentRef>()
+    private val pendingPhotos = mutableListOf<ByteArray>()
+    var photoCount by mutableStateOf(0)
+        private set
     val steps = mutableStateMapOf<Step, Instant>()
 
     /** Messages by field path (the core's `field`), shown at the field. */
@@ -90,6 +102,18 @@ class IncidentModel(
         }
     }
 
+    /** A photo from the camera (JPEG): kept with the incident when it is saved. */
+    fun addPhoto(jpeg: ByteArray) {
+        pendingPhotos.add(jpeg)
+        photoCount++
+        if (savedId != null) save()
+    }
+
+    /** The phone's position, from its location service. */
+    fun locate(lat: Double, lon: Double, accuracyM: Double?) {
+        location = Location(lat = lat, lon = lon, accuracyM = accuracyM, source = LocationSource.GPS)
+    }
+
     fun toggle(sign: RiskSign) {
         riskSigns[sign] = !(riskSigns[sign] ?: false)
     }
@@ -122,6 +146,8 @@ class IncidentModel(
                 listOf(Representative(name = representative.trim(), phone = representativePhone.trim().ifEmpty { null }))
             },
             riskSigns = RiskSign.entries.filter { riskSigns[it] == true },
+            location = location,
+            attachments = attached.toList(),
             escalation = Escalation(
                 gridAssistantArrivedAt = steps[Step.GRID_ARRIVED],
                 inspectorNotifiedAt = steps[Step.INSPECTOR_NOTIFIED],
@@ -137,6 +163,12 @@ class IncidentModel(
                     savedId = store.createRecord(FieldRecord.Incident(incident)).id
                 } else {
                     store.updateRecord(id, FieldRecord.Incident(incident))
+                }
+                // Photos go with the record once it exists (the store adds each to its list).
+                while (pendingPhotos.isNotEmpty()) {
+                    val ref = store.attach(savedId!!, pendingPhotos.first(), "photo.jpg", "image/jpeg", "photo")
+                    pendingPhotos.removeAt(0)
+                    if (attached.none { it.sha256 == ref.sha256 }) attached.add(ref)
                 }
                 drafts.discard()
                 onSaved(savedId!!)

@@ -39,7 +39,7 @@ private fun RiskSign.label(): String = when (this) {
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun IncidentScreen(model: IncidentModel, onSaved: (String) -> Unit = {}) {
+fun IncidentScreen(model: IncidentModel, tools: PhoneTools? = null, onSaved: (String) -> Unit = {}) {
     LaunchedEffect(model) { model.drafts.keep(model) }
     Column(
         Modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)
@@ -62,6 +62,19 @@ fun IncidentScreen(model: IncidentModel, onSaved: (String) -> Unit = {}) {
         FormField(model.errors, "representatives.0.phone", "工人代表电话", model.representativePhone, KeyboardType.Phone) {
             model.representativePhone = it
         }
+        if (tools != null) {
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                OutlinedButton(onClick = { tools.takePhoto(model::addPhoto) }, modifier = Modifier.heightIn(min = 48.dp)) { Text("拍照") }
+                OutlinedButton(onClick = { tools.locate(model::locate) }, modifier = Modifier.heightIn(min = 48.dp)) { Text("定位") }
+            }
+        }
+        model.location?.let {
+            Text(
+                "位置：%.5f, %.5f".format(it.lat, it.lon) + (it.accuracyM?.let { a -> "（±%.0f米）".format(a) } ?: ""),
+                modifier = Modifier.testTag("location"),
+            )
+        }
+        if (model.photoCount > 0) Text("照片 ${model.photoCount} 张", modifier = Modifier.testTag("photos"))
         Text("风险情形", style = MaterialTheme.typography.titleSmall)
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             for (sign in RiskSign.entries) {

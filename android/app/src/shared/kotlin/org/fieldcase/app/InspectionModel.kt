@@ -177,6 +177,7 @@ class InspectionModel(
                 paidInMoneyPersonally = item(Check.PAID_PERSONALLY),
             ),
             findings = typed.text(findings),
+            attachments = signing.attached.toList(),
             correctionOrder = if (correctionRequired.isBlank() && deadline == null) {
                 null
             } else {

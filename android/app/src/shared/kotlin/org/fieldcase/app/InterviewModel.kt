@@ -82,6 +82,7 @@ class InterviewModel(
             scope.launch {
                 try {
                     val saved = (store.get(id).record as FieldRecord.Interview).value
+                    signing.attached.addAll(saved.attachments)
                     saved.signatures.interviewee?.let { signing.given[Signer.Interviewee] = it }
                     saved.signatures.inspectors.forEach { sig ->
                         val i = inspectorNames.indexOf(sig.name)
@@ -177,6 +178,7 @@ class InterviewModel(
             startedAt = startedAt,
             endedAt = endedAt,
             place = typed.text(place),
+            attachments = signing.attached.toList(),
             questions = exchanges
                 .filter { it.question.isNotBlank() || it.answer.isNotBlank() }
                 .map { QuestionAnswer(question = it.question.trim(), answer = it.answer.trim()) },

@@ -241,6 +241,7 @@ class MediationModel(
                 agent = null,
             ),
             organisation = typed.text(organisation),
+            attachments = signing.attached.toList(),
             mediator = typed.text(mediator),
             sessions = sessions.toList(),
             agreement = if (!anyTerms) {

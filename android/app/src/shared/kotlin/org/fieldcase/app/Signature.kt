@@ -38,6 +38,7 @@ import androidx.compose.ui.unit.dp
 import java.time.Instant
 import java.util.Locale
 import org.fieldcase.FieldStore
+import org.fieldcase.core.AttachmentRef
 import org.fieldcase.core.Signature
 
 /** Who signs a record. */
@@ -69,6 +70,12 @@ sealed class Signer {
  */
 class Signing(private val store: FieldStore, private val now: () -> Instant) {
     val given = mutableStateMapOf<Signer, Signature>()
+
+    /**
+     * The images kept with the record, as its `attachments` list: every save writes them back,
+     * so a signature's image stays bound to its record (and reaches the hub and other phones).
+     */
+    val attached = mutableStateListOf<AttachmentRef>()
     var open by mutableStateOf<Signer?>(null)
         private set
     val strokes = Strokes()
@@ -99,6 +106,7 @@ class Signing(private val store: FieldStore, private val now: () -> Instant) {
     suspend fun keep(id: String, name: String) {
         val signer = open ?: return
         val ref = store.attach(id, strokes.svg(padSize.first, padSize.second), "signature.svg", "image/svg+xml", "signature")
+        if (attached.none { it.sha256 == ref.sha256 }) attached.add(ref)
         given[signer] = Signature(name = name.trim(), signedAt = now(), imageSha256 = ref.sha256)
         closePad()
     }
