@@ -10,18 +10,30 @@ import PackageDescription
 let libDir = ProcessInfo.processInfo.environment["FIELDCASE_LIB_DIR"] ?? "../../target/debug"
 let ffi: Target = .target(name: "FieldcaseFFI", path: "Sources/FieldcaseFFI")
 let linker: [LinkerSetting] = [.unsafeFlags(["-L", libDir]), .linkedLibrary("fieldcase_ffi")]
+// Linux's Observation library misses one runtime symbol; this target supplies it.
+let observationShim: [Target] = [.target(name: "ObservationShim", path: "Sources/ObservationShim")]
+let screensDependencies: [Target.Dependency] = ["Fieldcase", "ObservationShim"]
 #else
 let ffi: Target = .binaryTarget(name: "FieldcaseFFI", path: "../build/FieldcaseFFI.xcframework")
 let linker: [LinkerSetting] = []
+let observationShim: [Target] = []
+let screensDependencies: [Target.Dependency] = ["Fieldcase"]
 #endif
 
 let package = Package(
     name: "FieldcaseKit",
-    platforms: [.iOS(.v15), .macOS(.v12)],
-    products: [.library(name: "Fieldcase", targets: ["Fieldcase"])],
+    platforms: [.iOS(.v17), .macOS(.v14)],
+    products: [
+        .library(name: "Fieldcase", targets: ["Fieldcase"]),
+        // The app's screen models: everything a screen does except drawing (SwiftUI draws them
+        // in ios/App).
+        .library(name: "FieldcaseScreens", targets: ["FieldcaseScreens"]),
+    ],
     targets: [
         ffi,
         .target(name: "Fieldcase", dependencies: ["FieldcaseFFI"], path: "Sources/Fieldcase", linkerSettings: linker),
+        .target(name: "FieldcaseScreens", dependencies: screensDependencies, path: "Sources/FieldcaseScreens"),
         .testTarget(name: "FieldcaseTests", dependencies: ["Fieldcase"], path: "Tests/FieldcaseTests"),
-    ]
+        .testTarget(name: "FieldcaseScreensTests", dependencies: ["FieldcaseScreens"], path: "Tests/FieldcaseScreensTests"),
+    ] + observationShim
 )

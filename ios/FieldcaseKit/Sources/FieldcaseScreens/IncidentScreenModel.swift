@@ -1,0 +1,132 @@
+// Incident quick capture for the grid assistant on scene: almost nothing required, 元 typed and
+// fen kept, risk chips, one-tap escalation times, a photo and the position; a value the core
+// refuses stands at its field and nothing typed is lost. As the Android app's IncidentModel.
+import Fieldcase
+import Foundation
+import Observation
+
+public enum Step: CaseIterable, Sendable {
+    case gridArrived, inspectorNotified, inspectorArrived, leadingGroup
+
+    public var label: String {
+        switch self {
+        case .gridArrived: return "已到场"
+        case .inspectorNotified: return "已通知监察员"
+        case .inspectorArrived: return "监察员已到场"
+        case .leadingGroup: return "已上报领导小组"
+        }
+    }
+}
+
+@MainActor
+@Observable
+public final class IncidentScreenModel {
+    public var headcount = ""
+    public var employer = ""
+    public var amountYuan = ""
+    public var monthsOwed = ""
+    public var address = ""
+    public var demands = ""
+    public var representative = ""
+    public var representativePhone = ""
+    public var riskSigns: Set<RiskSign> = []
+    public private(set) var steps: [Step: Date] = [:]
+    public private(set) var location: Location?
+    public private(set) var attached: [AttachmentRef] = []
+    private var pendingPhotos: [Data] = []
+
+    /// Messages by field path (the core's `field`), shown at the field.
+    public private(set) var errors: [String: String] = [:]
+    public private(set) var saving = false
+    public private(set) var savedId: String?
+    private let store: FieldStore
+    private let township: String
+    private let now: () -> Date
+    private let reportedAt: Date
+
+    public init(store: FieldStore, township: String, now: @escaping () -> Date = Date.init) {
+        self.store = store
+        self.township = township
+        self.now = now
+        reportedAt = now()
+    }
+
+    /// The risk signs, in the order the chips show them.
+    public static let signs: [RiskSign] = [.blockingRoadOrGate, .threatsOfExtremeActs, .mediaPresent, .crossDistrictWorkers]
+
+    public static func label(_ sign: RiskSign) -> String {
+        switch sign {
+        case .blockingRoadOrGate: return "堵路堵门"
+        case .threatsOfExtremeActs: return "扬言极端行为"
+        case .mediaPresent: return "媒体在场"
+        case .crossDistrictWorkers: return "跨区务工人员"
+        }
+    }
+
+    public func toggle(_ sign: RiskSign) {
+        if riskSigns.contains(sign) { riskSigns.remove(sign) } else { riskSigns.insert(sign) }
+    }
+
+    /// One tap: the step happened now.
+    public func mark(_ step: Step) {
+        if steps[step] == nil { steps[step] = now() }
+    }
+
+    /// A photo from the camera (JPEG): kept with the incident when it is saved.
+    public func addPhoto(_ jpeg: Data) {
+        pendingPhotos.append(jpeg)
+    }
+
+    public var photoCount: Int { attached.count + pendingPhotos.count }
+
+    public func locate(lat: Double, lon: Double, accuracyM: Double?) {
+        location = Location(lat: lat, lon: lon, accuracyM: accuracyM, source: .gps)
+    }
+
+    public func save() async {
+        errors = [:]
+        var typed = Typed()
+        let people = typed.count("headcount", headcount)
+        let months = typed.count("months_owed", monthsOwed)
+        let fen = typed.yuan("amount_claimed_fen", amountYuan)
+        if !typed.errors.isEmpty {
+            errors = typed.errors
+            return
+        }
+        guard case .incident(var incident) = try? newRecord(kind: .incident, township: township) else { return }
+        incident.status = .reported
+        incident.reportedAt = reportedAt
+        incident.headcount = people
+        incident.employerName = typed.text(employer)
+        incident.amountClaimedFen = fen
+        incident.monthsOwed = months
+        incident.address = typed.text(address)
+        incident.demands = typed.text(demands)
+        incident.representatives = representative.isEmpty && representativePhone.isEmpty
+            ? [] : [Representative(name: representative, phone: typed.text(representativePhone))]
+        incident.riskSigns = Self.signs.filter { riskSigns.contains($0) }
+        incident.location = location
+        incident.attachments = attached
+        incident.escalation = Escalation(
+            gridAssistantArrivedAt: steps[.gridArrived],
+            inspectorNotifiedAt: steps[.inspectorNotified],
+            inspectorArrivedAt: steps[.inspectorArrived],
+            escalatedToLeadingGroupAt: steps[.leadingGroup])
+        saving = true
+        defer { saving = false }
+        do {
+            if let id = savedId {
+                _ = try await store.updateRecord(id: id, record: .incident(value: incident))
+            } else {
+                savedId = try await store.createRecord(record: .incident(value: incident)).id
+            }
+            while let photo = pendingPhotos.first, let id = savedId {
+                let ref = try await store.attach(id: id, bytes: photo, name: "photo.jpg", mime: "image/jpeg", purpose: "photo")
+                pendingPhotos.removeFirst()
+                if !attached.contains(where: { $0.sha256 == ref.sha256 }) { attached.append(ref) }
+            }
+        } catch {
+            errors = Labels.atFields(error)
+        }
+    }
+}

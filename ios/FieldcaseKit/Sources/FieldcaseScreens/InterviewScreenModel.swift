@@ -1,0 +1,120 @@
+// An interview transcript: the interviewee (resident ID checked by the core at its field), the
+// inspectors, questions and answers, signatures and sealing. As the Android InterviewModel.
+import Fieldcase
+import Foundation
+import Observation
+
+public struct Exchange: Sendable, Equatable {
+    public var question: String
+    public var answer: String
+    public init(question: String = "", answer: String = "") { self.question = question; self.answer = answer }
+}
+
+@MainActor
+@Observable
+public final class InterviewScreenModel {
+    public var name = ""
+    public var residentId = ""
+    public var role = "劳动者"
+    public var phone = ""
+    public var place = ""
+    public var inspectorNames: [String]
+    public var credentials = ["", ""]
+    public var exchanges = [Exchange()]
+    public let signing: Signing
+
+    public private(set) var errors: [String: String] = [:]
+    public private(set) var busy = false
+    public private(set) var savedId: String?
+    public private(set) var seal: SealStatus?
+    private let store: FieldStore
+    private let township: String
+    private let caseId: String?
+    private let now: () -> Date
+    private let startedAt: Date
+    private var endedAt: Date?
+
+    public init(store: FieldStore, township: String, caseId: String? = nil, now: @escaping () -> Date = Date.init) {
+        self.store = store
+        self.township = township
+        self.caseId = caseId
+        self.now = now
+        startedAt = now()
+        inspectorNames = [store.identity().user, ""]
+        signing = Signing(store: store, now: now)
+    }
+
+    public func ask() { exchanges.append(Exchange()) }
+
+    public func save() async { await act { _ = try await self.write() } }
+
+    public func confirmSignature() async {
+        guard let signer = signing.open else { return }
+        let who: String
+        switch signer {
+        case .inspector(let i): who = inspectorNames[i]
+        default: who = name
+        }
+        if let p = signing.problem(name: who) {
+            errors = ["signature": p]
+            return
+        }
+        await act {
+            try await self.signing.keep(id: try await self.write(), name: who)
+            _ = try await self.write()
+        }
+    }
+
+    public func sealRecord() async {
+        await act {
+            if self.endedAt == nil { self.endedAt = self.now() }
+            self.seal = try await self.store.seal(id: try await self.write())
+        }
+    }
+
+    private func act(_ step: @escaping () async throws -> Void) async {
+        errors = [:]
+        busy = true
+        defer { busy = false }
+        do {
+            try await step()
+        } catch {
+            errors = Labels.atFields(error)
+            if refusedForFields(error) { errors[""] = "还不能保存或签署：" + Labels.failure(error) }
+        }
+    }
+
+    private func write() async throws -> String {
+        let record = FieldRecord.interview(value: interview())
+        if let id = savedId {
+            _ = try await store.updateRecord(id: id, record: record)
+            return id
+        }
+        let id = try await store.createRecord(record: record).id
+        savedId = id
+        return id
+    }
+
+    private func interview() -> Interview {
+        let typed = Typed()
+        guard case .interview(var r) = try? newRecord(kind: .interview, township: township) else {
+            fatalError("the library makes an empty interview")
+        }
+        r.caseId = caseId
+        r.interviewee = Interviewee(
+            name: typed.text(name), residentId: typed.text(residentId)?.uppercased(),
+            role: typed.text(role), phone: typed.text(phone))
+        r.inspectors = inspectorNames.indices
+            .filter { !inspectorNames[$0].isEmpty || !credentials[$0].isEmpty }
+            .map { Inspector(name: inspectorNames[$0], credentialNumber: credentials[$0]) }
+        r.startedAt = startedAt
+        r.endedAt = endedAt
+        r.place = typed.text(place)
+        r.questions = exchanges
+            .filter { !$0.question.isEmpty || !$0.answer.isEmpty }
+            .map { QuestionAnswer(question: $0.question, answer: $0.answer) }
+        r.signatures = InterviewSignatures(interviewee: signing.given[.interviewee], inspectors: signing.inspectors())
+        r.attachments = signing.attached
+        return r
+    }
+}

@@ -1,0 +1,1 @@
+// Nothing to call: the target only supplies one symbol the Linux Observation library needs.

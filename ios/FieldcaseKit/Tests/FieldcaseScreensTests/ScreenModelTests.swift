@@ -1,0 +1,350 @@
+// The iOS app's screen models acting as field workers do, on Linux against the real library
+// and real encrypted stores (and a real hub on 127.0.0.1): the same scenarios as the Android
+// app's Compose tests. Only the async API is used.
+import Fieldcase
+import FieldcaseScreens
+import Foundation
+import XCTest
+
+final class Keys: KeyProvider, @unchecked Sendable {
+    func storeKey() -> Data { Data(repeating: 5, count: 32) }
+}
+
+/// A township hub: `fieldcase serve --plain` on 127.0.0.1 (URLSession on Linux cannot pin).
+final class TownshipHub {
+    let dir: URL
+    let process = Process()
+    let url: String
+    private static let bin = ProcessInfo.processInfo.environment["FIELDCASE_BIN"] ?? "../../target/debug/fieldcase"
+
+    init(dir: URL) throws {
+        self.dir = dir
+        _ = try TownshipHub.run(dir, ["init", "--township", "青浦区", "--user", "办公室", "--role", "office"])
+        let out = Pipe()
+        process.executableURL = URL(fileURLWithPath: TownshipHub.bin)
+        process.arguments = ["--store", dir.path, "serve", "--plain", "--listen", "127.0.0.1:0"]
+        process.standardOutput = out
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let more = out.fileHandleForReading.availableData
+            if more.isEmpty { break }
+            line.append(more)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        let range = text.range(of: #""url":"[^"]+""#, options: .regularExpression)!
+        url = String(text[range].dropFirst(7).dropLast())
+    }
+
+    static func run(_ dir: URL, _ args: [String]) throws -> String {
+        let p = Process()
+        let out = Pipe()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["--store", dir.path] + args
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func enroll(_ user: String) throws -> String {
+        let out = try TownshipHub.run(dir, ["enroll", "--township", "华新镇", "--role", "inspector", "--user", user])
+        let range = out.range(of: #""link": "[^"]+""#, options: .regularExpression)!
+        return String(out[range].dropFirst(9).dropLast())
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// A stroke across the pad, as a finger would draw it.
+let scribble: [[Point]] = [[Point(x: 40, y: 100), Point(x: 160, y: 50), Point(x: 280, y: 110)]]
+
+@MainActor
+final class ScreenModelTests: XCTestCase {
+    var dir: URL!
+
+    override func setUp() async throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-screens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() async throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func store(_ user: String, _ role: Role) async throws -> FieldStore {
+        try await createStore(dir: dir.appendingPathComponent(user).path, keys: Keys(), township: "华新镇", user: user, role: role)
+    }
+
+    func testAGridAssistantRecordsAnIncidentAWrongPhoneStaysAtItsFieldAndItIsListed() async throws {
+        let phone = try await store("李华", .grid)
+        let incident = IncidentScreenModel(store: phone, township: "华新镇")
+        incident.headcount = "35"
+        incident.employer = "恒达劳务"
+        incident.amountYuan = "9600.50"
+        incident.representative = "刘强"
+        incident.representativePhone = "1234"
+        incident.toggle(.blockingRoadOrGate)
+        incident.mark(.gridArrived)
+        incident.addPhoto(Data([0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 7, count: 512)))
+        incident.locate(lat: 31.2392, lon: 121.2263, accuracyM: 20)
+        await incident.save()
+        XCTAssertEqual(incident.errors, ["representatives.0.phone": "手机号码应为13至19开头的11位数字"])
+        XCTAssertNil(incident.savedId)
+        let none = try await phone.count()
+        XCTAssertEqual(none, 0)
+        XCTAssertEqual(incident.employer, "恒达劳务", "nothing typed is lost")
+
+        incident.representativePhone = "13712345678"
+        await incident.save()
+        XCTAssertEqual(incident.errors, [:])
+        let id = try XCTUnwrap(incident.savedId)
+        guard case .incident(let saved) = try await phone.get(id: id).record else { return XCTFail() }
+        XCTAssertEqual(saved.amountClaimedFen, 960_050)
+        XCTAssertEqual(saved.riskSigns, [.blockingRoadOrGate])
+        XCTAssertEqual(saved.attachments.first?.purpose, "photo")
+        XCTAssertEqual(saved.location?.lat, 31.2392)
+
+        let ledger = LedgerScreenModel(store: phone, me: "李华")
+        await ledger.choose(.incidents)
+        XCTAssertEqual(ledger.rows.map(\.id), [id])
+    }
+
+    func testAnInspectorSignsSealsAndALaterEditIsRefusedWithTheReason() async throws {
+        let phone = try await store("王明", .inspector)
+        let m = InspectionScreenModel(store: phone, township: "华新镇")
+        m.siteName = "滨江花园二期工地"
+        m.address = "华新镇华志路88号"
+        m.credentials[0] = "31011820001"
+        m.inspectorNames[1] = "陈静"
+        m.credentials[1] = "31011820002"
+        for c in Check.allCases { m.results[c] = c == .noticeBoard ? .nonCompliant : .compliant }
+        m.notes[.noticeBoard] = "工地大门未张贴维权信息告示牌"
+        m.findings = "维权信息告示牌未设置，其余符合"
+        m.correctionRequired = "设置维权信息告示牌"
+        m.correctionDeadline = "2026-12-10"
+        m.representative = "赵刚"
+
+        await m.sealRecord()
+        XCTAssertEqual(m.errors["inspectors.1.signature"], "执法人员陈静尚未签名")
+        XCTAssertNil(m.seal)
+
+        for signer in [Signer.inspector(0), .inspector(1), .representative] {
+            m.signing.openPad(signer)
+            m.signing.strokes = scribble
+            await m.confirmSignature()
+            XCTAssertEqual(m.errors, [:])
+        }
+        await m.sealRecord()
+        XCTAssertEqual(m.errors, [:])
+        XCTAssertEqual(m.seal?.verified, true)
+        guard case .inspection(let sealed) = try await phone.get(id: m.savedId!).record else { return XCTFail() }
+        XCTAssertEqual(Set(sealed.attachments.map(\.sha256)), Set(sealed.signatures.inspectors.compactMap(\.imageSha256) + [sealed.signatures.employerRepresentative!.imageSha256!]))
+        let image = try await phone.attachment(sha256: sealed.signatures.inspectors[1].imageSha256!)
+        XCTAssertTrue(String(decoding: image, as: UTF8.self).hasPrefix("<svg"))
+
+        m.findings += "（补）"
+        await m.save()
+        XCTAssertEqual(m.errors[""], "这条记录已签署封存，不能再修改；如需更正，请另作补充记录")
+        guard case .inspection(let after) = try await phone.get(id: m.savedId!).record else { return XCTFail() }
+        XCTAssertEqual(after.findings, "维权信息告示牌未设置，其余符合")
+    }
+
+    func testAWrongResidentIdIsShownAtItsFieldAndNothingIsSaved() async throws {
+        let phone = try await store("张丽", .inspector)
+        let m = InterviewScreenModel(store: phone, township: "华新镇")
+        m.name = "刘强"
+        m.residentId = "110105194912310023"
+        m.exchanges[0] = Exchange(question: "你在哪家单位工作？", answer: "宏达物流，做装卸")
+        await m.save()
+        XCTAssertEqual(m.errors["interviewee.resident_id"], "身份证号码校验位不对，请逐位核对")
+        let none = try await phone.count()
+        XCTAssertEqual(none, 0)
+        XCTAssertEqual(m.exchanges[0].answer, "宏达物流，做装卸")
+        m.residentId = "11010519491231002x"
+        await m.save()
+        XCTAssertEqual(m.errors, [:])
+        guard case .interview(let saved) = try await phone.get(id: m.savedId!).record else { return XCTFail() }
+        XCTAssertEqual(saved.interviewee.residentId, "11010519491231002X")
+    }
+
+    func testTwoPhonesSyncThroughARealHubAndTheConflictScreenSettlesTheirEdit() async throws {
+        let hub = try TownshipHub(dir: dir.appendingPathComponent("hub"))
+        defer { hub.stop() }
+        let transport = URLSessionTransport()
+        let join = JoinScreenModel(dir: dir.appendingPathComponent("a").path, keys: Keys(), transport: transport)
+        join.enter("https://127.0.0.1/join")
+        await join.join()
+        XCTAssertEqual(join.problem, "链接不对：应以 fieldcase://join 开头，由街镇办公室提供")
+        join.enter(try hub.enroll("张丽"))
+        XCTAssertNotNil(join.info)
+        await join.join()
+        let a = try XCTUnwrap(join.joined)
+        let b = try await joinNewStore(dir: dir.appendingPathComponent("b").path, keys: Keys(), link: try hub.enroll("吴军"), transport: transport)
+
+        guard case .case(let example) = exampleRecord(kind: .case) else { return XCTFail() }
+        let id = try await a.createRecord(record: .case(value: example)).id
+        let sync = SyncScreenModel(store: a, transport: transport)
+        await sync.syncNow()
+        XCTAssertNil(sync.failure)
+        XCTAssertEqual(sync.report?.recordsSent, 1)
+        _ = try await b.syncWith(transport)
+
+        func setAmount(_ s: FieldStore, _ fen: Int64) async throws {
+            guard case .case(var c) = try await s.get(id: id).record else { return XCTFail() }
+            c.amountOwedFen = fen
+            _ = try await s.updateRecord(id: id, record: .case(value: c))
+        }
+        try await setAmount(a, 20_000_000)
+        try await setAmount(b, 21_000_000)
+        _ = try await b.syncWith(transport)
+        await sync.refresh()
+        XCTAssertEqual(sync.status?.waiting, 1)
+        await sync.syncNow()
+        XCTAssertEqual(sync.status?.conflicts, 1)
+        XCTAssertNotNil(sync.status?.lastSyncedAt)
+
+        let conflicts = ConflictsScreenModel(store: a)
+        await conflicts.load()
+        let c = try XCTUnwrap(conflicts.items.first)
+        XCTAssertEqual(c.fieldName, "欠薪金额")
+        var byUser: [String: String] = [:]
+        for (i, v) in c.values.enumerated() { byUser[c.writtenBy[i]!.user] = ConflictsScreenModel.shown(path: c.path, json: v) }
+        XCTAssertEqual(byUser, ["张丽": "200000.00 元", "吴军": "210000.00 元"])
+        let wu = c.values.indices.first { c.writtenBy[$0]?.user == "吴军" }!
+        await conflicts.choose(c, wu)
+        XCTAssertTrue(conflicts.items.isEmpty)
+
+        await sync.syncNow()
+        _ = try await b.syncWith(transport)
+        guard case .case(let onB) = try await b.get(id: id).record else { return XCTFail() }
+        XCTAssertEqual(onB.amountOwedFen, 21_000_000)
+        let left = try await b.conflicts()
+        XCTAssertTrue(left.isEmpty)
+    }
+
+    func testTheLedgerFindsAWorkerByATwoCharacterNameAmong10000Records() async throws {
+        let office = try await store("周明", .office)
+        guard case .case(let example) = exampleRecord(kind: .case) else { return XCTFail() }
+        let names = ["王建国", "李秀英", "张伟", "陈志强", "赵敏"]
+        for i in 1...10_000 {
+            var c = example
+            c.subject = "第\(i)号：宏达物流拖欠\(10 + i % 20)名装卸工工资"
+            c.wageClaims[0].workerName = i == 37 ? "刘强" : names[i % names.count]
+            _ = try await office.createRecord(record: .case(value: c))
+        }
+        let ledger = LedgerScreenModel(store: office, me: "周明")
+        await ledger.refresh()
+        XCTAssertEqual(ledger.rows.count, 50)
+        await ledger.loadMore()
+        XCTAssertEqual(Set(ledger.rows.map(\.id)).count, 100)
+        await ledger.type("刘强")
+        XCTAssertEqual(ledger.rows.map(\.title), ["第37号：宏达物流拖欠27名装卸工工资"])
+    }
+}
+
+@MainActor
+final class CaseAndMediationTests: XCTestCase {
+    var dir: URL!
+
+    override func setUp() async throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-screens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() async throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func day(_ offset: Int) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        f.dateFormat = "yyyy-MM-dd"
+        return f.string(from: Date().addingTimeInterval(Double(offset) * 86_400))
+    }
+
+    func testTheResponsiblePersonClosesACaseOnlyWithTheResolutionTheCoreRequires() async throws {
+        let phone = try await createStore(dir: dir.appendingPathComponent("zl").path, keys: Keys(), township: "华新镇", user: "张丽", role: .inspector)
+        guard case .case(var example) = exampleRecord(kind: .case) else { return XCTFail() }
+        example.filedOn = day(-10)
+        example.followUps = []
+        let id = try await phone.createRecord(record: .case(value: example)).id
+        let m = CaseScreenModel(store: phone, id: id)
+        await m.load()
+        let left = try XCTUnwrap(m.stored?.daysLeft)
+        XCTAssertTrue((50...60).contains(left), "\(left)")
+        XCTAssertEqual(m.clockLine, "检查办结时限（60个工作日）：截止 \(m.stored!.dueOn!)，还剩 \(left) 个工作日")
+
+        m.followUpKind = .interview
+        m.followUpOutcome = "约谈法定代表人，承诺周五前支付"
+        await m.addFollowUp()
+        XCTAssertEqual(m.record?.followUps.map(\.by), ["张丽"])
+
+        m.claimName = "陈刚"
+        m.claimResidentId = "110105194912310023"
+        m.claimYuan = "8600"
+        await m.addClaim()
+        XCTAssertEqual(m.errors["wage_claims.1.resident_id"], "身份证号码校验位不对，请逐位核对")
+        XCTAssertEqual(m.record?.wageClaims.count, 1)
+
+        await m.close()
+        XCTAssertNotNil(m.errors["resolution.kind"], "\(m.errors)")
+        m.resolutionKind = .paidInFull
+        await m.close()
+        XCTAssertEqual(m.errors["resolution.amount_paid_fen"], "全额支付的，须填写实际支付金额")
+        m.paidYuan = "186000"
+        await m.close()
+        XCTAssertEqual(m.errors, [:])
+        XCTAssertEqual(m.record?.status, .closed)
+        XCTAssertEqual(m.record?.signOff?.by, "张丽")
+        XCTAssertNil(m.clockLine)
+    }
+
+    func testAMediationAgreementTakesEffectWithEverySignatureAndItsClocksFollow() async throws {
+        let phone = try await createStore(dir: dir.appendingPathComponent("m").path, keys: Keys(), township: "华新镇", user: "陈敏", role: .mediator)
+        let m = MediationScreenModel(store: phone, township: "华新镇")
+        m.applicant = "刘强等2人"
+        m.dispute = "拖欠2月至3月工资"
+        m.workers[0].name = "刘强"
+        m.workers[0].residentId = "11010519491231002X"
+        m.workers[0].claimYuan = "15500"
+        m.addWorker()
+        m.workers[1].name = "陈刚"
+        m.workers[1].residentId = "110105194912310023"
+        m.employerName = "上海青浦宏达物流有限公司"
+        m.employerRepresentative = "赵刚"
+        await m.save()
+        XCTAssertEqual(m.errors["workers.1.resident_id"], "身份证号码校验位不对，请逐位核对")
+        let none = try await phone.count()
+        XCTAssertEqual(none, 0)
+        m.workers[1].residentId = "11010519491231002X"
+        m.organisation = "华新镇人民调解委员会"
+        m.sessionNotes = "双方同意分期支付"
+        await m.addSession()
+        m.agreedYuan = "24100"
+        m.paymentDate = day(20)
+        m.paymentMethod = "银行转账至本人账户"
+        m.organisationSealBy = "周红"
+        for signer in [Signer.worker(0), .worker(1), .employer, .mediator, .organisationSeal] {
+            m.signing.openPad(signer)
+            m.signing.strokes = scribble
+            await m.confirmSignature()
+            XCTAssertEqual(m.errors, [:], "\(signer)")
+        }
+        await m.sealAgreement()
+        XCTAssertEqual(m.errors, [:])
+        XCTAssertEqual(m.stored?.seal?.verified, true)
+        XCTAssertEqual(m.stored?.clockName, "申请仲裁审查期限（15日）")
+        await m.recordReview(declined: true, today: day(0))
+        XCTAssertEqual(m.stored?.clockName, "协议约定的支付日")
+        XCTAssertEqual(m.stored?.dueOn, day(20))
+        await m.recordPerformance(.paidOnTime, paidYuan: "24100", on: day(0))
+        XCTAssertNil(m.stored?.clockName)
+    }
+}
