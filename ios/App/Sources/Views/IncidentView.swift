@@ -42,6 +42,12 @@ struct IncidentView: View {
             Button(model.savedId == nil ? "保存" : "保存修改") { Task { await model.save() } }.disabled(model.saving)
         }
         .navigationTitle("现场事件速记")
+        .task { await model.restoreDraft() }
+        // Kept a moment after each change; a newer change cancels the wait.
+        .task(id: model.typed) {
+            try? await Task.sleep(nanoseconds: 300_000_000)
+            if !Task.isCancelled { await model.keepDraft() }
+        }
     }
 }
 

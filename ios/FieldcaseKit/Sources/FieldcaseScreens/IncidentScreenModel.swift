@@ -34,6 +34,7 @@ public final class IncidentScreenModel {
     public private(set) var location: Location?
     public private(set) var attached: [AttachmentRef] = []
     private var pendingPhotos: [Data] = []
+    private var draftRead = false
 
     /// Messages by field path (the core's `field`), shown at the field.
     public private(set) var errors: [String: String] = [:]
@@ -61,6 +62,42 @@ public final class IncidentScreenModel {
         case .mediaPresent: return "媒体在场"
         case .crossDistrictWorkers: return "跨区务工人员"
         }
+    }
+
+    /// What is typed, as the store's draft keeps it (the view keeps it a moment after each change).
+    public var typed: [String: String] {
+        [
+            "headcount": headcount, "employer": employer, "amount": amountYuan, "months": monthsOwed,
+            "address": address, "demands": demands, "representative": representative,
+            "representative_phone": representativePhone,
+            "risk": Self.signs.indices.filter { riskSigns.contains(Self.signs[$0]) }.map(String.init).joined(separator: ","),
+            "record": savedId ?? "",
+        ]
+    }
+
+    /// Nothing typed is lost if the app is killed: kept in the encrypted store, never synced.
+    public func keepDraft() async {
+        // Before the last draft was read back, an empty form must not replace it.
+        guard draftRead else { return }
+        let fields = typed
+        if fields.values.allSatisfy(\.isEmpty) { try? await store.discardDraft(form: "incident"); return }
+        try? await store.keepDraft(form: "incident", fields: fields)
+    }
+
+    /// What was typed before the app was killed, if anything.
+    public func restoreDraft() async {
+        defer { draftRead = true }
+        guard let f = try? await store.draft(form: "incident") else { return }
+        headcount = f["headcount"] ?? ""
+        employer = f["employer"] ?? ""
+        amountYuan = f["amount"] ?? ""
+        monthsOwed = f["months"] ?? ""
+        address = f["address"] ?? ""
+        demands = f["demands"] ?? ""
+        representative = f["representative"] ?? ""
+        representativePhone = f["representative_phone"] ?? ""
+        riskSigns = Set((f["risk"] ?? "").split(separator: ",").compactMap { Int($0) }.filter { Self.signs.indices.contains($0) }.map { Self.signs[$0] })
+        savedId = f["record"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public func toggle(_ sign: RiskSign) {
@@ -125,6 +162,7 @@ public final class IncidentScreenModel {
                 pendingPhotos.removeFirst()
                 if !attached.contains(where: { $0.sha256 == ref.sha256 }) { attached.append(ref) }
             }
+            try? await store.discardDraft(form: "incident")
         } catch {
             errors = Labels.atFields(error)
         }

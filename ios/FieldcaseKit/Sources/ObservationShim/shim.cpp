@@ -1,6 +1,7 @@
 // Linux only: Debian's Swift 6.0.3 ships libswiftObservation.so with an undefined reference to
-// the runtime helper swift::threading::fatal (see ../../../../../docs or the shared notes on
-// Swift on Linux). Defining it here lets `@Observable` screen models link and be tested.
+// the runtime helper swift::threading::fatal (README, "The iOS app"). Defining it here lets the
+// `@Observable` screen models link and be tested; it prints the message and aborts, as the
+// runtime's own would.
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>

@@ -348,3 +348,34 @@ final class CaseAndMediationTests: XCTestCase {
         XCTAssertNil(m.stored?.clockName)
     }
 }
+
+@MainActor
+final class DraftTests: XCTestCase {
+    func testWhatAGridAssistantTypedSurvivesTheAppBeingKilledAndGoesOnceSaved() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-draft-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("grid").path
+        do {
+            let phone = try await createStore(dir: path, keys: Keys(), township: "华新镇", user: "李华", role: .grid)
+            let m = IncidentScreenModel(store: phone, township: "华新镇")
+            await m.restoreDraft()
+            m.headcount = "35"
+            m.employer = "恒达劳务"
+            m.toggle(.mediaPresent)
+            await m.keepDraft()
+        }
+        // The app is killed and started again.
+        let phone = try await openStore(dir: path, keys: Keys())
+        let m = IncidentScreenModel(store: phone, township: "华新镇")
+        await m.restoreDraft()
+        XCTAssertEqual(m.headcount, "35")
+        XCTAssertEqual(m.employer, "恒达劳务")
+        XCTAssertEqual(m.riskSigns, [.mediaPresent])
+        let none = try await phone.count()
+        XCTAssertEqual(none, 0, "a draft is not a record")
+        await m.save()
+        XCTAssertNotNil(m.savedId)
+        let left = try await phone.draft(form: "incident")
+        XCTAssertNil(left)
+    }
+}
