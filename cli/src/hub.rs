@@ -80,6 +80,29 @@ fn qr_text(text: &str) -> Option<String> {
     )
 }
 
+/// Adds a member of the office's staff (the password from FIELDCASE_OFFICE_PASSWORD or one
+/// line of standard input).
+pub fn office_user(dir: &Option<PathBuf>, user: &str, township: Option<&str>) -> CliResult<Value> {
+    let password = match std::env::var("FIELDCASE_OFFICE_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| fail(ErrorKind::Failed, format!("cannot read the password: {e}")))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let s = store::open(dir)?;
+    s.office().add_user(user, &password, township).map_err(from_core)?;
+    Ok(serde_json::json!({
+        "user": user,
+        "township": township,
+        "sees": township.unwrap_or("the whole district"),
+        "login": "/office/login on the hub's address",
+    }))
+}
+
 pub fn enroll(
     dir: &Option<PathBuf>,
     township: &str,

@@ -203,6 +203,18 @@ enum Command {
         #[arg(long)]
         hub_url: Option<String>,
     },
+    /// At the hub: add a member of the office's staff who logs in to its pages (or give them a
+    /// new password). The password is read from standard input (one line), or from
+    /// FIELDCASE_OFFICE_PASSWORD; at least 10 characters. `--township` for a township's office,
+    /// `--district` for the district's, which sees every township.
+    OfficeUser {
+        #[arg(long)]
+        user: String,
+        #[arg(long, conflicts_with = "district", required_unless_present = "district")]
+        township: Option<String>,
+        #[arg(long)]
+        district: bool,
+    },
     /// On a device: join a hub with the link from the office (fieldcase://join?...), or with
     /// URL CODE [--pin SHA256]; makes the store if needed.
     Join {
@@ -585,6 +597,7 @@ fn run(cli: Cli) -> CliResult<Value> {
             user,
             hub_url,
         } => hub::enroll(&dir, &township, &role, &user, hub_url)?,
+        Command::OfficeUser { user, township, .. } => hub::office_user(&dir, &user, township.as_deref())?,
         Command::Join { link, code, pin } => hub::join(&dir, &link, code, pin)?,
         Command::Sync => hub::sync(&dir)?,
         Command::Backup { file } => {

@@ -29,6 +29,47 @@ pub fn kind_name(kind: crate::model::Kind) -> &'static str {
     }
 }
 
+/// A ledger status's name (`LedgerRow::status`), as the 台账 says it.
+pub fn status_name(status: &str) -> &str {
+    match status {
+        "open" => "待处理",
+        "in_progress" => "处理中",
+        "closed" => "已办结",
+        "reported" => "已上报",
+        "responding" => "处置中",
+        "handed_over" => "已移交",
+        "applied" => "已申请",
+        "in_session" => "调解中",
+        "agreed" => "已达成协议",
+        "no_agreement" => "未达成协议",
+        "withdrawn" => "已撤回",
+        "draft" => "草稿",
+        "signed" | "sealed" => "已签章",
+        other => other,
+    }
+}
+
+/// A risk level's name.
+pub fn risk_name(risk: &str) -> &str {
+    match risk {
+        "high" => "高风险",
+        "medium" => "中风险",
+        "low" => "低风险",
+        other => other,
+    }
+}
+
+/// An industry's name.
+pub fn industry_name(industry: crate::model::Industry) -> &'static str {
+    use crate::model::Industry::*;
+    match industry {
+        Logistics => "物流",
+        Manufacturing => "制造业",
+        Construction => "建筑业",
+        Other => "其他",
+    }
+}
+
 /// A role's name, as people call each other.
 pub fn role_name(role: crate::model::Role) -> &'static str {
     use crate::model::Role::*;

@@ -16,6 +16,7 @@
 //! `PROTOCOL.md`.
 
 pub mod client;
+pub mod office;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -307,6 +308,11 @@ pub fn router(store: Arc<Store>) -> Router {
     Router::new().fallback(any).with_state(hub)
 }
 
+/// Everything the hub serves: the phones' sync and the office's pages.
+pub fn app(store: Arc<Store>, secure: bool) -> Router {
+    office::router(store.clone(), secure).merge(router(store))
+}
+
 /// A hub started by a program that blocks signals (its children inherit the mask) must still
 /// stop on SIGTERM and Ctrl-C: unblock them before the runtime's threads start.
 fn accept_stop_signals() {
@@ -441,7 +447,8 @@ impl Hub {
                 let stop = async {
                     let _ = stopped.await;
                 };
-                if let Err(e) = serve(listener, router(Arc::new(store)), tls, stop).await {
+                let secure = tls.is_some();
+                if let Err(e) = serve(listener, app(Arc::new(store), secure), tls, stop).await {
                     tracing::error!("the hub stopped: {e}");
                 }
             });
@@ -514,6 +521,7 @@ pub fn run(
                 _ = term => {},
             }
         };
-        serve(listener, router(Arc::new(store)), tls, stop).await
+        let secure = tls.is_some();
+        serve(listener, app(Arc::new(store), secure), tls, stop).await
     })
 }

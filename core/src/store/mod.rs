@@ -13,6 +13,7 @@ pub(crate) mod feed;
 mod history;
 mod index;
 pub(crate) mod merge;
+mod office;
 mod records;
 pub(crate) mod registry;
 mod schema;
@@ -43,6 +44,7 @@ pub use bundle::{BundleSummary, ImportReport, RefusedChange};
 pub use doc::Conflict;
 pub use drafts::Drafts;
 pub use index::{LedgerQuery, LedgerRow, DEFAULT_PAGE, MAX_PAGE};
+pub use office::{AuditEntry, LoginRefused, Office, OfficeUser, LOCK_MINUTES, MAX_FAILURES};
 pub use seal::{Seal, SealStatus};
 pub use sealed_export::{verify_sealed, SealedExport, Verification, SEALED_EXPORT_FORMAT};
 

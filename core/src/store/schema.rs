@@ -248,6 +248,25 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE drafts (form TEXT PRIMARY KEY, fields TEXT NOT NULL, updated_at INTEGER NOT NULL);
     "#,
+    // 10: the township office's staff who log in to the hub's pages (argon2id hashes; a
+    // township, or none for the district office), their failed logins, and what they did.
+    r#"
+    CREATE TABLE office_users (
+        name TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        township TEXT,
+        created_at INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER
+    );
+    CREATE TABLE office_audit (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;

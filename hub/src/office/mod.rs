@@ -1,0 +1,485 @@
+//! The township office's pages, served by the hub that holds the records: log in, the ledger
+//! (台账) with filters and search, a case page, assigning the responsible leader and person (a
+//! change in the hub's store that reaches phones on their next sync), the ledger as XLSX, and
+//! the audit trail.
+//!
+//! Safety: passwords are checked against argon2id hashes with a lock-out after repeated
+//! failures (the core's `Office`); the session cookie is `HttpOnly`, `SameSite=Strict`, and
+//! `Secure` over TLS; every form carries the session's CSRF token (the login form a token of
+//! its own cookie); every page refuses a request without a session; values are escaped; a
+//! content security policy forbids scripts; a township office sees its township only.
+
+mod ledger;
+mod pages;
+mod xlsx;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use fieldcase_core::model::{Kind, RiskLevel};
+use fieldcase_core::store::{LedgerQuery, LoginRefused, OfficeUser};
+use fieldcase_core::{Error, Store};
+use serde::Deserialize;
+use serde_json::json;
+
+pub use pages::esc;
+
+/// How long a session lasts without use.
+const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
+const SESSION_COOKIE: &str = "fc_session";
+const LOGIN_COOKIE: &str = "fc_login";
+const PAGE: u32 = 50;
+
+struct Session {
+    user: OfficeUser,
+    csrf: String,
+    last: Instant,
+}
+
+struct Office_ {
+    store: Arc<Store>,
+    sessions: Mutex<HashMap<String, Session>>,
+    secure: bool,
+}
+
+type Shared = Arc<Office_>;
+
+/// The office's routes under `/office`; `secure` when served over TLS (the cookie says so).
+pub fn router(store: Arc<Store>, secure: bool) -> Router {
+    let office = Arc::new(Office_ {
+        store,
+        sessions: Mutex::new(HashMap::new()),
+        secure,
+    });
+    Router::new()
+        .route("/office/login", get(login_page).post(login))
+        .route("/office/logout", post(logout))
+        .route("/office", get(ledger_page))
+        .route("/office/", get(ledger_page))
+        .route("/office/case/{id}", get(case_page))
+        .route("/office/case/{id}/assign", post(assign))
+        .route("/office/ledger.xlsx", get(export))
+        .route("/office/audit", get(audit_page))
+        .with_state(office)
+}
+
+fn token() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the system gives random bytes");
+    hex::encode(b)
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+impl Office_ {
+    fn set_cookie(&self, name: &str, value: &str, max_age: Option<u64>) -> HeaderValue {
+        let mut c = format!("{name}={value}; Path=/office; HttpOnly; SameSite=Strict");
+        if self.secure {
+            c.push_str("; Secure");
+        }
+        if let Some(age) = max_age {
+            c.push_str(&format!("; Max-Age={age}"));
+        }
+        HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    /// The logged-in user and the session's CSRF token.
+    fn session(&self, headers: &HeaderMap) -> Option<(OfficeUser, String)> {
+        let id = cookie(headers, SESSION_COOKIE)?;
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let s = sessions.get_mut(&id)?;
+        if s.last.elapsed() > SESSION_IDLE {
+            sessions.remove(&id);
+            return None;
+        }
+        s.last = Instant::now();
+        Some((s.user.clone(), s.csrf.clone()))
+    }
+}
+
+fn html(body: String) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    secure_headers(&mut r, "text/html; charset=utf-8");
+    r
+}
+
+fn secure_headers(r: &mut Response, content_type: &'static str) {
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+fn redirect(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    r.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(to).unwrap_or_else(|_| HeaderValue::from_static("/office")),
+    );
+    r
+}
+
+fn refuse(status: StatusCode, why: &str) -> Response {
+    let mut r = (
+        status,
+        pages::layout(
+            "拒绝",
+            None,
+            "",
+            &format!("<p class=\"error\" id=\"problem\">{}</p>", esc(why)),
+        ),
+    )
+        .into_response();
+    secure_headers(&mut r, "text/html; charset=utf-8");
+    r
+}
+
+/// A page needs a session: without one, the login page.
+macro_rules! logged_in {
+    ($office:expr, $headers:expr) => {
+        match $office.session(&$headers) {
+            Some(s) => s,
+            None => return redirect("/office/login"),
+        }
+    };
+}
+
+/// A form needs its session and its CSRF token.
+macro_rules! posted {
+    ($office:expr, $headers:expr, $csrf:expr) => {
+        match $office.session(&$headers) {
+            Some((user, csrf)) if csrf == $csrf => (user, csrf),
+            Some(_) => {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    "表单已失效（缺少或不符的校验码），请刷新页面后再提交",
+                )
+            }
+            None => return refuse(StatusCode::FORBIDDEN, "请先登录"),
+        }
+    };
+}
+
+/// Store work off the async threads; a failure in words.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, String> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(say(&e)),
+        Err(_) => Err("服务器内部错误，未做任何修改".into()),
+    }
+}
+
+fn say(e: &Error) -> String {
+    match e.problems() {
+        [] => match e {
+            Error::NotFound { .. } => "找不到这条记录".into(),
+            Error::Unauthorised(_) => "无权进行此操作".into(),
+            other => format!("未能完成：{other}"),
+        },
+        problems => problems
+            .iter()
+            .map(|p| p.in_chinese.clone())
+            .collect::<Vec<_>>()
+            .join("；"),
+    }
+}
+
+async fn login_page(State(office): State<Shared>) -> Response {
+    let csrf = token();
+    let mut r = html(pages::login(&csrf, None));
+    r.headers_mut()
+        .insert(header::SET_COOKIE, office.set_cookie(LOGIN_COOKIE, &csrf, Some(3600)));
+    r
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(State(office): State<Shared>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    if f.csrf.is_empty() || cookie(&headers, LOGIN_COOKIE).as_deref() != Some(f.csrf.as_str()) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "表单已失效（缺少或不符的校验码），请刷新页面后再登录",
+        );
+    }
+    let store = office.store.clone();
+    let (name, password) = (f.user.trim().to_string(), f.password);
+    let answer = blocking(move || store.office().login(&name, &password)).await;
+    let problem = match answer {
+        Ok(Ok(user)) => {
+            let id = token();
+            let csrf = token();
+            office.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                id.clone(),
+                Session {
+                    user,
+                    csrf,
+                    last: Instant::now(),
+                },
+            );
+            let mut r = redirect("/office");
+            r.headers_mut()
+                .append(header::SET_COOKIE, office.set_cookie(SESSION_COOKIE, &id, None));
+            r.headers_mut()
+                .append(header::SET_COOKIE, office.set_cookie(LOGIN_COOKIE, "", Some(0)));
+            return r;
+        }
+        Ok(Err(LoginRefused::Wrong)) => "用户名或密码不对".to_string(),
+        Ok(Err(LoginRefused::Locked { minutes })) => format!("登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试"),
+        Err(e) => e,
+    };
+    let mut r = html(pages::login(&f.csrf, Some(&problem)));
+    *r.status_mut() = StatusCode::UNAUTHORIZED;
+    r
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(State(office): State<Shared>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    let (user, _) = posted!(office, headers, f.csrf);
+    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        office.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    }
+    let store = office.store.clone();
+    let _ = blocking(move || store.office().audit(&user.name, "logout", "logged out")).await;
+    let mut r = redirect("/office/login");
+    r.headers_mut()
+        .insert(header::SET_COOKIE, office.set_cookie(SESSION_COOKIE, "", Some(0)));
+    r
+}
+
+#[derive(Deserialize, Default)]
+struct LedgerParams {
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    township: String,
+    #[serde(default)]
+    after: String,
+}
+
+async fn ledger_page(State(office): State<Shared>, headers: HeaderMap, Query(p): Query<LedgerParams>) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let township = user
+        .township
+        .clone()
+        .or_else(|| Some(p.township.trim().to_string()).filter(|t| !t.is_empty()));
+    let filters = pages::Filters {
+        risk: p.risk.clone(),
+        status: p.status.clone(),
+        overdue: p.overdue == "1",
+        q: p.q.clone(),
+        township: p.township.clone(),
+    };
+    let risk = match p.risk.as_str() {
+        "high" => Some(RiskLevel::High),
+        "medium" => Some(RiskLevel::Medium),
+        "low" => Some(RiskLevel::Low),
+        _ => None,
+    };
+    let query = LedgerQuery {
+        kind: Some(Kind::Case),
+        township: township.clone(),
+        status: Some(p.status.clone()).filter(|s| !s.is_empty()),
+        risk,
+        overdue: filters.overdue,
+        limit: Some(PAGE),
+        after: Some(p.after.clone()).filter(|a| !a.is_empty()),
+        ..Default::default()
+    };
+    let store = office.store.clone();
+    let words = p.q.trim().to_string();
+    let start = 0;
+    let found = blocking(move || {
+        if words.chars().count() >= 2 {
+            ledger::search(&store, &words, township.as_deref(), 200)
+        } else {
+            ledger::page(&store, &query)
+        }
+    })
+    .await;
+    match found {
+        Ok(lines) => {
+            let next = (lines.len() == PAGE as usize && filters.q.trim().chars().count() < 2)
+                .then(|| lines.last().map(|l| l.row.cursor.clone()))
+                .flatten();
+            html(pages::ledger(&user, &csrf, &filters, &lines, next.as_deref(), start))
+        }
+        Err(e) => refuse(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct CaseParams {
+    #[serde(default)]
+    done: String,
+}
+
+async fn case_page(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<CaseParams>,
+) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let store = office.store.clone();
+    match blocking(move || store.get(&id)).await {
+        Ok(s) if user.township.as_ref().is_none_or(|t| *t == s.record.township()) => {
+            let done = (p.done == "assign").then_some("已保存：手机下次同步时收到");
+            html(pages::case(&user, &csrf, &s, done, None))
+        }
+        Ok(_) => refuse(StatusCode::NOT_FOUND, "找不到这条记录"),
+        Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    leader: String,
+    #[serde(default)]
+    person: String,
+}
+
+async fn assign(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    let store = office.store.clone();
+    let (leader, person) = (f.leader.trim().to_string(), f.person.trim().to_string());
+    let who = user.clone();
+    let key = id.clone();
+    let done = blocking(move || {
+        let s = store.get(&key)?;
+        if who.township.as_ref().is_some_and(|t| *t != s.record.township()) {
+            return Err(Error::NotFound {
+                what: "record",
+                id: key,
+            });
+        }
+        let value = |v: &str| {
+            if v.is_empty() {
+                serde_json::Value::Null
+            } else {
+                json!(v)
+            }
+        };
+        store.edit(
+            &key,
+            &[
+                ("responsible_leader".into(), value(&leader)),
+                ("responsible_person".into(), value(&person)),
+            ],
+        )?;
+        store.office().audit(
+            &who.name,
+            "assign",
+            &format!("case {key}: leader {leader}, person {person}"),
+        )?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
+        Err(problem) => {
+            let store = office.store.clone();
+            match blocking(move || store.get(&id)).await {
+                Ok(s) => {
+                    let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
+                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    r
+                }
+                Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+            }
+        }
+    }
+}
+
+async fn export(State(office): State<Shared>, headers: HeaderMap) -> Response {
+    let (user, _) = logged_in!(office, headers);
+    let store = office.store.clone();
+    let who = user.clone();
+    let made = blocking(move || {
+        let lines = ledger::all(&store, who.township.as_deref())?;
+        store
+            .office()
+            .audit(&who.name, "export", &format!("ledger, {} cases", lines.len()))?;
+        Ok(lines)
+    })
+    .await;
+    let lines = match made {
+        Ok(l) => l,
+        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    let now = fieldcase_core::calendar::show_local(chrono::Utc::now());
+    match xlsx::ledger(&lines, &now) {
+        Ok(bytes) => {
+            let mut r = (StatusCode::OK, bytes).into_response();
+            secure_headers(
+                &mut r,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            );
+            r.headers_mut().insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static(
+                    "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6.xlsx",
+                ),
+            );
+            r
+        }
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &format!("导出失败：{e}")),
+    }
+}
+
+async fn audit_page(State(office): State<Shared>, headers: HeaderMap) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let store = office.store.clone();
+    match blocking(move || store.office().audit_log(500)).await {
+        Ok(entries) => html(pages::audit(&user, &csrf, &entries)),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}

@@ -1,0 +1,339 @@
+//! The office's pages as HTML. Every value from a record is escaped (`esc`): a name with markup
+//! in it shows as text and never runs. Plain pages that print: no scripts at all.
+
+use fieldcase_core::model::Record;
+use fieldcase_core::store::{AuditEntry, OfficeUser, StoredRecord};
+use fieldcase_core::words;
+
+use super::ledger::{Line, COLUMNS};
+
+/// Text for HTML: the five characters that could start markup or end an attribute.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let f = fen.unsigned_abs();
+    let whole = (f / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped}.{:02}", f % 100)
+}
+
+const STYLE: &str =
+    "body{font-family:'WenQuanYi Zen Hei','Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;color:#1d1b20}\
+header{background:#4a3f8c;color:#fff;padding:10px 20px;display:flex;gap:20px;align-items:center}\
+header a{color:#fff}main{padding:16px 20px}table{border-collapse:collapse;width:100%;font-size:13px}\
+th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}th{background:#eee}\
+.high{color:#b3261e;font-weight:bold}.overdue{color:#b3261e}.muted{color:#666}form.inline{display:inline}\
+.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:10px;align-items:center}\
+.error{color:#b3261e}.ok{color:#1b5e20}.box{border:1px solid #ccc;padding:10px;margin:10px 0}\
+@media print{header,.filters,form{display:none}}";
+
+pub fn layout(title: &str, user: Option<&OfficeUser>, csrf: &str, body: &str) -> String {
+    let nav = match user {
+        Some(u) => format!(
+            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/audit\">操作记录</a>\
+             <a href=\"/office/ledger.xlsx\">导出Excel</a><span class=\"muted\" style=\"color:#ddd\">{}</span>\
+             <form class=\"inline\" method=\"post\" action=\"/office/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <button>退出</button></form></header>",
+            esc(u.township.as_deref().unwrap_or("全区")),
+            esc(&u.name),
+            esc(csrf)
+        ),
+        None => "<header><b>欠薪台账 · 街镇办公室</b></header>".to_string(),
+    };
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head>\
+         <body>{nav}<main>{body}</main></body></html>",
+        esc(title)
+    )
+}
+
+pub fn login(csrf: &str, problem: Option<&str>) -> String {
+    let problem = problem
+        .map(|p| format!("<p class=\"error\" id=\"problem\">{}</p>", esc(p)))
+        .unwrap_or_default();
+    layout(
+        "登录",
+        None,
+        csrf,
+        &format!(
+            "<h2>登录</h2>{problem}<form method=\"post\" action=\"/office/login\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <p><label>用户名 <input name=\"user\" id=\"user\" autocomplete=\"username\"></label></p>\
+             <p><label>密码 <input name=\"password\" id=\"password\" type=\"password\" autocomplete=\"current-password\"></label></p>\
+             <p><button id=\"login\">登录</button></p></form>",
+            esc(csrf)
+        ),
+    )
+}
+
+/// What the ledger page was asked for, to keep the filters in its links.
+#[derive(Debug, Default, Clone)]
+pub struct Filters {
+    pub risk: String,
+    pub status: String,
+    pub overdue: bool,
+    pub q: String,
+    pub township: String,
+}
+
+pub fn ledger(user: &OfficeUser, csrf: &str, f: &Filters, lines: &[Line], next: Option<&str>, start: usize) -> String {
+    let opt = |value: &str, label: &str, current: &str| {
+        format!(
+            "<option value=\"{}\"{}>{}</option>",
+            esc(value),
+            if value == current { " selected" } else { "" },
+            esc(label)
+        )
+    };
+    let risks = [
+        ("", "全部风险"),
+        ("high", "高风险"),
+        ("medium", "中风险"),
+        ("low", "低风险"),
+    ]
+    .iter()
+    .map(|(v, l)| opt(v, l, &f.risk))
+    .collect::<String>();
+    let statuses = [
+        ("", "全部状态"),
+        ("open", "待处理"),
+        ("in_progress", "处理中"),
+        ("closed", "已办结"),
+    ]
+    .iter()
+    .map(|(v, l)| opt(v, l, &f.status))
+    .collect::<String>();
+    let township = if user.township.is_none() {
+        format!(
+            "<input name=\"township\" id=\"township\" placeholder=\"街镇\" value=\"{}\">",
+            esc(&f.township)
+        )
+    } else {
+        String::new()
+    };
+    let mut rows = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        let overdue = if l.row.overdue { " class=\"overdue\"" } else { "" };
+        rows.push_str(&format!(
+            "<tr{overdue}><td>{}</td><td><a href=\"/office/case/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td>\
+             <td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            start + i + 1,
+            esc(&l.row.id),
+            esc(if l.employer.is_empty() { &l.row.title } else { &l.employer }),
+            esc(&l.uscc),
+            esc(&l.township),
+            esc(&l.industry),
+            if l.risk == "高风险" { " class=\"high\"" } else { "" },
+            esc(&l.risk),
+            l.workers.map(|w| w.to_string()).unwrap_or_default(),
+            l.owed_fen.map(yuan).unwrap_or_default(),
+            esc(&l.leader),
+            esc(&l.person),
+            esc(&l.measures),
+            esc(&l.progress),
+            if l.closed { "是" } else { "否" },
+            esc(&l.row.due_on.map(|d| d.to_string()).unwrap_or_default()),
+        ));
+    }
+    let head: String = COLUMNS.iter().map(|c| format!("<th>{c}</th>")).collect::<String>() + "<th>截止日期</th>";
+    let more = next
+        .map(|cursor| {
+            format!(
+                "<p><a id=\"next\" href=\"/office?risk={}&status={}&overdue={}&township={}&after={}\">下一页</a></p>",
+                esc(&f.risk),
+                esc(&f.status),
+                if f.overdue { "1" } else { "" },
+                esc(&f.township),
+                esc(cursor)
+            )
+        })
+        .unwrap_or_default();
+    layout(
+        "台账",
+        Some(user),
+        csrf,
+        &format!(
+            "<form class=\"filters\" method=\"get\" action=\"/office\">\
+             <select name=\"risk\" id=\"risk\">{risks}</select><select name=\"status\" id=\"status\">{statuses}</select>\
+             <label><input type=\"checkbox\" name=\"overdue\" value=\"1\"{}> 已逾期</label>{township}\
+             <input name=\"q\" id=\"q\" placeholder=\"搜索：姓名、单位、身份证号或电话\" value=\"{}\">\
+             <button id=\"filter\">查看</button></form>\
+             <p class=\"muted\">按截止日期排序；{} 行</p><table id=\"ledger\"><tr>{head}</tr>{rows}</table>{more}",
+            if f.overdue { " checked" } else { "" },
+            esc(&f.q),
+            lines.len()
+        ),
+    )
+}
+
+pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>, problem: Option<&str>) -> String {
+    let Record::Case(c) = &s.record else {
+        return layout("记录", Some(user), csrf, "<p>这不是案件。</p>");
+    };
+    let clock = match (&s.deadline, s.days_left) {
+        (Some(d), Some(left)) => format!(
+            "<p id=\"clock\"{}>{}：截止 {}，{}</p>",
+            if left < 0 { " class=\"overdue\"" } else { "" },
+            esc(s.clock_name.as_deref().unwrap_or("办理时限")),
+            d.due_on,
+            if left >= 0 {
+                format!("还剩 {left} 天")
+            } else {
+                format!("已逾期 {} 天", -left)
+            }
+        ),
+        _ => String::new(),
+    };
+    let mut timeline: Vec<_> = c.follow_ups.iter().collect();
+    timeline.sort_by_key(|f| std::cmp::Reverse(f.at));
+    let follow: String = timeline
+        .iter()
+        .map(|f| {
+            format!(
+                "<li>{} {} {}：{}</li>",
+                f.at.map(fieldcase_core::calendar::show_local)
+                    .unwrap_or_default(),
+                esc(follow_kind(f.kind)),
+                esc(&f.by),
+                esc(&f.outcome)
+            )
+        })
+        .collect();
+    let claims: String = c
+        .wage_claims
+        .iter()
+        .map(|w| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&w.worker_name),
+                esc(w.resident_id.as_deref().unwrap_or("")),
+                w.amount_owed_fen.map(yuan).unwrap_or_default()
+            )
+        })
+        .collect();
+    let linked: String = s
+        .linked_from
+        .iter()
+        .map(|(id, how)| {
+            format!(
+                "<li>{} <a href=\"/office/case/{}\">{}</a></li>",
+                esc(how),
+                esc(id),
+                esc(id)
+            )
+        })
+        .collect();
+    let conflicts: String = s
+        .conflicts
+        .iter()
+        .map(|x| {
+            format!(
+                "<li>{}：{}</li>",
+                esc(x.field_name.as_deref().unwrap_or(&x.path)),
+                esc(&x.values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" / "))
+            )
+        })
+        .collect();
+    let note = done
+        .map(|d| format!("<p class=\"ok\" id=\"done\">{}</p>", esc(d)))
+        .unwrap_or_default()
+        + &problem
+            .map(|p| format!("<p class=\"error\" id=\"problem\">{}</p>", esc(p)))
+            .unwrap_or_default();
+    layout(
+        c.subject.as_deref().unwrap_or("案件"),
+        Some(user),
+        csrf,
+        &format!(
+            "<h2 id=\"subject\">{}</h2>{note}<p>{} · {}</p>{clock}\
+             <table><tr><th>单位名称</th><td id=\"employer\">{}</td></tr><tr><th>涉及人数</th><td>{}</td></tr>\
+             <tr><th>欠薪金额(元)</th><td>{}</td></tr><tr><th>包案领导</th><td id=\"leader\">{}</td></tr>\
+             <tr><th>责任人</th><td id=\"person\">{}</td></tr><tr><th>化解措施</th><td>{}</td></tr></table>\
+             <div class=\"box\"><h3>指定包案领导和责任人</h3><form method=\"post\" action=\"/office/case/{}/assign\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <label>包案领导 <input name=\"leader\" id=\"new-leader\" value=\"{}\"></label> \
+             <label>责任人 <input name=\"person\" id=\"new-person\" value=\"{}\"></label> <button id=\"assign\">保存</button></form></div>\
+             <h3>跟进记录</h3><ul>{follow}</ul><h3>工资诉求</h3><table><tr><th>姓名</th><th>身份证号</th><th>金额(元)</th></tr>{claims}</table>\
+             <h3>关联记录</h3><ul>{linked}</ul><h3>冲突</h3><ul>{conflicts}</ul>",
+            esc(c.subject.as_deref().unwrap_or("案件")),
+            esc(words::status_name(&s.ledger_status)),
+            esc(words::risk_name(c.risk_level.as_str())),
+            esc(c.employer_name.as_deref().unwrap_or("")),
+            c.workers_involved.map(|w| w.to_string()).unwrap_or_default(),
+            c.amount_owed_fen.map(yuan).unwrap_or_default(),
+            esc(c.responsible_leader.as_deref().unwrap_or("")),
+            esc(c.responsible_person.as_deref().unwrap_or("")),
+            esc(c.resolution_plan.as_deref().unwrap_or("")),
+            esc(&s.id),
+            esc(csrf),
+            esc(c.responsible_leader.as_deref().unwrap_or("")),
+            esc(c.responsible_person.as_deref().unwrap_or("")),
+        ),
+    )
+}
+
+fn follow_kind(k: fieldcase_core::model::FollowUpKind) -> &'static str {
+    use fieldcase_core::model::FollowUpKind::*;
+    match k {
+        Visit => "下访",
+        Interview => "约谈",
+        PetitionReception => "接访",
+        Call => "电话",
+    }
+}
+
+pub fn audit(user: &OfficeUser, csrf: &str, entries: &[AuditEntry]) -> String {
+    let rows: String = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                fieldcase_core::calendar::show_local(e.at),
+                esc(&e.user),
+                esc(&e.action),
+                esc(&e.detail)
+            )
+        })
+        .collect();
+    layout(
+        "操作记录",
+        Some(user),
+        csrf,
+        &format!("<h2>操作记录</h2><table id=\"audit\"><tr><th>时间</th><th>用户</th><th>操作</th><th>内容</th></tr>{rows}</table>"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_a_value_is_shown_as_text() {
+        assert_eq!(
+            esc("<script>alert('x')</script>&\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
+        );
+        assert_eq!(yuan(18_600_000), "186,000.00");
+        assert_eq!(yuan(5), "0.05");
+    }
+}

@@ -1,0 +1,285 @@
+//! The township office's pages as an office worker (and an attacker) meets them over HTTP:
+//! login with lock-out, sessions and CSRF, the ledger with filters, a case page, assigning the
+//! responsible person (which reaches a phone on its next sync), the XLSX export read back, a
+//! township office that sees its township only, and markup in a record shown as text.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Data, DataType, Reader, Xlsx};
+use fieldcase_core::model::Kind;
+use fieldcase_core::store::LedgerQuery;
+use fieldcase_core::{sample, Role, Store};
+use fieldcase_hub::Hub;
+use serde_json::json;
+use tempfile::TempDir;
+
+const KEY: [u8; 32] = [3; 32];
+const PASSWORD: &str = "华新镇办公室2026";
+
+struct Browser {
+    base: String,
+    http: reqwest::blocking::Client,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: u16,
+    body: String,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    bytes: Vec<u8>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        Browser {
+            base: base.trim_end_matches('/').to_string(),
+            http: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn take(&mut self, r: reqwest::blocking::Response) -> Page {
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let set_cookies: Vec<String> = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for c in &set_cookies {
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let bytes = r.bytes().unwrap().to_vec();
+        Page {
+            status,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+            location,
+            set_cookies,
+            bytes,
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Page {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .unwrap();
+        self.take(r)
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .unwrap();
+        self.take(r)
+    }
+
+    /// The CSRF token a page's forms carry.
+    fn csrf(page: &Page) -> String {
+        let at = page.body.find("name=\"csrf\" value=\"").expect("a form with its token") + 19;
+        page.body[at..at + 64].to_string()
+    }
+
+    fn login(&mut self, user: &str, password: &str) -> Page {
+        let form = self.get("/office/login");
+        let csrf = Browser::csrf(&form);
+        self.post(
+            "/office/login",
+            &[("user", user), ("password", password), ("csrf", &csrf)],
+        )
+    }
+}
+
+/// The hub's store: the district office, two townships' cases, staff accounts.
+fn district(dir: &TempDir) -> (Store, Vec<String>) {
+    let s = Store::create(&dir.path().join("hub"), &KEY, "青浦区", "办公室", Role::Office).unwrap();
+    let mut rng = sample::Rng(0x0FF1CE);
+    let mut ids = vec![];
+    for i in 0..30 {
+        let mut v = sample::case(&mut rng);
+        v["township"] = json!(if i % 3 == 0 { "赵巷镇" } else { "华新镇" });
+        v["risk_level"] = json!(["high", "medium", "low"][(i / 3) % 3]);
+        v["amount_owed_fen"] = json!(100_000 + i as i64 * 1_000);
+        v["workers_involved"] = json!(2);
+        if i == 4 {
+            v["employer_name"] = json!("<script>alert('x')</script>宏达物流");
+        }
+        ids.push(s.create_json(Kind::Case, v).unwrap().id);
+    }
+    s.office().add_user("华新镇办公室", PASSWORD, Some("华新镇")).unwrap();
+    s.office().add_user("区办公室", PASSWORD, None).unwrap();
+    (s, ids)
+}
+
+#[test]
+fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_sees_it() {
+    let dir = TempDir::new().unwrap();
+    let (s, ids) = district(&dir);
+    let code = s.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = Browser::new(&hub.url());
+
+    // Every page refuses a request without a session.
+    for path in [
+        "/office",
+        "/office/audit",
+        "/office/ledger.xlsx",
+        &format!("/office/case/{}", ids[1]),
+    ] {
+        let p = b.get(path);
+        assert_eq!(
+            (p.status, p.location.as_deref()),
+            (303, Some("/office/login")),
+            "{path}"
+        );
+    }
+    // A wrong password, and a login form posted without its token.
+    let p = b.login("华新镇办公室", "not the password");
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("用户名或密码不对"));
+    let p = b.post("/office/login", &[("user", "华新镇办公室"), ("password", PASSWORD)]);
+    assert_eq!(p.status, 403);
+
+    let p = b.login("华新镇办公室", PASSWORD);
+    assert_eq!((p.status, p.location.as_deref()), (303, Some("/office")));
+    let session = p.set_cookies.iter().find(|c| c.starts_with("fc_session=")).unwrap();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+
+    // The township's ledger: its cases only, by deadline; high risk alone when asked.
+    let ledger = b.get("/office");
+    assert_eq!(ledger.status, 200);
+    assert_eq!(
+        ledger.body.matches("<tr").count() - 1,
+        20,
+        "20 of the 30 cases are 华新镇's"
+    );
+    assert!(!ledger.body.contains("赵巷镇</td>"));
+    let high = b.get("/office?risk=high");
+    assert!(high.body.matches("<tr").count() > 1);
+    assert!(high.body.matches("<td class=\"high\">高风险</td>").count() == high.body.matches("<tr").count() - 1);
+    // Markup in a record is shown as text.
+    let page = b.get(&format!("/office/case/{}", ids[4]));
+    assert!(page
+        .body
+        .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;宏达物流"));
+    assert!(!page.body.contains("<script>"));
+    // Another township's case is not there for this office.
+    let other = b.get(&format!("/office/case/{}", ids[0]));
+    assert_eq!(other.status, 404);
+
+    // Assigning: refused without the token, done with it.
+    let case = ids[1].clone();
+    let page = b.get(&format!("/office/case/{case}"));
+    let csrf = Browser::csrf(&page);
+    let p = b.post(
+        &format!("/office/case/{case}/assign"),
+        &[("leader", "周明"), ("person", "吴军")],
+    );
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains("校验码"));
+    let p = b.post(
+        &format!("/office/case/{case}/assign"),
+        &[("leader", "周明"), ("person", "吴军"), ("csrf", &csrf)],
+    );
+    assert_eq!(p.status, 303);
+    let page = b.get(p.location.as_deref().unwrap());
+    assert!(page.body.contains("<td id=\"person\">吴军</td>"), "{}", page.body);
+
+    // The phone receives the office's change on its next sync.
+    let phone = support::join(&dir.path().join("phone"), &[9; 32], &hub.url(), &code);
+    support::try_sync(&phone, &Default::default()).unwrap();
+    let row = phone
+        .list(&LedgerQuery {
+            kind: Some(Kind::Case),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == case)
+        .unwrap();
+    assert_eq!(row.responsible.as_deref(), Some("吴军"));
+
+    // The export: one sheet per risk level, the 台账 columns, 元 with decimals, totals.
+    let x = b.get("/office/ledger.xlsx");
+    assert_eq!(x.status, 200);
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(x.bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["高风险", "中风险", "低风险"]);
+    let mut cases = 0;
+    for sheet in ["高风险", "中风险", "低风险"] {
+        let range = book.worksheet_range(sheet).unwrap();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        assert_eq!(rows[1][0], Data::String("序号".into()));
+        assert_eq!(rows[1][7], Data::String("欠薪金额(元)".into()));
+        let body = &rows[2..rows.len() - 1];
+        cases += body.len();
+        let sum: f64 = body.iter().map(|r| r[7].get_float().unwrap()).sum();
+        let total = rows.last().unwrap();
+        assert_eq!(total[1], Data::String("合计".into()));
+        assert!((total[7].get_float().unwrap() - sum).abs() < 1e-6);
+        assert!(body.iter().all(|r| r[3] == Data::String("华新镇".into())));
+    }
+    assert_eq!(cases, 20);
+
+    // Each action is in the audit trail.
+    let audit = b.get("/office/audit");
+    for action in ["login", "login_failed", "assign", "export"] {
+        assert!(audit.body.contains(&format!("<td>{action}</td>")), "{action}");
+    }
+    hub.stop();
+}
+
+#[test]
+fn five_wrong_passwords_lock_the_account_and_the_district_sees_every_township() {
+    let dir = TempDir::new().unwrap();
+    let (s, ids) = district(&dir);
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = Browser::new(&hub.url());
+    for _ in 0..4 {
+        assert!(b.login("华新镇办公室", "wrong").body.contains("用户名或密码不对"));
+    }
+    assert!(b.login("华新镇办公室", "wrong").body.contains("账户已锁定"));
+    // Locked: even the right password waits.
+    assert!(b.login("华新镇办公室", PASSWORD).body.contains("账户已锁定"));
+    // An unknown name is told the same as a wrong password.
+    assert!(b.login("没有这个人", PASSWORD).body.contains("用户名或密码不对"));
+
+    let mut d = Browser::new(&hub.url());
+    assert_eq!(d.login("区办公室", PASSWORD).status, 303);
+    let ledger = d.get("/office?after=");
+    assert_eq!(ledger.body.matches("<tr").count() - 1, 30);
+    assert_eq!(d.get(&format!("/office/case/{}", ids[0])).status, 200);
+    let only = d.get("/office?township=赵巷镇");
+    assert_eq!(only.body.matches("<tr").count() - 1, 10);
+    hub.stop();
+}
