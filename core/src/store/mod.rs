@@ -702,6 +702,17 @@ impl Store {
         })
     }
 
+    /// A record's content alone (no seal, clock, history or conflicts): for reading many, as the
+    /// office's ledger and its export do.
+    pub fn record(&self, id: &str) -> Result<Record> {
+        let loaded = self.read(|c| self.load_existing(c, id))?;
+        let content = doc::read_record(&loaded.doc).ok_or_else(|| Error::NotFound {
+            what: "record (only later changes have arrived)",
+            id: id.into(),
+        })?;
+        Record::from_json(loaded.kind, content)
+    }
+
     /// A record's whole automerge document, as saved.
     pub fn document_bytes(&self, id: &str) -> Result<Vec<u8>> {
         Ok(self.read(|c| self.load_existing(c, id))?.doc.save())

@@ -75,7 +75,7 @@ fn employer_of(store: &Store, c: &Case) -> (String, String) {
     let Some(id) = &c.employer_id else {
         return (String::new(), String::new());
     };
-    match store.get(id).map(|s| s.record) {
+    match store.record(id) {
         Ok(Record::Employer(e)) => (e.uscc.unwrap_or_default(), words::industry_name(e.industry).to_string()),
         _ => (String::new(), String::new()),
     }

@@ -211,8 +211,7 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
         .map(|f| {
             format!(
                 "<li>{} {} {}：{}</li>",
-                f.at.map(fieldcase_core::calendar::show_local)
-                    .unwrap_or_default(),
+                f.at.map(fieldcase_core::calendar::show_local).unwrap_or_default(),
                 esc(follow_kind(f.kind)),
                 esc(&f.by),
                 esc(&f.outcome)
@@ -274,7 +273,7 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
              <label>包案领导 <input name=\"leader\" id=\"new-leader\" value=\"{}\"></label> \
              <label>责任人 <input name=\"person\" id=\"new-person\" value=\"{}\"></label> <button id=\"assign\">保存</button></form></div>\
              <h3>跟进记录</h3><ul>{follow}</ul><h3>工资诉求</h3><table><tr><th>姓名</th><th>身份证号</th><th>金额(元)</th></tr>{claims}</table>\
-             <h3>关联记录</h3><ul>{linked}</ul><h3>冲突</h3><ul>{conflicts}</ul>",
+             <h3>关联记录</h3><ul>{}</ul><h3>冲突</h3><ul>{}</ul>",
             esc(c.subject.as_deref().unwrap_or("案件")),
             esc(words::status_name(&s.ledger_status)),
             esc(words::risk_name(c.risk_level.as_str())),
@@ -288,6 +287,8 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
             esc(csrf),
             esc(c.responsible_leader.as_deref().unwrap_or("")),
             esc(c.responsible_person.as_deref().unwrap_or("")),
+            if linked.is_empty() { "<li class=\"muted\">无</li>".to_string() } else { linked },
+            if conflicts.is_empty() { "<li class=\"muted\">无</li>".to_string() } else { conflicts },
         ),
     )
 }

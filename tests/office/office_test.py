@@ -1,0 +1,189 @@
+"""The township office's pages in a real headless browser (Chromium from Debian, driven by
+Selenium), as an office worker uses them against a real hub on 127.0.0.1: log in (and fail to
+with a wrong password), filter the ledger, open a case, assign a person and see the change arrive
+on a phone's store after its sync, export the ledger and read the XLSX back, post a form without
+its CSRF token, and find markup in a record shown as text. Draws the pages to PNG.
+
+Run by scripts/office-test (which installs what it needs)."""
+
+import io
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import openpyxl
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+FC = os.environ.get("FIELDCASE_BIN", "target/debug/fieldcase")
+SCREENS = os.environ.get("SCREENS_DIR", "target/office-screens")
+PASSWORD = "华新镇办公室2026"
+HOSTILE = "<img src=x onerror=alert(1)>恶意公司"
+
+
+def fc(store, *args, stdin=None, env=None):
+    out = subprocess.run([FC, "--store", store, *args], input=stdin, capture_output=True, text=True,
+                         env={**os.environ, **(env or {})})
+    if out.returncode != 0:
+        raise AssertionError(f"fieldcase {' '.join(args)}: {out.stdout}{out.stderr}")
+    return out.stdout
+
+
+class Office(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.hub_dir = os.path.join(cls.tmp.name, "hub")
+        fc(cls.hub_dir, "init", "--township", "青浦区", "--user", "办公室", "--role", "office")
+        example = json.loads(subprocess.run([FC, "example", "case"], capture_output=True, text=True, check=True).stdout)
+        cls.ids = []
+        for i in range(12):
+            c = dict(example)
+            c["township"] = "华新镇" if i % 4 else "赵巷镇"
+            c["subject"] = f"第{i + 1}号：拖欠工资"
+            c["employer_name"] = HOSTILE if i == 5 else f"宏达物流{i + 1}号公司"
+            c["risk_level"] = ["high", "medium", "low"][i % 3]
+            c["amount_owed_fen"] = 100_000 * (i + 1) + 55
+            c["responsible_person"] = "张丽"
+            cls.ids.append(json.loads(fc(cls.hub_dir, "new", "case", stdin=json.dumps(c)))["id"])
+        fc(cls.hub_dir, "office-user", "--user", "华新镇办公室", "--township", "华新镇",
+           env={"FIELDCASE_OFFICE_PASSWORD": PASSWORD})
+        cls.hub = subprocess.Popen([FC, "--store", cls.hub_dir, "serve", "--plain", "--listen", "127.0.0.1:0"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        first = cls.hub.stdout.readline()
+        cls.url = re.search(r'"url":"([^"]+)"', first).group(1).rstrip("/")
+        # The office enrols the inspector's phone while the hub serves (the link names it).
+        enrolled = fc(cls.hub_dir, "enroll", "--township", "华新镇", "--role", "inspector", "--user", "张丽")
+        cls.link = re.search(r'"link": "([^"]+)"', enrolled).group(1)
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+        for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000", "--lang=zh-CN"]:
+            opts.add_argument(a)
+        service = webdriver.ChromeService(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+        cls.browser = webdriver.Chrome(options=opts, service=service)
+        os.makedirs(SCREENS, exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        cls.hub.terminate()
+        cls.hub.wait(10)
+        cls.tmp.cleanup()
+
+    def shot(self, name):
+        self.browser.save_screenshot(os.path.join(SCREENS, f"{name}.png"))
+
+    def login(self, password):
+        b = self.browser
+        b.get(self.url + "/office")
+        self.assertTrue(b.current_url.endswith("/office/login"), "a page without a session goes to the login")
+        b.find_element(By.ID, "user").send_keys("华新镇办公室")
+        b.find_element(By.ID, "password").send_keys(password)
+        b.find_element(By.ID, "login").click()
+
+    def wait_for(self, element_id):
+        return WebDriverWait(self.browser, 10).until(EC.presence_of_element_located((By.ID, element_id)))
+
+    def cookie(self):
+        return "; ".join(f"{c['name']}={c['value']}" for c in self.browser.get_cookies())
+
+    def request(self, path, data=None):
+        req = urllib.request.Request(self.url + path, data=data, headers={"Cookie": self.cookie()})
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def test_an_office_worker_uses_the_ledger(self):
+        b = self.browser
+        # A wrong password, then the right one.
+        self.login("wrong password")
+        self.assertIn("用户名或密码不对", self.wait_for("problem").text)
+        self.shot("office-login-refused")
+        self.login(PASSWORD)
+        self.wait_for("ledger")
+        self.assertTrue(b.current_url.endswith("/office"), b.current_url)
+        rows = b.find_elements(By.CSS_SELECTOR, "#ledger tr")[1:]
+        self.assertEqual(len(rows), 9, "the township's 9 of 12 cases")
+        self.shot("office-ledger")
+
+        # Markup in a record is text: no image element, no alert.
+        self.assertIn(HOSTILE, b.find_element(By.ID, "ledger").text)
+        self.assertEqual(len(b.find_elements(By.CSS_SELECTOR, "#ledger img")), 0)
+        with self.assertRaises(NoAlertPresentException):
+            b.switch_to.alert.text
+
+        # Filter by risk level.
+        Select(b.find_element(By.ID, "risk")).select_by_value("high")
+        b.find_element(By.ID, "filter").click()
+        WebDriverWait(b, 10).until(lambda d: "risk=high" in d.current_url)
+        risks = [r.find_elements(By.TAG_NAME, "td")[5].text for r in b.find_elements(By.CSS_SELECTOR, "#ledger tr")[1:]]
+        self.assertTrue(risks and all(r == "高风险" for r in risks), risks)
+
+        # Open a case and assign a person.
+        b.get(self.url + "/office")
+        b.find_element(By.LINK_TEXT, "宏达物流2号公司").click()
+        self.wait_for("employer")
+        case_id = b.current_url.rsplit("/", 1)[1]
+        self.assertEqual(b.find_element(By.ID, "employer").text, "宏达物流2号公司")
+        self.shot("office-case")
+        leader = b.find_element(By.ID, "new-leader")
+        leader.clear()
+        leader.send_keys("周明")
+        person = b.find_element(By.ID, "new-person")
+        person.clear()
+        person.send_keys("吴军")
+        b.find_element(By.ID, "assign").click()
+        self.assertIn("已保存", self.wait_for("done").text)
+        self.assertEqual(b.find_element(By.ID, "person").text, "吴军")
+
+        # A form posted without its token is refused, and changes nothing.
+        status, body = self.request(f"/office/case/{case_id}/assign",
+                                    urllib.parse.urlencode({"leader": "x", "person": "攻击者"}).encode())
+        self.assertEqual(status, 403)
+        self.assertIn("校验码", body.decode())
+
+        # The phone receives the office's change on its next sync.
+        phone = os.path.join(self.tmp.name, "phone")
+        fc(phone, "join", self.link)
+        fc(phone, "sync")
+        shown = json.loads(fc(phone, "show", case_id))
+        record = shown.get("record", shown)
+        self.assertEqual(record["responsible_person"], "吴军")
+        self.assertEqual(record["responsible_leader"], "周明")
+
+        # The export opens as a workbook: one sheet per risk level, 元 with decimals, totals.
+        status, data = self.request("/office/ledger.xlsx")
+        self.assertEqual(status, 200)
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        self.assertEqual(book.sheetnames, ["高风险", "中风险", "低风险"])
+        cases = 0
+        for ws in book.worksheets:
+            rows = list(ws.iter_rows(values_only=True))
+            self.assertEqual(rows[1][:3], ("序号", "单位名称", "统一社会信用代码"))
+            body = rows[2:-1]
+            cases += len(body)
+            self.assertEqual(rows[-1][1], "合计")
+            self.assertAlmostEqual(rows[-1][7], sum(r[7] for r in body))
+            self.assertTrue(all(r[3] == "华新镇" for r in body))
+        self.assertEqual(cases, 9)
+        self.assertEqual(book["中风险"].cell(3, 8).number_format, "#,##0.00")
+
+        b.get(self.url + "/office/audit")
+        self.assertIn("assign", self.wait_for("audit").text)
+        self.shot("office-audit")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
