@@ -242,3 +242,122 @@ impl Store {
         self.read(|c| zeros(c, q, now, &cal))
     }
 }
+
+/// One line of the weekly report: a township's cases by risk and status, what came and went in
+/// the week, and the money.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct WeekLine {
+    pub township: String,
+    /// Open cases (not closed) by risk level: high, medium, low.
+    pub open_high: u32,
+    pub open_medium: u32,
+    pub open_low: u32,
+    pub in_progress: u32,
+    pub closed: u32,
+    /// Filed in the week; closed in the week (their resolution's date); overdue now.
+    pub new: u32,
+    pub resolved: u32,
+    pub overdue: u32,
+    /// Owed on open cases; recovered by the cases resolved in the week.
+    pub owed_fen: i64,
+    pub recovered_fen: i64,
+}
+
+/// The weekly report the office sends the district's leading group during stabilisation
+/// periods: one line per township and the total, the incidents and the three zeros.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Week {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub lines: Vec<WeekLine>,
+    pub total: WeekLine,
+    pub zeros: Zeros,
+}
+
+impl Store {
+    /// The week `from`..=`to` (Shanghai dates) for a township, or the whole district.
+    pub fn report_week(&self, township: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Week> {
+        use crate::model::{CaseStatus, Record, RiskLevel};
+        use crate::store::LedgerQuery;
+        let mut by_township: BTreeMap<String, WeekLine> = BTreeMap::new();
+        let mut after = None;
+        loop {
+            let rows = self.list(&LedgerQuery {
+                kind: Some(crate::model::Kind::Case),
+                township: township.map(str::to_string),
+                limit: Some(crate::store::MAX_PAGE),
+                after: after.clone(),
+                ..Default::default()
+            })?;
+            let n = rows.len();
+            after = rows.last().map(|r| r.cursor.clone());
+            for row in rows {
+                let Record::Case(c) = self.record(&row.id)? else {
+                    continue;
+                };
+                let l = by_township.entry(row.township.clone()).or_insert_with(|| WeekLine {
+                    township: row.township.clone(),
+                    ..Default::default()
+                });
+                let closed = row.status == "closed";
+                if closed {
+                    l.closed += 1;
+                } else {
+                    match c.risk_level {
+                        RiskLevel::High => l.open_high += 1,
+                        RiskLevel::Medium => l.open_medium += 1,
+                        RiskLevel::Low => l.open_low += 1,
+                    }
+                    if c.status == CaseStatus::InProgress {
+                        l.in_progress += 1;
+                    }
+                    l.owed_fen += c.amount_owed_fen.unwrap_or(0);
+                }
+                if row.overdue {
+                    l.overdue += 1;
+                }
+                if c.filed_on.is_some_and(|d| d >= from && d <= to) {
+                    l.new += 1;
+                }
+                if let Some(r) = c.resolution.as_ref().filter(|_| closed) {
+                    if r.on.is_some_and(|d| d >= from && d <= to) {
+                        l.resolved += 1;
+                        l.recovered_fen += r.amount_paid_fen.unwrap_or(0);
+                    }
+                }
+            }
+            if n < crate::store::MAX_PAGE as usize {
+                break;
+            }
+        }
+        let lines: Vec<WeekLine> = by_township.into_values().collect();
+        let mut total = WeekLine {
+            township: "合计".into(),
+            ..Default::default()
+        };
+        for l in &lines {
+            total.open_high += l.open_high;
+            total.open_medium += l.open_medium;
+            total.open_low += l.open_low;
+            total.in_progress += l.in_progress;
+            total.closed += l.closed;
+            total.new += l.new;
+            total.resolved += l.resolved;
+            total.overdue += l.overdue;
+            total.owed_fen += l.owed_fen;
+            total.recovered_fen += l.recovered_fen;
+        }
+        let zeros = self.report_zeros(&ZerosQuery {
+            township: township.map(str::to_string),
+            from: Some(from),
+            to: Some(to),
+        })?;
+        Ok(Week {
+            from,
+            to,
+            lines,
+            total,
+            zeros,
+        })
+    }
+}

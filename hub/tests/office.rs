@@ -283,3 +283,58 @@ fn five_wrong_passwords_lock_the_account_and_the_district_sees_every_township() 
     assert_eq!(only.body.matches("<tr").count() - 1, 10);
     hub.stop();
 }
+
+#[test]
+fn the_weekly_report_counts_the_week_by_township_and_exports_with_its_total() {
+    let dir = TempDir::new().unwrap();
+    let (s, ids) = district(&dir);
+    let today = fieldcase_core::calendar::local_date(chrono::Utc::now());
+    // This week: two cases filed, one resolved with 1,234.56 元 paid.
+    for id in &ids[1..3] {
+        s.edit(id, &[("filed_on".into(), json!(today.to_string()))]).unwrap();
+    }
+    s.close(
+        &ids[2],
+        json!({"kind": "paid_in_full", "on": today.to_string(), "amount_paid_fen": 123_456}),
+    )
+    .unwrap();
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = Browser::new(&hub.url());
+    assert_eq!(b.login("区办公室", PASSWORD).status, 303);
+    let page = b.get("/office/week");
+    assert_eq!(page.status, 200);
+    let total = page.body.split("<tr style=\"font-weight:bold\">").nth(1).unwrap();
+    let cells: Vec<&str> = total
+        .split("<td>")
+        .skip(1)
+        .map(|c| c.split("</td>").next().unwrap())
+        .collect();
+    // 街镇, 高, 中, 低, 处理中, 已办结, 新增, 化解, 逾期, 欠薪, 追回
+    assert_eq!(cells[0], "合计");
+    assert_eq!(
+        cells[1..4].iter().map(|c| c.parse::<u32>().unwrap()).sum::<u32>(),
+        29,
+        "30 cases, one closed"
+    );
+    assert_eq!((cells[5], cells[6], cells[7]), ("1", "2", "1"));
+    assert_eq!(cells[10], "1,234.56");
+    assert!(page.body.contains("<svg id=\"chart\""));
+    assert!(page.body.contains("源头监控零失控"));
+    assert_eq!(b.get("/office/week?from=2026-13-01").status, 400);
+
+    let x = b.get("/office/week.xlsx");
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(x.bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["周报", "三个零"]);
+    let range = book.worksheet_range("周报").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let total = rows.last().unwrap();
+    assert_eq!(total[0], Data::String("合计".into()));
+    let townships = &rows[2..rows.len() - 1];
+    assert_eq!(townships.len(), 2);
+    for c in 1..=10 {
+        let sum: f64 = townships.iter().map(|r| r[c].get_float().unwrap()).sum();
+        assert!((total[c].get_float().unwrap() - sum).abs() < 1e-6, "column {c}");
+    }
+    assert!((total[10].get_float().unwrap() - 1234.56).abs() < 1e-6);
+    hub.stop();
+}

@@ -180,6 +180,13 @@ class Office(unittest.TestCase):
         self.assertEqual(cases, 9)
         self.assertEqual(book["中风险"].cell(3, 8).number_format, "#,##0.00")
 
+        # The weekly report prints as a page, with its chart and the three zeros.
+        b.find_element(By.LINK_TEXT, "周报").click()
+        self.wait_for("week")
+        self.assertEqual(len(b.find_elements(By.CSS_SELECTOR, "#chart rect")), 3)
+        self.assertIn("源头监控零失控", b.find_element(By.ID, "zeros").text)
+        self.shot("office-week")
+
         b.get(self.url + "/office/audit")
         self.assertIn("assign", self.wait_for("audit").text)
         self.shot("office-audit")

@@ -50,7 +50,7 @@ th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}t
 pub fn layout(title: &str, user: Option<&OfficeUser>, csrf: &str, body: &str) -> String {
     let nav = match user {
         Some(u) => format!(
-            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/audit\">操作记录</a>\
+            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/audit\">操作记录</a>\
              <a href=\"/office/ledger.xlsx\">导出Excel</a><span class=\"muted\" style=\"color:#ddd\">{}</span>\
              <form class=\"inline\" method=\"post\" action=\"/office/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button>退出</button></form></header>",
@@ -321,6 +321,139 @@ pub fn audit(user: &OfficeUser, csrf: &str, entries: &[AuditEntry]) -> String {
         Some(user),
         csrf,
         &format!("<h2>操作记录</h2><table id=\"audit\"><tr><th>时间</th><th>用户</th><th>操作</th><th>内容</th></tr>{rows}</table>"),
+    )
+}
+
+/// The weekly report as a page that prints: the table by township, a chart of open cases by
+/// risk level, the incidents' response times and the three zeros.
+pub fn week(user: &OfficeUser, csrf: &str, w: &fieldcase_core::report::Week) -> String {
+    let line = |l: &fieldcase_core::report::WeekLine| {
+        format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&l.township),
+            l.open_high,
+            l.open_medium,
+            l.open_low,
+            l.in_progress,
+            l.closed,
+            l.new,
+            l.resolved,
+            l.overdue,
+            yuan(l.owed_fen),
+            yuan(l.recovered_fen)
+        )
+    };
+    let rows: String = w.lines.iter().map(line).collect::<String>()
+        + &line(&w.total).replace("<tr>", "<tr style=\"font-weight:bold\">");
+    // Open cases by township, stacked by risk: a chart to look at, not to read.
+    let most = w
+        .lines
+        .iter()
+        .map(|l| l.open_high + l.open_medium + l.open_low)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut bars = String::new();
+    for (i, l) in w.lines.iter().enumerate() {
+        let y = 30 + i as u32 * 34;
+        let mut x = 120.0;
+        for (n, colour) in [
+            (l.open_high, "#b3261e"),
+            (l.open_medium, "#e8a33d"),
+            (l.open_low, "#6b8e23"),
+        ] {
+            let width = 560.0 * f64::from(n) / f64::from(most);
+            bars.push_str(&format!(
+                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{width:.1}\" height=\"24\" fill=\"{colour}\"/>"
+            ));
+            x += width;
+        }
+        bars.push_str(&format!(
+            "<text x=\"110\" y=\"{}\" text-anchor=\"end\" font-size=\"14\">{}</text><text x=\"{:.1}\" y=\"{}\" font-size=\"13\">{}</text>",
+            y + 17,
+            esc(&l.township),
+            x + 6.0,
+            y + 17,
+            l.open_high + l.open_medium + l.open_low
+        ));
+    }
+    let height = 40 + w.lines.len() as u32 * 34;
+    let chart = format!(
+        "<svg id=\"chart\" width=\"720\" height=\"{height}\" role=\"img\" aria-label=\"各街镇在办案件\">\
+         <text x=\"120\" y=\"18\" font-size=\"13\">在办案件（红：高风险 橙：中风险 绿：低风险）</text>{bars}</svg>"
+    );
+    let z = &w.zeros;
+    let incidents: String = z
+        .response
+        .incidents
+        .iter()
+        .map(|i| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&i.township),
+                fieldcase_core::calendar::show_local(i.reported_at),
+                i.minutes_to_grid_assistant
+                    .map(|m| format!("{m} 分钟"))
+                    .unwrap_or_else(|| "未到场".into()),
+                i.minutes_to_inspector
+                    .map(|m| format!("{m} 分钟"))
+                    .unwrap_or_else(|| "未到场".into()),
+            )
+        })
+        .collect();
+    let incidents = if incidents.is_empty() {
+        "<tr><td colspan=\"4\" class=\"muted\">本周无突发事件</td></tr>".to_string()
+    } else {
+        incidents
+    };
+    let extreme: String = z
+        .extreme_acts
+        .by_month
+        .iter()
+        .map(|m| format!("{}：{} 起", esc(&m.month), m.count))
+        .collect::<Vec<_>>()
+        .join("；");
+    let zeros = format!(
+        "<ol id=\"zeros\"><li>源头监控零失控：高风险企业 {} 家，超过 {} 天未跟进 {} 家{}</li>\
+         <li>快速处置零距离：事件 {} 起，网格员到场中位 {}，监察员到场中位 {}</li>\
+         <li>极端讨薪行为零增长：{}{}</li></ol>",
+        z.monitoring.high_risk_employers,
+        z.monitoring.quiet_days,
+        z.monitoring.out_of_monitoring.len(),
+        if z.monitoring.out_of_monitoring.is_empty() {
+            "（达标）"
+        } else {
+            "（未达标）"
+        },
+        z.response.incidents.len(),
+        z.response
+            .median_minutes_to_grid_assistant
+            .map(|m| format!("{m} 分钟"))
+            .unwrap_or_else(|| "—".into()),
+        z.response
+            .median_minutes_to_inspector
+            .map(|m| format!("{m} 分钟"))
+            .unwrap_or_else(|| "—".into()),
+        if extreme.is_empty() { "无".to_string() } else { extreme },
+        if z.extreme_acts.growth {
+            "（本月增长，未达标）"
+        } else {
+            "（达标）"
+        },
+    );
+    layout(
+        "周报",
+        Some(user),
+        csrf,
+        &format!(
+            "<h2>欠薪治理周报　{} 至 {}</h2><p class=\"filters\"><a href=\"/office/week.xlsx?from={}&to={}\" id=\"week-xlsx\">导出Excel</a>\
+             <span class=\"muted\">（可直接打印本页）</span></p>\
+             <table id=\"week\"><tr><th>街镇</th><th>在办高风险</th><th>在办中风险</th><th>在办低风险</th><th>处理中</th><th>已办结</th>\
+             <th>本周新增</th><th>本周化解</th><th>逾期</th><th>欠薪金额(元)</th><th>本周追回(元)</th></tr>{rows}</table>\
+             <h3>在办案件</h3>{chart}<h3>三个零</h3>{zeros}\
+             <h3>突发事件处置</h3><table><tr><th>街镇</th><th>报告时间</th><th>网格员到场</th><th>监察员到场</th></tr>{incidents}</table>",
+            w.from, w.to, w.from, w.to
+        ),
     )
 }
 
