@@ -21,6 +21,7 @@ pub mod signing;
 pub mod store;
 pub mod sync;
 pub mod validate;
+pub mod warning;
 pub mod words;
 
 pub use error::{Error, ErrorKind, Result};

@@ -85,6 +85,23 @@ pub fn resident_id(r: &mut Rng) -> String {
     )
 }
 
+/// A unified social credit code (GB 32100) with a valid check character.
+pub fn uscc(r: &mut Rng) -> String {
+    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    let mut body = String::from("91310118");
+    for _ in 0..9 {
+        body.push(CHARS[r.below(31) as usize] as char);
+    }
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(c, w)| CHARS.iter().position(|x| *x == c).unwrap_or(0) as u32 * w)
+        .sum();
+    body.push(CHARS[((31 - sum % 31) % 31) as usize] as char);
+    body
+}
+
 pub fn phone(r: &mut Rng) -> String {
     format!("1{}{:09}", 3 + r.below(7), r.below(1_000_000_000))
 }

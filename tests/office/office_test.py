@@ -31,6 +31,14 @@ PASSWORD = "华新镇办公室2026"
 HOSTILE = "<img src=x onerror=alert(1)>恶意公司"
 
 
+def uscc(body17):
+    """A unified social credit code: 17 characters and the GB 32100 check character."""
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    total = sum(chars.index(c) * w for c, w in zip(body17, weights))
+    return body17 + chars[(31 - total % 31) % 31]
+
+
 def fc(store, *args, stdin=None, env=None):
     out = subprocess.run([FC, "--store", store, *args], input=stdin, capture_output=True, text=True,
                          env={**os.environ, **(env or {})})
@@ -56,6 +64,11 @@ class Office(unittest.TestCase):
             c["amount_owed_fen"] = 100_000 * (i + 1) + 55
             c["responsible_person"] = "张丽"
             cls.ids.append(json.loads(fc(cls.hub_dir, "new", "case", stdin=json.dumps(c)))["id"])
+        cls.uscc = {}
+        for n, name in enumerate(["甲物流有限公司", "乙制造有限公司", "丁服务有限公司"]):
+            code = uscc(f"9131011800000000{n}")
+            cls.uscc[name] = code
+            fc(cls.hub_dir, "new", "employer", stdin=json.dumps({"township": "华新镇", "name": name, "uscc": code}))
         fc(cls.hub_dir, "office-user", "--user", "华新镇办公室", "--township", "华新镇",
            env={"FIELDCASE_OFFICE_PASSWORD": PASSWORD})
         cls.hub = subprocess.Popen([FC, "--store", cls.hub_dir, "serve", "--plain", "--listen", "127.0.0.1:0"],
@@ -186,6 +199,27 @@ class Office(unittest.TestCase):
         self.assertEqual(len(b.find_elements(By.CSS_SELECTOR, "#chart rect")), 3)
         self.assertIn("源头监控零失控", b.find_element(By.ID, "zeros").text)
         self.shot("office-week")
+
+        # Early warning: a month of indicators with a known answer, one bad row.
+        a, b2, d = self.uscc["甲物流有限公司"], self.uscc["乙制造有限公司"], self.uscc["丁服务有限公司"]
+        csv_path = os.path.join(self.tmp.name, "指标.csv")
+        with open(csv_path, "w", encoding="utf-8") as f:
+            f.write("统一社会信用代码,月份,参保人数,纳税额,用电量,用水量,社保欠费\n")
+            f.write(f"{a},2026-09,100,5000,20000,300,否\n{a},2026-10,60,4000,19000,290,否\n")
+            f.write(f"{b2},2026-09,80,3000,10000,100,否\n{b2},2026-10,78,2900,4000,95,否\n")
+            f.write(f"{d},2026-09,40,800,3000,50,否\n{d},2026-10,38,790,2900,48,否\n")
+            f.write(f"{d},2026-13,38,790,2900,48,否\n")
+        b.find_element(By.LINK_TEXT, "预警").click()
+        self.wait_for("file").send_keys(csv_path)
+        b.find_element(By.ID, "upload").click()
+        self.assertIn("已导入 6 行，涉及 3 家用人单位", self.wait_for("import").text)
+        self.assertIn("第 8 行", b.find_element(By.ID, "row-problems").text)
+        flagged = [r.find_elements(By.TAG_NAME, "td")[0].text for r in b.find_elements(By.CSS_SELECTOR, "#warnings tr")[1:]]
+        self.assertEqual(sorted(flagged), ["乙制造有限公司", "甲物流有限公司"])
+        self.assertIn("参保人数环比下降40%", b.find_element(By.ID, "warnings").text)
+        self.shot("office-warnings")
+        b.find_element(By.XPATH, "//tr[td[text()='甲物流有限公司']]//button").click()
+        self.assertEqual(self.wait_for("employer").text, "甲物流有限公司")
 
         b.get(self.url + "/office/audit")
         self.assertIn("assign", self.wait_for("audit").text)

@@ -50,7 +50,7 @@ th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}t
 pub fn layout(title: &str, user: Option<&OfficeUser>, csrf: &str, body: &str) -> String {
     let nav = match user {
         Some(u) => format!(
-            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/audit\">操作记录</a>\
+            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/warnings\">预警</a><a href=\"/office/audit\">操作记录</a>\
              <a href=\"/office/ledger.xlsx\">导出Excel</a><span class=\"muted\" style=\"color:#ddd\">{}</span>\
              <form class=\"inline\" method=\"post\" action=\"/office/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button>退出</button></form></header>",
@@ -453,6 +453,70 @@ pub fn week(user: &OfficeUser, csrf: &str, w: &fieldcase_core::report::Week) -> 
              <h3>在办案件</h3>{chart}<h3>三个零</h3>{zeros}\
              <h3>突发事件处置</h3><table><tr><th>街镇</th><th>报告时间</th><th>网格员到场</th><th>监察员到场</th></tr>{incidents}</table>",
             w.from, w.to, w.from, w.to
+        ),
+    )
+}
+
+/// Employers under monitoring by the rules, with the reasons and figures; the rules as a form;
+/// importing a month's indicators (CSV or XLSX); opening a case from a warning.
+pub fn warnings(
+    user: &OfficeUser,
+    csrf: &str,
+    rules: &fieldcase_core::warning::Rules,
+    list: &[fieldcase_core::warning::Warning],
+    report: Option<&fieldcase_core::warning::ImportReport>,
+) -> String {
+    let report = report
+        .map(|r| {
+            let problems: String = r
+                .problems
+                .iter()
+                .map(|p| format!("<li>第 {} 行：{}</li>", p.line, esc(&p.problem)))
+                .collect();
+            format!(
+                "<div class=\"box\" id=\"import\"><p class=\"ok\">已导入 {} 行，涉及 {} 家用人单位。</p>{}</div>",
+                r.rows,
+                r.employers,
+                if problems.is_empty() {
+                    String::new()
+                } else {
+                    format!("<p class=\"error\">未导入的行：</p><ul id=\"row-problems\">{problems}</ul>")
+                }
+            )
+        })
+        .unwrap_or_default();
+    let rows: String = list
+        .iter()
+        .map(|w| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><form method=\"post\" action=\"/office/warnings/case\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"employer\" value=\"{}\">\
+                 <button>立案跟进</button></form></td></tr>",
+                esc(&w.name),
+                esc(&w.uscc),
+                esc(&w.township),
+                w.reasons.iter().map(|r| esc(r)).collect::<Vec<_>>().join("<br>"),
+                esc(csrf),
+                esc(&w.employer_id)
+            )
+        })
+        .collect();
+    layout(
+        "预警",
+        Some(user),
+        csrf,
+        &format!(
+            "<h2>企业指标预警</h2>{report}\
+             <form class=\"filters\" method=\"get\" action=\"/office/warnings\">规则：参保人数环比下降≥<input name=\"headcount\" size=\"3\" value=\"{}\">% \
+             用电量环比下降≥<input name=\"electricity\" size=\"3\" value=\"{}\">% 社保连续欠费≥<input name=\"arrears\" size=\"3\" value=\"{}\">个月 <button>查看</button></form>\
+             <table id=\"warnings\"><tr><th>单位名称</th><th>统一社会信用代码</th><th>所属街镇</th><th>预警原因</th><th></th></tr>{rows}</table>\
+             <div class=\"box\"><h3>导入月度指标</h3><p class=\"muted\">CSV（UTF-8）或 Excel：统一社会信用代码, 月份, 参保人数, 纳税额, 用电量, 用水量, 社保欠费（是/否）</p>\
+             <form method=\"post\" action=\"/office/warnings/import\" enctype=\"multipart/form-data\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"file\" name=\"file\" id=\"file\" accept=\".csv,.xlsx\"> <button id=\"upload\">导入</button></form></div>",
+            rules.headcount_drop_pct,
+            rules.electricity_drop_pct,
+            rules.arrears_months,
+            esc(csrf)
         ),
     )
 }
