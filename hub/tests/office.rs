@@ -338,3 +338,77 @@ fn the_weekly_report_counts_the_week_by_township_and_exports_with_its_total() {
     assert!((total[10].get_float().unwrap() - 1234.56).abs() < 1e-6);
     hub.stop();
 }
+
+#[test]
+fn the_office_sets_a_risk_level_adds_a_follow_up_and_enrols_and_revokes_a_phone() {
+    let dir = TempDir::new().unwrap();
+    let (s, ids) = district(&dir);
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = Browser::new(&hub.url());
+    assert_eq!(b.login("华新镇办公室", PASSWORD).status, 303);
+    let case = &ids[1];
+    let page = b.get(&format!("/office/case/{case}"));
+    let csrf = Browser::csrf(&page);
+    let p = b.post(
+        &format!("/office/case/{case}/risk"),
+        &[("risk", "high"), ("csrf", &csrf)],
+    );
+    assert_eq!(p.status, 303);
+    let p = b.post(
+        &format!("/office/case/{case}/follow-up"),
+        &[("kind", "call"), ("outcome", "电话督促单位负责人"), ("csrf", &csrf)],
+    );
+    assert_eq!(p.status, 303);
+    let page = b.get(&format!("/office/case/{case}"));
+    assert!(page.body.contains("· 高风险"));
+    assert!(
+        page.body.contains("电话 华新镇办公室：电话督促单位负责人"),
+        "{}",
+        page.body
+    );
+    // A follow-up with nothing in it is refused with the core's words.
+    let p = b.post(
+        &format!("/office/case/{case}/follow-up"),
+        &[("kind", "call"), ("outcome", " "), ("csrf", &csrf)],
+    );
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("此项必填"));
+
+    // Enrolling a phone: a one-time code and its join link as a QR code; revoking it.
+    let devices = b.get("/office/devices");
+    let csrf = Browser::csrf(&devices);
+    let p = b.post(
+        "/office/devices/enroll",
+        &[("user", "王明"), ("role", "inspector"), ("csrf", &csrf)],
+    );
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("<svg id=\"qr\""));
+    let link = p
+        .body
+        .split("id=\"link\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let link = fieldcase_core::sync::JoinLink::parse(&link).unwrap();
+    let phone = support::join(&dir.path().join("phone"), &[9; 32], &hub.url(), &link.code);
+    support::try_sync(&phone, &Default::default()).unwrap();
+    let devices = b.get("/office/devices");
+    let id = devices
+        .body
+        .split("name=\"device\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let p = b.post("/office/devices/revoke", &[("device", &id), ("csrf", &csrf)]);
+    assert_eq!(p.status, 303);
+    assert!(b.get("/office/devices").body.contains("已停用"));
+    let refused = support::try_sync(&phone, &Default::default()).unwrap_err();
+    assert_eq!(refused.kind(), fieldcase_core::ErrorKind::Unauthorised);
+    hub.stop();
+}

@@ -69,6 +69,12 @@ pub fn router(store: Arc<Store>, secure: bool) -> Router {
         .route("/office/ledger.xlsx", get(export))
         .route("/office/audit", get(audit_page))
         .route("/office/week", get(week_page))
+        .route("/office/case/{id}/risk", post(set_risk))
+        .route("/office/case/{id}/follow-up", post(add_follow_up))
+        .route("/office/case/{id}/resolve", post(resolve_conflict))
+        .route("/office/devices", get(devices_page))
+        .route("/office/devices/enroll", post(enroll_device))
+        .route("/office/devices/revoke", post(revoke_device))
         .route("/office/warnings", get(warnings_page))
         .route(
             "/office/warnings/import",
@@ -718,6 +724,290 @@ async fn case_from_warning(
     .await;
     match opened {
         Ok(id) => redirect(&format!("/office/case/{id}")),
+        Err(e) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+/// A change to a case by the office, then back to its page (or the page with the refusal).
+async fn change_case(
+    office: Shared,
+    user: OfficeUser,
+    csrf: String,
+    id: String,
+    action: &'static str,
+    change: impl FnOnce(&Store, &str) -> Result<String, Error> + Send + 'static,
+) -> Response {
+    let store = office.store.clone();
+    let who = user.clone();
+    let key = id.clone();
+    let done = blocking(move || {
+        let s = store.get(&key)?;
+        if who.township.as_ref().is_some_and(|t| *t != s.record.township()) {
+            return Err(Error::NotFound {
+                what: "record",
+                id: key,
+            });
+        }
+        let detail = change(&store, &key)?;
+        store
+            .office()
+            .audit(&who.name, action, &format!("case {key}: {detail}"))?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
+        Err(problem) => {
+            let store = office.store.clone();
+            match blocking(move || store.get(&id)).await {
+                Ok(s) => {
+                    let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
+                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    r
+                }
+                Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RiskForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    risk: String,
+}
+
+async fn set_risk(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<RiskForm>,
+) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    let risk = f.risk.clone();
+    change_case(office, user, csrf, id, "risk", move |store, key| {
+        store.edit(key, &[("risk_level".into(), json!(risk))])?;
+        Ok(format!("risk level {risk}"))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct FollowUpForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    outcome: String,
+}
+
+async fn add_follow_up(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<FollowUpForm>,
+) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    let by = user.name.clone();
+    change_case(office, user, csrf, id, "follow_up", move |store, key| {
+        let outcome = f.outcome.trim().to_string();
+        if outcome.is_empty() {
+            return Err(Error::invalid("outcome", "required", "say what came of it"));
+        }
+        let fieldcase_core::Record::Case(c) = store.record(key)? else {
+            return Err(Error::NotFound {
+                what: "case",
+                id: key.into(),
+            });
+        };
+        let mut list = serde_json::to_value(&c.follow_ups).map_err(|e| Error::Internal(e.to_string()))?;
+        if let Some(a) = list.as_array_mut() {
+            a.push(json!({"at": chrono::Utc::now(), "kind": f.kind, "by": by, "outcome": outcome}));
+        }
+        store.edit(key, &[("follow_ups".into(), list)])?;
+        Ok(format!("{} follow-up: {outcome}", f.kind))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ResolveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    choice: usize,
+}
+
+async fn resolve_conflict(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ResolveForm>,
+) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    change_case(office, user, csrf, id, "resolve", move |store, key| {
+        let s = store.get(key)?;
+        let c = s
+            .conflicts
+            .iter()
+            .find(|c| c.path == f.path && c.rule.is_none())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "path",
+                    "in_conflict",
+                    format!("record {key} has no conflict at {}", f.path),
+                )
+            })?;
+        let value = c
+            .values
+            .get(f.choice)
+            .cloned()
+            .ok_or_else(|| Error::invalid("choice", "conflict_choice", "no such value"))?;
+        store.resolve(key, &f.path, value.clone())?;
+        Ok(format!("conflict at {} resolved to {value}", f.path))
+    })
+    .await
+}
+
+async fn devices_page(State(office): State<Shared>, headers: HeaderMap) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let store = office.store.clone();
+    let township = user.township.clone();
+    match blocking(move || {
+        Ok(store
+            .devices()?
+            .into_iter()
+            .filter(|d| township.as_ref().is_none_or(|t| *t == d.township))
+            .collect::<Vec<_>>())
+    })
+    .await
+    {
+        Ok(list) => html(pages::devices(&user, &csrf, &list, None)),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct EnrollForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    township: String,
+}
+
+/// The QR code of a join link, as SVG squares (no script, no image file).
+fn qr_svg(text: &str) -> String {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return String::new();
+    };
+    let w = code.width();
+    let colors = code.to_colors();
+    let cell = 4;
+    let size = (w + 8) * cell;
+    let mut svg = format!(
+        "<svg id=\"qr\" width=\"{size}\" height=\"{size}\" viewBox=\"0 0 {size} {size}\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>"
+    );
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            svg.push_str(&format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\"/>",
+                (i % w + 4) * cell,
+                (i / w + 4) * cell
+            ));
+        }
+    }
+    svg + "</svg>"
+}
+
+async fn enroll_device(State(office): State<Shared>, headers: HeaderMap, Form(f): Form<EnrollForm>) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    let township = user.township.clone().unwrap_or_else(|| f.township.trim().to_string());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let scheme = if office.secure { "https" } else { "http" };
+    let store = office.store.clone();
+    let who = user.clone();
+    let done = blocking(move || {
+        let role: fieldcase_core::Role = f.role.parse()?;
+        let e = store.enroll(&township, role, f.user.trim())?;
+        let pin = crate::TlsIdentity::kept(&store)?
+            .map(|t| t.fingerprint())
+            .filter(|_| scheme == "https");
+        let link = fieldcase_core::sync::JoinLink {
+            hub: format!("{scheme}://{host}/"),
+            code: e.code.clone(),
+            pin,
+        }
+        .to_uri();
+        store.office().audit(
+            &who.name,
+            "enroll",
+            &format!("{} ({}) in {}", e.user, role.as_str(), e.township),
+        )?;
+        Ok((e, link, store.devices()?))
+    })
+    .await;
+    match done {
+        Ok((e, link, list)) => {
+            let list: Vec<_> = list
+                .into_iter()
+                .filter(|d| user.township.as_ref().is_none_or(|t| *t == d.township))
+                .collect();
+            let shown = pages::Enrolled {
+                user: e.user,
+                code: e.code,
+                qr: qr_svg(&link),
+                link,
+                expires: fieldcase_core::calendar::show_local(e.expires_at),
+            };
+            html(pages::devices(&user, &csrf, &list, Some(&shown)))
+        }
+        Err(e) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    device: String,
+}
+
+async fn revoke_device(State(office): State<Shared>, headers: HeaderMap, Form(f): Form<RevokeForm>) -> Response {
+    let (user, _) = posted!(office, headers, f.csrf);
+    let store = office.store.clone();
+    let who = user.clone();
+    let done = blocking(move || {
+        let d = store
+            .devices()?
+            .into_iter()
+            .find(|d| d.id == f.device && who.township.as_ref().is_none_or(|t| *t == d.township))
+            .ok_or_else(|| Error::NotFound {
+                what: "device",
+                id: f.device.clone(),
+            })?;
+        store.revoke(&d.id)?;
+        store
+            .office()
+            .audit(&who.name, "revoke", &format!("device {} of {}", d.id, d.user))?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => redirect("/office/devices"),
         Err(e) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &e),
     }
 }

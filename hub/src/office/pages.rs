@@ -50,7 +50,7 @@ th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}t
 pub fn layout(title: &str, user: Option<&OfficeUser>, csrf: &str, body: &str) -> String {
     let nav = match user {
         Some(u) => format!(
-            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/warnings\">预警</a><a href=\"/office/audit\">操作记录</a>\
+            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/warnings\">预警</a><a href=\"/office/devices\">设备</a><a href=\"/office/audit\">操作记录</a>\
              <a href=\"/office/ledger.xlsx\">导出Excel</a><span class=\"muted\" style=\"color:#ddd\">{}</span>\
              <form class=\"inline\" method=\"post\" action=\"/office/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button>退出</button></form></header>",
@@ -246,11 +246,38 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
         .conflicts
         .iter()
         .map(|x| {
-            format!(
-                "<li>{}：{}</li>",
-                esc(x.field_name.as_deref().unwrap_or(&x.path)),
-                esc(&x.values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" / "))
-            )
+            if x.rule.is_some() {
+                return format!(
+                    "<li>{}：{}</li>",
+                    esc(x.field_name.as_deref().unwrap_or(&x.path)),
+                    esc(x.in_chinese.as_deref().unwrap_or(""))
+                );
+            }
+            let choices: String = x
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let who = x
+                        .written_by
+                        .get(i)
+                        .cloned()
+                        .flatten()
+                        .map(|w| format!("{} {}", w.user, fieldcase_core::calendar::show_local(w.at)))
+                        .unwrap_or_else(|| "来自未知设备".into());
+                    format!(
+                        "<form class=\"inline\" method=\"post\" action=\"/office/case/{}/resolve\">\
+                         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"path\" value=\"{}\">\
+                         <input type=\"hidden\" name=\"choice\" value=\"{i}\"><b>{}</b>（{}）<button>保留这个</button></form> ",
+                        esc(&s.id),
+                        esc(csrf),
+                        esc(&x.path),
+                        esc(&v.to_string()),
+                        esc(&who)
+                    )
+                })
+                .collect();
+            format!("<li>{}：{choices}</li>", esc(x.field_name.as_deref().unwrap_or(&x.path)))
         })
         .collect();
     let note = done
@@ -272,7 +299,13 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
              <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <label>包案领导 <input name=\"leader\" id=\"new-leader\" value=\"{}\"></label> \
              <label>责任人 <input name=\"person\" id=\"new-person\" value=\"{}\"></label> <button id=\"assign\">保存</button></form></div>\
-             <h3>跟进记录</h3><ul>{follow}</ul><h3>工资诉求</h3><table><tr><th>姓名</th><th>身份证号</th><th>金额(元)</th></tr>{claims}</table>\
+             <div class=\"box\"><form method=\"post\" action=\"/office/case/{}/risk\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <label>风险等级 <select name=\"risk\" id=\"new-risk\"><option value=\"high\">高风险</option><option value=\"medium\">中风险</option>\
+             <option value=\"low\">低风险</option></select></label> <button id=\"set-risk\">设定</button></form></div>\
+             <h3>跟进记录</h3><ul>{follow}</ul><form method=\"post\" action=\"/office/case/{}/follow-up\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <select name=\"kind\"><option value=\"visit\">下访</option><option value=\"interview\">约谈</option>\
+             <option value=\"petition_reception\">接访</option><option value=\"call\">电话</option></select> \
+             <input name=\"outcome\" id=\"outcome\" size=\"50\" placeholder=\"结果\"> <button id=\"add-follow-up\">添加跟进</button></form><h3>工资诉求</h3><table><tr><th>姓名</th><th>身份证号</th><th>金额(元)</th></tr>{claims}</table>\
              <h3>关联记录</h3><ul>{}</ul><h3>冲突</h3><ul>{}</ul>",
             esc(c.subject.as_deref().unwrap_or("案件")),
             esc(words::status_name(&s.ledger_status)),
@@ -287,6 +320,10 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
             esc(csrf),
             esc(c.responsible_leader.as_deref().unwrap_or("")),
             esc(c.responsible_person.as_deref().unwrap_or("")),
+            esc(&s.id),
+            esc(csrf),
+            esc(&s.id),
+            esc(csrf),
             if linked.is_empty() { "<li class=\"muted\">无</li>".to_string() } else { linked },
             if conflicts.is_empty() { "<li class=\"muted\">无</li>".to_string() } else { conflicts },
         ),
@@ -516,6 +553,82 @@ pub fn warnings(
             rules.headcount_drop_pct,
             rules.electricity_drop_pct,
             rules.arrears_months,
+            esc(csrf)
+        ),
+    )
+}
+
+/// A device just enrolled: its one-time code and the join link a phone scans.
+pub struct Enrolled {
+    pub user: String,
+    pub code: String,
+    pub link: String,
+    pub qr: String,
+    pub expires: String,
+}
+
+/// The township's devices, enrolling a new one (its join link as a QR code), revoking one.
+pub fn devices(
+    user: &OfficeUser,
+    csrf: &str,
+    list: &[fieldcase_core::sync::Device],
+    enrolled: Option<&Enrolled>,
+) -> String {
+    let shown = enrolled
+        .map(|e| {
+            format!(
+                "<div class=\"box\" id=\"enrolled\"><p>{} 的手机扫描下面的二维码加入（一次有效，{} 前）：</p>{}\
+                 <p>加入码：<b id=\"code\">{}</b></p><p class=\"muted\" id=\"link\">{}</p></div>",
+                esc(&e.user),
+                esc(&e.expires),
+                e.qr,
+                esc(&e.code),
+                esc(&e.link)
+            )
+        })
+        .unwrap_or_default();
+    let rows: String = list
+        .iter()
+        .map(|d| {
+            let state = match (&d.revoked_at, &d.last_sync_at) {
+                (Some(t), _) => format!("已停用 {}", fieldcase_core::calendar::show_local(*t)),
+                (None, Some(t)) => format!("上次同步 {}", fieldcase_core::calendar::show_local(*t)),
+                (None, None) => "尚未同步".into(),
+            };
+            let revoke = if d.revoked_at.is_none() {
+                format!(
+                    "<form class=\"inline\" method=\"post\" action=\"/office/devices/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                     <input type=\"hidden\" name=\"device\" value=\"{}\"><button>停用</button></form>",
+                    esc(csrf),
+                    esc(&d.id)
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{revoke}</td></tr>",
+                esc(&d.user),
+                esc(words::role_name(d.role)),
+                esc(&d.township),
+                esc(&state)
+            )
+        })
+        .collect();
+    let township = if user.township.is_none() {
+        "<label>街镇 <input name=\"township\" id=\"enroll-township\"></label> "
+    } else {
+        ""
+    };
+    layout(
+        "设备",
+        Some(user),
+        csrf,
+        &format!(
+            "<h2>设备</h2>{shown}<div class=\"box\"><h3>登记新设备</h3><form method=\"post\" action=\"/office/devices/enroll\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><label>使用人 <input name=\"user\" id=\"enroll-user\"></label> \
+             <label>角色 <select name=\"role\" id=\"enroll-role\"><option value=\"inspector\">劳动监察员</option><option value=\"grid\">网格员</option>\
+             <option value=\"mediator\">调解员</option></select></label> {township}<button id=\"enroll\">生成加入二维码</button></form></div>\
+             <table id=\"devices\"><tr><th>使用人</th><th>角色</th><th>街镇</th><th>状态</th><th></th></tr>{rows}</table>",
             esc(csrf)
         ),
     )
