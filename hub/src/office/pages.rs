@@ -300,8 +300,7 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
              <label>包案领导 <input name=\"leader\" id=\"new-leader\" value=\"{}\"></label> \
              <label>责任人 <input name=\"person\" id=\"new-person\" value=\"{}\"></label> <button id=\"assign\">保存</button></form></div>\
              <div class=\"box\"><form method=\"post\" action=\"/office/case/{}/risk\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <label>风险等级 <select name=\"risk\" id=\"new-risk\"><option value=\"high\">高风险</option><option value=\"medium\">中风险</option>\
-             <option value=\"low\">低风险</option></select></label> <button id=\"set-risk\">设定</button></form></div>\
+             <label>风险等级 <select name=\"risk\" id=\"new-risk\">{}</select></label> <button id=\"set-risk\">设定</button></form></div>\
              <h3>跟进记录</h3><ul>{follow}</ul><form method=\"post\" action=\"/office/case/{}/follow-up\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <select name=\"kind\"><option value=\"visit\">下访</option><option value=\"interview\">约谈</option>\
              <option value=\"petition_reception\">接访</option><option value=\"call\">电话</option></select> \
@@ -322,6 +321,14 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
             esc(c.responsible_person.as_deref().unwrap_or("")),
             esc(&s.id),
             esc(csrf),
+            ["high", "medium", "low"]
+                .iter()
+                .map(|r| format!(
+                    "<option value=\"{r}\"{}>{}</option>",
+                    if *r == c.risk_level.as_str() { " selected" } else { "" },
+                    words::risk_name(r)
+                ))
+                .collect::<String>(),
             esc(&s.id),
             esc(csrf),
             if linked.is_empty() { "<li class=\"muted\">无</li>".to_string() } else { linked },
