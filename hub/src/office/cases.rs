@@ -1,0 +1,313 @@
+//! The ledger page and a case page, and the office's changes to a case (the responsible leader
+//! and person, the risk level, a follow-up, a conflict settled): each a change in the hub's store
+//! that phones receive on their next sync, and an entry in the audit trail.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub(super) struct LedgerParams {
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    township: String,
+    #[serde(default)]
+    after: String,
+}
+
+pub(super) async fn ledger_page(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Query(p): Query<LedgerParams>,
+) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let township = user
+        .township
+        .clone()
+        .or_else(|| Some(p.township.trim().to_string()).filter(|t| !t.is_empty()));
+    let filters = pages::Filters {
+        risk: p.risk.clone(),
+        status: p.status.clone(),
+        overdue: p.overdue == "1",
+        q: p.q.clone(),
+        township: p.township.clone(),
+    };
+    let risk = match p.risk.as_str() {
+        "high" => Some(RiskLevel::High),
+        "medium" => Some(RiskLevel::Medium),
+        "low" => Some(RiskLevel::Low),
+        _ => None,
+    };
+    let query = LedgerQuery {
+        kind: Some(Kind::Case),
+        township: township.clone(),
+        status: Some(p.status.clone()).filter(|s| !s.is_empty()),
+        risk,
+        overdue: filters.overdue,
+        limit: Some(PAGE),
+        after: Some(p.after.clone()).filter(|a| !a.is_empty()),
+        ..Default::default()
+    };
+    let store = office.store.clone();
+    let words = p.q.trim().to_string();
+    let start = 0;
+    let found = blocking(move || {
+        if words.chars().count() >= 2 {
+            ledger::search(&store, &words, township.as_deref(), 200)
+        } else {
+            ledger::page(&store, &query)
+        }
+    })
+    .await;
+    match found {
+        Ok(lines) => {
+            let next = (lines.len() == PAGE as usize && filters.q.trim().chars().count() < 2)
+                .then(|| lines.last().map(|l| l.row.cursor.clone()))
+                .flatten();
+            html(pages::ledger(&user, &csrf, &filters, &lines, next.as_deref(), start))
+        }
+        Err(e) => refuse(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct CaseParams {
+    #[serde(default)]
+    done: String,
+}
+
+pub(super) async fn case_page(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<CaseParams>,
+) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let store = office.store.clone();
+    match blocking(move || store.get(&id)).await {
+        Ok(s) if user.township.as_ref().is_none_or(|t| *t == s.record.township()) => {
+            let done = (p.done == "assign").then_some("已保存：手机下次同步时收到");
+            html(pages::case(&user, &csrf, &s, done, None))
+        }
+        Ok(_) => refuse(StatusCode::NOT_FOUND, "找不到这条记录"),
+        Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    leader: String,
+    #[serde(default)]
+    person: String,
+}
+
+pub(super) async fn assign(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    let store = office.store.clone();
+    let (leader, person) = (f.leader.trim().to_string(), f.person.trim().to_string());
+    let who = user.clone();
+    let key = id.clone();
+    let done = blocking(move || {
+        let s = store.get(&key)?;
+        if who.township.as_ref().is_some_and(|t| *t != s.record.township()) {
+            return Err(Error::NotFound {
+                what: "record",
+                id: key,
+            });
+        }
+        let value = |v: &str| {
+            if v.is_empty() {
+                serde_json::Value::Null
+            } else {
+                json!(v)
+            }
+        };
+        store.edit(
+            &key,
+            &[
+                ("responsible_leader".into(), value(&leader)),
+                ("responsible_person".into(), value(&person)),
+            ],
+        )?;
+        store.office().audit(
+            &who.name,
+            "assign",
+            &format!("case {key}: leader {leader}, person {person}"),
+        )?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
+        Err(problem) => {
+            let store = office.store.clone();
+            match blocking(move || store.get(&id)).await {
+                Ok(s) => {
+                    let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
+                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    r
+                }
+                Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+            }
+        }
+    }
+}
+
+/// A change to a case by the office, then back to its page (or the page with the refusal).
+pub(super) async fn change_case(
+    office: Shared,
+    user: OfficeUser,
+    csrf: String,
+    id: String,
+    action: &'static str,
+    change: impl FnOnce(&Store, &str) -> Result<String, Error> + Send + 'static,
+) -> Response {
+    let store = office.store.clone();
+    let who = user.clone();
+    let key = id.clone();
+    let done = blocking(move || {
+        let s = store.get(&key)?;
+        if who.township.as_ref().is_some_and(|t| *t != s.record.township()) {
+            return Err(Error::NotFound {
+                what: "record",
+                id: key,
+            });
+        }
+        let detail = change(&store, &key)?;
+        store
+            .office()
+            .audit(&who.name, action, &format!("case {key}: {detail}"))?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
+        Err(problem) => {
+            let store = office.store.clone();
+            match blocking(move || store.get(&id)).await {
+                Ok(s) => {
+                    let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
+                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    r
+                }
+                Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct RiskForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    risk: String,
+}
+
+pub(super) async fn set_risk(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<RiskForm>,
+) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    let risk = f.risk.clone();
+    change_case(office, user, csrf, id, "risk", move |store, key| {
+        store.edit(key, &[("risk_level".into(), json!(risk))])?;
+        Ok(format!("risk level {risk}"))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct FollowUpForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    outcome: String,
+}
+
+pub(super) async fn add_follow_up(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<FollowUpForm>,
+) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    let by = user.name.clone();
+    change_case(office, user, csrf, id, "follow_up", move |store, key| {
+        let outcome = f.outcome.trim().to_string();
+        if outcome.is_empty() {
+            return Err(Error::invalid("outcome", "required", "say what came of it"));
+        }
+        let fieldcase_core::Record::Case(c) = store.record(key)? else {
+            return Err(Error::NotFound {
+                what: "case",
+                id: key.into(),
+            });
+        };
+        let mut list = serde_json::to_value(&c.follow_ups).map_err(|e| Error::Internal(e.to_string()))?;
+        if let Some(a) = list.as_array_mut() {
+            a.push(json!({"at": chrono::Utc::now(), "kind": f.kind, "by": by, "outcome": outcome}));
+        }
+        store.edit(key, &[("follow_ups".into(), list)])?;
+        Ok(format!("{} follow-up: {outcome}", f.kind))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct ResolveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    choice: usize,
+}
+
+pub(super) async fn resolve_conflict(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ResolveForm>,
+) -> Response {
+    let (user, csrf) = posted!(office, headers, f.csrf);
+    change_case(office, user, csrf, id, "resolve", move |store, key| {
+        let s = store.get(key)?;
+        let c = s
+            .conflicts
+            .iter()
+            .find(|c| c.path == f.path && c.rule.is_none())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "path",
+                    "in_conflict",
+                    format!("record {key} has no conflict at {}", f.path),
+                )
+            })?;
+        let value = c
+            .values
+            .get(f.choice)
+            .cloned()
+            .ok_or_else(|| Error::invalid("choice", "conflict_choice", "no such value"))?;
+        store.resolve(key, &f.path, value.clone())?;
+        Ok(format!("conflict at {} resolved to {value}", f.path))
+    })
+    .await
+}

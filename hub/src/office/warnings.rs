@@ -1,0 +1,165 @@
+//! Early warning: importing a month of enterprise indicators (CSV or XLSX), the employers the
+//! rules flag with their reasons, and a case opened from a warning. The rules are the core's.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub(super) struct RuleParams {
+    headcount: Option<u32>,
+    electricity: Option<u32>,
+    arrears: Option<u32>,
+}
+
+impl RuleParams {
+    fn rules(&self) -> fieldcase_core::warning::Rules {
+        let d = fieldcase_core::warning::Rules::default();
+        fieldcase_core::warning::Rules {
+            headcount_drop_pct: self.headcount.unwrap_or(d.headcount_drop_pct).min(100),
+            electricity_drop_pct: self.electricity.unwrap_or(d.electricity_drop_pct).min(100),
+            arrears_months: self.arrears.unwrap_or(d.arrears_months).min(24),
+        }
+    }
+}
+
+pub(super) async fn warnings_page(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Query(p): Query<RuleParams>,
+) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let rules = p.rules();
+    let store = office.store.clone();
+    let township = user.township.clone();
+    match blocking(move || store.warnings(township.as_deref(), &rules)).await {
+        Ok(w) => html(pages::warnings(&user, &csrf, &rules, &w, None)),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+/// The cells of an uploaded file: CSV text, or the first sheet of an XLSX workbook.
+pub(super) fn cells(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    use calamine::Reader;
+    if name.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK") {
+        let mut book: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| format!("不是可读的Excel文件（{e}）"))?;
+        let first = book.sheet_names().first().cloned().ok_or("Excel文件里没有工作表")?;
+        let range = book
+            .worksheet_range(&first)
+            .map_err(|e| format!("工作表读不出来（{e}）"))?;
+        return Ok(range
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "CSV文件须为UTF-8编码".to_string())?;
+    Ok(text
+        .lines()
+        .map(|l| l.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect())
+        .collect())
+}
+
+pub(super) async fn import_indicators(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let mut csrf_sent = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                let file_name = field.file_name().unwrap_or("").to_string();
+                let Ok(bytes) = field.bytes().await else {
+                    return refuse(StatusCode::BAD_REQUEST, "上传中断或文件过大（最多 8 MB）");
+                };
+                match name.as_str() {
+                    "csrf" => csrf_sent = String::from_utf8_lossy(&bytes).to_string(),
+                    "file" => file = Some((file_name, bytes.to_vec())),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return refuse(StatusCode::BAD_REQUEST, "上传的表单不完整或文件过大（最多 8 MB）"),
+        }
+    }
+    let (user, csrf) = posted!(office, headers, csrf_sent);
+    let Some((name, bytes)) = file else {
+        return refuse(StatusCode::BAD_REQUEST, "请选择要导入的文件");
+    };
+    let rows = match cells(&name, &bytes) {
+        Ok(r) => r,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &e),
+    };
+    let store = office.store.clone();
+    let who = user.clone();
+    let rules = fieldcase_core::warning::Rules::default();
+    let done = blocking(move || {
+        let (read, problems) = fieldcase_core::warning::read_rows(&rows);
+        let report = store.import_indicators(&read, problems)?;
+        store.office().audit(
+            &who.name,
+            "import",
+            &format!(
+                "indicators {name}: {} rows for {} employers, {} refused",
+                report.rows,
+                report.employers,
+                report.problems.len()
+            ),
+        )?;
+        let warnings = store.warnings(who.township.as_deref(), &rules)?;
+        Ok((report, warnings))
+    })
+    .await;
+    match done {
+        Ok((report, warnings)) => html(pages::warnings(&user, &csrf, &rules, &warnings, Some(&report))),
+        Err(e) => refuse(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct WarningCaseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    employer: String,
+}
+
+pub(super) async fn case_from_warning(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Form(f): Form<WarningCaseForm>,
+) -> Response {
+    let (user, _) = posted!(office, headers, f.csrf);
+    let store = office.store.clone();
+    let who = user.clone();
+    let opened = blocking(move || {
+        let w = store
+            .warnings(who.township.as_deref(), &fieldcase_core::warning::Rules::default())?
+            .into_iter()
+            .find(|w| w.employer_id == f.employer)
+            .ok_or_else(|| Error::NotFound {
+                what: "warning for employer",
+                id: f.employer.clone(),
+            })?;
+        let id = store.open_case_from_warning(&w)?;
+        store.office().audit(
+            &who.name,
+            "open_case",
+            &format!("case {id} for {} from early warning", w.name),
+        )?;
+        Ok(id)
+    })
+    .await;
+    match opened {
+        Ok(id) => redirect(&format!("/office/case/{id}")),
+        Err(e) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
