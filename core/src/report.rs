@@ -361,3 +361,65 @@ impl Store {
         })
     }
 }
+
+/// One week of the trend: cases filed and resolved, and what the resolved recovered.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct WeekPoint {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub opened: u32,
+    pub resolved: u32,
+    pub recovered_fen: i64,
+}
+
+impl Store {
+    /// The `weeks` weeks ending on `to` (oldest first), from one pass over the cases.
+    pub fn report_trend(&self, township: Option<&str>, to: NaiveDate, weeks: u32) -> Result<Vec<WeekPoint>> {
+        use crate::model::Record;
+        use crate::store::LedgerQuery;
+        let weeks = weeks.clamp(1, 104);
+        let first = to - chrono::Duration::days(7 * i64::from(weeks) - 1);
+        let mut points: Vec<WeekPoint> = (0..weeks)
+            .map(|i| {
+                let from = first + chrono::Duration::days(7 * i64::from(i));
+                WeekPoint {
+                    from,
+                    to: from + chrono::Duration::days(6),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let bucket = |d: NaiveDate| (d >= first && d <= to).then(|| ((d - first).num_days() / 7) as usize);
+        let mut after = None;
+        loop {
+            let rows = self.list(&LedgerQuery {
+                kind: Some(crate::model::Kind::Case),
+                township: township.map(str::to_string),
+                limit: Some(crate::store::MAX_PAGE),
+                after: after.clone(),
+                ..Default::default()
+            })?;
+            let n = rows.len();
+            after = rows.last().map(|r| r.cursor.clone());
+            for row in rows {
+                let Record::Case(c) = self.record(&row.id)? else {
+                    continue;
+                };
+                if let Some(i) = c.filed_on.and_then(bucket) {
+                    points[i].opened += 1;
+                }
+                if row.status == "closed" {
+                    if let Some(r) = &c.resolution {
+                        if let Some(i) = r.on.and_then(bucket) {
+                            points[i].resolved += 1;
+                            points[i].recovered_fen += r.amount_paid_fen.unwrap_or(0);
+                        }
+                    }
+                }
+            }
+            if n < crate::store::MAX_PAGE as usize {
+                return Ok(points);
+            }
+        }
+    }
+}

@@ -319,6 +319,17 @@ fn the_weekly_report_counts_the_week_by_township_and_exports_with_its_total() {
     assert_eq!((cells[5], cells[6], cells[7]), ("1", "2", "1"));
     assert_eq!(cells[10], "1,234.56");
     assert!(page.body.contains("<svg id=\"chart\""));
+    // The trend: eight weeks, this one with the two filed and the one resolved.
+    let trend = page
+        .body
+        .split("<svg id=\"trend\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert_eq!(trend.matches("<rect").count(), 16);
+    assert!(trend.contains("八周合计 1,234.56 元"));
     assert!(page.body.contains("源头监控零失控"));
     assert_eq!(b.get("/office/week?from=2026-13-01").status, 400);
 

@@ -6,6 +6,7 @@ its CSRF token, and find markup in a record shown as text. Draws the pages to PN
 
 Run by scripts/office-test (which installs what it needs)."""
 
+import datetime
 import io
 import json
 import os
@@ -63,7 +64,12 @@ class Office(unittest.TestCase):
             c["risk_level"] = ["high", "medium", "low"][i % 3]
             c["amount_owed_fen"] = 100_000 * (i + 1) + 55
             c["responsible_person"] = "张丽"
+            # Filed over the last seven weeks, so that the weekly report's trend has something to show.
+            c["filed_on"] = (datetime.date.today() - datetime.timedelta(days=2 + 4 * i)).isoformat()
             cls.ids.append(json.loads(fc(cls.hub_dir, "new", "case", stdin=json.dumps(c)))["id"])
+        for n, i in enumerate([3, 6]):
+            on = (datetime.date.today() - datetime.timedelta(days=1 + 8 * n)).isoformat()
+            fc(cls.hub_dir, "close", cls.ids[i], "kind=paid_in_full", f"on={on}", f"amount_paid_fen={500_000 * (n + 1)}")
         cls.uscc = {}
         for n, name in enumerate(["甲物流有限公司", "乙制造有限公司", "丁服务有限公司"]):
             code = uscc(f"9131011800000000{n}")

@@ -370,7 +370,12 @@ pub fn audit(user: &OfficeUser, csrf: &str, entries: &[AuditEntry]) -> String {
 
 /// The weekly report as a page that prints: the table by township, a chart of open cases by
 /// risk level, the incidents' response times and the three zeros.
-pub fn week(user: &OfficeUser, csrf: &str, w: &fieldcase_core::report::Week) -> String {
+pub fn week(
+    user: &OfficeUser,
+    csrf: &str,
+    w: &fieldcase_core::report::Week,
+    trend: &[fieldcase_core::report::WeekPoint],
+) -> String {
     let line = |l: &fieldcase_core::report::WeekLine| {
         format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -427,6 +432,8 @@ pub fn week(user: &OfficeUser, csrf: &str, w: &fieldcase_core::report::Week) -> 
          <text x=\"120\" y=\"18\" font-size=\"13\">在办案件（红：高风险 橙：中风险 绿：低风险）</text>{bars}</svg>"
     );
     let z = &w.zeros;
+    let trend_chart = trend_chart(trend);
+    let by_township = incidents_chart(&z.response.incidents);
     let incidents: String = z
         .response
         .incidents
@@ -494,10 +501,88 @@ pub fn week(user: &OfficeUser, csrf: &str, w: &fieldcase_core::report::Week) -> 
              <span class=\"muted\">（可直接打印本页）</span></p>\
              <table id=\"week\"><tr><th>街镇</th><th>在办高风险</th><th>在办中风险</th><th>在办低风险</th><th>处理中</th><th>已办结</th>\
              <th>本周新增</th><th>本周化解</th><th>逾期</th><th>欠薪金额(元)</th><th>本周追回(元)</th></tr>{rows}</table>\
-             <h3>在办案件</h3>{chart}<h3>三个零</h3>{zeros}\
+             <h3>在办案件</h3>{chart}<h3>近八周立案与化解</h3>{trend_chart}<h3>各街镇突发事件</h3>{by_township}<h3>三个零</h3>{zeros}\
              <h3>突发事件处置</h3><table><tr><th>街镇</th><th>报告时间</th><th>网格员到场</th><th>监察员到场</th></tr>{incidents}</table>",
             w.from, w.to, w.from, w.to
         ),
+    )
+}
+
+/// Cases filed and resolved per week (bars side by side) and the amount recovered (a line).
+fn trend_chart(points: &[fieldcase_core::report::WeekPoint]) -> String {
+    let most = points
+        .iter()
+        .map(|p| p.opened.max(p.resolved))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let most_fen = points.iter().map(|p| p.recovered_fen).max().unwrap_or(0).max(1);
+    let (left, top, h, step) = (40.0, 30.0, 160.0, 80.0);
+    let mut svg = String::new();
+    let mut line = String::new();
+    for (i, p) in points.iter().enumerate() {
+        let x = left + step * i as f64;
+        for (k, (n, colour)) in [(p.opened, "#4a3f8c"), (p.resolved, "#6b8e23")].iter().enumerate() {
+            let bar = h * f64::from(*n) / f64::from(most);
+            svg.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"26\" height=\"{bar:.1}\" fill=\"{colour}\"/>",
+                x + 28.0 * k as f64,
+                top + h - bar
+            ));
+            if *n > 0 {
+                svg.push_str(&format!(
+                    "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{n}</text>",
+                    x + 13.0 + 28.0 * k as f64,
+                    top + h - bar - 3.0
+                ));
+            }
+        }
+        let y = top + h - h * p.recovered_fen as f64 / most_fen as f64;
+        line.push_str(&format!("{}{:.1},{y:.1}", if i == 0 { "M" } else { " L" }, x + 27.0));
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+            x + 27.0,
+            top + h + 16.0,
+            p.from.format("%m-%d")
+        ));
+    }
+    let width = left + step * points.len() as f64 + 20.0;
+    let total: i64 = points.iter().map(|p| p.recovered_fen).sum();
+    format!(
+        "<svg id=\"trend\" width=\"{width:.0}\" height=\"{:.0}\" role=\"img\" aria-label=\"近八周立案与化解\">\
+         <text x=\"{left}\" y=\"16\" font-size=\"12\">紫：立案　绿：化解　折线：追回金额（八周合计 {} 元）</text>{svg}\
+         <path d=\"{line}\" fill=\"none\" stroke=\"#e8a33d\" stroke-width=\"2\"/></svg>",
+        top + h + 24.0,
+        yuan(total)
+    )
+}
+
+/// Incidents in the period by township: one bar each.
+fn incidents_chart(incidents: &[fieldcase_core::report::IncidentResponse]) -> String {
+    let mut by: std::collections::BTreeMap<&str, u32> = Default::default();
+    for i in incidents {
+        *by.entry(i.township.as_str()).or_default() += 1;
+    }
+    if by.is_empty() {
+        return "<p class=\"muted\" id=\"incidents-chart\">本期无突发事件</p>".into();
+    }
+    let most = by.values().copied().max().unwrap_or(1).max(1);
+    let mut svg = String::new();
+    for (i, (t, n)) in by.iter().enumerate() {
+        let y = 10 + i as u32 * 30;
+        let w = 400.0 * f64::from(*n) / f64::from(most);
+        svg.push_str(&format!(
+            "<text x=\"110\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{}</text><rect x=\"120\" y=\"{y}\" width=\"{w:.1}\" height=\"20\" fill=\"#b3261e\"/>\
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"12\">{n}</text>",
+            y + 15,
+            esc(t),
+            126.0 + w,
+            y + 15
+        ));
+    }
+    format!(
+        "<svg id=\"incidents-chart\" width=\"600\" height=\"{}\" role=\"img\" aria-label=\"各街镇突发事件\">{svg}</svg>",
+        20 + by.len() as u32 * 30
     )
 }
 

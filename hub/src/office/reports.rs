@@ -86,8 +86,15 @@ pub(super) async fn week_page(
     };
     let store = office.store.clone();
     let township = user.township.clone();
-    match blocking(move || store.report_week(township.as_deref(), from, to)).await {
-        Ok(w) => html(pages::week(&user, &csrf, &w)),
+    match blocking(move || {
+        Ok((
+            store.report_week(township.as_deref(), from, to)?,
+            store.report_trend(township.as_deref(), to, 8)?,
+        ))
+    })
+    .await
+    {
+        Ok((w, trend)) => html(pages::week(&user, &csrf, &w, &trend)),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }
 }
