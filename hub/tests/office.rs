@@ -423,3 +423,100 @@ fn the_office_sets_a_risk_level_adds_a_follow_up_and_enrols_and_revokes_a_phone(
     assert_eq!(refused.kind(), fieldcase_core::ErrorKind::Unauthorised);
     hub.stop();
 }
+
+#[test]
+fn the_district_office_sets_a_years_calendar_and_a_contradiction_is_refused_in_words() {
+    let dir = TempDir::new().unwrap();
+    let (s, _) = district(&dir);
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut d = Browser::new(&hub.url());
+    assert_eq!(d.login("区办公室", PASSWORD).status, 303);
+    let page = d.get("/office/calendar?year=2027");
+    assert!(page.body.contains("本年度尚无日历"));
+    let csrf = Browser::csrf(&page);
+    let p = d.post(
+        "/office/calendar",
+        &[
+            ("csrf", &csrf),
+            ("year", "2027"),
+            ("holidays", "2027-01-01\n2027-02-08"),
+            ("working_weekends", "2027-02-08"),
+            ("monitoring_days", "30"),
+        ],
+    );
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("同一天既被列为休息日又被列为工作日"), "{}", p.body);
+    let p = d.post(
+        "/office/calendar",
+        &[
+            ("csrf", &csrf),
+            ("year", "2027"),
+            ("holidays", "2027-01-01\n2027-02-08\n2027-02-09"),
+            ("working_weekends", "2027-02-06"),
+            ("monitoring_days", "21"),
+        ],
+    );
+    assert_eq!(p.status, 303);
+    let page = d.get("/office/calendar?year=2027");
+    assert!(page.body.contains("放假 3 天，调休上班 1 天"), "{}", page.body);
+
+    // A township's office reads it but may not set it.
+    let mut t = Browser::new(&hub.url());
+    assert_eq!(t.login("华新镇办公室", PASSWORD).status, 303);
+    let page = t.get("/office/calendar?year=2027");
+    // (The logout form in the header carries the session's token.)
+    let csrf = Browser::csrf(&page);
+    let p = t.post(
+        "/office/calendar",
+        &[("csrf", &csrf), ("year", "2027"), ("holidays", "")],
+    );
+    assert_eq!(p.status, 403);
+    hub.stop();
+}
+
+#[test]
+fn a_case_page_shows_a_linked_inspections_seal_and_its_signatures() {
+    let dir = TempDir::new().unwrap();
+    let (s, ids) = district(&dir);
+    let code = s.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    // An inspector's phone seals an inspection of the case, signed on screen, and syncs it.
+    let phone = support::join(&dir.path().join("phone"), &[9; 32], &hub.url(), &code);
+    let mut inspection = fieldcase_core::model::Record::example(Kind::Inspection).to_json();
+    inspection["links"] = json!([{"id": ids[1], "relation": "about"}]);
+    let id = phone.create_json(Kind::Inspection, inspection).unwrap().id;
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><path d=\"M1 1 L9 9\"/></svg>";
+    let sig = phone
+        .attachments()
+        .attach(&id, svg, "signature.svg", "image/svg+xml", Some("signature"))
+        .unwrap();
+    phone.seal(&id).unwrap();
+    support::try_sync(&phone, &Default::default()).unwrap();
+
+    let mut b = Browser::new(&hub.url());
+    assert_eq!(b.login("华新镇办公室", PASSWORD).status, 303);
+    let page = b.get(&format!("/office/case/{}", ids[1]));
+    let linked = page
+        .body
+        .split("<ul id=\"linked\">")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(linked.contains("现场检查（关于本案）"), "{linked}");
+    assert!(linked.contains("已签署封存，核验通过（张丽"), "{linked}");
+    let src = format!("/office/attachment/{id}/{}", sig.sha256);
+    assert!(linked.contains(&src));
+    let img = b.get(&src);
+    assert_eq!(img.status, 200);
+    assert_eq!(img.bytes, svg.to_vec());
+    // Only a record's own pictures, and only in the office's township.
+    assert_eq!(
+        b.get(&format!("/office/attachment/{}/{}", ids[1], sig.sha256)).status,
+        404
+    );
+    let mut other = Browser::new(&hub.url());
+    assert_eq!(other.get(&src).status, 303, "no session, no picture");
+    hub.stop();
+}

@@ -4,6 +4,23 @@
 
 use super::*;
 
+/// The case and what refers to it, for its page.
+pub(super) fn shown(store: &Store, id: &str) -> Result<pages::CaseShown, Error> {
+    let stored = store.get(id)?;
+    let mut linked = vec![];
+    for (other, how) in &stored.linked_from {
+        let l = store.get(other)?;
+        linked.push(pages::Linked {
+            id: other.clone(),
+            how: how.clone(),
+            kind: fieldcase_core::words::kind_name(l.kind).to_string(),
+            images: l.record.attachments().to_vec(),
+            seal: l.seal,
+        });
+    }
+    Ok(pages::CaseShown { stored, linked })
+}
+
 #[derive(Deserialize, Default)]
 pub(super) struct LedgerParams {
     #[serde(default)]
@@ -89,8 +106,8 @@ pub(super) async fn case_page(
 ) -> Response {
     let (user, csrf) = logged_in!(office, headers);
     let store = office.store.clone();
-    match blocking(move || store.get(&id)).await {
-        Ok(s) if user.township.as_ref().is_none_or(|t| *t == s.record.township()) => {
+    match blocking(move || shown(&store, &id)).await {
+        Ok(s) if user.township.as_ref().is_none_or(|t| *t == s.stored.record.township()) => {
             let done = (p.done == "assign").then_some("已保存：手机下次同步时收到");
             html(pages::case(&user, &csrf, &s, done, None))
         }
@@ -154,7 +171,7 @@ pub(super) async fn assign(
         Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
         Err(problem) => {
             let store = office.store.clone();
-            match blocking(move || store.get(&id)).await {
+            match blocking(move || shown(&store, &id)).await {
                 Ok(s) => {
                     let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
                     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -197,7 +214,7 @@ pub(super) async fn change_case(
         Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
         Err(problem) => {
             let store = office.store.clone();
-            match blocking(move || store.get(&id)).await {
+            match blocking(move || shown(&store, &id)).await {
                 Ok(s) => {
                     let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
                     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -310,4 +327,49 @@ pub(super) async fn resolve_conflict(
         Ok(format!("conflict at {} resolved to {value}", f.path))
     })
     .await
+}
+
+/// A picture of a record of the office's township (a signature, a photo), checked against the
+/// record's own list: nothing else of the store is reachable this way.
+pub(super) async fn attachment(
+    State(office): State<Shared>,
+    headers: HeaderMap,
+    Path((record, sha)): Path<(String, String)>,
+) -> Response {
+    let (user, _) = logged_in!(office, headers);
+    let store = office.store.clone();
+    let found = blocking(move || {
+        let r = store.record(&record)?;
+        if user.township.as_ref().is_some_and(|t| *t != r.township()) {
+            return Err(Error::NotFound {
+                what: "record",
+                id: record,
+            });
+        }
+        let a = r
+            .attachments()
+            .iter()
+            .find(|a| a.sha256 == sha)
+            .cloned()
+            .ok_or_else(|| Error::NotFound {
+                what: "attachment",
+                id: sha.clone(),
+            })?;
+        Ok((a.mime.clone(), store.attachments().read(&a.sha256)?))
+    })
+    .await;
+    match found {
+        Ok((mime, bytes)) => {
+            let kind = match mime.as_str() {
+                "image/jpeg" => "image/jpeg",
+                "image/png" => "image/png",
+                "image/svg+xml" => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            let mut r = (StatusCode::OK, bytes).into_response();
+            secure_headers(&mut r, kind);
+            r
+        }
+        Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+    }
 }

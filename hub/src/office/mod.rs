@@ -66,6 +66,7 @@ pub fn router(store: Arc<Store>, secure: bool) -> Router {
         .route("/office/", get(cases::ledger_page))
         .route("/office/case/{id}", get(cases::case_page))
         .route("/office/case/{id}/assign", post(cases::assign))
+        .route("/office/attachment/{record}/{sha}", get(cases::attachment))
         .route("/office/ledger.xlsx", get(reports::export))
         .route("/office/audit", get(reports::audit_page))
         .route("/office/week", get(reports::week_page))
@@ -75,6 +76,10 @@ pub fn router(store: Arc<Store>, secure: bool) -> Router {
         .route("/office/devices", get(devices::devices_page))
         .route("/office/devices/enroll", post(devices::enroll_device))
         .route("/office/devices/revoke", post(devices::revoke_device))
+        .route(
+            "/office/calendar",
+            get(calendar::calendar_page).post(calendar::set_calendar),
+        )
         .route("/office/warnings", get(warnings::warnings_page))
         .route(
             "/office/warnings/import",
@@ -198,6 +203,7 @@ macro_rules! posted {
     };
 }
 
+mod calendar;
 mod cases;
 mod devices;
 mod login;

@@ -50,7 +50,7 @@ th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}t
 pub fn layout(title: &str, user: Option<&OfficeUser>, csrf: &str, body: &str) -> String {
     let nav = match user {
         Some(u) => format!(
-            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/warnings\">预警</a><a href=\"/office/devices\">设备</a><a href=\"/office/audit\">操作记录</a>\
+            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/warnings\">预警</a><a href=\"/office/devices\">设备</a><a href=\"/office/calendar\">日历</a><a href=\"/office/audit\">操作记录</a>\
              <a href=\"/office/ledger.xlsx\">导出Excel</a><span class=\"muted\" style=\"color:#ddd\">{}</span>\
              <form class=\"inline\" method=\"post\" action=\"/office/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button>退出</button></form></header>",
@@ -186,7 +186,46 @@ pub fn ledger(user: &OfficeUser, csrf: &str, f: &Filters, lines: &[Line], next: 
     )
 }
 
-pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>, problem: Option<&str>) -> String {
+/// A record that refers to the case (an inspection, an interview, a mediation): its seal and
+/// whether it verifies, and its pictures (signatures, photos).
+pub struct Linked {
+    pub id: String,
+    pub how: String,
+    pub kind: String,
+    pub seal: Option<fieldcase_core::store::SealStatus>,
+    pub images: Vec<fieldcase_core::model::AttachmentRef>,
+}
+
+/// What the case page shows: the case, and the records linked to it.
+pub struct CaseShown {
+    pub stored: StoredRecord,
+    pub linked: Vec<Linked>,
+}
+
+/// The pictures of a record, served from the hub (signatures are SVG, photos JPEG or PNG).
+fn pictures(record: &str, images: &[fieldcase_core::model::AttachmentRef]) -> String {
+    images
+        .iter()
+        .filter(|a| matches!(a.mime.as_str(), "image/jpeg" | "image/png" | "image/svg+xml"))
+        .map(|a| {
+            format!(
+                "<figure style=\"display:inline-block;margin:4px\"><img src=\"/office/attachment/{}/{}\" alt=\"{}\" style=\"max-height:90px;border:1px solid #ccc;background:#fff\">\
+                 <figcaption class=\"muted\">{}</figcaption></figure>",
+                esc(record),
+                esc(&a.sha256),
+                esc(a.purpose.as_deref().unwrap_or("")),
+                match a.purpose.as_deref() {
+                    Some("signature") => "签名",
+                    Some("photo") => "照片",
+                    _ => "附件",
+                }
+            )
+        })
+        .collect()
+}
+
+pub fn case(user: &OfficeUser, csrf: &str, shown: &CaseShown, done: Option<&str>, problem: Option<&str>) -> String {
+    let s = &shown.stored;
     let Record::Case(c) = &s.record else {
         return layout("记录", Some(user), csrf, "<p>这不是案件。</p>");
     };
@@ -230,18 +269,34 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
             )
         })
         .collect();
-    let linked: String = s
-        .linked_from
+    let linked: String = shown
+        .linked
         .iter()
-        .map(|(id, how)| {
+        .map(|l| {
+            let seal = match &l.seal {
+                Some(st) if st.verified => format!(
+                    "<span class=\"ok\">已签署封存，核验通过（{} {}，指纹 {}…）</span>",
+                    esc(&st.seal.user),
+                    fieldcase_core::calendar::show_local(st.seal.sealed_at),
+                    esc(&st.seal.hash[..16.min(st.seal.hash.len())])
+                ),
+                Some(_) => "<span class=\"error\">已签署，但签章无法核验</span>".to_string(),
+                None => "<span class=\"muted\">未签署</span>".to_string(),
+            };
             format!(
-                "<li>{} <a href=\"/office/case/{}\">{}</a></li>",
-                esc(how),
-                esc(id),
-                esc(id)
+                "<li>{}（{}） {} {seal}<br>{}</li>",
+                esc(&l.kind),
+                match l.how.as_str() {
+                    "corrects" => "更正本案记录",
+                    "follows_from" => "由本案而来",
+                    _ => "关于本案",
+                },
+                esc(&l.id),
+                pictures(&l.id, &l.images)
             )
         })
         .collect();
+    let photos = pictures(&s.id, s.record.attachments());
     let conflicts: String = s
         .conflicts
         .iter()
@@ -305,7 +360,7 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
              <select name=\"kind\"><option value=\"visit\">下访</option><option value=\"interview\">约谈</option>\
              <option value=\"petition_reception\">接访</option><option value=\"call\">电话</option></select> \
              <input name=\"outcome\" id=\"outcome\" size=\"50\" placeholder=\"结果\"> <button id=\"add-follow-up\">添加跟进</button></form><h3>工资诉求</h3><table><tr><th>姓名</th><th>身份证号</th><th>金额(元)</th></tr>{claims}</table>\
-             <h3>关联记录</h3><ul>{}</ul><h3>冲突</h3><ul>{}</ul>",
+             <h3>照片</h3><p>{}</p><h3>关联记录</h3><ul id=\"linked\">{}</ul><h3>冲突</h3><ul>{}</ul>",
             esc(c.subject.as_deref().unwrap_or("案件")),
             esc(words::status_name(&s.ledger_status)),
             esc(words::risk_name(c.risk_level.as_str())),
@@ -331,6 +386,7 @@ pub fn case(user: &OfficeUser, csrf: &str, s: &StoredRecord, done: Option<&str>,
                 .collect::<String>(),
             esc(&s.id),
             esc(csrf),
+            if photos.is_empty() { "<span class=\"muted\">无</span>".to_string() } else { photos },
             if linked.is_empty() { "<li class=\"muted\">无</li>".to_string() } else { linked },
             if conflicts.is_empty() { "<li class=\"muted\">无</li>".to_string() } else { conflicts },
         ),
@@ -583,6 +639,75 @@ fn incidents_chart(incidents: &[fieldcase_core::report::IncidentResponse]) -> St
     format!(
         "<svg id=\"incidents-chart\" width=\"600\" height=\"{}\" role=\"img\" aria-label=\"各街镇突发事件\">{svg}</svg>",
         20 + by.len() as u32 * 30
+    )
+}
+
+/// A year of the calendar as the clocks count it.
+pub struct YearShown {
+    pub year: i32,
+    pub source: Option<String>,
+    pub covered: bool,
+    pub holidays: Vec<chrono::NaiveDate>,
+    pub working_weekends: Vec<chrono::NaiveDate>,
+    pub monitoring_days: u32,
+}
+
+impl YearShown {
+    pub fn of(cal: &fieldcase_core::calendar::Calendar, year: i32) -> YearShown {
+        YearShown {
+            year,
+            source: cal.source(year).map(str::to_string),
+            covered: cal.covers(year),
+            holidays: cal.holidays(year),
+            working_weekends: cal.working_weekends(year),
+            monitoring_days: cal.monitoring_days(year),
+        }
+    }
+}
+
+pub fn calendar(user: &OfficeUser, csrf: &str, y: &YearShown, problem: Option<&str>) -> String {
+    let list = |ds: &[chrono::NaiveDate]| ds.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
+    let problem = problem
+        .map(|p| format!("<p class=\"error\" id=\"problem\">{}</p>", esc(p)))
+        .unwrap_or_default();
+    let source = match (&y.source, y.covered) {
+        (Some(s), true) => format!("来源：{}", esc(s)),
+        _ => "本年度尚无日历：期限只按周末计算".to_string(),
+    };
+    let form = if user.township.is_none() {
+        format!(
+            "<form method=\"post\" action=\"/office/calendar\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <input type=\"hidden\" name=\"year\" value=\"{}\"><table><tr><th>放假日期（每行一个）</th><th>调休上班的周末</th></tr>\
+             <tr><td><textarea name=\"holidays\" id=\"holidays\" rows=\"16\" cols=\"14\">{}</textarea></td>\
+             <td><textarea name=\"working_weekends\" id=\"working-weekends\" rows=\"16\" cols=\"14\">{}</textarea></td></tr></table>\
+             <p><label>高风险企业跟进间隔（天） <input name=\"monitoring_days\" id=\"monitoring-days\" size=\"4\" value=\"{}\"></label></p>\
+             <p><label>依据（国务院办公厅通知文号） <input name=\"notice\" size=\"40\"></label></p><button id=\"save-calendar\">保存</button></form>",
+            esc(csrf),
+            y.year,
+            list(&y.holidays),
+            list(&y.working_weekends),
+            y.monitoring_days
+        )
+    } else {
+        format!(
+            "<p>放假：{}</p><p>调休上班：{}</p><p class=\"muted\">日历由区办公室设定。</p>",
+            esc(&list(&y.holidays).replace('\n', "、")),
+            esc(&list(&y.working_weekends).replace('\n', "、"))
+        )
+    };
+    layout(
+        "工作日历",
+        Some(user),
+        csrf,
+        &format!(
+            "<h2>{} 年工作日历</h2><p><a href=\"/office/calendar?year={}\">上一年</a> · <a href=\"/office/calendar?year={}\">下一年</a></p>\
+             <p class=\"muted\" id=\"source\">{source}；放假 {} 天，调休上班 {} 天</p>{problem}{form}",
+            y.year,
+            y.year - 1,
+            y.year + 1,
+            y.holidays.len(),
+            y.working_weekends.len()
+        ),
     )
 }
 
