@@ -520,3 +520,39 @@ fn a_case_page_shows_a_linked_inspections_seal_and_its_signatures() {
     assert_eq!(other.get(&src).status, 303, "no session, no picture");
     hub.stop();
 }
+
+#[test]
+fn a_fast_report_of_an_incident_gives_the_response_in_minutes() {
+    let dir = TempDir::new().unwrap();
+    let (s, _) = district(&dir);
+    let id = s
+        .create_json(
+            Kind::Incident,
+            json!({
+                "township": "华新镇", "status": "reported", "reported_at": "2026-06-18T01:20:00Z",
+                "address": "新凤路100号工地大门", "headcount": 35, "employer_name": "恒达劳务<b>",
+                "amount_claimed_fen": 96_000_000, "risk_signs": ["blocking_road_or_gate"],
+                "escalation": {"grid_assistant_arrived_at": "2026-06-18T01:35:00Z", "inspector_notified_at": "2026-06-18T01:40:00Z"}
+            }),
+        )
+        .unwrap()
+        .id;
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = Browser::new(&hub.url());
+    assert_eq!(b.login("华新镇办公室", PASSWORD).status, 303);
+    let list = b.get("/office/incidents");
+    assert!(list.body.contains(&format!("/office/incident/{id}")));
+    let report = b.get(&format!("/office/incident/{id}"));
+    assert_eq!(report.status, 200);
+    for text in [
+        "欠薪突发事件快报",
+        "960,000.00",
+        "堵路堵门",
+        "（报告后 15 分钟）",
+        "（报告后 20 分钟）",
+        "恒达劳务&lt;b&gt;",
+    ] {
+        assert!(report.body.contains(text), "{text}");
+    }
+    hub.stop();
+}

@@ -80,6 +80,8 @@ pub fn router(store: Arc<Store>, secure: bool) -> Router {
             "/office/calendar",
             get(calendar::calendar_page).post(calendar::set_calendar),
         )
+        .route("/office/incidents", get(incidents::incidents_page))
+        .route("/office/incident/{id}", get(incidents::fast_report))
         .route("/office/warnings", get(warnings::warnings_page))
         .route(
             "/office/warnings/import",
@@ -206,6 +208,7 @@ macro_rules! posted {
 mod calendar;
 mod cases;
 mod devices;
+mod incidents;
 mod login;
 mod reports;
 mod warnings;

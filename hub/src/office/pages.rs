@@ -50,7 +50,7 @@ th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}t
 pub fn layout(title: &str, user: Option<&OfficeUser>, csrf: &str, body: &str) -> String {
     let nav = match user {
         Some(u) => format!(
-            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/warnings\">预警</a><a href=\"/office/devices\">设备</a><a href=\"/office/calendar\">日历</a><a href=\"/office/audit\">操作记录</a>\
+            "<header><b>欠薪台账 · {}</b><a href=\"/office\">台账</a><a href=\"/office/week\">周报</a><a href=\"/office/incidents\">突发事件</a><a href=\"/office/warnings\">预警</a><a href=\"/office/devices\">设备</a><a href=\"/office/calendar\">日历</a><a href=\"/office/audit\">操作记录</a>\
              <a href=\"/office/ledger.xlsx\">导出Excel</a><span class=\"muted\" style=\"color:#ddd\">{}</span>\
              <form class=\"inline\" method=\"post\" action=\"/office/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button>退出</button></form></header>",
@@ -707,6 +707,95 @@ pub fn calendar(user: &OfficeUser, csrf: &str, y: &YearShown, problem: Option<&s
             y.year + 1,
             y.holidays.len(),
             y.working_weekends.len()
+        ),
+    )
+}
+
+pub fn incidents(user: &OfficeUser, csrf: &str, rows: &[fieldcase_core::store::LedgerRow]) -> String {
+    let body: String = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "<tr><td><a href=\"/office/incident/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.id),
+                esc(&r.title),
+                esc(&r.township),
+                esc(words::status_name(&r.status)),
+                fieldcase_core::calendar::show_local(r.updated_at)
+            )
+        })
+        .collect();
+    layout(
+        "突发事件",
+        Some(user),
+        csrf,
+        &format!(
+            "<h2>突发事件</h2><table id=\"incidents\"><tr><th>事件</th><th>街镇</th><th>状态</th><th>最近更新</th></tr>{}</table>",
+            if body.is_empty() { "<tr><td colspan=\"4\" class=\"muted\">无</td></tr>".to_string() } else { body }
+        ),
+    )
+}
+
+/// A fast report (快报) of one incident, for the leading group: it prints on one page.
+pub fn fast_report(user: &OfficeUser, csrf: &str, id: &str, i: &fieldcase_core::model::Incident) -> String {
+    use fieldcase_core::model::RiskSign::*;
+    let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(fieldcase_core::calendar::show_local)
+            .unwrap_or_else(|| "—".into())
+    };
+    let after = |t: Option<chrono::DateTime<chrono::Utc>>| match (i.reported_at, t) {
+        (Some(r), Some(t)) => format!("（报告后 {} 分钟）", (t - r).num_minutes()),
+        _ => String::new(),
+    };
+    let signs: Vec<&str> = i
+        .risk_signs
+        .iter()
+        .map(|s| match s {
+            BlockingRoadOrGate => "堵路堵门",
+            ThreatsOfExtremeActs => "扬言极端行为",
+            MediaPresent => "媒体在场",
+            CrossDistrictWorkers => "跨区务工人员",
+        })
+        .collect();
+    let e = &i.escalation;
+    let steps = [
+        ("网格员到场", e.grid_assistant_arrived_at),
+        ("通知监察员", e.inspector_notified_at),
+        ("监察员到场", e.inspector_arrived_at),
+        ("上报领导小组", e.escalated_to_leading_group_at),
+        ("通报外区", e.other_district_notified_at),
+    ]
+    .iter()
+    .map(|(what, t)| format!("<tr><th>{what}</th><td>{}{}</td></tr>", at(*t), after(*t)))
+    .collect::<String>();
+    let reps: String = i
+        .representatives
+        .iter()
+        .map(|r| format!("{} {}", esc(&r.name), esc(r.phone.as_deref().unwrap_or(""))))
+        .collect::<Vec<_>>()
+        .join("；");
+    layout(
+        "快报",
+        Some(user),
+        csrf,
+        &format!(
+            "<h2 id=\"fast-report\">欠薪突发事件快报</h2><p class=\"muted\">编号 {}　{}</p><table>\
+             <tr><th>报告时间</th><td>{}</td></tr><tr><th>地点</th><td>{}</td></tr><tr><th>聚集人数</th><td>{}</td></tr>\
+             <tr><th>用人单位</th><td>{}</td></tr><tr><th>诉求金额(元)</th><td>{}</td></tr><tr><th>欠薪月数</th><td>{}</td></tr>\
+             <tr><th>风险情形</th><td class=\"high\">{}</td></tr><tr><th>诉求</th><td>{}</td></tr><tr><th>工人代表</th><td>{}</td></tr>\
+             {steps}<tr><th>申请垫付</th><td>{}</td></tr></table>",
+            esc(id),
+            esc(&i.township),
+            at(i.reported_at),
+            esc(i.address.as_deref().unwrap_or("—")),
+            i.headcount.map(|h| h.to_string()).unwrap_or_else(|| "—".into()),
+            esc(i.employer_name.as_deref().unwrap_or("—")),
+            i.amount_claimed_fen.map(yuan).unwrap_or_else(|| "—".into()),
+            i.months_owed.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
+            if signs.is_empty() { "无".to_string() } else { signs.join("、") },
+            esc(i.demands.as_deref().unwrap_or("—")),
+            if reps.is_empty() { "—".to_string() } else { reps },
+            if i.fund_advance_requested { "是" } else { "否" },
         ),
     )
 }

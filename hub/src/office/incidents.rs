@@ -1,0 +1,47 @@
+//! Incidents for the office: the township's gatherings of unpaid workers, newest first, and a
+//! fast report (快报) of one that prints: what happened, who is owed how much, the risk signs,
+//! and each step of the response with the minutes it took.
+
+use super::*;
+
+pub(super) async fn incidents_page(State(office): State<Shared>, headers: HeaderMap) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let store = office.store.clone();
+    let township = user.township.clone();
+    let rows = blocking(move || {
+        let mut rows = store.list(&LedgerQuery {
+            kind: Some(Kind::Incident),
+            township,
+            limit: Some(500),
+            ..Default::default()
+        })?;
+        rows.sort_by_key(|r| std::cmp::Reverse(r.updated_at));
+        Ok(rows)
+    })
+    .await;
+    match rows {
+        Ok(rows) => html(pages::incidents(&user, &csrf, &rows)),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+pub(super) async fn fast_report(State(office): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let (user, csrf) = logged_in!(office, headers);
+    let store = office.store.clone();
+    let scope = user.township.clone();
+    let found = blocking(move || {
+        let s = store.get(&id)?;
+        if scope.as_ref().is_some_and(|t| *t != s.record.township()) {
+            return Err(Error::NotFound { what: "record", id });
+        }
+        Ok(s)
+    })
+    .await;
+    match found {
+        Ok(s) => match &s.record {
+            fieldcase_core::Record::Incident(i) => html(pages::fast_report(&user, &csrf, &s.id, i)),
+            _ => refuse(StatusCode::NOT_FOUND, "这不是突发事件"),
+        },
+        Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+    }
+}
