@@ -18,9 +18,11 @@ mod records;
 mod store;
 mod sync;
 mod transport;
+mod words;
 
 pub use error::FieldError;
 pub use records::{example_record, new_record, FieldConflict, FieldRecord, StoredRecord};
 pub use store::{create_store, open_store, FieldStore, KeyProvider, ListenerHandle, RecordListener};
 pub use sync::{join_new_store, parse_join_link, CancelToken, JoinLinkInfo, SyncProgress};
 pub use transport::{HubResponse, HubTransport};
+pub use words::{kind_name, risk_name, status_name};

@@ -45,6 +45,7 @@ pub fn status_name(status: &str) -> &str {
         "withdrawn" => "已撤回",
         "draft" => "草稿",
         "signed" | "sealed" => "已签章",
+        "unreadable" => "无法读取",
         other => other,
     }
 }

@@ -1,41 +1,16 @@
-// The words the screens show for the core's codes and errors. Rule problems carry the core's own
-// Chinese sentence (`Problem.inChinese`, the same on Android and the office pages); the other
-// error kinds are named here once. The same words as the Android app's Labels.kt.
+// The words the screens show: names of kinds, statuses and risk levels from the core's table, and
+// rule problems in the core's own Chinese sentence (`Problem.inChinese`), the same on Android and
+// the office pages; the other error kinds are named here once, as in the Android app's Labels.kt.
 import Fieldcase
 import Foundation
 
 public enum Labels {
-    public static func kind(_ kind: Kind) -> String {
-        switch kind {
-        case .case: return "欠薪案件"
-        case .incident: return "突发事件"
-        case .inspection: return "现场检查"
-        case .interview: return "询问笔录"
-        case .mediation: return "调解"
-        case .employer: return "用人单位"
-        case .project: return "工程项目"
-        case .calendar: return "工作日历"
-        }
-    }
+    /// A kind's name, from the core's table (the same on Android and the office's pages).
+    public static func kind(_ kind: Kind) -> String { kindName(kind: kind) }
 
-    public static func status(_ code: String) -> String {
-        switch code {
-        case "open": return "待处理"
-        case "in_progress": return "处理中"
-        case "closed": return "已办结"
-        case "reported": return "已上报"
-        case "responding": return "处置中"
-        case "handed_over": return "已移交"
-        case "applied": return "已申请"
-        case "in_session": return "调解中"
-        case "agreed": return "已达成协议"
-        case "no_agreement": return "未达成协议"
-        case "withdrawn": return "已撤回"
-        case "draft": return "草稿"
-        case "sealed": return "已签章"
-        default: return code
-        }
-    }
+    public static func status(_ code: String) -> String { statusName(status: code) }
+
+    public static func risk(_ code: String) -> String { riskName(risk: code) }
 
     /// What went wrong, as a field worker reads it.
     public static func failure(_ error: Error) -> String {

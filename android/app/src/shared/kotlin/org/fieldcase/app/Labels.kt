@@ -1,46 +1,20 @@
-// The words the screens show for the core's codes (kinds, statuses, risk levels). Only names:
-// what a status means and when a record is overdue is the core's to say.
+// The words the screens show: the names of kinds, statuses and risk levels come from the core's
+// table (the same on iOS and the office's pages); what went wrong is named here per error type.
 package org.fieldcase.app
 
 import org.fieldcase.FieldException
+import org.fieldcase.core.Kind
+import org.fieldcase.kindName
+import org.fieldcase.riskName
+import org.fieldcase.statusName
 
 object Labels {
-    fun kind(code: String): String = when (code) {
-        "case" -> "欠薪案件"
-        "incident" -> "突发事件"
-        "inspection" -> "现场检查"
-        "interview" -> "询问笔录"
-        "mediation" -> "调解"
-        "employer" -> "用人单位"
-        "project" -> "工程项目"
-        "calendar" -> "工作日历"
-        else -> code
-    }
+    /** A kind's name, from its code in a ledger row ("case", "incident", ...). */
+    fun kind(code: String): String = Kind.entries.firstOrNull { it.name.equals(code, ignoreCase = true) }?.let(::kindName) ?: code
 
-    fun status(code: String): String = when (code) {
-        "open" -> "待处理"
-        "in_progress" -> "处理中"
-        "closed" -> "已办结"
-        "reported" -> "已上报"
-        "responding" -> "处置中"
-        "handed_over" -> "已移交"
-        "applied" -> "已申请"
-        "in_session" -> "调解中"
-        "agreed" -> "已达成协议"
-        "no_agreement" -> "未达成协议"
-        "withdrawn" -> "已撤回"
-        "draft" -> "草稿"
-        "sealed" -> "已签章"
-        "unreadable" -> "无法读取"
-        else -> code
-    }
+    fun status(code: String): String = statusName(code)
 
-    fun risk(code: String?): String? = when (code) {
-        "high" -> "高风险"
-        "medium" -> "中风险"
-        "low" -> "低风险"
-        else -> null
-    }
+    fun risk(code: String?): String? = code?.let(::riskName)
 
     /**
      * What went wrong, as a field worker reads it. Rule problems carry the core's own Chinese
