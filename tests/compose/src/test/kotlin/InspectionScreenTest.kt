@@ -23,6 +23,7 @@ import org.fieldcase.FieldRecord
 import org.fieldcase.app.Check
 import org.fieldcase.app.InspectionModel
 import org.fieldcase.app.InspectionScreen
+import org.fieldcase.app.PhoneTools
 import org.fieldcase.app.Signer
 import org.fieldcase.core.CheckResult
 import org.fieldcase.core.Role
@@ -66,11 +67,16 @@ class InspectionScreenTest {
     fun `an inspector fills the checklist, signs, seals, and a later edit is refused on screen`() {
         val store = runBlocking { createStore(dir.resolve("inspector").toString(), TestKeys(), "华新镇", "王明", Role.INSPECTOR) }
         lateinit var model: InspectionModel
+        val photo = byteArrayOf(0xFF.toByte(), 0xD8.toByte()) + ByteArray(1024) { 9 }
+        val camera = object : PhoneTools {
+            override fun takePhoto(onPhoto: (ByteArray) -> Unit) = onPhoto(photo)
+            override fun locate(onPlace: (Double, Double, Double?) -> Unit) = Unit
+        }
         rule.setContent {
             val scope = rememberCoroutineScope()
             model = remember { InspectionModel(store, "华新镇", scope) }
             MaterialTheme {
-                Box(Modifier.size(412.dp, 760.dp).testTag("screen")) { InspectionScreen(model) }
+                Box(Modifier.size(412.dp, 760.dp).testTag("screen")) { InspectionScreen(model, camera) }
             }
         }
         rule.drawTo("inspection")
@@ -85,6 +91,8 @@ class InspectionScreenTest {
             rule.onNodeWithTag("${check.field}-${answer.name}").performScrollTo().performClick()
         }
         type("checklist.rights_notice_board.note", "工地大门未张贴维权信息告示牌")
+        rule.onNodeWithTag("photo-rights_notice_board").performScrollTo().performClick()
+        rule.waitUntil(10_000) { !model.busy && model.photos[Check.NOTICE_BOARD]?.size == 1 }
         type("findings", "维权信息告示牌未设置，其余符合")
         type("correction_order.required", "设置维权信息告示牌")
         type("correction_order.deadline", "2026-12-10")
@@ -134,7 +142,8 @@ class InspectionScreenTest {
         // Each signature's image stays in the record's attachments (what binds it to the record
         // at the hub), however many saves came after.
         val images = (inspection.signatures.inspectors.map { it.imageSha256!! } + inspection.signatures.employerRepresentative!!.imageSha256!!).toSet()
-        assertEquals(images, inspection.attachments.map { it.sha256 }.toSet())
+        val evidence = inspection.checklist.rightsNoticeBoard.photos.single()
+        assertEquals(images + evidence, inspection.attachments.map { it.sha256 }.toSet())
 
         // A later edit: refused by the core, the reason on screen, the typed text kept.
         type("findings", "（补）")

@@ -116,7 +116,7 @@ fun FieldApp(
         is Place.Case -> CaseScreen(remember(place.id) { CaseModel(store, place.id, scope) }) { nav.go(Place.Record(it)) }
         is Place.Record -> RecordScreen(remember(place.id) { RecordModel(store, place.id) })
         Place.NewIncident -> IncidentScreen(remember { IncidentModel(store, me.township, scope) }, tools) { nav.home() }
-        Place.NewInspection -> InspectionScreen(remember { InspectionModel(store, me.township, scope) })
+        Place.NewInspection -> InspectionScreen(remember { InspectionModel(store, me.township, scope) }, tools)
         Place.NewInterview -> InterviewScreen(remember { InterviewModel(store, me.township, scope) })
         Place.NewMediation -> MediationScreen(remember { MediationModel(store, me.township, scope) })
         Place.Sync -> SyncScreen(sync) { nav.go(Place.Conflicts) }

@@ -107,6 +107,17 @@ class InspectionModel(
     fun save() = act { write() }
 
     /** Signs and freezes the record: the core checks it whole and says what is missing. */
+    /** Evidence photos per check: kept with the record (saved first, as an image needs one). */
+    val photos = mutableStateMapOf<Check, List<String>>()
+
+    fun addPhoto(check: Check, jpeg: ByteArray) = act {
+        val id = write()
+        val ref = store.attach(id, jpeg, "photo.jpg", "image/jpeg", "photo")
+        if (signing.attached.none { it.sha256 == ref.sha256 }) signing.attached.add(ref)
+        photos[check] = (photos[check] ?: emptyList()) + ref.sha256
+        write()
+    }
+
     fun sealRecord() = act {
         if (endedAt == null) endedAt = now()
         val id = write()
@@ -155,7 +166,7 @@ class InspectionModel(
         fun item(c: Check) = ChecklistItem(
             result = results[c] ?: CheckResult.UNCHECKED,
             note = typed.text(notes[c] ?: ""),
-            photos = emptyList(),
+            photos = photos[c] ?: emptyList(),
         )
         val rep = signing.given[Signer.Representative]
         return draft.copy(

@@ -33,7 +33,7 @@ import org.fieldcase.core.CheckResult
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun InspectionScreen(model: InspectionModel) {
+fun InspectionScreen(model: InspectionModel, tools: PhoneTools? = null) {
     val e = model.errors
     Column(
         Modifier.fillMaxSize().background(MaterialTheme.colorScheme.background)
@@ -73,6 +73,13 @@ fun InspectionScreen(model: InspectionModel) {
             e["checklist.${check.field}.result"]?.let { Text(it, color = MaterialTheme.colorScheme.error) }
             if (model.results[check] == CheckResult.NON_COMPLIANT || e.containsKey("checklist.${check.field}.note")) {
                 FormField(e, "checklist.${check.field}.note", "发现的问题", model.notes[check] ?: "") { model.notes[check] = it }
+                if (tools != null) {
+                    OutlinedButton(
+                        onClick = { tools.takePhoto { model.addPhoto(check, it) } },
+                        enabled = !model.busy && model.seal == null,
+                        modifier = Modifier.heightIn(min = 48.dp).testTag("photo-${check.field}"),
+                    ) { Text("拍照取证（${model.photos[check]?.size ?: 0} 张）") }
+                }
             }
         }
         HorizontalDivider()
