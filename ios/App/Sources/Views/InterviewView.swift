@@ -46,5 +46,10 @@ struct InterviewView: View {
             }
         }
         .navigationTitle("询问笔录")
+        .task { await model.restoreDraft() }
+        .task(id: model.typed) {
+            try? await Task.sleep(nanoseconds: 300_000_000)
+            if !Task.isCancelled { await model.keepDraft() }
+        }
     }
 }

@@ -46,6 +46,48 @@ public final class InterviewScreenModel {
 
     public func ask() { exchanges.append(Exchange()) }
 
+    private var draftRead = false
+    private var form: String { "interview:\(caseId ?? "new")" }
+
+    /// What is typed, as the store's draft keeps it (the view keeps it a moment after each change).
+    public var typed: [String: String] {
+        var f: [String: String] = [
+            "record": savedId ?? "", "name": name, "resident_id": residentId, "role": role, "phone": phone, "place": place,
+        ]
+        for (i, v) in inspectorNames.enumerated() { f["inspector.\(i)"] = v }
+        for (i, v) in credentials.enumerated() { f["credential.\(i)"] = v }
+        for (i, x) in exchanges.enumerated() {
+            f["q.\(i)"] = x.question
+            f["a.\(i)"] = x.answer
+        }
+        return f
+    }
+
+    /// Nothing typed is lost if the app is killed: kept in the encrypted store, never synced.
+    public func keepDraft() async {
+        guard draftRead else { return }
+        try? await store.keepDraft(form: form, fields: typed)
+    }
+
+    /// What was typed before the app was killed; signatures come back from the draft record.
+    public func restoreDraft() async {
+        defer { draftRead = true }
+        guard let f = try? await store.draft(form: form) else { return }
+        name = f["name"] ?? ""
+        residentId = f["resident_id"] ?? ""
+        role = f["role"] ?? role
+        phone = f["phone"] ?? ""
+        place = f["place"] ?? ""
+        for i in inspectorNames.indices { if let v = f["inspector.\(i)"] { inspectorNames[i] = v } }
+        for i in credentials.indices { if let v = f["credential.\(i)"] { credentials[i] = v } }
+        let n = f.keys.filter { $0.hasPrefix("q.") }.count
+        if n > 0 { exchanges = (0..<n).map { Exchange(question: f["q.\($0)"] ?? "", answer: f["a.\($0)"] ?? "") } }
+        if let id = f["record"], !id.isEmpty, case .interview(let saved)? = try? await store.get(id: id).record {
+            savedId = id
+            signing.restore(saved.attachments, interviewee: saved.signatures.interviewee, inspectors: saved.signatures.inspectors, names: inspectorNames)
+        }
+    }
+
     public func save() async { await act { _ = try await self.write() } }
 
     public func confirmSignature() async {
@@ -69,6 +111,7 @@ public final class InterviewScreenModel {
         await act {
             if self.endedAt == nil { self.endedAt = self.now() }
             self.seal = try await self.store.seal(id: try await self.write())
+            try? await self.store.discardDraft(form: self.form)
         }
     }
 

@@ -80,6 +80,15 @@ public final class Signing {
         closePad()
     }
 
+    /// The signatures and images of a saved draft record, back after the app was killed.
+    func restore(_ images: [AttachmentRef], interviewee: Signature?, inspectors: [Signature], names: [String]) {
+        attached = images
+        if let s = interviewee { given[.interviewee] = s }
+        for s in inspectors {
+            if let i = names.firstIndex(of: s.name) { given[.inspector(i)] = s }
+        }
+    }
+
     func workers() -> [Signature] {
         given.compactMap { k, v -> (Int, Signature)? in
             if case .worker(let i) = k { return (i, v) }

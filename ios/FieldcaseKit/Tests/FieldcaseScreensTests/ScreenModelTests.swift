@@ -378,4 +378,29 @@ final class DraftTests: XCTestCase {
         let left = try await phone.draft(form: "incident")
         XCTAssertNil(left)
     }
+
+    func testAnInterviewTypedAndSignedSurvivesTheAppBeingKilled() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-draft-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("zl").path
+        do {
+            let phone = try await createStore(dir: path, keys: Keys(), township: "华新镇", user: "张丽", role: .inspector)
+            let m = InterviewScreenModel(store: phone, township: "华新镇")
+            await m.restoreDraft()
+            m.name = "刘强"
+            m.residentId = "11010519491231002X"
+            m.exchanges[0] = Exchange(question: "你在哪家单位工作？", answer: "宏达物流")
+            m.signing.openPad(.inspector(0))
+            m.signing.strokes = scribble
+            await m.confirmSignature()
+            await m.keepDraft()
+        }
+        let phone = try await openStore(dir: path, keys: Keys())
+        let m = InterviewScreenModel(store: phone, township: "华新镇")
+        await m.restoreDraft()
+        XCTAssertEqual(m.residentId, "11010519491231002X")
+        XCTAssertEqual(m.exchanges.first?.answer, "宏达物流")
+        XCTAssertNotNil(m.signing.given[.inspector(0)], "the signature comes back from the draft record")
+        XCTAssertEqual(m.signing.attached.count, 1)
+    }
 }
