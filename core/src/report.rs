@@ -278,58 +278,41 @@ impl Store {
     /// The week `from`..=`to` (Shanghai dates) for a township, or the whole district.
     pub fn report_week(&self, township: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Week> {
         use crate::model::{CaseStatus, Record, RiskLevel};
-        use crate::store::LedgerQuery;
         let mut by_township: BTreeMap<String, WeekLine> = BTreeMap::new();
-        let mut after = None;
-        loop {
-            let rows = self.list(&LedgerQuery {
-                kind: Some(crate::model::Kind::Case),
-                township: township.map(str::to_string),
-                limit: Some(crate::store::MAX_PAGE),
-                after: after.clone(),
+        self.each_record(crate::model::Kind::Case, township, |row, record| {
+            let Record::Case(c) = record else { return Ok(()) };
+            let l = by_township.entry(row.township.clone()).or_insert_with(|| WeekLine {
+                township: row.township.clone(),
                 ..Default::default()
-            })?;
-            let n = rows.len();
-            after = rows.last().map(|r| r.cursor.clone());
-            for row in rows {
-                let Record::Case(c) = self.record(&row.id)? else {
-                    continue;
-                };
-                let l = by_township.entry(row.township.clone()).or_insert_with(|| WeekLine {
-                    township: row.township.clone(),
-                    ..Default::default()
-                });
-                let closed = row.status == "closed";
-                if closed {
-                    l.closed += 1;
-                } else {
-                    match c.risk_level {
-                        RiskLevel::High => l.open_high += 1,
-                        RiskLevel::Medium => l.open_medium += 1,
-                        RiskLevel::Low => l.open_low += 1,
-                    }
-                    if c.status == CaseStatus::InProgress {
-                        l.in_progress += 1;
-                    }
-                    l.owed_fen += c.amount_owed_fen.unwrap_or(0);
+            });
+            let closed = row.status == "closed";
+            if closed {
+                l.closed += 1;
+            } else {
+                match c.risk_level {
+                    RiskLevel::High => l.open_high += 1,
+                    RiskLevel::Medium => l.open_medium += 1,
+                    RiskLevel::Low => l.open_low += 1,
                 }
-                if row.overdue {
-                    l.overdue += 1;
+                if c.status == CaseStatus::InProgress {
+                    l.in_progress += 1;
                 }
-                if c.filed_on.is_some_and(|d| d >= from && d <= to) {
-                    l.new += 1;
-                }
-                if let Some(r) = c.resolution.as_ref().filter(|_| closed) {
-                    if r.on.is_some_and(|d| d >= from && d <= to) {
-                        l.resolved += 1;
-                        l.recovered_fen += r.amount_paid_fen.unwrap_or(0);
-                    }
+                l.owed_fen += c.amount_owed_fen.unwrap_or(0);
+            }
+            if row.overdue {
+                l.overdue += 1;
+            }
+            if c.filed_on.is_some_and(|d| d >= from && d <= to) {
+                l.new += 1;
+            }
+            if let Some(r) = c.resolution.as_ref().filter(|_| closed) {
+                if r.on.is_some_and(|d| d >= from && d <= to) {
+                    l.resolved += 1;
+                    l.recovered_fen += r.amount_paid_fen.unwrap_or(0);
                 }
             }
-            if n < crate::store::MAX_PAGE as usize {
-                break;
-            }
-        }
+            Ok(())
+        })?;
         let lines: Vec<WeekLine> = by_township.into_values().collect();
         let mut total = WeekLine {
             township: "合计".into(),
@@ -376,7 +359,6 @@ impl Store {
     /// The `weeks` weeks ending on `to` (oldest first), from one pass over the cases.
     pub fn report_trend(&self, township: Option<&str>, to: NaiveDate, weeks: u32) -> Result<Vec<WeekPoint>> {
         use crate::model::Record;
-        use crate::store::LedgerQuery;
         let weeks = weeks.clamp(1, 104);
         let first = to - chrono::Duration::days(7 * i64::from(weeks) - 1);
         let mut points: Vec<WeekPoint> = (0..weeks)
@@ -390,36 +372,21 @@ impl Store {
             })
             .collect();
         let bucket = |d: NaiveDate| (d >= first && d <= to).then(|| ((d - first).num_days() / 7) as usize);
-        let mut after = None;
-        loop {
-            let rows = self.list(&LedgerQuery {
-                kind: Some(crate::model::Kind::Case),
-                township: township.map(str::to_string),
-                limit: Some(crate::store::MAX_PAGE),
-                after: after.clone(),
-                ..Default::default()
-            })?;
-            let n = rows.len();
-            after = rows.last().map(|r| r.cursor.clone());
-            for row in rows {
-                let Record::Case(c) = self.record(&row.id)? else {
-                    continue;
-                };
-                if let Some(i) = c.filed_on.and_then(bucket) {
-                    points[i].opened += 1;
-                }
-                if row.status == "closed" {
-                    if let Some(r) = &c.resolution {
-                        if let Some(i) = r.on.and_then(bucket) {
-                            points[i].resolved += 1;
-                            points[i].recovered_fen += r.amount_paid_fen.unwrap_or(0);
-                        }
+        self.each_record(crate::model::Kind::Case, township, |row, record| {
+            let Record::Case(c) = record else { return Ok(()) };
+            if let Some(i) = c.filed_on.and_then(bucket) {
+                points[i].opened += 1;
+            }
+            if row.status == "closed" {
+                if let Some(r) = &c.resolution {
+                    if let Some(i) = r.on.and_then(bucket) {
+                        points[i].resolved += 1;
+                        points[i].recovered_fen += r.amount_paid_fen.unwrap_or(0);
                     }
                 }
             }
-            if n < crate::store::MAX_PAGE as usize {
-                return Ok(points);
-            }
-        }
+            Ok(())
+        })?;
+        Ok(points)
     }
 }

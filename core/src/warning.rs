@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::error::Result;
 use crate::model::{Indicator, Kind, Record};
-use crate::store::{LedgerQuery, Store};
+use crate::store::Store;
 
 /// The indicators an import carries, by the names kept on the employer record.
 pub const HEADCOUNT: &str = "social_insurance_headcount";
@@ -205,25 +205,13 @@ impl Store {
     /// Every employer record, with its id.
     fn employers(&self) -> Result<Vec<(String, crate::model::Employer)>> {
         let mut out = vec![];
-        let mut after = None;
-        loop {
-            let rows = self.list(&LedgerQuery {
-                kind: Some(Kind::Employer),
-                limit: Some(crate::store::MAX_PAGE),
-                after: after.clone(),
-                ..Default::default()
-            })?;
-            let n = rows.len();
-            after = rows.last().map(|r| r.cursor.clone());
-            for r in rows {
-                if let Record::Employer(e) = self.record(&r.id)? {
-                    out.push((r.id, e));
-                }
+        self.each_record(Kind::Employer, None, |row, record| {
+            if let Record::Employer(e) = record {
+                out.push((row.id, e));
             }
-            if n < crate::store::MAX_PAGE as usize {
-                return Ok(out);
-            }
-        }
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// Puts the rows' figures on the employers they name (a month's figure replaces the one

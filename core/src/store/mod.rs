@@ -713,6 +713,35 @@ impl Store {
         Record::from_json(loaded.kind, content)
     }
 
+    /// Every record of `kind` (of `township`, or all), in the ledger's order, with its ledger
+    /// row: read page by page, one record at a time, for reports over a whole township.
+    pub fn each_record(
+        &self,
+        kind: Kind,
+        township: Option<&str>,
+        mut f: impl FnMut(LedgerRow, Record) -> Result<()>,
+    ) -> Result<()> {
+        let mut after = None;
+        loop {
+            let rows = self.list(&LedgerQuery {
+                kind: Some(kind),
+                township: township.map(str::to_string),
+                limit: Some(MAX_PAGE),
+                after: after.clone(),
+                ..Default::default()
+            })?;
+            let n = rows.len();
+            after = rows.last().map(|r| r.cursor.clone());
+            for row in rows {
+                let record = self.record(&row.id)?;
+                f(row, record)?;
+            }
+            if n < MAX_PAGE as usize {
+                return Ok(());
+            }
+        }
+    }
+
     /// A record's whole automerge document, as saved.
     pub fn document_bytes(&self, id: &str) -> Result<Vec<u8>> {
         Ok(self.read(|c| self.load_existing(c, id))?.doc.save())

@@ -133,18 +133,8 @@ pub(super) async fn assign(
     Form(f): Form<AssignForm>,
 ) -> Response {
     let (user, csrf) = posted!(office, headers, f.csrf);
-    let store = office.store.clone();
     let (leader, person) = (f.leader.trim().to_string(), f.person.trim().to_string());
-    let who = user.clone();
-    let key = id.clone();
-    let done = blocking(move || {
-        let s = store.get(&key)?;
-        if who.township.as_ref().is_some_and(|t| *t != s.record.township()) {
-            return Err(Error::NotFound {
-                what: "record",
-                id: key,
-            });
-        }
+    change_case(office, user, csrf, id, "assign", move |store, key| {
         let value = |v: &str| {
             if v.is_empty() {
                 serde_json::Value::Null
@@ -153,34 +143,15 @@ pub(super) async fn assign(
             }
         };
         store.edit(
-            &key,
+            key,
             &[
                 ("responsible_leader".into(), value(&leader)),
                 ("responsible_person".into(), value(&person)),
             ],
         )?;
-        store.office().audit(
-            &who.name,
-            "assign",
-            &format!("case {key}: leader {leader}, person {person}"),
-        )?;
-        Ok(())
+        Ok(format!("leader {leader}, person {person}"))
     })
-    .await;
-    match done {
-        Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
-        Err(problem) => {
-            let store = office.store.clone();
-            match blocking(move || shown(&store, &id)).await {
-                Ok(s) => {
-                    let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
-                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    r
-                }
-                Err(e) => refuse(StatusCode::NOT_FOUND, &e),
-            }
-        }
-    }
+    .await
 }
 
 /// A change to a case by the office, then back to its page (or the page with the refusal).

@@ -41,10 +41,14 @@ pub struct Line {
 }
 
 fn line(store: &Store, row: LedgerRow) -> Result<Option<Line>> {
-    let stored = store.get(&row.id)?;
-    let Record::Case(c) = stored.record else {
+    let Record::Case(c) = store.record(&row.id)? else {
         return Ok(None);
     };
+    Ok(Some(line_of(store, row, c)))
+}
+
+/// A case as its ledger line.
+fn line_of(store: &Store, row: LedgerRow, c: Case) -> Line {
     let (uscc, industry) = employer_of(store, &c);
     let progress = c
         .follow_ups
@@ -53,7 +57,7 @@ fn line(store: &Store, row: LedgerRow) -> Result<Option<Line>> {
         .max_by_key(|(at, _)| *at)
         .map(|(_, o)| o)
         .unwrap_or_else(|| words::status_name(&row.status).to_string());
-    Ok(Some(Line {
+    Line {
         employer: c.employer_name.clone().unwrap_or_default(),
         uscc,
         township: c.township.clone(),
@@ -67,7 +71,7 @@ fn line(store: &Store, row: LedgerRow) -> Result<Option<Line>> {
         progress,
         closed: c.status == CaseStatus::Closed && row.status == "closed",
         row,
-    }))
+    }
 }
 
 /// The employer's USCC and industry, when the case names an employer record.
@@ -110,25 +114,11 @@ pub fn search(store: &Store, text: &str, township: Option<&str>, limit: usize) -
 /// Every case line of `township` (all of the district when none), for the export.
 pub fn all(store: &Store, township: Option<&str>) -> Result<Vec<Line>> {
     let mut out = vec![];
-    let mut after = None;
-    loop {
-        let q = LedgerQuery {
-            kind: Some(fieldcase_core::model::Kind::Case),
-            township: township.map(str::to_string),
-            limit: Some(fieldcase_core::store::MAX_PAGE),
-            after: after.clone(),
-            ..Default::default()
-        };
-        let rows = store.list(&q)?;
-        let n = rows.len();
-        after = rows.last().map(|r| r.cursor.clone());
-        for row in rows {
-            if let Some(l) = line(store, row)? {
-                out.push(l);
-            }
+    store.each_record(fieldcase_core::model::Kind::Case, township, |row, record| {
+        if let Record::Case(c) = record {
+            out.push(line_of(store, row, c));
         }
-        if n < fieldcase_core::store::MAX_PAGE as usize {
-            return Ok(out);
-        }
-    }
+        Ok(())
+    })?;
+    Ok(out)
 }
