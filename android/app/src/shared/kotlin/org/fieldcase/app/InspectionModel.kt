@@ -69,11 +69,10 @@ class InspectionModel(
     /** The signatures: who has signed, and the pad that is open. */
     val signing = Signing(store, now)
 
-    val errors = mutableStateMapOf<String, String>()
-    var busy by mutableStateOf(false)
-        private set
-    var savedId by mutableStateOf<String?>(null)
-        private set
+    private val recordForm = RecordForm(store, scope) { inspection()?.let { FieldRecord.Inspection(it) } }
+    val errors get() = recordForm.errors
+    val busy get() = recordForm.busy
+    val savedId get() = recordForm.savedId
     var seal by mutableStateOf<SealStatus?>(null)
         private set
     private val startedAt = now()
@@ -124,36 +123,9 @@ class InspectionModel(
         seal = store.seal(id)
     }
 
-    private fun act(step: suspend () -> Unit) {
-        errors.clear()
-        // A typing slip (a date that does not read) is shown at once, before anything is saved.
-        if (inspection() == null) return
-        scope.launch {
-            busy = true
-            try {
-                step()
-            } catch (e: FieldException) {
-                errors.putAll(Labels.atFields(e))
-                if (e is FieldException.Refused || e is FieldException.InvalidFields) {
-                    errors[""] = "还不能保存或签署：" + Labels.failure(e)
-                }
-            } finally {
-                busy = false
-            }
-        }
-    }
+    private fun act(step: suspend () -> Unit) = recordForm.act(step)
 
-    /** Saves what is on screen; the record's id. */
-    private suspend fun write(): String {
-        val record = checkNotNull(inspection()) { "read before this step began" }
-        val id = savedId
-        return if (id == null) {
-            store.createRecord(FieldRecord.Inspection(record)).id.also { savedId = it }
-        } else {
-            store.updateRecord(id, FieldRecord.Inspection(record))
-            id
-        }
-    }
+    private suspend fun write(): String = recordForm.write()
 
     /** The record as typed, or null when something typed does not read (shown at its field). */
     private fun inspection(): Inspection? {

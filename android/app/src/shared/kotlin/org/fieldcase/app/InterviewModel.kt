@@ -49,11 +49,10 @@ class InterviewModel(
     val exchanges = mutableStateListOf(Exchange())
     val signing = Signing(store, now)
 
-    val errors = mutableStateMapOf<String, String>()
-    var busy by mutableStateOf(false)
-        private set
-    var savedId by mutableStateOf<String?>(null)
-        private set
+    private val recordForm = RecordForm(store, scope) { FieldRecord.Interview(interview()) }
+    val errors get() = recordForm.errors
+    val busy get() = recordForm.busy
+    val savedId get() = recordForm.savedId
     var seal by mutableStateOf<SealStatus?>(null)
         private set
     private val startedAt = now()
@@ -78,7 +77,7 @@ class InterviewModel(
         // Once signed by someone, the transcript was saved as a draft record: its signatures
         // come back from there.
         fields["record"]?.ifBlank { null }?.let { id ->
-            savedId = id
+            recordForm.savedId = id
             scope.launch {
                 try {
                     val saved = (store.get(id).record as FieldRecord.Interview).value
@@ -135,33 +134,9 @@ class InterviewModel(
         drafts.discard()
     }
 
-    private fun act(step: suspend () -> Unit) {
-        errors.clear()
-        scope.launch {
-            busy = true
-            try {
-                step()
-            } catch (e: FieldException) {
-                errors.putAll(Labels.atFields(e))
-                if (e is FieldException.Refused || e is FieldException.InvalidFields) {
-                    errors[""] = "还不能保存或签署：" + Labels.failure(e)
-                }
-            } finally {
-                busy = false
-            }
-        }
-    }
+    private fun act(step: suspend () -> Unit) = recordForm.act(step)
 
-    private suspend fun write(): String {
-        val record = FieldRecord.Interview(interview())
-        val id = savedId
-        return if (id == null) {
-            store.createRecord(record).id.also { savedId = it }
-        } else {
-            store.updateRecord(id, record)
-            id
-        }
-    }
+    private suspend fun write(): String = recordForm.write()
 
     private fun interview(): Interview {
         val typed = Typed(errors)

@@ -93,11 +93,10 @@ class MediationModel(
     var performanceResult by mutableStateOf(PerformanceResult.PAID_ON_TIME)
     var performanceYuan by mutableStateOf("")
 
-    val errors = mutableStateMapOf<String, String>()
-    var busy by mutableStateOf(false)
-        private set
-    var savedId by mutableStateOf<String?>(null)
-        private set
+    private val recordForm = RecordForm(store, scope) { mediation()?.let { FieldRecord.Mediation(it) } }
+    val errors get() = recordForm.errors
+    val busy get() = recordForm.busy
+    val savedId get() = recordForm.savedId
     var stored by mutableStateOf<StoredRecord?>(null)
         private set
     val sealed: Boolean get() = stored?.seal != null
@@ -173,36 +172,13 @@ class MediationModel(
         )
     }
 
-    private fun act(step: suspend () -> Unit) {
-        errors.clear()
-        // A typing slip (an amount or date that does not read) is shown before anything is saved.
-        if (mediation() == null) return
-        scope.launch {
-            busy = true
-            try {
-                step()
-                savedId?.let { stored = store.get(it) }
-            } catch (e: FieldException) {
-                errors.putAll(Labels.atFields(e))
-                if (e is FieldException.Refused || e is FieldException.InvalidFields) {
-                    errors[""] = "还不能保存或签署：" + Labels.failure(e)
-                }
-            } finally {
-                busy = false
-            }
-        }
+    /** Each step, then the record as the core now has it (its seal and clock). */
+    private fun act(step: suspend () -> Unit) = recordForm.act {
+        step()
+        savedId?.let { stored = store.get(it) }
     }
 
-    private suspend fun write(): String {
-        val record = FieldRecord.Mediation(checkNotNull(mediation()) { "read before this step began" })
-        val id = savedId
-        return if (id == null) {
-            store.createRecord(record).id.also { savedId = it }
-        } else {
-            store.updateRecord(id, record)
-            id
-        }
-    }
+    private suspend fun write(): String = recordForm.write()
 
     /** The record as typed; null when a number or date does not read (said at its field). */
     private fun mediation(): Mediation? {
