@@ -48,9 +48,12 @@ public final class InspectionScreenModel {
     public var refusalNote = ""
     public let signing: Signing
 
-    public private(set) var errors: [String: String] = [:]
-    public private(set) var busy = false
-    public private(set) var savedId: String?
+    @ObservationIgnored private lazy var recordForm = RecordForm(store: store) { [unowned self] typed in
+        .inspection(value: self.inspection(&typed))
+    }
+    public var errors: [String: String] { recordForm.errors }
+    public var busy: Bool { recordForm.busy }
+    public var savedId: String? { recordForm.savedId }
     public private(set) var seal: SealStatus?
     private let store: FieldStore
     private let township: String
@@ -77,7 +80,7 @@ public final class InspectionScreenModel {
         default: name = representative
         }
         if let p = signing.problem(name: name) {
-            errors = ["signature": p]
+            recordForm.errors = ["signature": p]
             return
         }
         await act {
@@ -94,35 +97,9 @@ public final class InspectionScreenModel {
         }
     }
 
-    private func act(_ step: @escaping () async throws -> Void) async {
-        errors = [:]
-        var typed = Typed()
-        _ = inspection(&typed)
-        if !typed.errors.isEmpty {
-            errors = typed.errors
-            return
-        }
-        busy = true
-        defer { busy = false }
-        do {
-            try await step()
-        } catch {
-            errors = Labels.atFields(error)
-            if refusedForFields(error) { errors[""] = "还不能保存或签署：" + Labels.failure(error) }
-        }
-    }
+    private func act(_ step: () async throws -> Void) async { await recordForm.act(step) }
 
-    private func write() async throws -> String {
-        var typed = Typed()
-        let record = FieldRecord.inspection(value: inspection(&typed))
-        if let id = savedId {
-            _ = try await store.updateRecord(id: id, record: record)
-            return id
-        }
-        let id = try await store.createRecord(record: record).id
-        savedId = id
-        return id
-    }
+    private func write() async throws -> String { try await recordForm.write() }
 
     private func inspection(_ typed: inout Typed) -> Inspection {
         guard case .inspection(var r) = try? newRecord(kind: .inspection, township: township) else {

@@ -23,9 +23,12 @@ public final class InterviewScreenModel {
     public var exchanges = [Exchange()]
     public let signing: Signing
 
-    public private(set) var errors: [String: String] = [:]
-    public private(set) var busy = false
-    public private(set) var savedId: String?
+    @ObservationIgnored private lazy var recordForm = RecordForm(store: store) { [unowned self] typed in
+        .interview(value: self.interview())
+    }
+    public var errors: [String: String] { recordForm.errors }
+    public var busy: Bool { recordForm.busy }
+    public var savedId: String? { recordForm.savedId }
     public private(set) var seal: SealStatus?
     private let store: FieldStore
     private let township: String
@@ -83,7 +86,7 @@ public final class InterviewScreenModel {
         let n = f.keys.filter { $0.hasPrefix("q.") }.count
         if n > 0 { exchanges = (0..<n).map { Exchange(question: f["q.\($0)"] ?? "", answer: f["a.\($0)"] ?? "") } }
         if let id = f["record"], !id.isEmpty, case .interview(let saved)? = try? await store.get(id: id).record {
-            savedId = id
+            recordForm.savedId = id
             signing.restore(saved.attachments, interviewee: saved.signatures.interviewee, inspectors: saved.signatures.inspectors, names: inspectorNames)
         }
     }
@@ -98,7 +101,7 @@ public final class InterviewScreenModel {
         default: who = name
         }
         if let p = signing.problem(name: who) {
-            errors = ["signature": p]
+            recordForm.errors = ["signature": p]
             return
         }
         await act {
@@ -115,28 +118,9 @@ public final class InterviewScreenModel {
         }
     }
 
-    private func act(_ step: @escaping () async throws -> Void) async {
-        errors = [:]
-        busy = true
-        defer { busy = false }
-        do {
-            try await step()
-        } catch {
-            errors = Labels.atFields(error)
-            if refusedForFields(error) { errors[""] = "还不能保存或签署：" + Labels.failure(error) }
-        }
-    }
+    private func act(_ step: () async throws -> Void) async { await recordForm.act(step) }
 
-    private func write() async throws -> String {
-        let record = FieldRecord.interview(value: interview())
-        if let id = savedId {
-            _ = try await store.updateRecord(id: id, record: record)
-            return id
-        }
-        let id = try await store.createRecord(record: record).id
-        savedId = id
-        return id
-    }
+    private func write() async throws -> String { try await recordForm.write() }
 
     private func interview() -> Interview {
         let typed = Typed()

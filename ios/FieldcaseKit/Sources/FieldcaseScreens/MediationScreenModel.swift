@@ -29,9 +29,12 @@ public final class MediationScreenModel {
     public var paymentMethod = ""
     public var organisationSealBy = ""
     public let signing: Signing
-    public private(set) var errors: [String: String] = [:]
-    public private(set) var busy = false
-    public private(set) var savedId: String?
+    @ObservationIgnored private lazy var recordForm = RecordForm(store: store) { [unowned self] typed in
+        .mediation(value: self.mediation(&typed))
+    }
+    public var errors: [String: String] { recordForm.errors }
+    public var busy: Bool { recordForm.busy }
+    public var savedId: String? { recordForm.savedId }
     public private(set) var stored: StoredRecord?
     private let store: FieldStore
     private let township: String
@@ -69,7 +72,7 @@ public final class MediationScreenModel {
         case .organisationSeal: who = organisationSealBy
         default: who = ""
         }
-        if let p = signing.problem(name: who) { errors = ["signature": p]; return }
+        if let p = signing.problem(name: who) { recordForm.errors = ["signature": p]; return }
         await act {
             try await self.signing.keep(id: try await self.write(), name: who)
             _ = try await self.write()
@@ -91,39 +94,21 @@ public final class MediationScreenModel {
         guard let id = savedId else { return }
         var typed = Typed()
         let paid = typed.yuan("performance.amount_paid_fen", paidYuan)
-        if !typed.errors.isEmpty { errors = typed.errors; return }
+        if !typed.errors.isEmpty { recordForm.errors = typed.errors; return }
         await act {
             _ = try await self.store.recordPerformance(id: id, performance: Performance(on: on, result: result, amountPaidFen: paid, note: nil))
         }
     }
 
-    private func act(_ step: @escaping () async throws -> Void) async {
-        errors = [:]
-        var typed = Typed()
-        _ = mediation(&typed)
-        if !typed.errors.isEmpty { errors = typed.errors; return }
-        busy = true
-        defer { busy = false }
-        do {
+    /// Each step, then the record as the core now has it (its seal and clock).
+    private func act(_ step: () async throws -> Void) async {
+        await recordForm.act {
             try await step()
             if let id = savedId { stored = try await store.get(id: id) }
-        } catch {
-            errors = Labels.atFields(error)
-            if refusedForFields(error) { errors[""] = "还不能保存或签署：" + Labels.failure(error) }
         }
     }
 
-    private func write() async throws -> String {
-        var typed = Typed()
-        let record = FieldRecord.mediation(value: mediation(&typed))
-        if let id = savedId {
-            _ = try await store.updateRecord(id: id, record: record)
-            return id
-        }
-        let id = try await store.createRecord(record: record).id
-        savedId = id
-        return id
-    }
+    private func write() async throws -> String { try await recordForm.write() }
 
     private func mediation(_ typed: inout Typed) -> Mediation {
         guard case .mediation(var m) = try? newRecord(kind: .mediation, township: township) else {
