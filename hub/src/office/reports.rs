@@ -21,20 +21,10 @@ pub(super) async fn export(State(office): State<Shared>, headers: HeaderMap) -> 
     };
     let now = fieldcase_core::calendar::show_local(chrono::Utc::now());
     match xlsx::ledger(&lines, &now) {
-        Ok(bytes) => {
-            let mut r = (StatusCode::OK, bytes).into_response();
-            secure_headers(
-                &mut r,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            );
-            r.headers_mut().insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static(
-                    "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6.xlsx",
-                ),
-            );
-            r
-        }
+        Ok(bytes) => workbook(
+            bytes,
+            "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6.xlsx",
+        ),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &format!("导出失败：{e}")),
     }
 }
@@ -120,20 +110,23 @@ pub(super) async fn week_export(
     })
     .await;
     match week.and_then(|w| xlsx::week(&w).map_err(|e| format!("导出失败：{e}"))) {
-        Ok(bytes) => {
-            let mut r = (StatusCode::OK, bytes).into_response();
-            secure_headers(
-                &mut r,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            );
-            r.headers_mut().insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static(
-                    "attachment; filename=\"week.xlsx\"; filename*=UTF-8''%E5%91%A8%E6%8A%A5.xlsx",
-                ),
-            );
-            r
-        }
+        Ok(bytes) => workbook(
+            bytes,
+            "attachment; filename=\"week.xlsx\"; filename*=UTF-8''%E5%91%A8%E6%8A%A5.xlsx",
+        ),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }
+}
+
+/// A workbook as a download: its type for Excel and WPS, and its file name (ASCII, and in
+/// Chinese for browsers that read it).
+fn workbook(bytes: Vec<u8>, disposition: &'static str) -> Response {
+    let mut r = (StatusCode::OK, bytes).into_response();
+    secure_headers(
+        &mut r,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    );
+    r.headers_mut()
+        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
+    r
 }
