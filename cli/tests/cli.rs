@@ -219,40 +219,56 @@ fn two_inspectors_edit_one_case_offline_then_see_and_settle_the_conflict() {
 }
 
 /// The hub as the office runs it: `serve`, `enroll`, `devices`, `revoke`; phones `join` and `sync`.
-#[test]
-fn the_office_runs_a_hub_and_phones_join_and_sync() {
+/// A hub process the test started, stopped (by its PID) when dropped, also when the test fails.
+struct Served {
+    child: std::process::Child,
+    url: String,
+    pin: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `fieldcase serve` on a new hub store in `hub`, on a free loopback port.
+fn serve(hub: &Path) -> Served {
     use std::io::BufRead;
-    let dir = TempDir::new().unwrap();
-    let hub = dir.path().join("hub");
     ok(
-        &hub,
+        hub,
         &["init", "--township", "青浦区", "--user", "办公室", "--role", "office"],
     );
-    let mut server = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
         .arg("--store")
-        .arg(&hub)
+        .arg(hub)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("FIELDCASE_NOW", "2026-05-01T00:00:00Z")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap())
+    std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let _server = Kill(server);
-    let served: Value = serde_json::from_str(&line).unwrap();
-    let url = served["url"].as_str().unwrap().to_string();
+    let served: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("the hub printed {line:?}"));
+    Served {
+        url: served["url"].as_str().unwrap().to_string(),
+        pin: served["certificate_sha256"].as_str().unwrap_or_default().to_string(),
+        child,
+    }
+}
+
+#[test]
+fn the_office_runs_a_hub_and_phones_join_and_sync() {
+    let dir = TempDir::new().unwrap();
+    let hub = dir.path().join("hub");
+    let served = serve(&hub);
+    let url = served.url.clone();
     assert!(url.starts_with("https://127.0.0.1:"), "TLS by default: {url}");
-    let pin = served["certificate_sha256"].as_str().unwrap().to_string();
+    let pin = served.pin.clone();
     let err = fails(&hub, &["serve", "--plain", "--listen", "0.0.0.0:0"], 2);
     assert!(err.contains("loopback"), "{err}");
 
@@ -460,4 +476,67 @@ fn the_rules_hold_at_the_command_line() {
     );
     assert_eq!(z["monitoring"]["quiet_days"], 30);
     assert!(z["extreme_acts"]["by_month"].as_array().unwrap().len() >= 3);
+}
+
+/// A seal signed by a key no hub enrolled (a store that never joined seals a colleague's
+/// mediation and passes it on by bundle) is refused on the phone as at the hub: the phone's
+/// record stays a draft its mediator can still edit and seal, and the phone and the hub agree.
+#[test]
+fn a_seal_from_a_key_nobody_enrolled_is_refused_on_the_phone_as_at_the_hub() {
+    let dir = TempDir::new().unwrap();
+    let hub = dir.path().join("hub");
+    let served = serve(&hub);
+    let enrolled = ok(
+        &hub,
+        &[
+            "enroll",
+            "--township",
+            "华新镇",
+            "--role",
+            "mediator",
+            "--user",
+            "孙调解",
+        ],
+    );
+    let phone = dir.path().join("phone");
+    ok(&phone, &["join", enrolled["link"].as_str().unwrap()]);
+    let mut mediation = ok(&phone, &["example", "mediation"]);
+    mediation["township"] = json!("华新镇");
+    let id = new_from(&phone, "mediation", &mediation);
+    ok(&phone, &["sync"]);
+    // Someone with a store of their own (never enrolled, a fresh key) seals it.
+    let forger = dir.path().join("forger");
+    ok(
+        &forger,
+        &["init", "--township", "华新镇", "--user", "孙调解", "--role", "mediator"],
+    );
+    let mine = dir.path().join("mine.bundle");
+    ok(&phone, &["bundle", "export", mine.to_str().unwrap()]);
+    ok(&forger, &["bundle", "import", mine.to_str().unwrap()]);
+    assert_eq!(ok(&forger, &["seal", &id])["seal"]["signer"], "this_device");
+    let forged = dir.path().join("forged.bundle");
+    ok(&forger, &["bundle", "export", forged.to_str().unwrap()]);
+
+    // The phone refuses the seal, says why, and keeps it aside.
+    let report = ok(&phone, &["bundle", "import", forged.to_str().unwrap()]);
+    let refused = report["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{report}");
+    assert_eq!(refused[0]["id"], json!(id));
+    let reason = refused[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("not in the hub's device registry"), "{reason}");
+    assert_eq!(ok(&phone, &["refused"]).as_array().unwrap().len(), 1);
+    let shown = ok(&phone, &["show", &id]);
+    assert_eq!(shown["sealed"], false, "{shown}");
+    // Its mediator still edits and seals it, and the hub takes that seal.
+    ok(&phone, &["edit", &id, "agreement.payment_method=银行转账"]);
+    let sealed = ok(&phone, &["seal", &id]);
+    assert_eq!(sealed["seal"]["verified"], true, "{sealed}");
+    ok(&phone, &["sync"]);
+    let at_hub = ok(&hub, &["show", &id]);
+    let on_phone = ok(&phone, &["show", &id]);
+    assert_eq!(at_hub["sealed"], true);
+    assert_eq!(at_hub["seal"]["verified"], true, "{at_hub}");
+    assert_eq!(at_hub["seal"]["device"], on_phone["seal"]["device"]);
+    assert_eq!(at_hub["seal"]["signature"], on_phone["seal"]["signature"]);
+    drop(served);
 }

@@ -174,3 +174,59 @@ pub fn case(r: &mut Rng) -> Value {
         }
     }
 }
+
+/// A township hub kept in `dir/hub` and devices enrolled at it through the in-memory hub, each
+/// synced once on joining, so that every store's registry vouches for those enrolled before it
+/// (seals made by one are honoured by the others). For tests and demonstrations of what
+/// crosses between devices by bundle or by sync.
+pub struct District {
+    pub hub: std::sync::Arc<crate::Store>,
+    dir: std::path::PathBuf,
+    key: [u8; 32],
+}
+
+impl District {
+    /// The hub of `dir` (made, and registered as a hub, the first time).
+    pub fn at(dir: &std::path::Path, key: &[u8; 32]) -> crate::error::Result<District> {
+        let path = dir.join("hub");
+        let hub = if path.join(crate::store::DB_FILE).exists() {
+            crate::Store::open(&path, key)?
+        } else {
+            let s = crate::Store::create(&path, key, "青浦区", "办公室", crate::Role::Office)?;
+            s.register_as_hub()?;
+            s
+        };
+        Ok(District {
+            hub: std::sync::Arc::new(hub),
+            dir: dir.to_path_buf(),
+            key: *key,
+        })
+    }
+
+    /// The hub reached in memory.
+    pub fn memory(&self) -> crate::sync::memory::MemoryHub {
+        crate::sync::memory::MemoryHub::new(self.hub.clone())
+    }
+
+    /// A device of `township` for `user` in `dir/<folder>`, enrolled and synced once.
+    pub fn enrol(
+        &self,
+        folder: &str,
+        township: &str,
+        user: &str,
+        role: crate::Role,
+    ) -> crate::error::Result<crate::Store> {
+        let code = self.hub.enroll(township, role, user)?.code;
+        let memory = self.memory();
+        let (store, _) = crate::Store::create_by_joining(
+            &self.dir.join(folder),
+            &self.key,
+            &memory,
+            "https://hub.test/",
+            None,
+            &code,
+        )?;
+        store.sync().run(&memory, &Default::default())?;
+        Ok(store)
+    }
+}

@@ -173,4 +173,115 @@ mod vectors {
             s["signature"].as_str().unwrap()
         ));
     }
+
+    /// Who may seal: the signature vector's seal, judged against registry entries the hub
+    /// signed (or did not), as every store judges it (`docs/seals.md`, "Who may seal").
+    #[test]
+    fn the_published_signer_vectors_hold() {
+        let v: Value = serde_json::from_str(include_str!("../data/seal-vectors.json")).unwrap();
+        let s = &v["signers"];
+        let hub = DeviceKey::from_hex(s["hub_secret_key"].as_str().unwrap()).unwrap();
+        assert_eq!(hub.public_hex(), s["hub_public_key"]);
+        // The signature vector's statement is a seal's, with its record and kind.
+        let mut seal = v["signature"]["statement"].clone();
+        seal["signature"] = v["signature"]["signature"].clone();
+        let seal: crate::store::Seal = serde_json::from_value(seal).unwrap();
+        assert!(seal.signature_valid(
+            v["signature"]["statement"]["record"].as_str().unwrap(),
+            crate::model::Kind::Inspection
+        ));
+        let cases = s["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 6);
+        for c in cases {
+            let about = c["about"].as_str().unwrap();
+            let entry = match &c["entry"] {
+                Value::Null => None,
+                e => {
+                    let signed = SignedEntry {
+                        entry: serde_json::from_value(e.clone()).unwrap(),
+                        signature: c["entry_signature"].as_str().unwrap().into(),
+                    };
+                    assert_eq!(
+                        String::from_utf8(canonical(e)).unwrap(),
+                        c["entry_canonical"],
+                        "{about}"
+                    );
+                    // The hub signs each entry deterministically.
+                    let vouched = signed.verify(&hub.public_hex());
+                    assert_eq!(vouched, c["vouched"].as_bool().unwrap(), "{about}");
+                    vouched.then_some(signed.entry)
+                }
+            };
+            let me = ("0000phone000", Role::Mediator, "00");
+            let verdict = crate::store::seal::judge(&seal, crate::model::Kind::Inspection, me, entry.as_ref());
+            assert_eq!(verdict.as_str(), c["verdict"], "{about}");
+        }
+    }
+
+    /// Prints the `signers` section of the vectors (run once, by hand, when the rules change:
+    /// `cargo test -p fieldcase-core print_signer_vectors -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn print_signer_vectors() {
+        let v: Value = serde_json::from_str(include_str!("../data/seal-vectors.json")).unwrap();
+        let hub = DeviceKey::from_hex(&"2e".repeat(32)).unwrap();
+        let stranger = DeviceKey::from_hex(&"3d".repeat(32)).unwrap();
+        let st = &v["signature"]["statement"];
+        let entry = |role: &str, key: &str, revoked: Option<&str>| {
+            serde_json::json!({
+                "device": st["device"], "user": st["user"], "role": role, "township": "华新镇",
+                "public_key": key, "actor": "8d0e6a4f1c2b3a49", "enrolled_at": "2026-03-01T00:00:00Z",
+                "revoked_at": revoked,
+            })
+        };
+        let key = st["public_key"].as_str().unwrap();
+        let cases = [
+            (
+                "an inspector the hub enrolled with this key",
+                Some((entry("inspector", key, None), &hub)),
+                "registered",
+            ),
+            ("no entry for the seal's device", None, "unknown"),
+            (
+                "an entry that a key other than the hub's signed",
+                Some((entry("inspector", key, None), &stranger)),
+                "unknown",
+            ),
+            (
+                "the registry holds another key for the device",
+                Some((entry("inspector", &"ab".repeat(32), None), &hub)),
+                "key_mismatch",
+            ),
+            (
+                "a grid assistant may not seal an inspection",
+                Some((entry("grid", key, None), &hub)),
+                "not_allowed",
+            ),
+            (
+                "revoked an hour before the seal's time",
+                Some((entry("inspector", key, Some("2026-03-10T03:00:00Z")), &hub)),
+                "revoked",
+            ),
+        ];
+        let cases: Vec<Value> = cases
+            .into_iter()
+            .map(|(about, e, verdict)| match e {
+                None => serde_json::json!({"about": about, "entry": null, "verdict": verdict}),
+                Some((e, by)) => serde_json::json!({
+                    "about": about,
+                    "entry": e,
+                    "entry_canonical": String::from_utf8(canonical(&e)).unwrap(),
+                    "entry_signature": by.sign(&e),
+                    "vouched": std::ptr::eq(by, &hub),
+                    "verdict": verdict,
+                }),
+            })
+            .collect();
+        let out = serde_json::json!({
+            "hub_secret_key": hub.secret_hex(),
+            "hub_public_key": hub.public_hex(),
+            "cases": cases,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap());
+    }
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::error::Result;
 use crate::model::{Indicator, Kind, Record};
-use crate::store::Store;
+use crate::store::{Store, Writer};
 
 /// The indicators an import carries, by the names kept on the employer record.
 pub const HEADCOUNT: &str = "social_insurance_headcount";
@@ -202,10 +202,10 @@ fn per_cent_drop(before: i64, now: i64) -> Option<i64> {
 }
 
 impl Store {
-    /// Every employer record, with its id.
-    fn employers(&self) -> Result<Vec<(String, crate::model::Employer)>> {
+    /// Every employer record (of `township`, or all), with its id.
+    fn employers(&self, township: Option<&str>) -> Result<Vec<(String, crate::model::Employer)>> {
         let mut out = vec![];
-        self.each_record(Kind::Employer, None, |row, record| {
+        self.each_record(Kind::Employer, township, |row, record| {
             if let Record::Employer(e) = record {
                 out.push((row.id, e));
             }
@@ -213,11 +213,14 @@ impl Store {
         })?;
         Ok(out)
     }
+}
 
+impl Writer<'_> {
     /// Puts the rows' figures on the employers they name (a month's figure replaces the one
-    /// there); a row naming no employer of this store is reported with its line.
+    /// there), of the writer's township only: a row naming no employer it may change (none
+    /// with that USCC, or another township's, in the same words) is reported with its line.
     pub fn import_indicators(&self, rows: &[IndicatorRow], mut problems: Vec<RowProblem>) -> Result<ImportReport> {
-        let employers = self.employers()?;
+        let employers = self.store.employers(self.author.scope.as_deref())?;
         let mut by_employer: std::collections::BTreeMap<String, Vec<&IndicatorRow>> = Default::default();
         for row in rows {
             match employers
@@ -260,14 +263,13 @@ impl Store {
             problems,
         })
     }
+}
 
+impl Store {
     /// The employers the rules flag, in `township` (all when none), with the reasons.
     pub fn warnings(&self, township: Option<&str>, rules: &Rules) -> Result<Vec<Warning>> {
         let mut out = vec![];
-        for (id, e) in self.employers()? {
-            if township.is_some_and(|t| t != e.township) {
-                continue;
-            }
+        for (id, e) in self.employers(township)? {
             let series = |name: &str| -> Vec<(NaiveDate, i64)> {
                 let mut v: Vec<(NaiveDate, i64)> = e
                     .indicators
@@ -314,7 +316,9 @@ impl Store {
         out.sort_by(|a, b| (&a.township, &a.name, &a.employer_id).cmp(&(&b.township, &b.name, &b.employer_id)));
         Ok(out)
     }
+}
 
+impl Writer<'_> {
     /// Opens a case for a flagged employer (source: early warning); the reasons go into it.
     pub fn open_case_from_warning(&self, w: &Warning) -> Result<String> {
         let case = json!({

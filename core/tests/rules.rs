@@ -13,8 +13,11 @@ const PASS: &str = "华新镇-2026-春";
 
 const KEY: [u8; 32] = [11; 32];
 
+/// A device of 华新镇 enrolled at the district's hub (so that its seals are honoured by the
+/// others), with a fixed clock.
 fn store(dir: &TempDir, user: &str, role: Role) -> Store {
-    let s = Store::create(&dir.path().join(user), &KEY, "华新镇", user, role).unwrap();
+    let district = fieldcase_core::sample::District::at(dir.path(), &KEY).unwrap();
+    let s = district.enrol(user, "华新镇", user, role).unwrap();
     s.set_now(Some("2026-04-01T02:00:00Z".parse().unwrap()));
     s
 }

@@ -14,6 +14,12 @@ fn store(dir: &TempDir, name: &str, user: &str, role: Role) -> Store {
     Store::create(&dir.path().join(name), &KEY, "华新镇", user, role).unwrap()
 }
 
+/// A device of 华新镇 enrolled at the district's hub, so that the others honour its seals.
+fn enrolled(dir: &TempDir, name: &str, user: &str, role: Role) -> Store {
+    let district = fieldcase_core::sample::District::at(dir.path(), &KEY).unwrap();
+    district.enrol(name, "华新镇", user, role).unwrap()
+}
+
 fn example(kind: Kind) -> Value {
     Record::example(kind).to_json()
 }
@@ -439,8 +445,8 @@ fn a_corrupt_or_foreign_bundle_is_refused_whole() {
 #[test]
 fn a_change_made_after_signing_on_another_phone_is_kept_aside_and_reported() {
     let dir = TempDir::new().unwrap();
-    let a = store(&dir, "a", "张丽", Role::Inspector);
-    let b = store(&dir, "b", "吴军", Role::Inspector);
+    let a = enrolled(&dir, "a", "张丽", Role::Inspector);
+    let b = enrolled(&dir, "b", "吴军", Role::Inspector);
     let id = a.create_json(Kind::Interview, example(Kind::Interview)).unwrap().id;
     exchange(&a, &b);
     // Offline: a signs; b, not knowing, edits an answer.

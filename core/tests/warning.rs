@@ -40,7 +40,7 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
     );
     let (rows, problems) = read_csv(&csv);
     assert_eq!(rows.len(), 9);
-    let report = s.import_indicators(&rows, problems).unwrap();
+    let report = s.writer().import_indicators(&rows, problems).unwrap();
     assert_eq!((report.rows, report.employers), (8, 4));
     let lines: Vec<usize> = report.problems.iter().map(|p| p.line).collect();
     assert_eq!(lines, [10, 11, 12], "{:?}", report.problems);
@@ -80,7 +80,7 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
 
     // Importing the same month again replaces it, never doubles it.
     let (rows, problems) = read_csv(&csv);
-    s.import_indicators(&rows, problems).unwrap();
+    s.writer().import_indicators(&rows, problems).unwrap();
     let jia = warnings.iter().find(|w| w.name == "甲物流有限公司").unwrap();
     let Record::Employer(e) = s.record(&jia.employer_id).unwrap() else {
         panic!()
@@ -91,7 +91,7 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
         Some(500_050)
     );
 
-    let case = s.open_case_from_warning(jia).unwrap();
+    let case = s.writer().open_case_from_warning(jia).unwrap();
     let Record::Case(c) = s.record(&case).unwrap() else {
         panic!()
     };

@@ -209,6 +209,116 @@ fn run(n: usize) {
         b_quiet_ms
     );
     drop(hub);
+    tls_rows(&dir, &phone);
+}
+
+/// The median of `runs` sessions made by `session`: bytes on the wire (both ways, headers and
+/// TLS records included) and milliseconds.
+fn median_of(proxy: &Proxy, runs: usize, mut session: impl FnMut()) -> (u64, f64) {
+    let mut seen: Vec<(u64, f64)> = (0..runs)
+        .map(|_| {
+            proxy.take();
+            let t = Instant::now();
+            session();
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            let (up, down) = proxy.take();
+            (up + down, ms)
+        })
+        .collect();
+    seen.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let bytes = {
+        let mut b: Vec<u64> = seen.iter().map(|s| s.0).collect();
+        b.sort();
+        b[b.len() / 2]
+    };
+    (bytes, seen[seen.len() / 2].1)
+}
+
+/// A no-change session and a one-field upload as a phone makes them, over plain HTTP and over
+/// TLS, each on a new connection (as every CLI `sync` opens one) and on a kept one: a TLS
+/// connection either makes a full handshake (certificate and key exchange) or resumes the
+/// session of the connection before it (TLS 1.3 pre-shared key).
+fn tls_rows(dir: &tempfile::TempDir, phone: &Store) {
+    let tls = fieldcase_hub::TlsIdentity::generate(&["127.0.0.1".into()]).unwrap();
+    let pin = tls.fingerprint();
+    let store = Store::open(&dir.path().join("hub"), &KEY).unwrap();
+    let hub = Hub::start_with(store, "127.0.0.1:0".parse().unwrap(), Some(tls)).unwrap();
+    let tls_proxy = Proxy::start(hub.addr);
+    let tls_url = tls_proxy.url().replace("http://", "https://");
+    let plain_store = Store::open(&dir.path().join("hub"), &KEY).unwrap();
+    let plain_hub = Hub::start(plain_store, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let plain_proxy = Proxy::start(plain_hub.addr);
+    let id = phone
+        .list(&LedgerQuery {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .unwrap()[0]
+        .id
+        .clone();
+    let mut n = 0;
+    let mut edit = || {
+        n += 1;
+        phone
+            .edit(&id, &[("workers_involved".into(), (100 + n).into())])
+            .unwrap();
+    };
+    let sync = |t: &HttpTransport| {
+        phone.sync().run(t, &SyncOptions::default()).unwrap();
+    };
+    const RUNS: usize = 7;
+    let mut rows = vec![];
+    for (what, upload) in [("no change", false), ("one field changed", true)] {
+        let plain_new = median_of(&plain_proxy, RUNS, || {
+            if upload {
+                edit();
+            }
+            sync(&HttpTransport::new(&plain_proxy.url(), None).unwrap())
+        });
+        let plain = HttpTransport::new(&plain_proxy.url(), None).unwrap();
+        sync(&plain);
+        let plain_kept = median_of(&plain_proxy, RUNS, || {
+            if upload {
+                edit();
+            }
+            sync(&plain)
+        });
+        let full = median_of(&tls_proxy, RUNS, || {
+            if upload {
+                edit();
+            }
+            fieldcase_hub::client::forget_tls_sessions();
+            sync(&HttpTransport::new(&tls_url, Some(&pin)).unwrap())
+        });
+        sync(&HttpTransport::new(&tls_url, Some(&pin)).unwrap());
+        let resumed = median_of(&tls_proxy, RUNS, || {
+            if upload {
+                edit();
+            }
+            sync(&HttpTransport::new(&tls_url, Some(&pin)).unwrap())
+        });
+        let kept_t = HttpTransport::new(&tls_url, Some(&pin)).unwrap();
+        sync(&kept_t);
+        let kept = median_of(&tls_proxy, RUNS, || {
+            if upload {
+                edit();
+            }
+            sync(&kept_t)
+        });
+        rows.push((what, plain_new, plain_kept, full, resumed, kept));
+    }
+    println!();
+    println!("Sync over TLS beside plain HTTP (median of {RUNS}; bytes on the wire both ways, headers and TLS records included)");
+    println!("| session | plain HTTP, new connection | plain HTTP, kept connection | TLS, new connection, full handshake | TLS, new connection, resumed | TLS, kept connection |");
+    println!("|---|---|---|---|---|---|");
+    for (what, a, b, c, d, e) in rows {
+        println!(
+            "| {what} | {} B, {:.1} ms | {} B, {:.1} ms | {} B, {:.1} ms | {} B, {:.1} ms | {} B, {:.1} ms |",
+            a.0, a.1, b.0, b.1, c.0, c.1, d.0, d.1, e.0, e.1
+        );
+    }
+    drop(hub);
+    drop(plain_hub);
 }
 
 fn main() {

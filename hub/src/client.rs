@@ -63,6 +63,40 @@ impl ServerCertVerifier for Pinned {
     }
 }
 
+/// The TLS settings for a pinned hub, one per pin in this process. A copy shares the
+/// original's session store, so every transport to that hub resumes the TLS session of the
+/// one before it (a pre-shared key, no certificate exchange) instead of a full handshake.
+static CONFIGS: std::sync::Mutex<Vec<(String, rustls::ClientConfig)>> = std::sync::Mutex::new(Vec::new());
+
+fn tls_config(pin: &str) -> Result<rustls::ClientConfig, Error> {
+    let pin = pin.to_lowercase();
+    let mut configs = CONFIGS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, c)) = configs.iter().find(|(p, _)| *p == pin) {
+        return Ok(c.clone());
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Pinned {
+            pin: pin.clone(),
+            provider,
+        }))
+        .with_no_client_auth();
+    if configs.len() >= 16 {
+        configs.remove(0);
+    }
+    configs.push((pin, config.clone()));
+    Ok(config)
+}
+
+/// Forgets the TLS sessions this process could resume: the next connection to each hub makes
+/// a full handshake (for measuring one).
+pub fn forget_tls_sessions() {
+    CONFIGS.lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
+
 /// The hub at one address, reached over HTTPS (pinned when a pin is given) or, on this
 /// machine only, plain HTTP.
 pub struct HttpTransport {
@@ -83,17 +117,7 @@ impl HttpTransport {
             .tcp_keepalive(Duration::from_secs(30))
             .timeout(None::<Duration>);
         if let Some(pin) = pin {
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-                .with_safe_default_protocol_versions()
-                .map_err(|e| Error::Internal(e.to_string()))?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(Pinned {
-                    pin: pin.to_lowercase(),
-                    provider,
-                }))
-                .with_no_client_auth();
-            builder = builder.use_preconfigured_tls(config);
+            builder = builder.use_preconfigured_tls(tls_config(pin)?);
         }
         let http = builder.build().map_err(|e| Error::Network(e.to_string()))?;
         Ok(HttpTransport { base, http })

@@ -5,7 +5,8 @@
 
 mod support;
 
-use std::collections::HashMap;
+use support::browser::Browser;
+
 use std::io::Cursor;
 
 use calamine::{Data, DataType, Reader, Xlsx};
@@ -18,105 +19,6 @@ use tempfile::TempDir;
 
 const KEY: [u8; 32] = [3; 32];
 const PASSWORD: &str = "华新镇办公室2026";
-
-struct Browser {
-    base: String,
-    http: reqwest::blocking::Client,
-    cookies: HashMap<String, String>,
-}
-
-struct Page {
-    status: u16,
-    body: String,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    bytes: Vec<u8>,
-}
-
-impl Browser {
-    fn new(base: &str) -> Browser {
-        Browser {
-            base: base.trim_end_matches('/').to_string(),
-            http: reqwest::blocking::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn take(&mut self, r: reqwest::blocking::Response) -> Page {
-        let status = r.status().as_u16();
-        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
-        let set_cookies: Vec<String> = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect();
-        for c in &set_cookies {
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = kv.split_once('=').unwrap();
-            if v.is_empty() {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-        let bytes = r.bytes().unwrap().to_vec();
-        Page {
-            status,
-            body: String::from_utf8_lossy(&bytes).to_string(),
-            location,
-            set_cookies,
-            bytes,
-        }
-    }
-
-    fn get(&mut self, path: &str) -> Page {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .unwrap();
-        self.take(r)
-    }
-
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .unwrap();
-        self.take(r)
-    }
-
-    /// The CSRF token a page's forms carry.
-    fn csrf(page: &Page) -> String {
-        let at = page.body.find("name=\"csrf\" value=\"").expect("a form with its token") + 19;
-        page.body[at..at + 64].to_string()
-    }
-
-    fn login(&mut self, user: &str, password: &str) -> Page {
-        let form = self.get("/office/login");
-        let csrf = Browser::csrf(&form);
-        self.post(
-            "/office/login",
-            &[("user", user), ("password", password), ("csrf", &csrf)],
-        )
-    }
-}
 
 /// The hub's store: the district office, two townships' cases, staff accounts.
 fn district(dir: &TempDir) -> (Store, Vec<String>) {
@@ -229,6 +131,24 @@ fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_se
         .find(|r| r.id == case)
         .unwrap();
     assert_eq!(row.responsible.as_deref(), Some("吴军"));
+    // The phone's history names the clerk who assigned, as the office, not the hub's store.
+    let last = phone.history(&case).unwrap().pop().unwrap();
+    assert_eq!(
+        (
+            last.user.as_str(),
+            last.role,
+            last.verified,
+            last.fields.contains(&"responsible_person".into())
+        ),
+        ("华新镇办公室", Some(Role::Office), true, true),
+        "{last:?}"
+    );
+    assert!(last.device.starts_with("office"), "{last:?}");
+    let at_hub = Store::open(&dir.path().join("hub"), &KEY).unwrap();
+    assert_ne!(last.device, at_hub.identity().device);
+    // The same in the hub's own history.
+    let at_hub = at_hub.history(&case).unwrap().pop().unwrap();
+    assert_eq!((at_hub.user, at_hub.device), (last.user, last.device));
 
     // The export: one sheet per risk level, the 台账 columns, 元 with decimals, totals.
     let x = b.get("/office/ledger.xlsx");
@@ -265,14 +185,29 @@ fn five_wrong_passwords_lock_the_account_and_the_district_sees_every_township() 
     let (s, ids) = district(&dir);
     let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
     let mut b = Browser::new(&hub.url());
-    for _ in 0..4 {
-        assert!(b.login("华新镇办公室", "wrong").body.contains("用户名或密码不对"));
+    // One login form (one token) for every attempt, so that the pages can be compared byte
+    // for byte: an unknown name, a wrong password and a locked account answer the same.
+    let form = b.get("/office/login");
+    let csrf = Browser::csrf(&form);
+    let mut attempt = |user: &str, password: &str| {
+        let p = b.post(
+            "/office/login",
+            &[("user", user), ("password", password), ("csrf", &csrf)],
+        );
+        (p.status, p.bytes)
+    };
+    let unknown = attempt("没有这个人", "wrong");
+    assert_eq!(unknown.0, 401);
+    assert!(String::from_utf8_lossy(&unknown.1).contains("用户名或密码不对"));
+    for i in 0..5 {
+        assert_eq!(attempt("华新镇办公室", "wrong"), unknown, "wrong password {i}");
     }
-    assert!(b.login("华新镇办公室", "wrong").body.contains("账户已锁定"));
-    // Locked: even the right password waits.
-    assert!(b.login("华新镇办公室", PASSWORD).body.contains("账户已锁定"));
-    // An unknown name is told the same as a wrong password.
-    assert!(b.login("没有这个人", PASSWORD).body.contains("用户名或密码不对"));
+    // Locked: even the right password waits, and the page says what it says to anyone.
+    assert_eq!(attempt("华新镇办公室", PASSWORD), unknown, "locked");
+    for i in 0..6 {
+        assert_eq!(attempt("没有这个人", "wrong"), unknown, "unknown name {i}");
+    }
+    assert_eq!(attempt("没有这个人", PASSWORD), unknown);
 
     let mut d = Browser::new(&hub.url());
     assert_eq!(d.login("区办公室", PASSWORD).status, 303);

@@ -173,6 +173,24 @@ class Office(unittest.TestCase):
         self.assertEqual(status, 403)
         self.assertIn("校验码", body.decode())
 
+        # Another township's case is out of sight: its page is not found, and its forms, posted
+        # with this session's token, answer as for a case that does not exist, with nothing of
+        # that case in the answer (issue 18, finding 1).
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', b.page_source).group(1)
+        theirs = self.ids[0]  # 赵巷镇's, with employer 宏达物流1号公司
+        b.get(f"{self.url}/office/case/{theirs}")
+        self.assertIn("找不到这条记录", self.wait_for("problem").text)
+        self.assertNotIn("宏达物流1号公司", b.page_source)
+        nobody = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+        for action, form in [("assign", {"leader": "x", "person": "y"}), ("risk", {"risk": "low"}),
+                             ("follow-up", {"kind": "call", "outcome": "电话"}), ("resolve", {"path": "status", "choice": "0"})]:
+            data = urllib.parse.urlencode({**form, "csrf": csrf}).encode()
+            other = self.request(f"/office/case/{theirs}/{action}", data)
+            missing = self.request(f"/office/case/{nobody}/{action}", data)
+            self.assertEqual(other, missing, action)
+            self.assertEqual(other[0], 404, action)
+            self.assertNotIn("宏达物流1号公司", other[1].decode(), action)
+
         # The phone receives the office's change on its next sync.
         phone = os.path.join(self.tmp.name, "phone")
         fc(phone, "join", self.link)

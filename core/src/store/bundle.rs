@@ -113,6 +113,10 @@ pub(crate) struct Header {
     township: String,
     created_at: DateTime<Utc>,
     records: usize,
+    /// The device registry as the sender holds it (each entry signed by the hub), so that a
+    /// seal by a colleague enrolled since the receiver last synced is honoured.
+    #[serde(default)]
+    registry: Vec<crate::signing::SignedEntry>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -356,6 +360,7 @@ impl Bundles<'_> {
             township: self.0.identity.township.clone(),
             created_at: self.0.now(),
             records: frames.len(),
+            registry: self.0.registry()?,
         };
         let bytes = encode(&header, &frames, passphrase)?;
         let summary = BundleSummary {
@@ -375,6 +380,7 @@ impl Bundles<'_> {
             ..Default::default()
         };
         self.0.write(|tx| {
+            let learned = super::registry::learn(tx, &header.registry)?;
             for (frame, bytes) in &frames {
                 let id = frame.id.as_str();
                 if bytes.is_empty() {
@@ -395,12 +401,16 @@ impl Bundles<'_> {
                 }
                 self.0.remember_peer_heads(tx, &header.from_device, frame)?;
             }
+            if learned > 0 {
+                self.0.retake_refused(tx)?;
+            }
             Ok(())
         })?;
         Ok(report)
     }
 
-    /// Changes refused because they arrived after a record was signed.
+    /// Changes kept aside: those that would change a signed record, and seals whose signer is
+    /// not vouched for (with what was built on them).
     pub fn refused(&self) -> Result<Vec<RefusedChange>> {
         self.0.read(|c| {
             let mut stmt = c.prepare("SELECT doc_id, hash, reason FROM quarantine ORDER BY at, hash")?;
@@ -435,6 +445,7 @@ mod tests {
             township: "华新镇".into(),
             created_at: "2026-04-01T00:00:00Z".parse().unwrap(),
             records: frames.len(),
+            registry: vec![],
         };
         encode(&header, &frames, PASS).unwrap()
     }
@@ -461,8 +472,9 @@ mod tests {
     #[test]
     fn a_crafted_reseal_or_unseal_arriving_by_bundle_is_kept_aside() {
         let dir = tempfile::TempDir::new().unwrap();
-        let a = Store::create(&dir.path().join("a"), &[1; 32], "华新镇", "张丽", Role::Inspector).unwrap();
-        let b = Store::create(&dir.path().join("b"), &[1; 32], "华新镇", "吴军", Role::Inspector).unwrap();
+        let district = crate::sample::District::at(dir.path(), &[1; 32]).unwrap();
+        let a = district.enrol("a", "华新镇", "张丽", Role::Inspector).unwrap();
+        let b = district.enrol("b", "华新镇", "吴军", Role::Inspector).unwrap();
         a.set_now(Some("2026-04-01T00:00:00Z".parse().unwrap()));
         let id = a
             .create_json(Kind::Inspection, Record::example(Kind::Inspection).to_json())

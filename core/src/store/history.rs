@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use automerge::{Automerge, Change, ChangeHash, ReadDoc, ROOT};
 use serde::{Deserialize, Serialize};
 
-use super::{doc, millis_to_time, HistoryEntry, Stamp};
+use super::{doc, millis_to_time, HistoryEntry, Role, Stamp};
 
 /// The metadata message written into every automerge change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,8 +25,8 @@ pub(crate) struct ChangeNote {
 }
 
 /// Who an automerge actor is, as the device registry (or this store itself) knows it:
-/// (user, device).
-pub(crate) type Who<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
+/// (user, device, role).
+pub(crate) type Who<'a> = &'a dyn Fn(&str) -> Option<(String, String, Role)>;
 
 fn entry(c: &Change, who: Who<'_>) -> HistoryEntry {
     let note: Option<ChangeNote> = c.message().and_then(|m| serde_json::from_str(m).ok());
@@ -38,14 +38,15 @@ fn entry(c: &Change, who: Who<'_>) -> HistoryEntry {
     });
     // The actor a change carries is checked against the device that uploaded it; the note
     // is only what that device said about itself.
-    let (user, device, verified) = match who(&c.actor_id().to_hex_string()) {
-        Some((user, device)) => (user, device, true),
-        None => (note.user, note.device, false),
+    let (user, device, role, verified) = match who(&c.actor_id().to_hex_string()) {
+        Some((user, device, role)) => (user, device, Some(role), true),
+        None => (note.user, note.device, None, false),
     };
     HistoryEntry {
         at: millis_to_time(c.timestamp()),
         user,
         device,
+        role,
         verified,
         action: note.action,
         fields: note.fields,

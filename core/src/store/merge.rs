@@ -9,7 +9,6 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::doc::Origin;
-use super::seal::Seal;
 use super::Cached;
 use super::{doc, seal, Loaded, Store};
 use crate::error::{Error, Result};
@@ -33,15 +32,14 @@ pub(crate) struct Merged {
     pub added: Vec<String>,
 }
 
-/// What the gate of a merge is shown: the record before and after, the changes it would add
-/// and, when it gains one, the seal.
+/// What the gate of a merge is shown: the record before and after, and the changes it would
+/// add (a seal among them has passed `seal::enforce`, its signer included).
 pub(crate) struct Arriving<'a> {
     pub before: Option<&'a Record>,
     pub after: Option<&'a Record>,
     /// Some changes wait for earlier ones this store lacks.
     pub missing_deps: bool,
     pub new_changes: &'a [Change],
-    pub new_seal: Option<&'a Seal>,
 }
 
 /// Why a gate refused a record, and whether the sender should send it whole next time.
@@ -222,7 +220,6 @@ impl Store {
             .as_ref()
             .and_then(|l| doc::read_record(&l.doc))
             .and_then(|v| Record::from_json(kind, v).ok());
-        let seal_before = existing.as_ref().and_then(|l| seal::read(&l.doc));
         let (mut doc, rows) = match existing {
             Some(l) => (l.doc, l.rows),
             None => (Automerge::new(), 0),
@@ -254,7 +251,7 @@ impl Store {
         let (mut doc, refused, anchor) = if seal_free && anchored.is_none() {
             (doc, vec![], None)
         } else {
-            seal::enforce(id, kind, doc, anchored.as_ref())?
+            seal::enforce(id, kind, doc, anchored.as_ref(), &self.trust_in(tx))?
         };
         doc.set_actor(self.actor.clone());
         let missing_deps = !doc.get_missing_deps(&[]).is_empty();
@@ -277,16 +274,11 @@ impl Store {
         }
         if let Some(gate) = gate {
             let new_changes: Vec<Change> = doc.get_changes(&before);
-            let new_seal = anchor
-                .as_ref()
-                .map(|a| &a.seal)
-                .filter(|s| seal_before.as_ref() != Some(*s));
             let arriving = Arriving {
                 before: record_before.as_ref(),
                 after: record.as_ref(),
                 missing_deps,
                 new_changes: &new_changes,
-                new_seal,
             };
             if let Err(reason) = gate(&arriving) {
                 return Ok(Err(reason));
@@ -320,14 +312,23 @@ impl Store {
         };
         let now = self.now().timestamp_millis();
         if !refused.is_empty() {
-            for c in &refused {
-                tx.exec("INSERT OR IGNORE INTO quarantine (hash, doc_id, bytes, reason, at) VALUES (?1, ?2, ?3, 'sealed', ?4)",
-                    params![c.hash().to_string(), id, c.raw_bytes(), now],
+            for k in &refused {
+                let hash = k.change.hash().to_string();
+                tx.exec(
+                    "INSERT OR IGNORE INTO quarantine (hash, doc_id, bytes, reason, code, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        hash,
+                        id,
+                        k.change.raw_bytes(),
+                        k.reason,
+                        if k.for_signer { "signer" } else { "sealed" },
+                        now
+                    ],
                 )?;
                 merged.refused.push(RefusedChange {
                     id: id.into(),
-                    change: c.hash().to_string(),
-                    reason: "it would change a signed and sealed record (its content or its seal)".into(),
+                    change: hash,
+                    reason: k.reason.clone(),
                 });
             }
             // Our own copy may hold refused changes too: keep only what the seal allows.

@@ -45,6 +45,7 @@ pub use doc::Conflict;
 pub use drafts::Drafts;
 pub use index::{LedgerQuery, LedgerRow, DEFAULT_PAGE, MAX_PAGE};
 pub use office::{AuditEntry, LoginRefused, Office, OfficeUser, LOCK_MINUTES, MAX_FAILURES};
+pub use records::Writer;
 pub use seal::{Seal, SealStatus};
 pub use sealed_export::{verify_sealed, SealedExport, Verification, SEALED_EXPORT_FORMAT};
 
@@ -93,6 +94,9 @@ pub struct HistoryEntry {
     /// is known, else what the change's note claims (`verified` false).
     pub user: String,
     pub device: String,
+    /// The author's role as the registry has it: `office` for a clerk at the hub (whose
+    /// device is the clerk's office identity), never the phone that carried the change.
+    pub role: Option<Role>,
     pub verified: bool,
     /// create, edit, seal, resolve, attach
     pub action: String,
@@ -130,6 +134,19 @@ pub struct StoredRecord {
 pub struct Saved {
     pub id: String,
     pub warnings: Vec<Problem>,
+}
+
+/// Who a local change is by: this store's user, or at a hub an office clerk. The actor is
+/// what the change carries; the registry maps it back to the person on every device.
+#[derive(Debug, Clone)]
+pub(crate) struct Author {
+    pub user: String,
+    pub device: String,
+    pub role: Role,
+    /// The township whose records it may change; none for the hub's own store and the
+    /// district office.
+    pub scope: Option<String>,
+    pub actor: ActorId,
 }
 
 pub(crate) struct Loaded {
@@ -333,6 +350,7 @@ impl Store {
         }
         store.adopt_device_calendar()?;
         store.after_upgrade()?;
+        store.recheck_anchored_seals()?;
         Ok(store)
     }
 
@@ -558,10 +576,21 @@ impl Store {
         self.reader_free.notify_one();
     }
 
-    fn commit_options(&self, action: &str, fields: Vec<String>) -> CommitOptions {
-        let note = ChangeNote {
+    /// This store's own user as the author of its local changes.
+    pub(crate) fn me(&self) -> Author {
+        Author {
             user: self.identity.user.clone(),
             device: self.identity.device.clone(),
+            role: self.identity.role,
+            scope: (self.identity.role != Role::Office).then(|| self.identity.township.clone()),
+            actor: self.actor.clone(),
+        }
+    }
+
+    fn commit_options(&self, author: &Author, action: &str, fields: Vec<String>) -> CommitOptions {
+        let note = ChangeNote {
+            user: author.user.clone(),
+            device: author.device.clone(),
             action: action.into(),
             fields,
         };
@@ -756,12 +785,19 @@ impl Store {
         })
     }
 
-    /// Who an automerge actor is: this store, or a device in the registry.
-    fn who(&self, c: &Connection, actor: &str) -> Option<(String, String)> {
+    /// Who an automerge actor is: this store, or a device (or an office clerk) in the registry.
+    fn who(&self, c: &Connection, actor: &str) -> Option<(String, String, Role)> {
         if actor == self.actor.to_hex_string() {
-            return Some((self.identity.user.clone(), self.identity.device.clone()));
+            return Some((
+                self.identity.user.clone(),
+                self.identity.device.clone(),
+                self.identity.role,
+            ));
         }
-        registry::by_actor(c, actor).ok().flatten().map(|e| (e.user, e.device))
+        registry::by_actor(c, actor)
+            .ok()
+            .flatten()
+            .map(|e| (e.user, e.device, e.role))
     }
 
     /// One-time work after the layout was upgraded: seals that existed before seals were

@@ -6,8 +6,10 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::Store;
+use super::{registry, Author, Store, Writer};
 use crate::error::{Error, Result};
+use crate::model::{Role, DISTRICT};
+use crate::signing::{RegistryEntry, SignedEntry};
 
 /// Failed logins in a row that lock an account, and for how long.
 pub const MAX_FAILURES: i64 = 5;
@@ -21,6 +23,16 @@ const COST: (u32, u32, u32) = (19 * 1024, 2, 1);
 pub struct OfficeUser {
     pub name: String,
     pub township: Option<String>,
+}
+
+impl OfficeUser {
+    /// Whether this office sees records of `township`: a township's office its own (and the
+    /// district-wide calendar), the district office all.
+    pub fn sees(&self, township: &str) -> bool {
+        self.township
+            .as_deref()
+            .is_none_or(|t| t == township || township == DISTRICT)
+    }
 }
 
 /// Why a login failed: the same words whether the name or the password was wrong.
@@ -38,6 +50,8 @@ pub enum LoginRefused {
 pub struct AuditEntry {
     pub at: chrono::DateTime<chrono::Utc>,
     pub user: String,
+    /// The township the action concerns (none: the district's own, or a name nobody has).
+    pub township: Option<String>,
     pub action: String,
     pub detail: String,
 }
@@ -113,13 +127,68 @@ impl Office<'_> {
                    failures = 0, locked_until = NULL",
                 params![name, h, township, now],
             )?;
+            self.clerk_identity(tx, name, township)?;
             Ok(())
         })?;
         self.audit(
             name,
+            township,
             "account",
             &format!("account set up for {}", township.unwrap_or("the district")),
         )
+    }
+
+    /// A clerk's own author identity: a device id and an automerge actor, in the registry as
+    /// the hub signs it (role office, the clerk's township, the hub's key), so that every
+    /// device's history names the clerk, not the hub. Made once; a clerk moved to another
+    /// township gets a new entry.
+    fn clerk_identity(&self, tx: &rusqlite::Transaction<'_>, name: &str, township: Option<&str>) -> Result<Author> {
+        let row: Option<(Option<String>, Option<String>)> = tx
+            .query_row("SELECT device, actor FROM office_users WHERE name = ?1", [name], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let scope = township.map(str::to_string);
+        let registered = |device: &str| -> Result<Option<RegistryEntry>> { registry::entry(tx, device) };
+        if let Some((Some(device), Some(actor))) = row {
+            let entry = registered(&device)?;
+            if entry.is_some_and(|e| e.township == township.unwrap_or(DISTRICT)) {
+                let actor = automerge::ActorId::try_from(actor.as_str())
+                    .map_err(|_| Error::Internal(format!("clerk {name} has a damaged actor id")))?;
+                return Ok(Author {
+                    user: name.to_string(),
+                    device,
+                    role: Role::Office,
+                    scope,
+                    actor,
+                });
+            }
+        }
+        let device = format!("office{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+        let actor = automerge::ActorId::random();
+        let entry = RegistryEntry {
+            device: device.clone(),
+            user: name.to_string(),
+            role: Role::Office,
+            township: township.unwrap_or(DISTRICT).to_string(),
+            public_key: self.0.identity.public_key.clone(),
+            actor: actor.to_hex_string(),
+            enrolled_at: self.0.now(),
+            revoked_at: None,
+        };
+        let seq = registry::seq(tx)? + 1;
+        registry::put(tx, &SignedEntry::sign(entry, &self.0.key), seq)?;
+        tx.execute(
+            "UPDATE office_users SET device = ?2, actor = ?3 WHERE name = ?1",
+            params![name, device, actor.to_hex_string()],
+        )?;
+        Ok(Author {
+            user: name.to_string(),
+            device,
+            role: Role::Office,
+            scope,
+            actor,
+        })
     }
 
     /// Checks a login. Five failures in a row lock the account for fifteen minutes; the answer
@@ -136,11 +205,13 @@ impl Office<'_> {
         })?;
         let Some((stored, township, failures, locked_until)) = row else {
             // As slow as a real check, so that timing does not tell names apart.
-            let _ = matches("argon2id$x$00$00", password);
             let _ = derive(password, b"fieldcase-no-user");
+            self.audit(name, None, "login_failed", "no such account")?;
             return Ok(Err(LoginRefused::Wrong));
         };
         if let Some(until) = locked_until.filter(|u| *u > now) {
+            let _ = derive(password, b"fieldcase-locked!");
+            self.audit(name, township.as_deref(), "login_failed", "locked")?;
             return Ok(Err(LoginRefused::Locked {
                 minutes: (until - now + 59_999) / 60_000,
             }));
@@ -153,7 +224,7 @@ impl Office<'_> {
                 )?;
                 Ok(())
             })?;
-            self.audit(name, "login", "logged in")?;
+            self.audit(name, township.as_deref(), "login", "logged in")?;
             return Ok(Ok(OfficeUser {
                 name: name.to_string(),
                 township,
@@ -170,6 +241,7 @@ impl Office<'_> {
         })?;
         self.audit(
             name,
+            township.as_deref(),
             "login_failed",
             if lock.is_some() {
                 "wrong password; locked"
@@ -183,34 +255,54 @@ impl Office<'_> {
         }))
     }
 
-    /// Notes what an office user did.
-    pub fn audit(&self, user: &str, action: &str, detail: &str) -> Result<()> {
+    /// Notes what an office user did, and the township it concerns (none: the district's).
+    pub fn audit(&self, user: &str, township: Option<&str>, action: &str, detail: &str) -> Result<()> {
         let now = self.0.now().timestamp_millis();
         self.0.write(|tx| {
             tx.execute(
-                "INSERT INTO office_audit (at, user, action, detail) VALUES (?1, ?2, ?3, ?4)",
-                params![now, user, action, detail],
+                "INSERT INTO office_audit (at, user, township, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![now, user, township, action, detail],
             )?;
             Ok(())
         })
     }
 
-    /// The latest office actions, newest first.
-    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+    /// The latest office actions, newest first: of `township` alone, or (none) the district's
+    /// whole trail.
+    pub fn audit_log(&self, township: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>> {
         self.0.read(|c| {
-            let mut stmt = c.prepare("SELECT at, user, action, detail FROM office_audit ORDER BY seq DESC LIMIT ?1")?;
+            let mut stmt = c.prepare(
+                "SELECT at, user, township, action, detail FROM office_audit
+                 WHERE ?1 IS NULL OR township = ?1 ORDER BY seq DESC LIMIT ?2",
+            )?;
             let rows = stmt
-                .query_map([limit as i64], |r| {
+                .query_map(params![township, limit as i64], |r| {
                     Ok(AuditEntry {
                         at: super::millis_to_time(r.get(0)?),
                         user: r.get(1)?,
-                        action: r.get(2)?,
-                        detail: r.get(3)?,
+                        township: r.get(2)?,
+                        action: r.get(3)?,
+                        detail: r.get(4)?,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })
+    }
+}
+
+impl Store {
+    /// Changes by an office clerk, in the clerk's name: each carries the clerk's own actor
+    /// (in the hub-signed registry), so every device's history names the clerk; a township's
+    /// clerk changes that township's records only.
+    pub fn as_clerk(&self, clerk: &OfficeUser) -> Result<Writer<'_>> {
+        if self.identity.role != Role::Office {
+            return Err(Error::Unauthorised(
+                "only the hub's store acts for office clerks".into(),
+            ));
+        }
+        let author = self.write(|tx| self.office().clerk_identity(tx, &clerk.name, clerk.township.as_deref()))?;
+        Ok(Writer { store: self, author })
     }
 }
 

@@ -12,7 +12,7 @@ use rusqlite::params;
 use serde_json::Value;
 
 use super::Cached;
-use super::{doc, seal, Loaded, Saved, Store};
+use super::{doc, seal, Author, Loaded, Saved, Store};
 use crate::error::{Error, Result};
 use crate::model::{
     AfterSeal, AfterSealNote, CaseStatus, EmployerStatus, IncidentStatus, Kind, Record, Role, SignOff, WorkCalendar,
@@ -33,13 +33,74 @@ pub(crate) enum Intent {
     },
 }
 
+/// Local changes by one author: the store's own user (`Store::writer`, and the store's own
+/// `create_json`, `edit`, ... which use it), or at a hub an office clerk (`Store::as_clerk`),
+/// whose changes carry the clerk's own actor so that every device's history names the clerk.
+pub struct Writer<'s> {
+    pub(crate) store: &'s Store,
+    pub(crate) author: Author,
+}
+
 impl Store {
+    /// Changes by this store's own user.
+    pub fn writer(&self) -> Writer<'_> {
+        Writer {
+            store: self,
+            author: self.me(),
+        }
+    }
+
+    pub fn create_json(&self, kind: Kind, value: Value) -> Result<Saved> {
+        self.writer().create_json(kind, value)
+    }
+
+    pub fn create_record(&self, record: Record) -> Result<Saved> {
+        self.writer().create_record(record)
+    }
+
+    pub fn edit(&self, id: &str, edits: &[(String, Value)]) -> Result<Saved> {
+        self.writer().edit(id, edits)
+    }
+
+    pub fn update(&self, id: &str, record: Record) -> Result<Saved> {
+        self.writer().update(id, record)
+    }
+
+    pub fn close(&self, id: &str, resolution: Value) -> Result<Saved> {
+        self.writer().close(id, resolution)
+    }
+
+    pub fn resolve(&self, id: &str, path: &str, value: Value) -> Result<()> {
+        self.writer().resolve(id, path, value)
+    }
+
+    pub fn set_work_calendar(&self, year: WorkCalendar) -> Result<Saved> {
+        self.writer().set_work_calendar(year)
+    }
+
+    pub(crate) fn change(
+        &self,
+        id: &str,
+        action: &str,
+        intent: Intent,
+        f: impl FnOnce(&Value, Kind) -> Result<Value>,
+    ) -> Result<Saved> {
+        self.writer().change(id, action, intent, f)
+    }
+}
+
+impl Writer<'_> {
+    /// Who these changes are by.
+    pub fn author_name(&self) -> &str {
+        &self.author.user
+    }
+
     /// The checks every local change passes; returns the record to write (with its sign-off
     /// filled or cleared) and the warnings to report.
     fn check_local(&self, before: Option<&Record>, mut after: Record, intent: Intent) -> Result<(Record, Problems)> {
-        let me = &self.identity;
+        let me = &self.author;
         let kind = after.kind();
-        let now = self.now();
+        let now = self.store.now();
         roles::check(
             me.role,
             if intent == Intent::Create {
@@ -50,15 +111,14 @@ impl Store {
             kind,
         )?;
         let township = after.township().to_string();
-        if me.role != Role::Office && township != me.township && !(kind == Kind::Calendar && township == DISTRICT) {
-            return Err(refused(
-                "township",
-                "township_of_device",
-                format!(
-                    "this device works for {}; a record of {township} is kept by that township",
-                    me.township
-                ),
-            ));
+        if let Some(scope) = me.scope.as_deref() {
+            if township != scope && !(kind == Kind::Calendar && township == DISTRICT) {
+                return Err(refused(
+                    "township",
+                    "township_of_device",
+                    format!("this device works for {scope}; a record of {township} is kept by that township"),
+                ));
+            }
         }
         let blank = Record::from_json(kind, Value::Null)?;
         let was = before.unwrap_or(&blank);
@@ -131,7 +191,7 @@ impl Store {
         }
         rules::check_transition(was, &after)?;
         // The result must not break a rule it did not break before.
-        let cal = self.calendar();
+        let cal = self.store.calendar();
         let known: HashSet<(String, String)> = before
             .map(|b| rules::state::problems(b, false, &cal))
             .unwrap_or_default()
@@ -163,18 +223,18 @@ impl Store {
         let (record, problems) = self.check_local(None, record, Intent::Create)?;
         let kind = record.kind();
         let mut doc = Automerge::new();
-        doc.set_actor(self.actor.clone());
+        doc.set_actor(self.author.actor.clone());
         let mut tx = doc.transaction();
         tx.put(ROOT, doc::KIND_KEY, kind.as_str())?;
         doc::put_value(&mut tx, &ROOT, Prop::Map(doc::RECORD_KEY.into()), &record.to_json())?;
-        tx.commit_with(self.commit_options("create", vec![]));
+        tx.commit_with(self.store.commit_options(&self.author, "create", vec![]));
         let loaded = Loaded { kind, doc, rows: 0 };
-        self.write(|tx| {
+        self.store.write(|tx| {
             tx.exec(
                 "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
                 params![id, kind.as_str()],
             )?;
-            self.persist(tx, id, &loaded, &[], doc::Origin::Local).map(|_| ())
+            self.store.persist(tx, id, &loaded, &[], doc::Origin::Local).map(|_| ())
         })?;
         Ok(Saved {
             id: id.to_string(),
@@ -233,8 +293,9 @@ impl Store {
         intent: Intent,
         f: impl FnOnce(&Value, Kind) -> Result<Value>,
     ) -> Result<Saved> {
-        self.write(|tx| {
-            let mut loaded = self.load_existing(tx, id)?;
+        self.store.write(|tx| {
+            let mut loaded = self.store.load_existing(tx, id)?;
+            loaded.doc.set_actor(self.author.actor.clone());
             if seal::status(&loaded.doc).is_some() {
                 return Err(Error::Sealed { id: id.into() });
             }
@@ -254,8 +315,8 @@ impl Store {
             if changed.is_empty() {
                 dtx.rollback();
             } else {
-                dtx.commit_with(self.commit_options(action, changed));
-                self.persist(tx, id, &loaded, &heads, doc::Origin::Local)?;
+                dtx.commit_with(self.store.commit_options(&self.author, action, changed));
+                self.store.persist(tx, id, &loaded, &heads, doc::Origin::Local)?;
             }
             Ok(Saved {
                 id: id.to_string(),
@@ -268,8 +329,9 @@ impl Store {
     /// value at `path`. The result passes every check a local edit passes; choosing "closed"
     /// for a case is closing it.
     pub fn resolve(&self, id: &str, path: &str, value: Value) -> Result<()> {
-        self.write(|tx| {
-            let mut loaded = self.load_existing(tx, id)?;
+        self.store.write(|tx| {
+            let mut loaded = self.store.load_existing(tx, id)?;
+            loaded.doc.set_actor(self.author.actor.clone());
             let after_seal_path = path.starts_with("after_seal.");
             if seal::status(&loaded.doc).is_some() && !after_seal_path {
                 return Err(Error::Sealed { id: id.into() });
@@ -285,16 +347,16 @@ impl Store {
             let heads = loaded.doc.get_heads();
             let mut fields = vec![path.to_string()];
             if after_seal_path {
-                roles::check(self.identity.role, Action::AfterSeal, loaded.kind)?;
+                roles::check(self.author.role, Action::AfterSeal, loaded.kind)?;
                 let mut next = serde_json::to_value(doc::read_after_seal(&loaded.doc))
                     .map_err(|e| Error::Internal(e.to_string()))?;
                 doc::set_path(&mut next, &path["after_seal.".len()..], value.clone())?;
                 let after: AfterSeal =
                     serde_json::from_value(next).map_err(|e| Error::invalid(path, "type", e.to_string()))?;
-                self.check_after_seal(&loaded, &after)?;
+                self.store.check_after_seal(&loaded, &after)?;
                 let mut dtx = loaded.doc.transaction();
                 doc::force_path(&mut dtx, path, &value)?;
-                dtx.commit_with(self.commit_options("resolve", fields));
+                dtx.commit_with(self.store.commit_options(&self.author, "resolve", fields));
             } else {
                 let current = doc::read_record(&loaded.doc).unwrap_or(Value::Null);
                 let before = Record::from_json(loaded.kind, current.clone())?;
@@ -316,12 +378,16 @@ impl Store {
                     .ok_or_else(|| Error::Internal("record without content".into()))?;
                 let written = doc::read_record(&dtx).unwrap_or(Value::Null);
                 doc::reconcile(&mut dtx, &obj, &written, &after, "", &mut fields)?;
-                dtx.commit_with(self.commit_options("resolve", fields));
+                dtx.commit_with(self.store.commit_options(&self.author, "resolve", fields));
             }
-            self.persist(tx, id, &loaded, &heads, doc::Origin::Local).map(|_| ())
+            self.store
+                .persist(tx, id, &loaded, &heads, doc::Origin::Local)
+                .map(|_| ())
         })
     }
+}
 
+impl Store {
     fn check_after_seal(&self, loaded: &Loaded, after: &AfterSeal) -> Result<()> {
         let content = doc::read_record(&loaded.doc).unwrap_or(Value::Null);
         let record = Record::from_json(loaded.kind, content)?;
@@ -375,7 +441,7 @@ impl Store {
             if changed.is_empty() {
                 dtx.rollback();
             } else {
-                dtx.commit_with(self.commit_options("after_seal", changed));
+                dtx.commit_with(self.commit_options(&self.me(), "after_seal", changed));
                 self.persist(tx, id, &loaded, &heads, doc::Origin::Local)?;
             }
             Ok(Saved {
@@ -384,7 +450,9 @@ impl Store {
             })
         })
     }
+}
 
+impl Writer<'_> {
     /// The office keeps the working calendar of a year (holidays, adjusted working days,
     /// campaign periods) as a synced record, so that every device counts the same deadlines.
     pub fn set_work_calendar(&self, year: WorkCalendar) -> Result<Saved> {
@@ -393,14 +461,14 @@ impl Store {
             township: DISTRICT.into(),
             ..year
         });
-        let mut p = Problems::as_of(self.now());
+        let mut p = Problems::as_of(self.store.now());
         if let Record::Calendar(y) = &record {
             y.check_dates(&mut p);
         }
         if p.has_errors() {
             return Err(Error::Invalid(p.errors()));
         }
-        if self.read(|c| self.load(c, &id))?.is_some() {
+        if self.store.read(|c| self.store.load(c, &id))?.is_some() {
             self.update(&id, record)
         } else {
             self.create_with_id(&id, record)

@@ -71,6 +71,45 @@ pub(crate) fn put(tx: &Transaction<'_>, signed: &SignedEntry, seq: i64) -> Resul
     Ok(())
 }
 
+/// Takes registry entries a peer carried (in a bundle, in a phone-to-phone exchange): each must
+/// carry the signature of the hub this store joined, or nothing is taken. A device this store
+/// does not know is added without a position in the hub's numbering (so the next sync still
+/// asks for everything after the last entry the hub itself sent); a known one is replaced only
+/// by its revocation, never by an older entry. Returns how many entries were new or changed.
+pub(crate) fn learn(tx: &Transaction<'_>, entries: &[SignedEntry]) -> Result<usize> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let Some(hub_key) = meta(tx, "hub_key")? else {
+        // A store that never joined a hub cannot tell the hub's signature from any other.
+        return Ok(0);
+    };
+    let mut taken = 0;
+    for e in entries {
+        if !e.verify(&hub_key) {
+            return Err(Error::Rejected(format!(
+                "the registry entry of device {} is not signed by this store's hub",
+                e.entry.device
+            )));
+        }
+        let known = entry(tx, &e.entry.device)?;
+        let newer = match &known {
+            None => true,
+            Some(k) => k.revoked_at.is_none() && e.entry.revoked_at.is_some() && k.public_key == e.entry.public_key,
+        };
+        if newer {
+            let seq: Option<i64> = tx
+                .row("SELECT seq FROM registry WHERE device = ?1", [&e.entry.device], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            put(tx, e, seq.unwrap_or(0))?;
+            taken += 1;
+        }
+    }
+    Ok(taken)
+}
+
 impl Store {
     /// The hub's public key, once this store has joined one (for the hub itself: its own).
     pub fn hub_public_key(&self) -> Result<Option<String>> {
@@ -83,7 +122,7 @@ impl Store {
 
     /// Every device this store knows, as the hub signed them.
     pub fn registry(&self) -> Result<Vec<SignedEntry>> {
-        self.read(|c| Ok(since(c, 0)?.into_iter().map(|(_, e)| e).collect()))
+        self.read(|c| Ok(since(c, -1)?.into_iter().map(|(_, e)| e).collect()))
     }
 
     /// Takes registry entries from the hub: each must carry the hub's signature. An entry
@@ -103,6 +142,7 @@ impl Store {
             }
             put(tx, e, *seq)?;
         }
+        self.retake_refused(tx)?;
         Ok(())
     }
 }

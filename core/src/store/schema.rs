@@ -267,6 +267,21 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     "#,
+    // 11: township walls and authors. A refused change says why in words and whether it was
+    // refused for its seal's signer alone (taken again when the registry vouches for it); each
+    // office clerk writes changes as an author of their own (an actor in the hub-signed
+    // registry); an audit entry names the township it concerns, so a township office reads its
+    // own. Seals taken before signers were checked are checked once more.
+    r#"
+    ALTER TABLE quarantine ADD COLUMN code TEXT NOT NULL DEFAULT 'sealed';
+    UPDATE quarantine SET reason = 'it would change a signed and sealed record (its content or its seal)'
+        WHERE reason = 'sealed';
+    ALTER TABLE office_users ADD COLUMN device TEXT;
+    ALTER TABLE office_users ADD COLUMN actor TEXT;
+    ALTER TABLE office_audit ADD COLUMN township TEXT;
+    CREATE INDEX office_audit_by_township ON office_audit (township, seq);
+    INSERT INTO meta (key, value) VALUES ('upgrade_11', '1') ON CONFLICT (key) DO UPDATE SET value = '1';
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;

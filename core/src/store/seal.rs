@@ -4,9 +4,12 @@
 //! kept aside in quarantine and reported. What is recorded after sealing (`after_seal`) lives
 //! beside the content and does not touch the seal.
 //!
-//! Which seal counts is a function of the document alone, so every store agrees: the first
-//! valid seal in the record's causal history (a seal change whose own past holds no seal, whose
-//! content hashes to it and whose signature verifies). A change that deletes or replaces it, or
+//! Which seal counts is a function of the document and the hub-signed device registry, so every
+//! store agrees: the first valid seal in the record's causal history (a seal change whose own
+//! past holds no seal, whose content hashes to it, whose signature verifies, and whose signer is
+//! in the registry with that key, with a role that may seal the kind, and not revoked when it
+//! signed). A seal that fails any of these is refused and kept aside like any other refused
+//! change, and taken again if the registry later vouches for its signer. A change that deletes or replaces it, or
 //! edits the sealed content, is refused however it arrives. If two authorised people signed
 //! the same record concurrently and offline, the one whose change hash sorts first stands and
 //! the other is quarantined and listed, on every device alike. Once a store has seen a seal it
@@ -27,7 +30,7 @@ use super::{doc, Store};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Record, Role};
 use crate::rules::roles::{self, Action};
-use crate::signing::{self, content_hash, LEGACY_SEAL_ALG, SEAL_ALG};
+use crate::signing::{self, content_hash, RegistryEntry, LEGACY_SEAL_ALG, SEAL_ALG};
 
 /// What the document records about its signing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,11 +93,91 @@ pub struct SealStatus {
     pub signed: bool,
     /// What the device registry says of the signer: `this_device`, `registered`, `unknown`
     /// (not in this store's registry), `key_mismatch` (the registry holds another key for that
-    /// device), `not_allowed` (its role may not sign this kind).
+    /// device), `not_allowed` (its role may not sign this kind), `revoked` (revoked before it
+    /// signed). A store keeps only seals whose signer is `this_device` or `registered`.
     pub signer: String,
     /// Intact, signed, and signed by this device or a registered device whose role may.
     pub verified: bool,
 }
+
+/// What the device registry says of a seal's signer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signer {
+    /// This store sealed it, with its own key.
+    ThisDevice,
+    /// A device in the hub-signed registry, with this key, whose role may seal the kind, not
+    /// revoked when it signed.
+    Registered,
+    /// No device of that id in the registry.
+    Unknown,
+    /// The registry (or this store) holds another key for that device.
+    KeyMismatch,
+    /// Its role may not seal this kind.
+    NotAllowed,
+    /// It was revoked before the seal's time.
+    Revoked,
+}
+
+impl Signer {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Signer::ThisDevice => "this_device",
+            Signer::Registered => "registered",
+            Signer::Unknown => "unknown",
+            Signer::KeyMismatch => "key_mismatch",
+            Signer::NotAllowed => "not_allowed",
+            Signer::Revoked => "revoked",
+        }
+    }
+
+    /// A seal by this signer is honoured.
+    pub(crate) fn honoured(self) -> bool {
+        matches!(self, Signer::ThisDevice | Signer::Registered)
+    }
+
+    /// Why a seal by this signer is refused, in the words `refused` lists.
+    pub(crate) fn refusal(self, kind: Kind) -> String {
+        let why = match self {
+            Signer::Unknown => "its signer is not in the hub's device registry",
+            Signer::KeyMismatch => "it is signed with a key the registry does not hold for that device",
+            Signer::NotAllowed => "its signer's role may not sign it",
+            Signer::Revoked => "its signer was revoked before it signed",
+            Signer::ThisDevice | Signer::Registered => "",
+        };
+        format!("its seal is not by an enrolled device that may sign a {kind}: {why}")
+    }
+}
+
+/// Judges a seal's signer: `me` is this store (its device, role and key), `entry` the
+/// registry's entry for the seal's device, if any.
+pub(crate) fn judge(seal: &Seal, kind: Kind, me: (&str, Role, &str), entry: Option<&RegistryEntry>) -> Signer {
+    let (device, role, key) = me;
+    let (role, public_key, revoked_at) = if seal.device == device {
+        (role, key, None)
+    } else {
+        match entry {
+            None => return Signer::Unknown,
+            Some(e) => (e.role, e.public_key.as_str(), e.revoked_at),
+        }
+    };
+    if seal.public_key.as_deref() != Some(public_key) {
+        return Signer::KeyMismatch;
+    }
+    if !roles::may(role, Action::Seal, kind) {
+        return Signer::NotAllowed;
+    }
+    if revoked_at.is_some_and(|r| seal.sealed_at >= r) {
+        return Signer::Revoked;
+    }
+    if seal.device == device {
+        Signer::ThisDevice
+    } else {
+        Signer::Registered
+    }
+}
+
+/// How `enforce` asks whether a seal's signer is honoured: `Err` with the reason if not.
+pub(crate) type Trust<'a> = &'a dyn Fn(&Seal, Kind) -> std::result::Result<(), String>;
 
 /// The seal object in the document, if any.
 pub(crate) fn read<R: ReadDoc>(doc: &R) -> Option<Seal> {
@@ -166,20 +249,29 @@ pub(crate) fn set_anchor(tx: &Transaction<'_>, id: &str, a: &Anchor) -> Result<(
     Ok(())
 }
 
-/// Which seal counts in `doc`, and the changes to refuse: the first valid seal in causal
-/// order (ties by change hash); `legacy_ok` accepts an unsigned seal made before seals were
-/// signed (only for a seal this store already anchored).
 /// No change of the document writes a seal (computed where it is cheap to, off the lock).
 pub(crate) fn seal_free(doc: &Automerge) -> bool {
     !doc.get_changes(&[]).iter().any(writes_seal)
 }
 
+/// A change `enforce` keeps out of the document, and why.
+pub(crate) struct Kept {
+    pub change: Change,
+    pub reason: String,
+    /// Refused for its seal's signer alone: taken again if the registry later vouches for it.
+    pub for_signer: bool,
+}
+
+/// Which seal counts in `doc`, and the changes to refuse: the first valid seal in causal
+/// order (ties by change hash) whose signer `trusted` honours; a seal this store already
+/// anchored stands as it was checked then (an unsigned one made before seals were signed too).
 pub(crate) fn enforce(
     id: &str,
     kind: Kind,
     doc: Automerge,
     anchored: Option<&Anchor>,
-) -> Result<(Automerge, Vec<Change>, Option<Anchor>)> {
+    trusted: Trust<'_>,
+) -> Result<(Automerge, Vec<Kept>, Option<Anchor>)> {
     let changes = doc.get_changes(&[]);
     let candidates: Vec<&Change> = changes.iter().filter(|c| writes_seal(c)).collect();
     if candidates.is_empty() && anchored.is_none() {
@@ -187,14 +279,28 @@ pub(crate) fn enforce(
     }
     let mut refused_hashes: HashSet<ChangeHash> = HashSet::new();
     let mut winner: Option<(ChangeHash, Seal)> = None;
+    // Seal changes refused for their signer alone, with the reason.
+    let mut by_signer: Vec<(ChangeHash, String)> = vec![];
     for c in &candidates {
         let at = doc.fork_at(&[c.hash()])?;
         let before = doc.fork_at(c.deps())?;
         let valid = match read(&at) {
             // A seal whose own past already held one is not a first seal: it replaces it.
             Some(seal) if read(&before).is_none() && intact(&at, &seal) => {
-                seal.signature_valid(id, kind)
-                    || (seal.alg == LEGACY_SEAL_ALG && anchored.is_some_and(|a| a.change == c.hash() && a.seal == seal))
+                let was_anchored = anchored.is_some_and(|a| a.change == c.hash() && a.seal == seal);
+                if was_anchored {
+                    true
+                } else if seal.signature_valid(id, kind) {
+                    match trusted(&seal, kind) {
+                        Ok(()) => true,
+                        Err(why) => {
+                            by_signer.push((c.hash(), why));
+                            false
+                        }
+                    }
+                } else {
+                    false
+                }
             }
             _ => false,
         };
@@ -211,14 +317,31 @@ pub(crate) fn enforce(
             }
         }
     }
+    let sealed_words = "it would change a signed and sealed record (its content or its seal)";
     let Some((seal_change, seal)) = winner else {
         // No valid seal: every seal change, and what depends on it, is refused.
         let mut kept = Automerge::new();
         let mut refused = vec![];
+        let mut signer_of: std::collections::HashMap<ChangeHash, String> = by_signer.into_iter().collect();
         for c in &changes {
-            if candidates.iter().any(|s| s.hash() == c.hash()) || c.deps().iter().any(|d| refused_hashes.contains(d)) {
+            let own = signer_of.remove(&c.hash());
+            let is_seal = candidates.iter().any(|s| s.hash() == c.hash());
+            let on_refused = c.deps().iter().any(|d| refused_hashes.contains(d));
+            if is_seal || on_refused {
                 refused_hashes.insert(c.hash());
-                refused.push(c.clone());
+                let (reason, for_signer) = match own {
+                    Some(why) => (why, true),
+                    None if on_refused => ("it builds on a seal that was refused".to_string(), true),
+                    None => (
+                        "its seal does not verify (content, signature or a seal before it)".into(),
+                        false,
+                    ),
+                };
+                refused.push(Kept {
+                    change: c.clone(),
+                    reason,
+                    for_signer,
+                });
             } else {
                 kept.apply_changes([c.clone()])?;
             }
@@ -241,7 +364,11 @@ pub(crate) fn enforce(
         };
         if !keeps_seal {
             refused_hashes.insert(change.hash());
-            refused.push(change.clone());
+            refused.push(Kept {
+                change: change.clone(),
+                reason: sealed_words.into(),
+                for_signer: false,
+            });
         }
     }
     Ok((
@@ -266,23 +393,37 @@ impl Store {
         let Some(mut status) = status(doc) else { return Ok(None) };
         let seal = &status.seal;
         status.signed = seal.signature_valid(id, kind);
-        status.signer = if seal.device == self.identity.device {
-            if seal.public_key.as_deref() == Some(self.key.public_hex().as_str()) {
-                "this_device".into()
-            } else {
-                "key_mismatch".into()
-            }
-        } else {
-            match super::registry::entry(c, &seal.device)? {
-                None => "unknown".into(),
-                Some(e) if Some(&e.public_key) != seal.public_key.as_ref() => "key_mismatch".into(),
-                Some(e) if !roles::may(e.role, Action::Seal, kind) => "not_allowed".into(),
-                Some(_) => "registered".into(),
-            }
-        };
+        let entry = super::registry::entry(c, &seal.device)?;
+        status.signer = self.judge_signer(seal, kind, entry.as_ref()).as_str().into();
         status.verified =
             status.intact && status.signed && matches!(status.signer.as_str(), "this_device" | "registered");
         Ok(Some(status))
+    }
+
+    /// What this store's registry says of a seal's signer.
+    pub(crate) fn judge_signer(&self, seal: &Seal, kind: Kind, entry: Option<&RegistryEntry>) -> Signer {
+        let me = (
+            self.identity.device.as_str(),
+            self.identity.role,
+            self.identity.public_key.as_str(),
+        );
+        judge(seal, kind, me, entry)
+    }
+
+    /// Whether this store honours a seal's signer (for `enforce`), read from `c`'s registry.
+    pub(crate) fn trust_in<'c>(
+        &'c self,
+        c: &'c Connection,
+    ) -> impl Fn(&Seal, Kind) -> std::result::Result<(), String> + 'c {
+        move |seal: &Seal, kind: Kind| {
+            let entry = super::registry::entry(c, &seal.device).ok().flatten();
+            let verdict = self.judge_signer(seal, kind, entry.as_ref());
+            if verdict.honoured() {
+                Ok(())
+            } else {
+                Err(verdict.refusal(kind))
+            }
+        }
     }
 
     /// Signs a record: checks it fully, sets the signed status, freezes it and signs it with
@@ -322,7 +463,7 @@ impl Store {
             let heads = loaded.doc.get_heads();
             let obj = doc::root_object(&loaded.doc, doc::RECORD_KEY)
                 .ok_or_else(|| Error::Internal("record without content".into()))?;
-            let opts = self.commit_options("seal", vec!["status".into()]);
+            let opts = self.commit_options(&self.me(), "seal", vec!["status".into()]);
             let mut dtx = loaded.doc.transaction();
             let mut changed = vec![];
             doc::reconcile(&mut dtx, &obj, &current, &record.to_json(), "", &mut changed)?;
@@ -364,12 +505,97 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Takes again the changes refused for their seal's signer alone (the registry may now
+    /// vouch for it, once the hub or a colleague brought the signer's entry); those still
+    /// refused stay aside with their reason.
+    pub(crate) fn retake_refused(&self, tx: &Transaction<'_>) -> Result<()> {
+        let docs: Vec<(String, String)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT DISTINCT q.doc_id, d.kind FROM quarantine q JOIN documents d ON d.id = q.doc_id
+                 WHERE q.code = 'signer' ORDER BY q.doc_id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            rows
+        };
+        for (id, kind) in docs {
+            let kind: Kind = kind.parse()?;
+            let bytes: Vec<u8> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT bytes FROM quarantine WHERE doc_id = ?1 AND code = 'signer' ORDER BY at, hash",
+                )?;
+                let parts: Vec<Vec<u8>> = stmt.query_map([&id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                parts.concat()
+            };
+            // Taken out, then merged again: what is still refused goes back with its reason.
+            tx.exec("DELETE FROM quarantine WHERE doc_id = ?1 AND code = 'signer'", [&id])?;
+            if let Err(why) = self.merge_remote(tx, &id, kind, &bytes, doc::Origin::Peer, None)? {
+                return Err(Error::Internal(format!("record {id}: {}", why.reason)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Once, after the upgrade that made stores check a seal's signer: a seal taken before
+    /// from a signer the registry does not vouch for is taken out of its record and kept aside
+    /// (with what was built on it), as it would be refused now, so that this store and the hub
+    /// agree on whether the record is sealed.
+    pub(crate) fn recheck_anchored_seals(&self) -> Result<()> {
+        if self.read(|c| super::meta(c, "upgrade_11"))?.is_none() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let ids: Vec<String> = {
+                let mut stmt = tx.prepare("SELECT doc_id FROM seals ORDER BY doc_id")?;
+                let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                ids
+            };
+            let now = self.now().timestamp_millis();
+            for id in ids {
+                let (Some(loaded), Some(anchor)) = (self.load(tx, &id)?, anchor(tx, &id)?) else {
+                    continue;
+                };
+                let entry = super::registry::entry(tx, &anchor.seal.device)?;
+                if anchor.seal.alg == LEGACY_SEAL_ALG
+                    || self.judge_signer(&anchor.seal, loaded.kind, entry.as_ref()).honoured()
+                {
+                    continue;
+                }
+                let (kept, refused, _) = enforce(&id, loaded.kind, loaded.doc, None, &self.trust_in(tx))?;
+                tx.exec("DELETE FROM seals WHERE doc_id = ?1", [&id])?;
+                for k in &refused {
+                    let hash = k.change.hash().to_string();
+                    tx.exec("DELETE FROM feed WHERE doc_id = ?1 AND hash = ?2", params![id, hash])?;
+                    tx.exec(
+                        "INSERT OR IGNORE INTO quarantine (hash, doc_id, bytes, reason, code, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![
+                            hash,
+                            id,
+                            k.change.raw_bytes(),
+                            k.reason,
+                            if k.for_signer { "signer" } else { "sealed" },
+                            now
+                        ],
+                    )?;
+                }
+                self.write_snapshot(tx, &id, &kept)?;
+                super::index::index_doc(tx, &id, loaded.kind, &kept, &self.calendar())?;
+            }
+            tx.exec("DELETE FROM meta WHERE key = 'upgrade_11'", [])?;
+            Ok(())
+        })
+    }
+}
+
 /// Tampering is detectable: a document whose sealed content was changed reports not intact,
 /// and the change is refused.
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::signing::DeviceKey;
+    use automerge::transaction::Transactable;
 
     fn sealed_doc(key: &DeviceKey) -> Automerge {
         let mut doc = Automerge::new();
@@ -408,15 +634,80 @@ mod tests {
             !read(&doc).unwrap().signature_valid("other", Kind::Inspection),
             "bound to its record"
         );
-        let (kept, refused, anchor) = enforce("r", Kind::Inspection, doc.clone(), None).unwrap();
+        let all: Trust<'_> = &|_, _| Ok(());
+        let (kept, refused, anchor) = enforce("r", Kind::Inspection, doc.clone(), None, all).unwrap();
         assert!(refused.is_empty() && kept.get_heads() == doc.get_heads() && anchor.is_some());
         let mut later = doc.fork();
         let mut tx = later.transaction();
         doc::force_path(&mut tx, "a", &json!(2)).unwrap();
         tx.commit();
         assert!(!status(&later).unwrap().intact);
-        let (kept, refused, _) = enforce("r", Kind::Inspection, later, None).unwrap();
+        let (kept, refused, _) = enforce("r", Kind::Inspection, later, None, all).unwrap();
         assert_eq!(refused.len(), 1);
         assert_eq!(doc::read_record(&kept).unwrap(), json!({"a": 1}));
+    }
+
+    #[test]
+    fn a_seal_whose_signer_is_not_honoured_is_refused_with_what_builds_on_it() {
+        let key = DeviceKey::generate().unwrap();
+        let doc = sealed_doc(&key);
+        let mut later = doc.fork();
+        let mut tx = later.transaction();
+        tx.put(ROOT, "note", "after").unwrap();
+        tx.commit();
+        let nobody: Trust<'_> = &|_, kind| Err(Signer::Unknown.refusal(kind));
+        let (kept, refused, anchor) = enforce("r", Kind::Inspection, later, None, nobody).unwrap();
+        assert!(anchor.is_none() && read(&kept).is_none(), "not sealed");
+        assert_eq!(refused.len(), 2, "the seal and the change after it");
+        assert!(refused.iter().all(|k| k.for_signer));
+        assert!(
+            refused[0].reason.contains("not in the hub's device registry"),
+            "{}",
+            refused[0].reason
+        );
+    }
+
+    #[test]
+    fn a_signer_is_judged_by_the_registry_entry_of_its_device() {
+        let key = DeviceKey::generate().unwrap();
+        let doc = sealed_doc(&key);
+        let seal = read(&doc).unwrap();
+        let entry = |role: Role, public_key: String, revoked: Option<&str>| RegistryEntry {
+            device: "d".into(),
+            user: "u".into(),
+            role,
+            township: "华新镇".into(),
+            public_key,
+            actor: "aa".into(),
+            enrolled_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            revoked_at: revoked.map(|r| r.parse().unwrap()),
+        };
+        let me = ("phone", Role::Mediator, "00");
+        let k = key.public_hex();
+        let cases = [
+            (None, Signer::Unknown),
+            (Some(entry(Role::Inspector, k.clone(), None)), Signer::Registered),
+            (Some(entry(Role::Inspector, "ab".into(), None)), Signer::KeyMismatch),
+            (Some(entry(Role::Grid, k.clone(), None)), Signer::NotAllowed),
+            (
+                Some(entry(Role::Inspector, k.clone(), Some("2026-03-10T03:00:00Z"))),
+                Signer::Revoked,
+            ),
+            (
+                Some(entry(Role::Inspector, k.clone(), Some("2026-03-11T00:00:00Z"))),
+                Signer::Registered,
+            ),
+        ];
+        for (e, want) in cases {
+            assert_eq!(judge(&seal, Kind::Inspection, me, e.as_ref()), want, "{e:?}");
+        }
+        assert_eq!(
+            judge(&seal, Kind::Inspection, ("d", Role::Inspector, &k), None),
+            Signer::ThisDevice
+        );
+        assert_eq!(
+            judge(&seal, Kind::Inspection, ("d", Role::Inspector, "ff"), None),
+            Signer::KeyMismatch
+        );
     }
 }

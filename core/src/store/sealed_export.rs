@@ -111,7 +111,7 @@ impl Store {
                 .ok_or_else(|| Error::invalid("id", "sealed_record", format!("record {id} is not sealed")))?;
             let content = doc::read_record(&loaded.doc).unwrap_or(Value::Null);
             // The signer's entry as the hub signed it (this store's own too, once it joined).
-            let signer = super::registry::since(c, 0)?
+            let signer = super::registry::since(c, -1)?
                 .into_iter()
                 .map(|(_, e)| e)
                 .find(|e| e.entry.device == seal.device);

@@ -83,10 +83,10 @@ pub(super) async fn set_calendar(
         let fieldcase_core::Record::Calendar(y) = fieldcase_core::Record::from_json(Kind::Calendar, value)? else {
             return Err(Error::Internal("a calendar reads as a calendar".into()));
         };
-        store.set_work_calendar(y)?;
+        store.as_clerk(&who)?.set_work_calendar(y)?;
         store
             .office()
-            .audit(&who.name, "calendar", &format!("calendar of {year} set"))?;
+            .audit(&who.name, None, "calendar", &format!("calendar of {year} set"))?;
         Ok(())
     })
     .await;

@@ -4,12 +4,15 @@
 
 use super::*;
 
-/// The case and what refers to it, for its page.
-pub(super) fn shown(store: &Store, id: &str) -> Result<pages::CaseShown, Error> {
-    let stored = store.get(id)?;
+/// The case and what refers to it, for its page: what `user` may see of it (a record of
+/// another township that refers to it is not shown).
+pub(super) fn shown(store: &Store, user: &OfficeUser, id: &str) -> Result<pages::CaseShown, Error> {
+    let stored = in_scope(store, user, id)?;
     let mut linked = vec![];
     for (other, how) in &stored.linked_from {
-        let l = store.get(other)?;
+        let Ok(l) = in_scope(store, user, other) else {
+            continue;
+        };
         linked.push(pages::Linked {
             id: other.clone(),
             how: how.clone(),
@@ -106,12 +109,12 @@ pub(super) async fn case_page(
 ) -> Response {
     let (user, csrf) = logged_in!(office, headers);
     let store = office.store.clone();
-    match blocking(move || shown(&store, &id)).await {
-        Ok(s) if user.township.as_ref().is_none_or(|t| *t == s.stored.record.township()) => {
+    let who = user.clone();
+    match blocking(move || shown(&store, &who, &id)).await {
+        Ok(s) => {
             let done = (p.done == "assign").then_some("已保存：手机下次同步时收到");
             html(pages::case(&user, &csrf, &s, done, None))
         }
-        Ok(_) => refuse(StatusCode::NOT_FOUND, "找不到这条记录"),
         Err(e) => refuse(StatusCode::NOT_FOUND, &e),
     }
 }
@@ -134,7 +137,7 @@ pub(super) async fn assign(
 ) -> Response {
     let (user, csrf) = posted!(office, headers, f.csrf);
     let (leader, person) = (f.leader.trim().to_string(), f.person.trim().to_string());
-    change_case(office, user, csrf, id, "assign", move |store, key| {
+    change_case(office, user, csrf, id, "assign", move |clerk, s| {
         let value = |v: &str| {
             if v.is_empty() {
                 serde_json::Value::Null
@@ -142,8 +145,8 @@ pub(super) async fn assign(
                 json!(v)
             }
         };
-        store.edit(
-            key,
+        clerk.edit(
+            &s.id,
             &[
                 ("responsible_leader".into(), value(&leader)),
                 ("responsible_person".into(), value(&person)),
@@ -154,30 +157,31 @@ pub(super) async fn assign(
     .await
 }
 
-/// A change to a case by the office, then back to its page (or the page with the refusal).
+/// A change to a case by the office, in the clerk's name, then back to its page (or the page
+/// with the refusal). A case the clerk may not see is not found, before and after.
 pub(super) async fn change_case(
     office: Shared,
     user: OfficeUser,
     csrf: String,
     id: String,
     action: &'static str,
-    change: impl FnOnce(&Store, &str) -> Result<String, Error> + Send + 'static,
+    change: impl FnOnce(&fieldcase_core::store::Writer<'_>, &fieldcase_core::StoredRecord) -> Result<String, Error>
+        + Send
+        + 'static,
 ) -> Response {
     let store = office.store.clone();
     let who = user.clone();
     let key = id.clone();
     let done = blocking(move || {
-        let s = store.get(&key)?;
-        if who.township.as_ref().is_some_and(|t| *t != s.record.township()) {
-            return Err(Error::NotFound {
-                what: "record",
-                id: key,
-            });
-        }
-        let detail = change(&store, &key)?;
-        store
-            .office()
-            .audit(&who.name, action, &format!("case {key}: {detail}"))?;
+        let s = in_scope(&store, &who, &key)?;
+        let clerk = store.as_clerk(&who)?;
+        let detail = change(&clerk, &s)?;
+        store.office().audit(
+            &who.name,
+            Some(s.record.township()),
+            action,
+            &format!("case {key}: {detail}"),
+        )?;
         Ok(())
     })
     .await;
@@ -185,7 +189,8 @@ pub(super) async fn change_case(
         Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
         Err(problem) => {
             let store = office.store.clone();
-            match blocking(move || shown(&store, &id)).await {
+            let who = user.clone();
+            match blocking(move || shown(&store, &who, &id)).await {
                 Ok(s) => {
                     let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
                     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -213,8 +218,8 @@ pub(super) async fn set_risk(
 ) -> Response {
     let (user, csrf) = posted!(office, headers, f.csrf);
     let risk = f.risk.clone();
-    change_case(office, user, csrf, id, "risk", move |store, key| {
-        store.edit(key, &[("risk_level".into(), json!(risk))])?;
+    change_case(office, user, csrf, id, "risk", move |clerk, s| {
+        clerk.edit(&s.id, &[("risk_level".into(), json!(risk))])?;
         Ok(format!("risk level {risk}"))
     })
     .await
@@ -238,22 +243,22 @@ pub(super) async fn add_follow_up(
 ) -> Response {
     let (user, csrf) = posted!(office, headers, f.csrf);
     let by = user.name.clone();
-    change_case(office, user, csrf, id, "follow_up", move |store, key| {
+    change_case(office, user, csrf, id, "follow_up", move |clerk, s| {
         let outcome = f.outcome.trim().to_string();
         if outcome.is_empty() {
             return Err(Error::invalid("outcome", "required", "say what came of it"));
         }
-        let fieldcase_core::Record::Case(c) = store.record(key)? else {
+        let fieldcase_core::Record::Case(c) = &s.record else {
             return Err(Error::NotFound {
                 what: "case",
-                id: key.into(),
+                id: s.id.clone(),
             });
         };
         let mut list = serde_json::to_value(&c.follow_ups).map_err(|e| Error::Internal(e.to_string()))?;
         if let Some(a) = list.as_array_mut() {
             a.push(json!({"at": chrono::Utc::now(), "kind": f.kind, "by": by, "outcome": outcome}));
         }
-        store.edit(key, &[("follow_ups".into(), list)])?;
+        clerk.edit(&s.id, &[("follow_ups".into(), list)])?;
         Ok(format!("{} follow-up: {outcome}", f.kind))
     })
     .await
@@ -276,8 +281,8 @@ pub(super) async fn resolve_conflict(
     Form(f): Form<ResolveForm>,
 ) -> Response {
     let (user, csrf) = posted!(office, headers, f.csrf);
-    change_case(office, user, csrf, id, "resolve", move |store, key| {
-        let s = store.get(key)?;
+    change_case(office, user, csrf, id, "resolve", move |clerk, s| {
+        let key = &s.id;
         let c = s
             .conflicts
             .iter()
@@ -294,7 +299,7 @@ pub(super) async fn resolve_conflict(
             .get(f.choice)
             .cloned()
             .ok_or_else(|| Error::invalid("choice", "conflict_choice", "no such value"))?;
-        store.resolve(key, &f.path, value.clone())?;
+        clerk.resolve(key, &f.path, value.clone())?;
         Ok(format!("conflict at {} resolved to {value}", f.path))
     })
     .await
@@ -310,13 +315,7 @@ pub(super) async fn attachment(
     let (user, _) = logged_in!(office, headers);
     let store = office.store.clone();
     let found = blocking(move || {
-        let r = store.record(&record)?;
-        if user.township.as_ref().is_some_and(|t| *t != r.township()) {
-            return Err(Error::NotFound {
-                what: "record",
-                id: record,
-            });
-        }
+        let r = in_scope(&store, &user, &record)?.record;
         let a = r
             .attachments()
             .iter()

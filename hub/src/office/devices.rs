@@ -86,6 +86,7 @@ pub(super) async fn enroll_device(
         .to_uri();
         store.office().audit(
             &who.name,
+            Some(e.township.as_str()),
             "enroll",
             &format!("{} ({}) in {}", e.user, role.as_str(), e.township),
         )?;
@@ -137,9 +138,12 @@ pub(super) async fn revoke_device(
                 id: f.device.clone(),
             })?;
         store.revoke(&d.id)?;
-        store
-            .office()
-            .audit(&who.name, "revoke", &format!("device {} of {}", d.id, d.user))?;
+        store.office().audit(
+            &who.name,
+            Some(d.township.as_str()),
+            "revoke",
+            &format!("device {} of {}", d.id, d.user),
+        )?;
         Ok(())
     })
     .await;

@@ -28,15 +28,8 @@ pub(super) async fn incidents_page(State(office): State<Shared>, headers: Header
 pub(super) async fn fast_report(State(office): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let (user, csrf) = logged_in!(office, headers);
     let store = office.store.clone();
-    let scope = user.township.clone();
-    let found = blocking(move || {
-        let s = store.get(&id)?;
-        if scope.as_ref().is_some_and(|t| *t != s.record.township()) {
-            return Err(Error::NotFound { what: "record", id });
-        }
-        Ok(s)
-    })
-    .await;
+    let who = user.clone();
+    let found = blocking(move || in_scope(&store, &who, &id)).await;
     match found {
         Ok(s) => match &s.record {
             fieldcase_core::Record::Incident(i) => html(pages::fast_report(&user, &csrf, &s.id, i)),

@@ -1,6 +1,7 @@
 //! Logging in and out: the login form carries a token of its own cookie; a right password
-//! opens a session (cookie `HttpOnly`, `SameSite=Strict`, `Secure` over TLS), a wrong one says
-//! the same whether the name exists or not, and repeated failures lock the account (the core).
+//! opens a session (cookie `HttpOnly`, `SameSite=Strict`, `Secure` over TLS); a wrong one, an
+//! unknown name and a locked account get the same page, and repeated failures lock the
+//! account (the core).
 
 use super::*;
 
@@ -51,8 +52,9 @@ pub(super) async fn login(State(office): State<Shared>, headers: HeaderMap, Form
                 .append(header::SET_COOKIE, office.set_cookie(LOGIN_COOKIE, "", Some(0)));
             return r;
         }
-        Ok(Err(LoginRefused::Wrong)) => "用户名或密码不对".to_string(),
-        Ok(Err(LoginRefused::Locked { minutes })) => format!("登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试"),
+        // The same words for an unknown name, a wrong password and a locked account: the page
+        // never tells whether a name exists (the lock-out is said in advance, for everyone).
+        Ok(Err(LoginRefused::Wrong | LoginRefused::Locked { .. })) => pages::LOGIN_REFUSED.to_string(),
         Err(e) => e,
     };
     let mut r = html(pages::login(&f.csrf, Some(&problem)));
@@ -72,7 +74,12 @@ pub(super) async fn logout(State(office): State<Shared>, headers: HeaderMap, For
         office.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
     }
     let store = office.store.clone();
-    let _ = blocking(move || store.office().audit(&user.name, "logout", "logged out")).await;
+    let _ = blocking(move || {
+        store
+            .office()
+            .audit(&user.name, user.township.as_deref(), "logout", "logged out")
+    })
+    .await;
     let mut r = redirect("/office/login");
     r.headers_mut()
         .insert(header::SET_COOKIE, office.set_cookie(SESSION_COOKIE, "", Some(0)));

@@ -28,7 +28,7 @@ use fieldcase_core::{Error, Store};
 use serde::Deserialize;
 use serde_json::json;
 
-pub use pages::esc;
+pub use pages::{esc, yuan};
 
 /// How long a session lasts without use.
 const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
@@ -212,6 +212,25 @@ mod incidents;
 mod login;
 mod reports;
 mod warnings;
+
+/// The one township wall of the office's pages: the record `id` if `user` may see it. Another
+/// township's record and one that does not exist are the same `NotFound`, so the answer tells
+/// nothing of what another township keeps. Every route that takes a record id reads it here.
+fn in_scope(store: &Store, user: &OfficeUser, id: &str) -> Result<fieldcase_core::StoredRecord, Error> {
+    let not_found = || Error::NotFound {
+        what: "record",
+        id: id.to_string(),
+    };
+    let s = store.get(id).map_err(|e| match e {
+        Error::NotFound { .. } => not_found(),
+        other => other,
+    })?;
+    if user.sees(s.record.township()) {
+        Ok(s)
+    } else {
+        Err(not_found())
+    }
+}
 
 /// Store work off the async threads; a failure in words.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, String> {

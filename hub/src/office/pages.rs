@@ -67,6 +67,10 @@ pub fn layout(title: &str, user: Option<&OfficeUser>, csrf: &str, body: &str) ->
     )
 }
 
+/// What a refused login says, whatever the cause (an unknown name, a wrong password, a locked
+/// account): the page never tells whether a name exists.
+pub const LOGIN_REFUSED: &str = "用户名或密码不对，或账户已暂时锁定（连续输错 5 次锁定 15 分钟）";
+
 pub fn login(csrf: &str, problem: Option<&str>) -> String {
     let problem = problem
         .map(|p| format!("<p class=\"error\" id=\"problem\">{}</p>", esc(p)))

@@ -9,9 +9,12 @@ pub(super) async fn export(State(office): State<Shared>, headers: HeaderMap) -> 
     let who = user.clone();
     let made = blocking(move || {
         let lines = ledger::all(&store, who.township.as_deref())?;
-        store
-            .office()
-            .audit(&who.name, "export", &format!("ledger, {} cases", lines.len()))?;
+        store.office().audit(
+            &who.name,
+            who.township.as_deref(),
+            "export",
+            &format!("ledger, {} cases", lines.len()),
+        )?;
         Ok(lines)
     })
     .await;
@@ -32,7 +35,8 @@ pub(super) async fn export(State(office): State<Shared>, headers: HeaderMap) -> 
 pub(super) async fn audit_page(State(office): State<Shared>, headers: HeaderMap) -> Response {
     let (user, csrf) = logged_in!(office, headers);
     let store = office.store.clone();
-    match blocking(move || store.office().audit_log(500)).await {
+    let township = user.township.clone();
+    match blocking(move || store.office().audit_log(township.as_deref(), 500)).await {
         Ok(entries) => html(pages::audit(&user, &csrf, &entries)),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }
@@ -103,9 +107,12 @@ pub(super) async fn week_export(
     let who = user.clone();
     let week = blocking(move || {
         let w = store.report_week(who.township.as_deref(), from, to)?;
-        store
-            .office()
-            .audit(&who.name, "export", &format!("weekly report {from} to {to}"))?;
+        store.office().audit(
+            &who.name,
+            who.township.as_deref(),
+            "export",
+            &format!("weekly report {from} to {to}"),
+        )?;
         Ok(w)
     })
     .await;

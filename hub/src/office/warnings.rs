@@ -103,9 +103,10 @@ pub(super) async fn import_indicators(
     let rules = fieldcase_core::warning::Rules::default();
     let done = blocking(move || {
         let (read, problems) = fieldcase_core::warning::read_rows(&rows);
-        let report = store.import_indicators(&read, problems)?;
+        let report = store.as_clerk(&who)?.import_indicators(&read, problems)?;
         store.office().audit(
             &who.name,
+            who.township.as_deref(),
             "import",
             &format!(
                 "indicators {name}: {} rows for {} employers, {} refused",
@@ -149,9 +150,10 @@ pub(super) async fn case_from_warning(
                 what: "warning for employer",
                 id: f.employer.clone(),
             })?;
-        let id = store.open_case_from_warning(&w)?;
+        let id = store.as_clerk(&who)?.open_case_from_warning(&w)?;
         store.office().audit(
             &who.name,
+            Some(w.township.as_str()),
             "open_case",
             &format!("case {id} for {} from early warning", w.name),
         )?;

@@ -1,5 +1,6 @@
 #![allow(dead_code)] // each test binary uses part of it
 
+pub mod browser;
 pub mod proxy;
 
 use automerge::transaction::Transactable;

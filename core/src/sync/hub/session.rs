@@ -14,7 +14,6 @@ use rusqlite::{params, Connection};
 use super::{attachments, whole_record, Device};
 use crate::error::{Error, Result};
 use crate::model::Kind;
-use crate::rules::roles::{self, Action};
 use crate::store::doc::Origin;
 use crate::store::feed::reads;
 use crate::store::merge::{Arriving, Gate, GateRefusal};
@@ -378,19 +377,6 @@ impl Store {
                             },
                             _ => final_(format!("it carries changes by a device the hub does not know (actor {actor})")),
                         });
-                    }
-                    if let Some(seal) = a.new_seal {
-                        let signer = by_actor.values().find(|e| e.device == seal.device);
-                        let ok = signer.is_some_and(|e| {
-                            Some(&e.public_key) == seal.public_key.as_ref()
-                                && roles::may(e.role, Action::Seal, kind)
-                                && e.revoked_at.is_none_or(|r| seal.sealed_at < r)
-                        });
-                        if !ok {
-                            return Err(final_(format!(
-                                "its seal is not signed by an enrolled device that may sign a {kind}"
-                            )));
-                        }
                     }
                     // Field rules hold for what arrives, as for what is typed here.
                     let known: HashSet<(String, String)> = a
