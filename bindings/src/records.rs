@@ -104,7 +104,7 @@ pub struct StoredRecord {
     pub days_left: Option<i64>,
     pub clock_name: Option<String>,
     /// The status the ledger counts.
-    pub ledger_status: String,
+    pub ledger_status: model::LedgerStatus,
     /// What was recorded after sealing: the arbitration review, performance, notes.
     pub after_seal: model::AfterSeal,
     /// Records that refer to this one, as (id, how).

@@ -443,18 +443,17 @@ fn run(cli: Cli) -> CliResult<Value> {
             limit,
             after,
         } => {
-            let risk = match risk.as_deref() {
-                None => None,
-                Some("high") => Some(RiskLevel::High),
-                Some("medium") => Some(RiskLevel::Medium),
-                Some("low") => Some(RiskLevel::Low),
-                Some(r) => {
-                    return Err(fail(
-                        ErrorKind::Invalid,
-                        format!("--risk {r}: risk is high, medium or low"),
-                    ))
-                }
-            };
+            // Both named as the records write them; anything else is refused with the list.
+            let risk = risk
+                .as_deref()
+                .map(str::parse::<RiskLevel>)
+                .transpose()
+                .map_err(from_core)?;
+            let status = status
+                .as_deref()
+                .map(str::parse::<fieldcase_core::model::LedgerStatus>)
+                .transpose()
+                .map_err(from_core)?;
             let q = LedgerQuery {
                 kind: kind.as_deref().map(parse_kind).transpose()?,
                 township,

@@ -97,7 +97,7 @@ fn main() {
             let page = store.list(&LedgerQuery { after, ..every.clone() }).unwrap();
             let Some(last) = page.last() else { break };
             after = Some(last.cursor.clone());
-            ids.extend(page.into_iter().map(|r| (r.kind.parse::<Kind>().unwrap(), r.id)));
+            ids.extend(page.into_iter().map(|r| (r.kind, r.id)));
         }
     }
     let create = t.elapsed();
@@ -129,7 +129,7 @@ fn main() {
         LedgerQuery {
             kind: Some(Kind::Case),
             risk: Some(RiskLevel::High),
-            status: Some("in_progress".into()),
+            status: Some(fieldcase_core::model::LedgerStatus::InProgress),
             limit: Some(100),
             ..Default::default()
         },

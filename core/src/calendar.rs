@@ -13,11 +13,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
-use serde::{Deserialize, Serialize};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
+pub use crate::model::CampaignPeriod;
 use crate::model::WorkCalendar;
-use crate::validate::Problems;
+use crate::problem::Problems;
+pub use crate::time::{end_of_day, local_date, shanghai, show_local, start_of_day};
 
 /// Working days of the inspection case clock (from filing), and the extension with approval.
 pub const INSPECTION_CLOCK_WORKING_DAYS: u32 = 60;
@@ -32,53 +33,6 @@ pub const DEFAULT_MONITORING_DAYS: u32 = 30;
 
 /// The official 2026 calendar, as the State Council General Office published it.
 const OFFICIAL_2026: &str = include_str!("../data/calendar-2026.json");
-
-pub fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
-
-/// The Shanghai calendar date of an instant.
-pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&shanghai()).date_naive()
-}
-
-/// The end (24:00) of a Shanghai calendar day, as a UTC instant: a deadline "on" a date.
-/// A period is over once this instant is reached.
-pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
-    start_of_day(d + Duration::days(1))
-}
-
-/// 00:00 of a Shanghai calendar day, as a UTC instant.
-pub fn start_of_day(d: NaiveDate) -> DateTime<Utc> {
-    let local = d.and_hms_opt(0, 0, 0).expect("midnight is a valid time");
-    shanghai()
-        .from_local_datetime(&local)
-        .single()
-        .expect("fixed offsets are unambiguous")
-        .with_timezone(&Utc)
-}
-
-/// How an instant is shown to people: Shanghai time.
-pub fn show_local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// A campaign period from the plan (sweep, resolution, stabilisation): configuration.
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct CampaignPeriod {
-    /// 排查 (sweep), 化解 (resolution), 稳控 (stabilisation), or another name the plan uses.
-    #[cfg_attr(feature = "ffi", uniffi(default))]
-    pub name: String,
-    #[cfg_attr(feature = "ffi", uniffi(default))]
-    pub from: Option<NaiveDate>,
-    #[cfg_attr(feature = "ffi", uniffi(default))]
-    pub to: Option<NaiveDate>,
-    /// Duty rosters and fast reporting apply in this period (稳控阶段).
-    #[cfg_attr(feature = "ffi", uniffi(default))]
-    pub fast_reporting: bool,
-}
 
 /// The calendar every clock counts with: the years it covers and their days off and
 /// adjusted working days, plus the campaign settings the office keeps with it.

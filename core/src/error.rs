@@ -1,7 +1,7 @@
 //! One rich internal error, and the small set of kinds callers act on (`ErrorKind`): the CLI
 //! maps kinds to exit codes, the phone bindings to their public error enum.
 
-use crate::validate::Problem;
+use crate::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -77,7 +77,7 @@ impl Error {
             field,
             rule,
             message,
-            crate::validate::Severity::Error,
+            crate::problem::Severity::Error,
         )])
     }
 

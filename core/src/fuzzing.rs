@@ -62,7 +62,7 @@ pub fn record_json(data: &[u8]) {
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    for kind in Kind::ALL {
+    for &kind in Kind::ALL {
         if let Ok(r) = Record::from_json(kind, value.clone()) {
             let _ = r.check(true, crate::validate::timeless_now());
             let _ = r.summary();

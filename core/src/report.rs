@@ -15,7 +15,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
+
+use crate::store::events;
 use serde::Serialize;
 
 use crate::calendar::{self, Calendar};
@@ -110,22 +112,10 @@ pub(crate) fn zeros(c: &Connection, q: &ZerosQuery, now: DateTime<Utc>, cal: &Ca
 
     // 1. High-risk employers and their last follow-up.
     let quiet_days = cal.monitoring_days(to.year());
-    let employers: Vec<(String, String, String)> = {
-        let mut stmt = c.prepare_cached(
-            "SELECT id, title, township FROM ledger WHERE kind = 'employer' AND risk = 'high'
-             AND (?1 IS NULL OR township = ?1) ORDER BY township, title, id",
-        )?;
-        let rows = stmt
-            .query_map(params![township], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        rows
-    };
-    let mut last_stmt =
-        c.prepare_cached("SELECT max(at) FROM events WHERE what = 'follow_up' AND subject IN (?1, ?2) AND at <= ?3")?;
+    let employers = events::high_risk_employers(c, township)?;
     let mut out_of_monitoring = vec![];
     for (id, name, township) in &employers {
-        let last: Option<i64> =
-            last_stmt.query_row(params![id, employer_name_key(name), millis(as_of)], |r| r.get(0))?;
+        let last = events::last_follow_up(c, &[id, &employer_name_key(name)], millis(as_of))?;
         let last = last.map(crate::store::millis_to_time);
         let days_since = last.map(|t| (as_of - t).num_days());
         if days_since.is_none_or(|d| d > i64::from(quiet_days)) {
@@ -142,24 +132,11 @@ pub(crate) fn zeros(c: &Connection, q: &ZerosQuery, now: DateTime<Utc>, cal: &Ca
     // 2. Each incident reported in the period: minutes to the first arrivals.
     let mut by_incident: BTreeMap<String, (String, i64, Option<i64>, Option<i64>)> = BTreeMap::new();
     {
-        let mut stmt = c.prepare_cached(
-            "SELECT e.record_id, e.township, e.at FROM events e WHERE e.what = 'incident_reported'
-             AND e.at >= ?1 AND e.at < ?2 AND (?3 IS NULL OR e.township = ?3)",
-        )?;
-        let rows = stmt.query_map(params![start, end, township], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
-        })?;
-        for row in rows {
-            let (id, t, at) = row?;
+        for (id, t, at) in events::incidents_reported(c, start, end, township)? {
             by_incident.insert(id, (t, at, None, None));
         }
-        let mut stmt = c.prepare_cached(
-            "SELECT what, min(at) FROM events WHERE record_id = ?1 AND what IN ('grid_on_site', 'inspector_on_site') GROUP BY what",
-        )?;
         for (id, (_, reported, grid, inspector)) in by_incident.iter_mut() {
-            let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-            for row in rows {
-                let (what, at) = row?;
+            for (what, at) in events::first_arrivals(c, id)? {
                 let minutes = Some((at - *reported) / 60_000);
                 if what == "grid_on_site" {
                     *grid = minutes;
@@ -195,12 +172,8 @@ pub(crate) fn zeros(c: &Connection, q: &ZerosQuery, now: DateTime<Utc>, cal: &Ca
     // 3. Extreme acts by month.
     let mut months: BTreeMap<String, u32> = BTreeMap::new();
     {
-        let mut stmt = c.prepare_cached(
-            "SELECT at FROM events WHERE what = 'extreme_act' AND at >= ?1 AND at < ?2 AND (?3 IS NULL OR township = ?3)",
-        )?;
-        let rows = stmt.query_map(params![start, end, township], |r| r.get::<_, i64>(0))?;
-        for at in rows {
-            let d = calendar::local_date(crate::store::millis_to_time(at?));
+        for at in events::extreme_acts(c, start, end, township)? {
+            let d = calendar::local_date(crate::store::millis_to_time(at));
             *months.entry(format!("{:04}-{:02}", d.year(), d.month())).or_default() += 1;
         }
     }
@@ -285,7 +258,7 @@ impl Store {
                 township: row.township.clone(),
                 ..Default::default()
             });
-            let closed = row.status == "closed";
+            let closed = row.status == crate::model::LedgerStatus::Closed;
             if closed {
                 l.closed += 1;
             } else {
@@ -377,7 +350,7 @@ impl Store {
             if let Some(i) = c.filed_on.and_then(bucket) {
                 points[i].opened += 1;
             }
-            if row.status == "closed" {
+            if row.status == crate::model::LedgerStatus::Closed {
                 if let Some(r) = &c.resolution {
                     if let Some(i) = r.on.and_then(bucket) {
                         points[i].resolved += 1;

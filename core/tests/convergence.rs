@@ -253,7 +253,7 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
             let listed = r.conflicts.iter().any(|c| c.rule.is_some());
             prop_assert!(valid || listed, "closed without a valid closing, not listed: {:?}", r);
             prop_assert!(
-                valid || r.ledger_status != "closed",
+                valid || r.ledger_status != fieldcase_core::model::LedgerStatus::Closed,
                 "the ledger keeps it open: {:?}",
                 r
             );

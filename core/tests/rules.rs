@@ -131,7 +131,7 @@ fn finding_1c_resolving_a_status_conflict_to_closed_is_closing() {
     edit(&a, &id, &[("resolution", paid())]).unwrap();
     a.resolve(&id, "status", json!("closed")).unwrap();
     let c = a.get(&id).unwrap();
-    assert_eq!(c.ledger_status, "closed");
+    assert_eq!(c.ledger_status.as_str(), "closed");
     assert_eq!(c.record.as_case().unwrap().sign_off.as_ref().unwrap().by, "张丽");
     assert!(a.conflicts().unwrap().is_empty(), "{:?}", a.conflicts().unwrap());
 }
@@ -162,7 +162,7 @@ fn finding_1d_a_merge_that_closes_without_a_resolution_is_a_rule_conflict_and_st
         assert_eq!(rule[0].rule.as_deref(), Some("resolution_before_close"));
         assert_eq!(rule[0].changes.len(), 1, "the change that cleared it is named");
         let r = row(s, &id);
-        assert_eq!(r.status, "in_progress", "the ledger keeps it open");
+        assert_eq!(r.status.as_str(), "in_progress", "the ledger keeps it open");
         assert!(r.rule_conflict);
         assert_eq!(r.deadline_rule.as_deref(), Some("inspection_60_working_days"));
     }
@@ -170,7 +170,7 @@ fn finding_1d_a_merge_that_closes_without_a_resolution_is_a_rule_conflict_and_st
     // A person settles it: restoring the resolution ends the rule conflict.
     a.resolve(&id, "resolution", paid()).unwrap();
     assert!(a.conflicts().unwrap().is_empty());
-    assert_eq!(row(&a, &id).status, "closed");
+    assert_eq!(row(&a, &id).status.as_str(), "closed");
     exchange(&a, &b);
     assert!(b.conflicts().unwrap().is_empty());
 }

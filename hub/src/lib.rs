@@ -59,6 +59,8 @@ struct Hub_ {
     bulk: Arc<Semaphore>,
     /// The device in session, with the flag that stops its answer.
     busy: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    /// Told whenever a session ends, so a device's next request goes ahead at once.
+    ended: tokio::sync::Notify,
 }
 
 type Shared = Arc<Hub_>;
@@ -105,15 +107,23 @@ impl Drop for InSession {
         if busy.get(&self.device).is_some_and(|s| Arc::ptr_eq(s, &self.stop)) {
             busy.remove(&self.device);
         }
+        drop(busy);
+        self.hub.ended.notify_waiters();
     }
 }
+
+/// How long a device's new request waits for its last session to stop.
+const TAKE_OVER_WAIT: Duration = Duration::from_secs(5);
 
 /// A device has one session at a time. A new request from it means its last connection is
 /// gone (a phone that lost its link retries): the old session is stopped at its next frame
 /// and the new one goes ahead.
 async fn begin_session(hub: &Shared, device: &str) -> Option<InSession> {
     let stop = Arc::new(AtomicBool::new(false));
-    for _ in 0..100 {
+    let deadline = tokio::time::Instant::now() + TAKE_OVER_WAIT;
+    loop {
+        // Listening before looking, so an end that comes in between is not missed.
+        let ended = hub.ended.notified();
         {
             let mut busy = hub.busy.lock().unwrap_or_else(|e| e.into_inner());
             match busy.get(device) {
@@ -128,9 +138,10 @@ async fn begin_session(hub: &Shared, device: &str) -> Option<InSession> {
                 }
             }
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        if tokio::time::timeout_at(deadline, ended).await.is_err() {
+            return None;
+        }
     }
-    None
 }
 
 async fn any(State(hub): State<Shared>, method: HttpMethod, uri: Uri, headers: HeaderMap, body: Body) -> Response {
@@ -304,6 +315,7 @@ pub fn router(store: Arc<Store>) -> Router {
             (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2).max(1),
         )),
         busy: Mutex::new(HashMap::new()),
+        ended: tokio::sync::Notify::new(),
     });
     Router::new().fallback(any).with_state(hub)
 }

@@ -6,7 +6,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use automerge::transaction::Transactable;
 use automerge::{ReadDoc, ROOT};
@@ -275,7 +275,10 @@ fn finding_2_a_small_request_listing_millions_of_ids_is_refused_at_once() {
     raw.push(0);
     let body = compress(&raw);
     assert!(body.len() < 100, "{}", body.len());
-    let started = Instant::now();
+    // Refused for what its first bytes claim: the hub inflates no more than those.
+    let (decoded, inflated) = fieldcase_core::sync::wire::SyncRequest::decode_measured(&body);
+    assert!(decoded.unwrap_err().to_string().contains("count"));
+    assert!(inflated < 64, "inflated {inflated} bytes to refuse it");
     let resp = reqwest::blocking::Client::new()
         .post(format!("{}v1/sync", t.hub.url()))
         .bearer_auth(token(&grid))
@@ -283,11 +286,8 @@ fn finding_2_a_small_request_listing_millions_of_ids_is_refused_at_once() {
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
-    // Nobody else waited.
-    let started = Instant::now();
+    // Nobody else is held up: the next device's session goes through.
     sync(&other);
-    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[test]

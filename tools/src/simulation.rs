@@ -576,7 +576,7 @@ impl Sim {
                 .filter(|&d| self.devices[d].township == township)
                 .collect();
             // The hub's view of the township is the reference.
-            let hub_rows: BTreeMap<String, String> = hub
+            let hub_rows: BTreeMap<String, fieldcase_core::model::LedgerStatus> = hub
                 .list(&LedgerQuery::default())
                 .map_err(|e| e.to_string())?
                 .into_iter()
@@ -601,7 +601,8 @@ impl Sim {
                 if let Some(r) = rows.iter().find(|r| r.township != township) {
                     return Err(format!("{who} of {township} holds {} of {}", r.id, r.township));
                 }
-                let mine: BTreeMap<String, String> = rows.into_iter().map(|r| (r.id, r.status)).collect();
+                let mine: BTreeMap<String, fieldcase_core::model::LedgerStatus> =
+                    rows.into_iter().map(|r| (r.id, r.status)).collect();
                 if mine != hub_rows {
                     return Err(format!(
                         "{who}'s ledger differs from the hub's: {mine:?} / {hub_rows:?}"

@@ -138,7 +138,7 @@ impl AfterSeal {
                     return;
                 }
                 if let Some(on) = r.applied_on {
-                    p.not_future("applied_on", Some(crate::calendar::start_of_day(on)));
+                    p.not_future("applied_on", Some(crate::time::start_of_day(on)));
                     if !r.joint_application {
                         p.error(
                             "joint_application",
@@ -192,7 +192,7 @@ impl AfterSeal {
                         );
                     }
                     p.require(perf.on.is_some(), "on");
-                    p.not_future("on", perf.on.map(crate::calendar::start_of_day));
+                    p.not_future("on", perf.on.map(crate::time::start_of_day));
                     p.money("amount_paid_fen", perf.amount_paid_fen);
                 })
             });

@@ -4,8 +4,10 @@
 //! to every device so that every device counts the same deadlines. Only the office keeps it.
 
 use super::{common_accessors, record_kind, Date, Kind, RecordKind, Summary, DISTRICT};
-use crate::calendar::CampaignPeriod;
-use crate::validate::Problems;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::problem::Problems;
 
 record_kind! {
     pub struct WorkCalendar {
@@ -65,4 +67,21 @@ impl RecordKind for WorkCalendar {
     fn transitions() -> &'static [(&'static str, &'static str)] {
         &[]
     }
+}
+
+/// A campaign period from the plan (sweep, resolution, stabilisation): configuration.
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CampaignPeriod {
+    /// 排查 (sweep), 化解 (resolution), 稳控 (stabilisation), or another name the plan uses.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
+    pub name: String,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
+    pub from: Option<Date>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
+    pub to: Option<Date>,
+    /// Duty rosters and fast reporting apply in this period (稳控阶段).
+    #[cfg_attr(feature = "ffi", uniffi(default))]
+    pub fast_reporting: bool,
 }

@@ -34,6 +34,8 @@ pub enum CaseSource {
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum FollowUpKind {
     /// 下访
     #[default]
@@ -341,18 +343,18 @@ impl RecordKind for Case {
         if let Some(r) = &self.resolution {
             p.at("resolution", |p| {
                 p.money("amount_paid_fen", r.amount_paid_fen);
-                p.not_future("on", r.on.map(crate::calendar::start_of_day));
+                p.not_future("on", r.on.map(crate::time::start_of_day));
             });
         }
         if let Some(e) = &self.extension {
             p.at("extension", |p| {
-                p.not_future("approved_on", e.approved_on.map(crate::calendar::start_of_day))
+                p.not_future("approved_on", e.approved_on.map(crate::time::start_of_day))
             });
         }
         for (i, h) in self.handovers.iter().enumerate() {
             p.at("handovers", |p| {
                 p.at(i, |p| {
-                    p.not_future("on", h.on.map(crate::calendar::start_of_day));
+                    p.not_future("on", h.on.map(crate::time::start_of_day));
                     if h.to == HandoverTo::Department && h.department.as_deref().is_none_or(|d| d.trim().is_empty()) {
                         p.warn(
                             "department",

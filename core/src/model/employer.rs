@@ -150,7 +150,7 @@ impl RecordKind for Employer {
         p.at("contact", |p| p.phone("phone", &self.contact.phone));
         if let Some(b) = &self.blacklist {
             p.at("blacklist", |p| {
-                p.not_future("listed_on", b.listed_on.map(crate::calendar::start_of_day));
+                p.not_future("listed_on", b.listed_on.map(crate::time::start_of_day));
                 if let (Some(from), Some(until)) = (b.listed_on, b.until) {
                     if until < from {
                         p.error(

@@ -268,7 +268,7 @@ impl RecordKind for Inspection {
             signed_at("signatures.employer_representative.signed_at".into(), sig);
         }
         if let (Some(order_), Some(start)) = (&self.correction_order, self.started_at) {
-            if order_.deadline.is_some_and(|d| d < crate::calendar::local_date(start)) {
+            if order_.deadline.is_some_and(|d| d < crate::time::local_date(start)) {
                 order.error(
                     "correction_order.deadline",
                     "correction_after_inspection",

@@ -206,7 +206,7 @@ impl Mediation {
             .iter()
             .filter_map(|(_, s)| s.signed_at)
             .max()
-            .map(crate::calendar::local_date)
+            .map(crate::time::local_date)
     }
 }
 

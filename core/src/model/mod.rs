@@ -46,9 +46,14 @@ pub type Date = NaiveDate;
 /// device receives them, and only the office changes them.
 pub const DISTRICT: &str = "*";
 
+// Enum values' names (`snake_case`, as serde writes them in records) come from one derive
+// (`strum`): parsing, printing and the list of values, never written out by hand.
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::Display, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+#[strum(parse_err_ty = Error, parse_err_fn = not_a_kind)]
 pub enum Kind {
     Employer,
     Project,
@@ -61,29 +66,29 @@ pub enum Kind {
     Calendar,
 }
 
-impl Kind {
-    pub const ALL: [Kind; 8] = [
-        Kind::Employer,
-        Kind::Project,
-        Kind::Case,
-        Kind::Inspection,
-        Kind::Interview,
-        Kind::Incident,
-        Kind::Mediation,
-        Kind::Calendar,
-    ];
+fn one_of<T: strum::VariantArray + Copy + Into<&'static str>>() -> String {
+    T::VARIANTS
+        .iter()
+        .map(|v| (*v).into())
+        .collect::<Vec<&str>>()
+        .join(", ")
+}
 
+fn not_a_kind(s: &str) -> Error {
+    Error::invalid(
+        "kind",
+        "known_kind",
+        format!("'{s}' is not a record kind; kinds are {}", one_of::<Kind>()),
+    )
+}
+
+impl Kind {
+    /// Every kind, in the order menus list them.
+    pub const ALL: &'static [Kind] = <Kind as strum::VariantArray>::VARIANTS;
+
+    /// The value's name (`snake_case`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Employer => "employer",
-            Kind::Project => "project",
-            Kind::Case => "case",
-            Kind::Inspection => "inspection",
-            Kind::Interview => "interview",
-            Kind::Incident => "incident",
-            Kind::Mediation => "mediation",
-            Kind::Calendar => "calendar",
-        }
+        self.into()
     }
 
     /// Kinds that are signed and then sealed.
@@ -92,25 +97,12 @@ impl Kind {
     }
 }
 
-impl std::fmt::Display for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Kind {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| Error::invalid("kind", "known_kind", format!("'{s}' is not a record kind; kinds are employer, project, case, inspection, interview, incident, mediation, calendar")))
-    }
-}
-
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::Display, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+#[strum(parse_err_ty = Error, parse_err_fn = not_a_risk_level)]
 pub enum RiskLevel {
     High,
     #[default]
@@ -119,19 +111,27 @@ pub enum RiskLevel {
 }
 
 impl RiskLevel {
+    /// The value's name (`snake_case`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            RiskLevel::High => "high",
-            RiskLevel::Medium => "medium",
-            RiskLevel::Low => "low",
-        }
+        self.into()
     }
+}
+
+fn not_a_risk_level(s: &str) -> Error {
+    Error::invalid(
+        "risk_level",
+        "known_risk_level",
+        format!("'{s}' is not a risk level; risk levels are {}", one_of::<RiskLevel>()),
+    )
 }
 
 /// What a person does in the field or the office; decides what they may do (`rules::roles`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+#[derive(strum::IntoStaticStr, strum::Display, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+#[strum(parse_err_ty = Error, parse_err_fn = not_a_role)]
 pub enum Role {
     Inspector,
     Grid,
@@ -139,32 +139,84 @@ pub enum Role {
     Office,
 }
 
-impl std::str::FromStr for Role {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "inspector" => Ok(Role::Inspector),
-            "grid" => Ok(Role::Grid),
-            "mediator" => Ok(Role::Mediator),
-            "office" => Ok(Role::Office),
-            _ => Err(Error::invalid(
-                "role",
-                "known_role",
-                format!("'{s}' is not a role; roles are inspector, grid, mediator, office"),
-            )),
+impl Role {
+    /// The value's name (`snake_case`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+fn not_a_role(s: &str) -> Error {
+    Error::invalid(
+        "role",
+        "known_role",
+        format!("'{s}' is not a role; roles are {}", one_of::<Role>()),
+    )
+}
+
+/// A record's status as the ledger counts it, over every kind: a case whose merged state says
+/// "closed" without a valid closing stays `InProgress` here until a person settles the rule
+/// conflict; a signed status without a seal stays a draft; a record that cannot be read is
+/// `Unreadable` (listed, so that a person sees it).
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::Display, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+#[strum(parse_err_ty = Error, parse_err_fn = not_a_status)]
+pub enum LedgerStatus {
+    // Cases.
+    Open,
+    InProgress,
+    Closed,
+    // Incidents.
+    Reported,
+    Responding,
+    HandedOver,
+    // Mediations.
+    Applied,
+    InSession,
+    Agreed,
+    NoAgreement,
+    Withdrawn,
+    // Inspections and interviews.
+    Draft,
+    Signed,
+    // Employers.
+    Active,
+    Monitored,
+    Blacklisted,
+    Deregistered,
+    // Projects.
+    UnderConstruction,
+    Suspended,
+    Completed,
+    /// A year's working calendar.
+    InForce,
+    Unreadable,
+}
+
+impl LedgerStatus {
+    /// The value's name (`snake_case`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// A record's own status (its `status` field), as the ledger names it.
+    pub fn of(record: &Record) -> LedgerStatus {
+        match record.kind() {
+            Kind::Calendar => LedgerStatus::InForce,
+            _ => record.status().parse().unwrap_or(LedgerStatus::Unreadable),
         }
     }
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Inspector => "inspector",
-            Role::Grid => "grid",
-            Role::Mediator => "mediator",
-            Role::Office => "office",
-        }
-    }
+fn not_a_status(s: &str) -> Error {
+    Error::invalid(
+        "status",
+        "known_status",
+        format!("'{s}' is not a status; statuses are {}", one_of::<LedgerStatus>()),
+    )
 }
 
 /// A file kept beside the database and named by its SHA-256; never stored in a document.
@@ -691,7 +743,7 @@ mod tests {
 
     #[test]
     fn every_example_is_complete_and_valid() {
-        for kind in Kind::ALL {
+        for &kind in Kind::ALL {
             let r = Record::example(kind);
             let p = r.check(true, now());
             assert!(p.list.is_empty(), "{kind}: {:?}", p.list);

@@ -530,6 +530,18 @@ pub(crate) fn force_path<T: Transactable>(tx: &mut T, path: &str, value: &Value)
 
 /// Every field of the record (and of its after-seal area) that holds two or more different
 /// concurrent values.
+/// A record for a device that has none of it. A record with few changes goes as its raw
+/// changes: unlike a saved document they carry no 32-byte head hash, and uncompressed they
+/// let the body's brotli share the field names and values common to all records.
+pub(crate) fn whole_record(doc: &automerge::Automerge) -> Vec<u8> {
+    let changes = doc.get_changes(&[]);
+    if changes.len() <= 4 {
+        changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect()
+    } else {
+        doc.save_nocompress()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

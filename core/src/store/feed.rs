@@ -141,7 +141,7 @@ impl Store {
                 let kind: Kind = kind.parse()?;
                 // A record the hub has never seen goes whole: far smaller than its changes.
                 let (whole, bytes) = if shared == 0 || resend_all || resend.contains(&id) {
-                    (true, crate::sync::hub::whole_record(doc))
+                    (true, doc::whole_record(doc))
                 } else {
                     let mut stmt = c.prepare_cached(
                         "SELECT hash FROM feed WHERE doc_id = ?1 AND seq > ?2 AND seq <= ?3 AND from_hub = 0 ORDER BY seq",

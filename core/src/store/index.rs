@@ -12,7 +12,7 @@ use super::Cached;
 use super::{millis_to_time, seal};
 use crate::calendar::{self, Calendar};
 use crate::error::{Error, Result};
-use crate::model::{employer_name_key, CaseStatus, IncidentStatus, Kind, Record, RiskLevel, RiskSign};
+use crate::model::{employer_name_key, CaseStatus, IncidentStatus, Kind, LedgerStatus, Record, RiskLevel, RiskSign};
 use crate::rules::{self, Clock};
 use crate::validate::Problem;
 
@@ -25,7 +25,7 @@ pub struct LedgerQuery {
     #[cfg_attr(feature = "ffi", uniffi(default))]
     pub township: Option<String>,
     #[cfg_attr(feature = "ffi", uniffi(default))]
-    pub status: Option<String>,
+    pub status: Option<LedgerStatus>,
     #[cfg_attr(feature = "ffi", uniffi(default))]
     pub risk: Option<RiskLevel>,
     #[cfg_attr(feature = "ffi", uniffi(default))]
@@ -54,12 +54,12 @@ pub const MAX_PAGE: u32 = 10_000;
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct LedgerRow {
     pub id: String,
-    pub kind: String,
+    pub kind: Kind,
     pub township: String,
     /// The status as the ledger counts it: a case whose merged state says "closed" without a
     /// valid closing stays open here until a person settles the rule conflict.
-    pub status: String,
-    pub risk: Option<String>,
+    pub status: LedgerStatus,
+    pub risk: Option<RiskLevel>,
     pub responsible: Option<String>,
     pub title: String,
     /// End of the last day of the running clock (24:00 Shanghai): overdue from then on.
@@ -105,10 +105,12 @@ fn row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<LedgerRow> {
     let due_on: Option<String> = r.get(11)?;
     Ok(LedgerRow {
         id: r.get(0)?,
-        kind: r.get(1)?,
+        kind: r.get::<_, String>(1)?.parse().map_err(|e: Error| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+        })?,
         township: r.get(2)?,
-        status: r.get(3)?,
-        risk: r.get(4)?,
+        status: r.get::<_, String>(3)?.parse().unwrap_or(LedgerStatus::Unreadable),
+        risk: r.get::<_, Option<String>>(4)?.and_then(|r| r.parse().ok()),
         responsible: r.get(5)?,
         title: r.get(6)?,
         deadline_local: due_on.as_ref().map(|d| format!("{d} 24:00")),
@@ -161,17 +163,16 @@ pub(crate) fn breaks_closing(broken: &[Problem]) -> bool {
 
 /// The status the ledger counts: a "closed" that breaks a closing rule stays open, a signed
 /// status without a seal stays a draft.
-fn effective_status(record: &Record, broken: &[Problem]) -> String {
-    let status = record.status();
+pub(crate) fn effective_status(record: &Record, broken: &[Problem]) -> LedgerStatus {
     let breaks = |rules: &[&str]| broken.iter().any(|p| rules.contains(&p.rule.as_str()));
     match record {
-        Record::Case(c) if c.status == CaseStatus::Closed && breaks(CLOSING_RULES) => "in_progress".into(),
-        Record::Incident(i) if i.status == IncidentStatus::Closed && breaks(CLOSING_RULES) => "responding".into(),
+        Record::Case(c) if c.status == CaseStatus::Closed && breaks(CLOSING_RULES) => LedgerStatus::InProgress,
+        Record::Incident(i) if i.status == IncidentStatus::Closed && breaks(CLOSING_RULES) => LedgerStatus::Responding,
         _ if breaks(&["signed_only_by_sealing"]) => match record.kind() {
-            Kind::Mediation => "in_session".into(),
-            _ => "draft".into(),
+            Kind::Mediation => LedgerStatus::InSession,
+            _ => LedgerStatus::Draft,
         },
-        _ => status,
+        _ => LedgerStatus::of(record),
     }
 }
 
@@ -383,7 +384,7 @@ pub(crate) fn index_read(
         }
         // Shown in the ledger so that a person sees it, rather than the record vanishing.
         Err(e) => (
-            "unreadable".to_string(),
+            LedgerStatus::Unreadable,
             format!("(unreadable record: {e})"),
             None,
             None,
@@ -408,7 +409,7 @@ pub(crate) fn index_read(
             id,
             kind.as_str(),
             township,
-            status,
+            status.as_str(),
             risk,
             responsible,
             title,
@@ -533,7 +534,7 @@ pub(crate) fn list_sql(q: &LedgerQuery, now: DateTime<Utc>) -> Result<(String, V
         filter(&mut sql, clause, k.as_str().to_string().into());
     }
     if let Some(s) = &q.status {
-        filter(&mut sql, " AND +l.status = ?", s.clone().into());
+        filter(&mut sql, " AND +l.status = ?", s.as_str().to_string().into());
     }
     if let Some(r) = q.risk {
         filter(&mut sql, " AND +l.risk = ?", r.as_str().to_string().into());
@@ -740,14 +741,14 @@ mod tests {
                 "due within 7 days, mine",
                 q(&|q| (q.due_within_days = Some(7), q.responsible = Some("张丽".into())).1),
             ),
-            ("status", q(&|q| q.status = Some("in_progress".into()))),
+            ("status", q(&|q| q.status = Some(LedgerStatus::InProgress))),
             (
                 "the office's filter: township, kind, status, risk",
                 q(&|q| {
                     (
                         town(q),
                         cases(q),
-                        q.status = Some("in_progress".into()),
+                        q.status = Some(LedgerStatus::InProgress),
                         q.risk = Some(crate::model::RiskLevel::High),
                     )
                         .3

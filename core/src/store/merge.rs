@@ -361,3 +361,87 @@ impl Store {
         Ok(Ok(merged))
     }
 }
+
+impl Store {
+    /// Takes again the changes refused for their seal's signer alone (the registry may now
+    /// vouch for it, once the hub or a colleague brought the signer's entry); those still
+    /// refused stay aside with their reason.
+    pub(crate) fn retake_refused(&self, tx: &Transaction<'_>) -> Result<()> {
+        let docs: Vec<(String, String)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT DISTINCT q.doc_id, d.kind FROM quarantine q JOIN documents d ON d.id = q.doc_id
+                 WHERE q.code = 'signer' ORDER BY q.doc_id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            rows
+        };
+        for (id, kind) in docs {
+            let kind: Kind = kind.parse()?;
+            let bytes: Vec<u8> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT bytes FROM quarantine WHERE doc_id = ?1 AND code = 'signer' ORDER BY at, hash",
+                )?;
+                let parts: Vec<Vec<u8>> = stmt.query_map([&id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                parts.concat()
+            };
+            // Taken out, then merged again: what is still refused goes back with its reason.
+            tx.exec("DELETE FROM quarantine WHERE doc_id = ?1 AND code = 'signer'", [&id])?;
+            if let Err(why) = self.merge_remote(tx, &id, kind, &bytes, Origin::Peer, None)? {
+                return Err(Error::Internal(format!("record {id}: {}", why.reason)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Once, after the upgrade that made stores check a seal's signer: a seal taken before
+    /// from a signer the registry does not vouch for is taken out of its record and kept aside
+    /// (with what was built on it), as it would be refused now, so that this store and the hub
+    /// agree on whether the record is sealed.
+    pub(crate) fn recheck_anchored_seals(&self) -> Result<()> {
+        if self.read(|c| super::meta(c, "upgrade_11"))?.is_none() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let ids: Vec<String> = {
+                let mut stmt = tx.prepare("SELECT doc_id FROM seals ORDER BY doc_id")?;
+                let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                ids
+            };
+            let now = self.now().timestamp_millis();
+            for id in ids {
+                let (Some(loaded), Some(anchor)) = (self.load(tx, &id)?, seal::anchor(tx, &id)?) else {
+                    continue;
+                };
+                let entry = super::registry::entry(tx, &anchor.seal.device)?;
+                if anchor.seal.alg == crate::signing::LEGACY_SEAL_ALG
+                    || self.judge_signer(&anchor.seal, loaded.kind, entry.as_ref()).honoured()
+                {
+                    continue;
+                }
+                let (kept, refused, _) = seal::enforce(&id, loaded.kind, loaded.doc, None, &self.trust_in(tx))?;
+                tx.exec("DELETE FROM seals WHERE doc_id = ?1", [&id])?;
+                for k in &refused {
+                    let hash = k.change.hash().to_string();
+                    tx.exec("DELETE FROM feed WHERE doc_id = ?1 AND hash = ?2", params![id, hash])?;
+                    tx.exec(
+                        "INSERT OR IGNORE INTO quarantine (hash, doc_id, bytes, reason, code, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![
+                            hash,
+                            id,
+                            k.change.raw_bytes(),
+                            k.reason,
+                            if k.for_signer { "signer" } else { "sealed" },
+                            now
+                        ],
+                    )?;
+                }
+                self.write_snapshot(tx, &id, &kept)?;
+                super::index::index_doc(tx, &id, loaded.kind, &kept, &self.calendar())?;
+            }
+            tx.exec("DELETE FROM meta WHERE key = 'upgrade_11'", [])?;
+            Ok(())
+        })
+    }
+}

@@ -3,12 +3,15 @@
 //! Every write is one SQLite transaction: the change rows, the index rows and the conflict
 //! list move together or not at all.
 
+pub(crate) mod attachment_grants;
 mod attachments;
 mod backup;
 pub(crate) mod bundle;
 pub mod cipher;
+pub(crate) mod devices;
 pub(crate) mod doc;
 mod drafts;
+pub(crate) mod events;
 pub(crate) mod feed;
 mod history;
 mod index;
@@ -41,10 +44,14 @@ use history::ChangeNote;
 
 pub use attachments::{TransferState, MAX_ATTACHMENT_BYTES};
 pub use bundle::{BundleSummary, ImportReport, RefusedChange};
+pub use devices::{Device, Enrolment, JoinRequest, Joined};
 pub use doc::Conflict;
 pub use drafts::Drafts;
 pub use index::{LedgerQuery, LedgerRow, DEFAULT_PAGE, MAX_PAGE};
-pub use office::{AuditEntry, LoginRefused, Office, OfficeUser, LOCK_MINUTES, MAX_FAILURES};
+pub use office::{
+    random_token, AuditEntry, LoginRefused, Office, OfficeSession, OfficeUser, LOCK_MINUTES, MAX_FAILURES,
+    SESSION_IDLE_MINUTES,
+};
 pub use records::Writer;
 pub use seal::{Seal, SealStatus};
 pub use sealed_export::{verify_sealed, SealedExport, Verification, SEALED_EXPORT_FORMAT};
@@ -121,7 +128,7 @@ pub struct StoredRecord {
     /// The running clock's name in Chinese, e.g. 检查办结时限（60个工作日）.
     pub clock_name: Option<String>,
     /// The status the ledger counts (see `LedgerRow::status`).
-    pub ledger_status: String,
+    pub ledger_status: crate::model::LedgerStatus,
     /// What was recorded after sealing: the arbitration review, performance, notes.
     pub after_seal: crate::model::AfterSeal,
     /// Records that refer to this one (a correction of a sealed record, a case's inspections).
@@ -153,6 +160,30 @@ pub(crate) struct Loaded {
     pub kind: Kind,
     pub doc: Automerge,
     pub rows: i64,
+}
+
+/// A reader connection borrowed from the store's pool; it goes back when this is dropped.
+pub(crate) struct LentReader<'s> {
+    store: &'s Store,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for LentReader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .expect("a lent reader holds its connection until dropped")
+    }
+}
+
+impl Drop for LentReader<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.store.give_back(c);
+        }
+    }
 }
 
 pub struct Store {
@@ -548,10 +579,17 @@ impl Store {
     /// Runs `f` on a reader connection: it sees the last committed state and never waits for
     /// the writer.
     pub(crate) fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
-        let conn = self.take_reader()?;
-        let r = f(&conn);
-        self.give_back(conn);
-        r
+        let conn = self.lend_reader()?;
+        f(&conn)
+    }
+
+    /// A reader connection lent until the guard is dropped, also when a read panics (a slot
+    /// lost at each panic would leave later reads waiting for good).
+    pub(crate) fn lend_reader(&self) -> Result<LentReader<'_>> {
+        Ok(LentReader {
+            store: self,
+            conn: Some(self.take_reader()?),
+        })
     }
 
     pub(crate) fn take_reader(&self) -> Result<Connection> {
@@ -569,6 +607,23 @@ impl Store {
             }
             idle = self.reader_free.wait(idle).unwrap_or_else(|e| e.into_inner());
         }
+    }
+
+    /// A reader connection in a read transaction: everything read from it is one snapshot of
+    /// the store, however long it is held (a sync answer streamed over minutes).
+    pub(crate) fn take_snapshot(&self) -> Result<Connection> {
+        let conn = self.take_reader()?;
+        if let Err(e) = conn.execute_batch("BEGIN") {
+            self.give_back(conn);
+            return Err(e.into());
+        }
+        Ok(conn)
+    }
+
+    /// A snapshot is over: its transaction ends and its connection goes back to the pool.
+    pub(crate) fn end_snapshot(&self, conn: Connection) {
+        let _ = conn.execute_batch("ROLLBACK");
+        self.give_back(conn);
     }
 
     pub(crate) fn give_back(&self, c: Connection) {
@@ -720,7 +775,9 @@ impl Store {
             days_left: deadline.as_ref().map(|d| d.days_left(today, &cal)),
             clock_name: deadline.as_ref().map(|d| crate::words::clock_name(&d.rule).to_string()),
             deadline,
-            ledger_status: ledger.map(|l| l.0).unwrap_or_else(|| record.status()),
+            ledger_status: ledger
+                .and_then(|l| l.0.parse().ok())
+                .unwrap_or_else(|| crate::model::LedgerStatus::of(&record)),
             record,
             seal,
             conflicts,
@@ -927,5 +984,25 @@ impl Store {
     /// Number of records (documents) held.
     pub fn count(&self) -> Result<usize> {
         self.read(|c| Ok(c.row("SELECT count(*) FROM documents", [], |r| r.get::<_, i64>(0))? as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_that_panics_gives_its_connection_back() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = Store::create(&dir.path().join("s"), &[8; 32], "华新镇", "张丽", Role::Inspector).unwrap();
+        // More panics than the pool has connections: each slot must come back.
+        for _ in 0..MAX_READERS * 2 {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _: Result<()> = store.read(|_| panic!("a read that fails"));
+            }));
+            assert!(panicked.is_err());
+        }
+        assert_eq!(store.count().unwrap(), 0, "reads still run");
+        assert!(store.readers_open.load(Ordering::SeqCst) <= MAX_READERS);
     }
 }

@@ -282,6 +282,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX office_audit_by_township ON office_audit (township, seq);
     INSERT INTO meta (key, value) VALUES ('upgrade_11', '1') ON CONFLICT (key) DO UPDATE SET value = '1';
     "#,
+    // 12: the office's sessions in the store (not in one process's memory), so that a clerk
+    // stays logged in whichever process of the hub answers; a token is kept as its SHA-256.
+    r#"
+    CREATE TABLE office_sessions (
+        token_sha TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        township TEXT,
+        csrf TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;

@@ -156,25 +156,52 @@ impl Writer {
     }
 }
 
-pub(crate) struct Reader<'a> {
-    buf: &'a [u8],
+/// Reads a message from `src`, which holds at most `left` more bytes: a slice (exactly its
+/// length) or a body being inflated (the budget it may still expand to). Every count and
+/// length is checked against what is left before anything it announces is read, so the work
+/// is bounded by what the message really holds, however large it claims to be.
+pub(crate) struct Reader<R: Read> {
+    src: R,
+    left: u64,
+    read: u64,
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Reader<&'a [u8]> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf }
+        Reader {
+            left: buf.len() as u64,
+            src: buf,
+            read: 0,
+        }
     }
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+}
+
+impl<R: Read> Reader<R> {
+    /// Bytes read so far.
+    pub fn read(&self) -> u64 {
+        self.read
     }
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if self.buf.len() < n {
+
+    /// Nothing more is there (reads a byte to find out).
+    pub fn is_empty(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        !matches!(self.src.read(&mut b), Ok(1))
+    }
+
+    fn take(&mut self, n: usize) -> Result<Vec<u8>> {
+        if n as u64 > self.left {
             return Err(bad("the message is cut short"));
         }
-        let (a, b) = self.buf.split_at(n);
-        self.buf = b;
-        Ok(a)
+        let mut out = vec![0u8; n];
+        self.src.read_exact(&mut out).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => bad("the message is cut short"),
+            _ => bad(format!("the message cannot be read ({e})")),
+        })?;
+        self.left -= n as u64;
+        self.read += n as u64;
+        Ok(out)
     }
+
     pub fn u8(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
     }
@@ -192,20 +219,20 @@ impl<'a> Reader<'a> {
     /// A count of items each at least `min_size` bytes: refused if the message cannot hold them.
     fn count(&mut self, min_size: usize) -> Result<usize> {
         let n = self.varint()?;
-        if n > (self.buf.len() / min_size.max(1)) as u64 {
+        if n > self.left / min_size.max(1) as u64 {
             return Err(bad("a count in the message is larger than the message"));
         }
         Ok(n as usize)
     }
-    pub fn bytes(&mut self) -> Result<&'a [u8]> {
+    pub fn bytes(&mut self) -> Result<Vec<u8>> {
         let n = self.varint()?;
-        if n > self.buf.len() as u64 {
+        if n > self.left {
             return Err(bad("a length in the message runs past its end"));
         }
         self.take(n as usize)
     }
     pub fn str(&mut self) -> Result<String> {
-        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| bad("text in the message is not UTF-8"))
+        String::from_utf8(self.bytes()?).map_err(|_| bad("text in the message is not UTF-8"))
     }
     fn kind(&mut self) -> Result<Kind> {
         let i = self.u8()? as usize;
@@ -243,7 +270,7 @@ impl<'a> Reader<'a> {
         };
         let n = self.limited(32, MAX_HEADS, "heads of one record")?;
         let heads = (0..n).map(|_| self.sha()).collect::<Result<Vec<_>>>()?;
-        let bytes = self.bytes()?.to_vec();
+        let bytes = self.bytes()?;
         if bytes.is_empty() {
             return Err(bad(format!("record {id} comes with no changes")));
         }
@@ -310,14 +337,33 @@ impl SyncRequest {
     }
 
     pub fn decode(body: &[u8]) -> Result<SyncRequest> {
-        let raw = decompress(body, MAX_REQUEST_BYTES)?;
-        Self::decode_raw(&raw)
+        Self::decode_measured(body).0
+    }
+
+    /// Reads a request as it inflates it, and how many bytes it inflated to decide: a request
+    /// refused for what its first bytes claim costs no more than those bytes.
+    pub fn decode_measured(body: &[u8]) -> (Result<SyncRequest>, u64) {
+        let mut r = Reader {
+            src: brotli::Decompressor::new(body, 4096),
+            left: MAX_REQUEST_BYTES,
+            read: 0,
+        };
+        let request = Self::read_request(&mut r).map_err(|e| match e {
+            // A body that is not brotli shows as a read error; past the limit, as cut short.
+            Error::Rejected(m) if m.contains("cannot be read") => bad(format!("the body is not valid brotli ({m})")),
+            e => e,
+        });
+        let read = r.read();
+        (request, read)
     }
 
     /// Reads a decompressed request.
     pub fn decode_raw(raw: &[u8]) -> Result<SyncRequest> {
-        let mut r = Reader::new(raw);
-        match r.take(4).ok() {
+        Self::read_request(&mut Reader::new(raw))
+    }
+
+    fn read_request<R: Read>(r: &mut Reader<R>) -> Result<SyncRequest> {
+        match r.take(4).ok().as_deref() {
             Some(m) if m == &REQUEST_MAGIC[..] => {}
             Some(b"FCS1") => {
                 return Err(bad(
@@ -440,7 +486,7 @@ impl Frame {
                     .collect::<Result<Vec<_>>>()?;
                 let n = r.count(2)?;
                 let registry = (0..n)
-                    .map(|_| Ok((r.varint()?, r.bytes()?.to_vec())))
+                    .map(|_| Ok((r.varint()?, r.bytes()?)))
                     .collect::<Result<Vec<_>>>()?;
                 Frame::Receipt {
                     epoch,

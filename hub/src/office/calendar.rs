@@ -13,24 +13,17 @@ fn this_year() -> i32 {
     chrono::Datelike::year(&fieldcase_core::calendar::local_date(chrono::Utc::now()))
 }
 
-pub(super) async fn calendar_page(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    Query(p): Query<YearParams>,
-) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
+pub(super) async fn calendar_page(State(office): State<Shared>, clerk: Clerk, Query(p): Query<YearParams>) -> Response {
     let year = p.year.unwrap_or_else(this_year);
     let store = office.store.clone();
     match blocking(move || Ok(pages::YearShown::of(&store.calendar(), year))).await {
-        Ok(shown) => html(pages::calendar(&user, &csrf, &shown, None)),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Ok(shown) => page(pages::CalendarPage::new(&clerk.user, &clerk.csrf, &shown, None)),
+        Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office"),
     }
 }
 
 #[derive(Deserialize)]
 pub(super) struct CalendarForm {
-    #[serde(default)]
-    csrf: String,
     year: i32,
     #[serde(default)]
     holidays: String,
@@ -51,17 +44,17 @@ fn dates(text: &str) -> Vec<String> {
         .collect()
 }
 
-pub(super) async fn set_calendar(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    Form(f): Form<CalendarForm>,
-) -> Response {
-    let (user, csrf) = posted!(office, headers, f.csrf);
-    if user.township.is_some() {
-        return refuse(StatusCode::FORBIDDEN, "节假日日历适用于全区，由区办公室设定");
+pub(super) async fn set_calendar(State(office): State<Shared>, posted: Posted<CalendarForm>) -> Response {
+    let (clerk, f) = (posted.clerk, posted.form);
+    if clerk.user.township.is_some() {
+        return clerk.refuse(
+            StatusCode::FORBIDDEN,
+            "节假日日历适用于全区，由区办公室设定",
+            "/office/calendar",
+        );
     }
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let year = f.year;
     let done = blocking(move || {
         let campaign = store.calendar().campaign_periods(year);
@@ -95,12 +88,16 @@ pub(super) async fn set_calendar(
         Err(problem) => {
             let store = office.store.clone();
             match blocking(move || Ok(pages::YearShown::of(&store.calendar(), year))).await {
-                Ok(shown) => {
-                    let mut r = html(pages::calendar(&user, &csrf, &shown, Some(&problem)));
-                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    r
-                }
-                Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+                Ok(shown) => with_status(
+                    page(pages::CalendarPage::new(
+                        &clerk.user,
+                        &clerk.csrf,
+                        &shown,
+                        Some(&problem),
+                    )),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office/calendar"),
             }
         }
     }

@@ -1,6 +1,10 @@
 //! The ledger page and a case page, and the office's changes to a case (the responsible leader
 //! and person, the risk level, a follow-up, a conflict settled): each a change in the hub's store
-//! that phones receive on their next sync, and an entry in the audit trail.
+//! in the clerk's name that phones receive on their next sync, and an entry in the audit trail.
+
+use fieldcase_core::model::{LedgerStatus, RiskLevel};
+use fieldcase_core::store::Writer;
+use fieldcase_core::StoredRecord;
 
 use super::*;
 
@@ -15,8 +19,8 @@ pub(super) fn shown(store: &Store, user: &OfficeUser, id: &str) -> Result<pages:
         };
         linked.push(pages::Linked {
             id: other.clone(),
-            how: how.clone(),
-            kind: fieldcase_core::words::kind_name(l.kind).to_string(),
+            how: serde_json::from_value(json!(how)).unwrap_or_default(),
+            kind: l.kind,
             images: l.record.attachments().to_vec(),
             seal: l.seal,
         });
@@ -40,33 +44,35 @@ pub(super) struct LedgerParams {
     after: String,
 }
 
-pub(super) async fn ledger_page(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    Query(p): Query<LedgerParams>,
-) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
-    let township = user
+/// An empty value is "any"; another one must be known.
+fn chosen<T: std::str::FromStr<Err = Error>>(value: &str) -> Result<Option<T>, Error> {
+    match value.trim() {
+        "" => Ok(None),
+        v => v.parse().map(Some),
+    }
+}
+
+pub(super) async fn ledger_page(State(office): State<Shared>, clerk: Clerk, Query(p): Query<LedgerParams>) -> Response {
+    let (risk, status) = match (chosen::<RiskLevel>(&p.risk), chosen::<LedgerStatus>(&p.status)) {
+        (Ok(r), Ok(s)) => (r, s),
+        (Err(e), _) | (_, Err(e)) => return clerk.refuse(StatusCode::BAD_REQUEST, &say(&e), "/office"),
+    };
+    let township = clerk
+        .user
         .township
         .clone()
         .or_else(|| Some(p.township.trim().to_string()).filter(|t| !t.is_empty()));
     let filters = pages::Filters {
-        risk: p.risk.clone(),
-        status: p.status.clone(),
+        risk,
+        status,
         overdue: p.overdue == "1",
         q: p.q.clone(),
         township: p.township.clone(),
     };
-    let risk = match p.risk.as_str() {
-        "high" => Some(RiskLevel::High),
-        "medium" => Some(RiskLevel::Medium),
-        "low" => Some(RiskLevel::Low),
-        _ => None,
-    };
     let query = LedgerQuery {
         kind: Some(Kind::Case),
         township: township.clone(),
-        status: Some(p.status.clone()).filter(|s| !s.is_empty()),
+        status,
         risk,
         overdue: filters.overdue,
         limit: Some(PAGE),
@@ -75,9 +81,9 @@ pub(super) async fn ledger_page(
     };
     let store = office.store.clone();
     let words = p.q.trim().to_string();
-    let start = 0;
+    let searching = words.chars().count() >= 2;
     let found = blocking(move || {
-        if words.chars().count() >= 2 {
+        if searching {
             ledger::search(&store, &words, township.as_deref(), 200)
         } else {
             ledger::page(&store, &query)
@@ -86,12 +92,18 @@ pub(super) async fn ledger_page(
     .await;
     match found {
         Ok(lines) => {
-            let next = (lines.len() == PAGE as usize && filters.q.trim().chars().count() < 2)
+            let next = (lines.len() == PAGE as usize && !searching)
                 .then(|| lines.last().map(|l| l.row.cursor.clone()))
                 .flatten();
-            html(pages::ledger(&user, &csrf, &filters, &lines, next.as_deref(), start))
+            page(pages::Ledger::new(
+                &clerk.user,
+                &clerk.csrf,
+                &filters,
+                &lines,
+                next.as_deref(),
+            ))
         }
-        Err(e) => refuse(StatusCode::BAD_REQUEST, &e),
+        Err(e) => clerk.refuse(StatusCode::BAD_REQUEST, &e, "/office"),
     }
 }
 
@@ -101,28 +113,35 @@ pub(super) struct CaseParams {
     done: String,
 }
 
+/// The case page, or the refusal that a record is not found (the same for another township's).
+fn case_view(clerk: &Clerk, s: &pages::CaseShown, done: Option<&'static str>, problem: Option<&str>) -> Response {
+    match pages::CasePage::new(&clerk.user, &clerk.csrf, s, done, problem) {
+        Some(p) => page(p),
+        None => clerk.refuse(StatusCode::NOT_FOUND, "这条记录不是案件", "/office"),
+    }
+}
+
 pub(super) async fn case_page(
     State(office): State<Shared>,
-    headers: HeaderMap,
+    clerk: Clerk,
     Path(id): Path<String>,
     Query(p): Query<CaseParams>,
 ) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     match blocking(move || shown(&store, &who, &id)).await {
-        Ok(s) => {
-            let done = (p.done == "assign").then_some("已保存：手机下次同步时收到");
-            html(pages::case(&user, &csrf, &s, done, None))
-        }
-        Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+        Ok(s) => case_view(
+            &clerk,
+            &s,
+            (p.done == "assign").then_some("已保存：手机下次同步时收到"),
+            None,
+        ),
+        Err(e) => clerk.refuse(StatusCode::NOT_FOUND, &e, "/office"),
     }
 }
 
 #[derive(Deserialize)]
 pub(super) struct AssignForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     leader: String,
     #[serde(default)]
@@ -131,13 +150,12 @@ pub(super) struct AssignForm {
 
 pub(super) async fn assign(
     State(office): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<AssignForm>,
+    posted: Posted<AssignForm>,
 ) -> Response {
-    let (user, csrf) = posted!(office, headers, f.csrf);
+    let f = posted.form;
     let (leader, person) = (f.leader.trim().to_string(), f.person.trim().to_string());
-    change_case(office, user, csrf, id, "assign", move |clerk, s| {
+    change_case(office, posted.clerk, id, "assign", move |clerk, s| {
         let value = |v: &str| {
             if v.is_empty() {
                 serde_json::Value::Null
@@ -161,21 +179,18 @@ pub(super) async fn assign(
 /// with the refusal). A case the clerk may not see is not found, before and after.
 pub(super) async fn change_case(
     office: Shared,
-    user: OfficeUser,
-    csrf: String,
+    clerk: Clerk,
     id: String,
     action: &'static str,
-    change: impl FnOnce(&fieldcase_core::store::Writer<'_>, &fieldcase_core::StoredRecord) -> Result<String, Error>
-        + Send
-        + 'static,
+    change: impl FnOnce(&Writer<'_>, &StoredRecord) -> Result<String, Error> + Send + 'static,
 ) -> Response {
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let key = id.clone();
     let done = blocking(move || {
         let s = in_scope(&store, &who, &key)?;
-        let clerk = store.as_clerk(&who)?;
-        let detail = change(&clerk, &s)?;
+        let writer = store.as_clerk(&who)?;
+        let detail = change(&writer, &s)?;
         store.office().audit(
             &who.name,
             Some(s.record.township()),
@@ -186,39 +201,39 @@ pub(super) async fn change_case(
     })
     .await;
     match done {
-        Ok(()) => redirect(&format!("/office/case/{id}?done=assign")),
+        Ok(()) => redirect(&format!("/office/case/{}?done=assign", url_segment(&id))),
         Err(problem) => {
             let store = office.store.clone();
-            let who = user.clone();
+            let who = clerk.user.clone();
             match blocking(move || shown(&store, &who, &id)).await {
-                Ok(s) => {
-                    let mut r = html(pages::case(&user, &csrf, &s, None, Some(&problem)));
-                    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    r
-                }
-                Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+                Ok(s) => with_status(
+                    case_view(&clerk, &s, None, Some(&problem)),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                Err(e) => clerk.refuse(StatusCode::NOT_FOUND, &e, "/office"),
             }
         }
     }
 }
 
+/// A record id as one segment of a path, percent-encoded.
+pub(super) fn url_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
 #[derive(Deserialize)]
 pub(super) struct RiskForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     risk: String,
 }
 
 pub(super) async fn set_risk(
     State(office): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<RiskForm>,
+    posted: Posted<RiskForm>,
 ) -> Response {
-    let (user, csrf) = posted!(office, headers, f.csrf);
-    let risk = f.risk.clone();
-    change_case(office, user, csrf, id, "risk", move |clerk, s| {
+    let risk = posted.form.risk;
+    change_case(office, posted.clerk, id, "risk", move |clerk, s| {
         clerk.edit(&s.id, &[("risk_level".into(), json!(risk))])?;
         Ok(format!("risk level {risk}"))
     })
@@ -228,8 +243,6 @@ pub(super) async fn set_risk(
 #[derive(Deserialize)]
 pub(super) struct FollowUpForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     kind: String,
     #[serde(default)]
     outcome: String,
@@ -237,13 +250,12 @@ pub(super) struct FollowUpForm {
 
 pub(super) async fn add_follow_up(
     State(office): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<FollowUpForm>,
+    posted: Posted<FollowUpForm>,
 ) -> Response {
-    let (user, csrf) = posted!(office, headers, f.csrf);
-    let by = user.name.clone();
-    change_case(office, user, csrf, id, "follow_up", move |clerk, s| {
+    let f = posted.form;
+    let by = posted.clerk.user.name.clone();
+    change_case(office, posted.clerk, id, "follow_up", move |clerk, s| {
         let outcome = f.outcome.trim().to_string();
         if outcome.is_empty() {
             return Err(Error::invalid("outcome", "required", "say what came of it"));
@@ -267,8 +279,6 @@ pub(super) async fn add_follow_up(
 #[derive(Deserialize)]
 pub(super) struct ResolveForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     path: String,
     #[serde(default)]
     choice: usize,
@@ -276,12 +286,11 @@ pub(super) struct ResolveForm {
 
 pub(super) async fn resolve_conflict(
     State(office): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<ResolveForm>,
+    posted: Posted<ResolveForm>,
 ) -> Response {
-    let (user, csrf) = posted!(office, headers, f.csrf);
-    change_case(office, user, csrf, id, "resolve", move |clerk, s| {
+    let f = posted.form;
+    change_case(office, posted.clerk, id, "resolve", move |clerk, s| {
         let key = &s.id;
         let c = s
             .conflicts
@@ -309,13 +318,13 @@ pub(super) async fn resolve_conflict(
 /// record's own list: nothing else of the store is reachable this way.
 pub(super) async fn attachment(
     State(office): State<Shared>,
-    headers: HeaderMap,
+    clerk: Clerk,
     Path((record, sha)): Path<(String, String)>,
 ) -> Response {
-    let (user, _) = logged_in!(office, headers);
     let store = office.store.clone();
+    let who = clerk.user.clone();
     let found = blocking(move || {
-        let r = in_scope(&store, &user, &record)?.record;
+        let r = in_scope(&store, &who, &record)?.record;
         let a = r
             .attachments()
             .iter()
@@ -340,6 +349,6 @@ pub(super) async fn attachment(
             secure_headers(&mut r, kind);
             r
         }
-        Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+        Err(e) => clerk.refuse(StatusCode::NOT_FOUND, &e, "/office"),
     }
 }

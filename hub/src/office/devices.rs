@@ -3,28 +3,35 @@
 
 use super::*;
 
-pub(super) async fn devices_page(State(office): State<Shared>, headers: HeaderMap) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
+/// The devices of the clerk's township (all, for the district office).
+fn devices_of(store: &Store, user: &OfficeUser) -> Result<Vec<fieldcase_core::sync::Device>, Error> {
+    Ok(store
+        .devices()?
+        .into_iter()
+        .filter(|d| user.sees(&d.township))
+        .collect())
+}
+
+fn devices_view(
+    clerk: &Clerk,
+    list: &[fieldcase_core::sync::Device],
+    enrolled: Option<pages::Enrolled>,
+    problem: Option<&str>,
+) -> Response {
+    page(pages::Devices::new(&clerk.user, &clerk.csrf, list, enrolled, problem))
+}
+
+pub(super) async fn devices_page(State(office): State<Shared>, clerk: Clerk) -> Response {
     let store = office.store.clone();
-    let township = user.township.clone();
-    match blocking(move || {
-        Ok(store
-            .devices()?
-            .into_iter()
-            .filter(|d| township.as_ref().is_none_or(|t| *t == d.township))
-            .collect::<Vec<_>>())
-    })
-    .await
-    {
-        Ok(list) => html(pages::devices(&user, &csrf, &list, None)),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    let who = clerk.user.clone();
+    match blocking(move || devices_of(&store, &who)).await {
+        Ok(list) => devices_view(&clerk, &list, None, None),
+        Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office"),
     }
 }
 
 #[derive(Deserialize)]
 pub(super) struct EnrollForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     user: String,
     #[serde(default)]
@@ -33,37 +40,17 @@ pub(super) struct EnrollForm {
     township: String,
 }
 
-/// The QR code of a join link, as SVG squares (no script, no image file).
-pub(super) fn qr_svg(text: &str) -> String {
-    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
-        return String::new();
-    };
-    let w = code.width();
-    let colors = code.to_colors();
-    let cell = 4;
-    let size = (w + 8) * cell;
-    let mut svg = format!(
-        "<svg id=\"qr\" width=\"{size}\" height=\"{size}\" viewBox=\"0 0 {size} {size}\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>"
-    );
-    for (i, c) in colors.iter().enumerate() {
-        if *c == qrcode::Color::Dark {
-            svg.push_str(&format!(
-                "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\"/>",
-                (i % w + 4) * cell,
-                (i / w + 4) * cell
-            ));
-        }
-    }
-    svg + "</svg>"
-}
-
 pub(super) async fn enroll_device(
     State(office): State<Shared>,
     headers: HeaderMap,
-    Form(f): Form<EnrollForm>,
+    posted: Posted<EnrollForm>,
 ) -> Response {
-    let (user, csrf) = posted!(office, headers, f.csrf);
-    let township = user.township.clone().unwrap_or_else(|| f.township.trim().to_string());
+    let (clerk, f) = (posted.clerk, posted.form);
+    let township = clerk
+        .user
+        .township
+        .clone()
+        .unwrap_or_else(|| f.township.trim().to_string());
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -71,7 +58,7 @@ pub(super) async fn enroll_device(
         .to_string();
     let scheme = if office.secure { "https" } else { "http" };
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let done = blocking(move || {
         let role: fieldcase_core::Role = f.role.parse()?;
         let e = store.enroll(&township, role, f.user.trim())?;
@@ -90,49 +77,44 @@ pub(super) async fn enroll_device(
             "enroll",
             &format!("{} ({}) in {}", e.user, role.as_str(), e.township),
         )?;
-        Ok((e, link, store.devices()?))
+        Ok((e, link))
     })
     .await;
+    let store = office.store.clone();
+    let who = clerk.user.clone();
+    let list = blocking(move || devices_of(&store, &who)).await.unwrap_or_default();
     match done {
-        Ok((e, link, list)) => {
-            let list: Vec<_> = list
-                .into_iter()
-                .filter(|d| user.township.as_ref().is_none_or(|t| *t == d.township))
-                .collect();
+        Ok((e, link)) => {
             let shown = pages::Enrolled {
                 user: e.user,
                 code: e.code,
-                qr: qr_svg(&link),
+                qr: pages::qr_svg(&link),
                 link,
                 expires: fieldcase_core::calendar::show_local(e.expires_at),
             };
-            html(pages::devices(&user, &csrf, &list, Some(&shown)))
+            devices_view(&clerk, &list, Some(shown), None)
         }
-        Err(e) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &e),
+        Err(e) => with_status(
+            devices_view(&clerk, &list, None, Some(&e)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }
 
 #[derive(Deserialize)]
 pub(super) struct RevokeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     device: String,
 }
 
-pub(super) async fn revoke_device(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    Form(f): Form<RevokeForm>,
-) -> Response {
-    let (user, _) = posted!(office, headers, f.csrf);
+pub(super) async fn revoke_device(State(office): State<Shared>, posted: Posted<RevokeForm>) -> Response {
+    let (clerk, f) = (posted.clerk, posted.form);
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let done = blocking(move || {
-        let d = store
-            .devices()?
+        let d = devices_of(&store, &who)?
             .into_iter()
-            .find(|d| d.id == f.device && who.township.as_ref().is_none_or(|t| *t == d.township))
+            .find(|d| d.id == f.device)
             .ok_or_else(|| Error::NotFound {
                 what: "device",
                 id: f.device.clone(),
@@ -149,6 +131,6 @@ pub(super) async fn revoke_device(
     .await;
     match done {
         Ok(()) => redirect("/office/devices"),
-        Err(e) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &e),
+        Err(e) => clerk.refuse(StatusCode::UNPROCESSABLE_ENTITY, &e, "/office/devices"),
     }
 }

@@ -4,10 +4,9 @@
 
 use super::*;
 
-pub(super) async fn incidents_page(State(office): State<Shared>, headers: HeaderMap) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
+pub(super) async fn incidents_page(State(office): State<Shared>, clerk: Clerk) -> Response {
     let store = office.store.clone();
-    let township = user.township.clone();
+    let township = clerk.user.township.clone();
     let rows = blocking(move || {
         let mut rows = store.list(&LedgerQuery {
             kind: Some(Kind::Incident),
@@ -20,21 +19,20 @@ pub(super) async fn incidents_page(State(office): State<Shared>, headers: Header
     })
     .await;
     match rows {
-        Ok(rows) => html(pages::incidents(&user, &csrf, &rows)),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Ok(rows) => page(pages::Incidents::new(&clerk.user, &clerk.csrf, &rows)),
+        Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office"),
     }
 }
 
-pub(super) async fn fast_report(State(office): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
+pub(super) async fn fast_report(State(office): State<Shared>, clerk: Clerk, Path(id): Path<String>) -> Response {
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let found = blocking(move || in_scope(&store, &who, &id)).await;
     match found {
         Ok(s) => match &s.record {
-            fieldcase_core::Record::Incident(i) => html(pages::fast_report(&user, &csrf, &s.id, i)),
-            _ => refuse(StatusCode::NOT_FOUND, "这不是突发事件"),
+            fieldcase_core::Record::Incident(i) => page(pages::FastReport::new(&clerk.user, &clerk.csrf, &s.id, i)),
+            _ => clerk.refuse(StatusCode::NOT_FOUND, "这不是突发事件", "/office/incidents"),
         },
-        Err(e) => refuse(StatusCode::NOT_FOUND, &e),
+        Err(e) => clerk.refuse(StatusCode::NOT_FOUND, &e, "/office/incidents"),
     }
 }

@@ -1,7 +1,7 @@
 //! The 台账 as the office keeps it: one line per case with the columns the district asks for,
 //! read from the hub's store (the index for the order and filters, each case for its details).
 
-use fieldcase_core::model::{Case, CaseStatus, Record};
+use fieldcase_core::model::{Case, CaseStatus, Kind, LedgerStatus, Record, RiskLevel};
 use fieldcase_core::store::{LedgerQuery, LedgerRow};
 use fieldcase_core::{words, Result, Store};
 
@@ -30,7 +30,7 @@ pub struct Line {
     pub uscc: String,
     pub township: String,
     pub industry: String,
-    pub risk: String,
+    pub risk: RiskLevel,
     pub workers: Option<u32>,
     pub owed_fen: Option<i64>,
     pub leader: String,
@@ -56,20 +56,20 @@ fn line_of(store: &Store, row: LedgerRow, c: Case) -> Line {
         .filter_map(|f| f.at.map(|at| (at, f.outcome.clone())))
         .max_by_key(|(at, _)| *at)
         .map(|(_, o)| o)
-        .unwrap_or_else(|| words::status_name(&row.status).to_string());
+        .unwrap_or_else(|| words::status_name(row.status).to_string());
     Line {
         employer: c.employer_name.clone().unwrap_or_default(),
         uscc,
         township: c.township.clone(),
         industry,
-        risk: words::risk_name(c.risk_level.as_str()).to_string(),
+        risk: c.risk_level,
         workers: c.workers_involved,
         owed_fen: c.amount_owed_fen,
         leader: c.responsible_leader.clone().unwrap_or_default(),
         person: c.responsible_person.clone().unwrap_or_default(),
         measures: c.resolution_plan.clone().unwrap_or_default(),
         progress,
-        closed: c.status == CaseStatus::Closed && row.status == "closed",
+        closed: c.status == CaseStatus::Closed && row.status == LedgerStatus::Closed,
         row,
     }
 }
@@ -101,7 +101,7 @@ pub fn page(store: &Store, query: &LedgerQuery) -> Result<Vec<Line>> {
 pub fn search(store: &Store, text: &str, township: Option<&str>, limit: usize) -> Result<Vec<Line>> {
     let mut out = vec![];
     for row in store.search(text, limit)? {
-        if row.kind != "case" || township.is_some_and(|t| t != row.township) {
+        if row.kind != Kind::Case || township.is_some_and(|t| t != row.township) {
             continue;
         }
         if let Some(l) = line(store, row)? {
@@ -114,7 +114,7 @@ pub fn search(store: &Store, text: &str, township: Option<&str>, limit: usize) -
 /// Every case line of `township` (all of the district when none), for the export.
 pub fn all(store: &Store, township: Option<&str>) -> Result<Vec<Line>> {
     let mut out = vec![];
-    store.each_record(fieldcase_core::model::Kind::Case, township, |row, record| {
+    store.each_record(Kind::Case, township, |row, record| {
         if let Record::Case(c) = record {
             out.push(line_of(store, row, c));
         }

@@ -1,16 +1,28 @@
 //! Logging in and out: the login form carries a token of its own cookie; a right password
-//! opens a session (cookie `HttpOnly`, `SameSite=Strict`, `Secure` over TLS); a wrong one, an
-//! unknown name and a locked account get the same page, and repeated failures lock the
-//! account (the core).
+//! opens a session (kept in the store; cookie `HttpOnly`, `SameSite=Strict`, `Secure` over
+//! TLS); a wrong one, an unknown name and a locked account get the same page, and repeated
+//! failures lock the account (the core).
 
 use super::*;
 
-pub(super) async fn login_page(State(office): State<Shared>) -> Response {
-    let csrf = token();
-    let mut r = html(pages::login(&csrf, None));
-    r.headers_mut()
-        .insert(header::SET_COOKIE, office.set_cookie(LOGIN_COOKIE, &csrf, Some(3600)));
-    r
+fn login_form(office: &Office_, jar: CookieJar, problem: Option<&str>, token: Option<String>) -> Response {
+    let csrf = token.unwrap_or_else(|| fieldcase_core::store::random_token().unwrap_or_default());
+    let body = page(pages::Login {
+        nav: None,
+        csrf: &csrf,
+        problem,
+    });
+    let jar = jar.add(office.cookie(LOGIN_COOKIE, csrf.clone(), Some(3600)));
+    let status = if problem.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    (status, jar, body).into_response()
+}
+
+pub(super) async fn login_page(State(office): State<Shared>, jar: CookieJar) -> Response {
+    login_form(&office, jar, None, None)
 }
 
 #[derive(Deserialize)]
@@ -23,65 +35,61 @@ pub(super) struct LoginForm {
     csrf: String,
 }
 
-pub(super) async fn login(State(office): State<Shared>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
-    if f.csrf.is_empty() || cookie(&headers, LOGIN_COOKIE).as_deref() != Some(f.csrf.as_str()) {
-        return refuse(
+pub(super) async fn login(
+    State(office): State<Shared>,
+    jar: CookieJar,
+    axum::Form(f): axum::Form<LoginForm>,
+) -> Response {
+    if f.csrf.is_empty() || jar.get(LOGIN_COOKIE).map(|c| c.value()) != Some(f.csrf.as_str()) {
+        return refusal(
             StatusCode::FORBIDDEN,
             "表单已失效（缺少或不符的校验码），请刷新页面后再登录",
+            None,
+            "/office/login",
         );
     }
     let store = office.store.clone();
     let (name, password) = (f.user.trim().to_string(), f.password);
-    let answer = blocking(move || store.office().login(&name, &password)).await;
-    let problem = match answer {
-        Ok(Ok(user)) => {
-            let id = token();
-            let csrf = token();
-            office.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(
-                id.clone(),
-                Session {
-                    user,
-                    csrf,
-                    last: Instant::now(),
-                },
-            );
-            let mut r = redirect("/office");
-            r.headers_mut()
-                .append(header::SET_COOKIE, office.set_cookie(SESSION_COOKIE, &id, None));
-            r.headers_mut()
-                .append(header::SET_COOKIE, office.set_cookie(LOGIN_COOKIE, "", Some(0)));
-            return r;
+    let answer = blocking(move || {
+        Ok(match store.office().login(&name, &password)? {
+            Ok(user) => Some(store.office().open_session(&user)?.0),
+            Err(LoginRefused::Wrong | LoginRefused::Locked { .. }) => None,
+        })
+    })
+    .await;
+    match answer {
+        Ok(Some(token)) => {
+            let jar = jar.add(office.cookie(SESSION_COOKIE, token, None)).add(office.cookie(
+                LOGIN_COOKIE,
+                String::new(),
+                Some(0),
+            ));
+            (jar, redirect("/office")).into_response()
         }
         // The same words for an unknown name, a wrong password and a locked account: the page
         // never tells whether a name exists (the lock-out is said in advance, for everyone).
-        Ok(Err(LoginRefused::Wrong | LoginRefused::Locked { .. })) => pages::LOGIN_REFUSED.to_string(),
-        Err(e) => e,
-    };
-    let mut r = html(pages::login(&f.csrf, Some(&problem)));
-    *r.status_mut() = StatusCode::UNAUTHORIZED;
-    r
+        Ok(None) => login_form(&office, jar, Some(LOGIN_REFUSED), Some(f.csrf)),
+        Err(e) => login_form(&office, jar, Some(&e), Some(f.csrf)),
+    }
 }
+
+/// What a refused login says, whatever the cause (an unknown name, a wrong password, a locked
+/// account): the page never tells whether a name exists.
+pub const LOGIN_REFUSED: &str = "用户名或密码不对，或账户已暂时锁定（连续输错 5 次锁定 15 分钟）";
 
 #[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
+pub(super) struct NoFields {}
 
-pub(super) async fn logout(State(office): State<Shared>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
-    let (user, _) = posted!(office, headers, f.csrf);
-    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
-        office.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
-    }
+pub(super) async fn logout(State(office): State<Shared>, jar: CookieJar, posted: Posted<NoFields>) -> Response {
+    let clerk = posted.clerk;
     let store = office.store.clone();
     let _ = blocking(move || {
+        store.office().close_session(&clerk.token)?;
         store
             .office()
-            .audit(&user.name, user.township.as_deref(), "logout", "logged out")
+            .audit(&clerk.user.name, clerk.user.township.as_deref(), "logout", "logged out")
     })
     .await;
-    let mut r = redirect("/office/login");
-    r.headers_mut()
-        .insert(header::SET_COOKIE, office.set_cookie(SESSION_COOKIE, "", Some(0)));
-    r
+    let jar = jar.add(office.cookie(SESSION_COOKIE, String::new(), Some(0)));
+    (jar, redirect("/office/login")).into_response()
 }

@@ -1,52 +1,55 @@
 //! The township office's pages, served by the hub that holds the records: log in, the ledger
-//! (台账) with filters and search, a case page, assigning the responsible leader and person (a
-//! change in the hub's store that reaches phones on their next sync), the ledger as XLSX, and
-//! the audit trail.
+//! (台账) with filters and search, a case page and the office's changes to it (each reaches the
+//! phones on their next sync, in the clerk's name), reports, early warning, devices, the
+//! working calendar and the audit trail. One file a job; what they share is here.
 //!
-//! Safety: passwords are checked against argon2id hashes with a lock-out after repeated
-//! failures (the core's `Office`); the session cookie is `HttpOnly`, `SameSite=Strict`, and
-//! `Secure` over TLS; every form carries the session's CSRF token (the login form a token of
-//! its own cookie); every page refuses a request without a session; values are escaped; a
-//! content security policy forbids scripts; a township office sees its township only.
+//! Safety, each in one place: a page needs a logged-in clerk (`Clerk`, an extractor: without a
+//! session, the login page); a form needs its session's CSRF token as well (`Posted`, `Upload`);
+//! sessions live in the store (any hub process serving it knows them) behind an `HttpOnly`,
+//! `SameSite=Strict` cookie, `Secure` over TLS; every record id goes through one township wall
+//! (`in_scope`); templates escape every value; a content security policy forbids scripts.
 
 mod ledger;
 mod pages;
 mod xlsx;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod calendar;
+mod cases;
+mod devices;
+mod incidents;
+mod login;
+mod reports;
+mod warnings;
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
-use fieldcase_core::model::{Kind, RiskLevel};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use fieldcase_core::model::Kind;
 use fieldcase_core::store::{LedgerQuery, LoginRefused, OfficeUser};
 use fieldcase_core::{Error, Store};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-pub use pages::{esc, yuan};
+pub use fieldcase_core::money::yuan;
 
-/// How long a session lasts without use.
-const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
 const SESSION_COOKIE: &str = "fc_session";
 const LOGIN_COOKIE: &str = "fc_login";
 const PAGE: u32 = 50;
 /// An indicator file, at most (a district's month is some thousands of rows).
 const MAX_UPLOAD: usize = 8 * 1024 * 1024;
-
-struct Session {
-    user: OfficeUser,
-    csrf: String,
-    last: Instant,
-}
+/// A form's body, at most.
+const MAX_FORM: usize = 256 * 1024;
 
 struct Office_ {
     store: Arc<Store>,
-    sessions: Mutex<HashMap<String, Session>>,
     secure: bool,
 }
 
@@ -54,11 +57,7 @@ type Shared = Arc<Office_>;
 
 /// The office's routes under `/office`; `secure` when served over TLS (the cookie says so).
 pub fn router(store: Arc<Store>, secure: bool) -> Router {
-    let office = Arc::new(Office_ {
-        store,
-        sessions: Mutex::new(HashMap::new()),
-        secure,
-    });
+    let office = Arc::new(Office_ { store, secure });
     Router::new()
         .route("/office/login", get(login::login_page).post(login::login))
         .route("/office/logout", post(login::logout))
@@ -92,52 +91,170 @@ pub fn router(store: Arc<Store>, secure: bool) -> Router {
         .with_state(office)
 }
 
-fn token() -> String {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).expect("the system gives random bytes");
-    hex::encode(b)
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
 impl Office_ {
-    fn set_cookie(&self, name: &str, value: &str, max_age: Option<u64>) -> HeaderValue {
-        let mut c = format!("{name}={value}; Path=/office; HttpOnly; SameSite=Strict");
-        if self.secure {
-            c.push_str("; Secure");
-        }
+    /// A cookie of the office's pages: `HttpOnly`, `SameSite=Strict`, `Secure` over TLS; with
+    /// `max_age` none, it lasts as long as the browser's session.
+    fn cookie(&self, name: &'static str, value: String, max_age: Option<i64>) -> Cookie<'static> {
+        let mut c = Cookie::build((name, value))
+            .path("/office")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure);
         if let Some(age) = max_age {
-            c.push_str(&format!("; Max-Age={age}"));
+            c = c.max_age(cookie_duration(age));
         }
-        HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
-    }
-
-    /// The logged-in user and the session's CSRF token.
-    fn session(&self, headers: &HeaderMap) -> Option<(OfficeUser, String)> {
-        let id = cookie(headers, SESSION_COOKIE)?;
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let s = sessions.get_mut(&id)?;
-        if s.last.elapsed() > SESSION_IDLE {
-            sessions.remove(&id);
-            return None;
-        }
-        s.last = Instant::now();
-        Some((s.user.clone(), s.csrf.clone()))
+        c.build()
     }
 }
 
-fn html(body: String) -> Response {
-    let mut r = (StatusCode::OK, body).into_response();
-    secure_headers(&mut r, "text/html; charset=utf-8");
+fn cookie_duration(seconds: i64) -> time::Duration {
+    time::Duration::seconds(seconds)
+}
+
+/// A logged-in clerk: who, the session's CSRF token, and the session's cookie token. As an
+/// extractor, a request without an open session is sent to the login page.
+pub(super) struct Clerk {
+    user: OfficeUser,
+    csrf: String,
+    token: String,
+}
+
+impl Clerk {
+    fn nav(&self) -> pages::Nav {
+        pages::Nav::of(&self.user, &self.csrf)
+    }
+
+    /// A refusal page with this clerk's header and the way back.
+    fn refuse(&self, status: StatusCode, why: &str, back: &str) -> Response {
+        refusal(status, why, Some(self.nav()), back)
+    }
+}
+
+/// The session of a request's cookie, if one is open.
+async fn session(office: &Shared, headers: &HeaderMap) -> Result<Option<Clerk>, String> {
+    let jar = CookieJar::from_headers(headers);
+    let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    let store = office.store.clone();
+    let key = token.clone();
+    let found = blocking(move || store.office().session(&key)).await?;
+    Ok(found.map(|s| Clerk {
+        user: s.user,
+        csrf: s.csrf,
+        token,
+    }))
+}
+
+impl FromRequestParts<Shared> for Clerk {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, office: &Shared) -> Result<Self, Self::Rejection> {
+        match session(office, &parts.headers).await {
+            Ok(Some(clerk)) => Ok(clerk),
+            Ok(None) => Err(redirect("/office/login")),
+            Err(e) => Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, &e, None, "/office")),
+        }
+    }
+}
+
+const STALE_FORM: &str = "表单已失效（缺少或不符的校验码），请刷新页面后再提交";
+
+/// A form a logged-in clerk posted with the session's CSRF token (field `csrf`), read as `T`
+/// (which need not name the token). Without a session, or with another token, the request is
+/// refused before `T` is looked at.
+pub(super) struct Posted<T> {
+    clerk: Clerk,
+    form: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<Shared> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, office: &Shared) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let clerk = match session(office, &parts.headers).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Err(refusal(StatusCode::FORBIDDEN, "请先登录", None, "/office/login")),
+            Err(e) => return Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, &e, None, "/office")),
+        };
+        let bytes = axum::body::to_bytes(body, MAX_FORM)
+            .await
+            .map_err(|_| clerk.refuse(StatusCode::PAYLOAD_TOO_LARGE, "表单过大", "/office"))?;
+        let token = url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned());
+        if token.as_deref() != Some(clerk.csrf.as_str()) {
+            return Err(clerk.refuse(StatusCode::FORBIDDEN, STALE_FORM, "/office"));
+        }
+        let form: T = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| clerk.refuse(StatusCode::BAD_REQUEST, &format!("表单内容不对（{e}）"), "/office"))?;
+        Ok(Posted { clerk, form })
+    }
+}
+
+/// A file a logged-in clerk uploaded (field `file`) with the session's CSRF token.
+pub(super) struct Upload {
+    clerk: Clerk,
+    name: String,
+    bytes: Vec<u8>,
+}
+
+impl FromRequest<Shared> for Upload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, office: &Shared) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let too_large = || {
+            refusal(
+                StatusCode::BAD_REQUEST,
+                "上传的表单不完整或文件过大（最多 8 MB）",
+                None,
+                "/office",
+            )
+        };
+        let mut form = Multipart::from_request(req, office).await.map_err(|_| too_large())?;
+        let (mut csrf, mut file) = (String::new(), None);
+        while let Some(field) = form.next_field().await.map_err(|_| too_large())? {
+            let name = field.name().unwrap_or("").to_string();
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| too_large())?;
+            match name.as_str() {
+                "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+                "file" => file = Some((file_name, bytes.to_vec())),
+                _ => {}
+            }
+        }
+        let clerk = match session(office, &headers).await {
+            Ok(Some(c)) if c.csrf == csrf => c,
+            Ok(Some(c)) => return Err(c.refuse(StatusCode::FORBIDDEN, STALE_FORM, "/office/warnings")),
+            Ok(None) => return Err(refusal(StatusCode::FORBIDDEN, "请先登录", None, "/office/login")),
+            Err(e) => return Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, &e, None, "/office")),
+        };
+        let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+            return Err(clerk.refuse(StatusCode::BAD_REQUEST, "请选择要导入的文件", "/office/warnings"));
+        };
+        Ok(Upload { clerk, name, bytes })
+    }
+}
+
+/// A page, rendered from its template.
+fn page(t: impl Template) -> Response {
+    match t.render() {
+        Ok(body) => {
+            let mut r = (StatusCode::OK, body).into_response();
+            secure_headers(&mut r, "text/html; charset=utf-8");
+            r
+        }
+        Err(e) => {
+            tracing::error!("a page could not be drawn: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误").into_response()
+        }
+    }
+}
+
+fn with_status(mut r: Response, status: StatusCode) -> Response {
+    *r.status_mut() = status;
     r
 }
 
@@ -147,7 +264,7 @@ fn secure_headers(r: &mut Response, content_type: &'static str) {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -164,54 +281,18 @@ fn redirect(to: &str) -> Response {
     r
 }
 
-fn refuse(status: StatusCode, why: &str) -> Response {
-    let mut r = (
+/// A page that says why something was not done, with the header and the way back when a
+/// clerk is logged in.
+fn refusal(status: StatusCode, why: &str, nav: Option<pages::Nav>, back: &str) -> Response {
+    with_status(
+        page(pages::Refused {
+            nav,
+            problem: why,
+            back,
+        }),
         status,
-        pages::layout(
-            "拒绝",
-            None,
-            "",
-            &format!("<p class=\"error\" id=\"problem\">{}</p>", esc(why)),
-        ),
     )
-        .into_response();
-    secure_headers(&mut r, "text/html; charset=utf-8");
-    r
 }
-
-/// A page needs a session: without one, the login page.
-macro_rules! logged_in {
-    ($office:expr, $headers:expr) => {
-        match $office.session(&$headers) {
-            Some(s) => s,
-            None => return redirect("/office/login"),
-        }
-    };
-}
-
-/// A form needs its session and its CSRF token.
-macro_rules! posted {
-    ($office:expr, $headers:expr, $csrf:expr) => {
-        match $office.session(&$headers) {
-            Some((user, csrf)) if csrf == $csrf => (user, csrf),
-            Some(_) => {
-                return refuse(
-                    StatusCode::FORBIDDEN,
-                    "表单已失效（缺少或不符的校验码），请刷新页面后再提交",
-                )
-            }
-            None => return refuse(StatusCode::FORBIDDEN, "请先登录"),
-        }
-    };
-}
-
-mod calendar;
-mod cases;
-mod devices;
-mod incidents;
-mod login;
-mod reports;
-mod warnings;
 
 /// The one township wall of the office's pages: the record `id` if `user` may see it. Another
 /// township's record and one that does not exist are the same `NotFound`, so the answer tells

@@ -3,10 +3,9 @@
 
 use super::*;
 
-pub(super) async fn export(State(office): State<Shared>, headers: HeaderMap) -> Response {
-    let (user, _) = logged_in!(office, headers);
+pub(super) async fn export(State(office): State<Shared>, clerk: Clerk) -> Response {
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let made = blocking(move || {
         let lines = ledger::all(&store, who.township.as_deref())?;
         store.office().audit(
@@ -20,7 +19,7 @@ pub(super) async fn export(State(office): State<Shared>, headers: HeaderMap) -> 
     .await;
     let lines = match made {
         Ok(l) => l,
-        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(e) => return clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office"),
     };
     let now = fieldcase_core::calendar::show_local(chrono::Utc::now());
     match xlsx::ledger(&lines, &now) {
@@ -28,17 +27,16 @@ pub(super) async fn export(State(office): State<Shared>, headers: HeaderMap) -> 
             bytes,
             "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6.xlsx",
         ),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &format!("导出失败：{e}")),
+        Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &format!("导出失败：{e}"), "/office"),
     }
 }
 
-pub(super) async fn audit_page(State(office): State<Shared>, headers: HeaderMap) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
+pub(super) async fn audit_page(State(office): State<Shared>, clerk: Clerk) -> Response {
     let store = office.store.clone();
-    let township = user.township.clone();
+    let township = clerk.user.township.clone();
     match blocking(move || store.office().audit_log(township.as_deref(), 500)).await {
-        Ok(entries) => html(pages::audit(&user, &csrf, &entries)),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Ok(entries) => page(pages::Audit::new(&clerk.user, &clerk.csrf, &entries)),
+        Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office"),
     }
 }
 
@@ -68,18 +66,13 @@ pub(super) fn week_of(p: &WeekParams) -> Result<(chrono::NaiveDate, chrono::Naiv
     Ok((from, to))
 }
 
-pub(super) async fn week_page(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    Query(p): Query<WeekParams>,
-) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
+pub(super) async fn week_page(State(office): State<Shared>, clerk: Clerk, Query(p): Query<WeekParams>) -> Response {
     let (from, to) = match week_of(&p) {
         Ok(w) => w,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &e),
+        Err(e) => return clerk.refuse(StatusCode::BAD_REQUEST, &e, "/office/week"),
     };
     let store = office.store.clone();
-    let township = user.township.clone();
+    let township = clerk.user.township.clone();
     match blocking(move || {
         Ok((
             store.report_week(township.as_deref(), from, to)?,
@@ -88,23 +81,18 @@ pub(super) async fn week_page(
     })
     .await
     {
-        Ok((w, trend)) => html(pages::week(&user, &csrf, &w, &trend)),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Ok((w, trend)) => page(pages::WeekPage::new(&clerk.user, &clerk.csrf, &w, &trend)),
+        Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office"),
     }
 }
 
-pub(super) async fn week_export(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    Query(p): Query<WeekParams>,
-) -> Response {
-    let (user, _) = logged_in!(office, headers);
+pub(super) async fn week_export(State(office): State<Shared>, clerk: Clerk, Query(p): Query<WeekParams>) -> Response {
     let (from, to) = match week_of(&p) {
         Ok(w) => w,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &e),
+        Err(e) => return clerk.refuse(StatusCode::BAD_REQUEST, &e, "/office/week"),
     };
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let week = blocking(move || {
         let w = store.report_week(who.township.as_deref(), from, to)?;
         store.office().audit(
@@ -121,7 +109,7 @@ pub(super) async fn week_export(
             bytes,
             "attachment; filename=\"week.xlsx\"; filename*=UTF-8''%E5%91%A8%E6%8A%A5.xlsx",
         ),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office/week"),
     }
 }
 

@@ -21,18 +21,19 @@ impl RuleParams {
     }
 }
 
-pub(super) async fn warnings_page(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    Query(p): Query<RuleParams>,
-) -> Response {
-    let (user, csrf) = logged_in!(office, headers);
+pub(super) async fn warnings_page(State(office): State<Shared>, clerk: Clerk, Query(p): Query<RuleParams>) -> Response {
     let rules = p.rules();
     let store = office.store.clone();
-    let township = user.township.clone();
+    let township = clerk.user.township.clone();
     match blocking(move || store.warnings(township.as_deref(), &rules)).await {
-        Ok(w) => html(pages::warnings(&user, &csrf, &rules, &w, None)),
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Ok(w) => page(pages::WarningsPage {
+            nav: Some(clerk.nav()),
+            csrf: &clerk.csrf,
+            rules: &rules,
+            list: &w,
+            report: None,
+        }),
+        Err(e) => clerk.refuse(StatusCode::INTERNAL_SERVER_ERROR, &e, "/office"),
     }
 }
 
@@ -65,41 +66,14 @@ pub(super) fn cells(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, String
         .collect())
 }
 
-pub(super) async fn import_indicators(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    mut form: Multipart,
-) -> Response {
-    let mut csrf_sent = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                let file_name = field.file_name().unwrap_or("").to_string();
-                let Ok(bytes) = field.bytes().await else {
-                    return refuse(StatusCode::BAD_REQUEST, "上传中断或文件过大（最多 8 MB）");
-                };
-                match name.as_str() {
-                    "csrf" => csrf_sent = String::from_utf8_lossy(&bytes).to_string(),
-                    "file" => file = Some((file_name, bytes.to_vec())),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return refuse(StatusCode::BAD_REQUEST, "上传的表单不完整或文件过大（最多 8 MB）"),
-        }
-    }
-    let (user, csrf) = posted!(office, headers, csrf_sent);
-    let Some((name, bytes)) = file else {
-        return refuse(StatusCode::BAD_REQUEST, "请选择要导入的文件");
-    };
+pub(super) async fn import_indicators(State(office): State<Shared>, upload: Upload) -> Response {
+    let Upload { clerk, name, bytes } = upload;
     let rows = match cells(&name, &bytes) {
         Ok(r) => r,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, &e),
+        Err(e) => return clerk.refuse(StatusCode::BAD_REQUEST, &e, "/office/warnings"),
     };
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let rules = fieldcase_core::warning::Rules::default();
     let done = blocking(move || {
         let (read, problems) = fieldcase_core::warning::read_rows(&rows);
@@ -120,27 +94,27 @@ pub(super) async fn import_indicators(
     })
     .await;
     match done {
-        Ok((report, warnings)) => html(pages::warnings(&user, &csrf, &rules, &warnings, Some(&report))),
-        Err(e) => refuse(StatusCode::BAD_REQUEST, &e),
+        Ok((report, warnings)) => page(pages::WarningsPage {
+            nav: Some(clerk.nav()),
+            csrf: &clerk.csrf,
+            rules: &rules,
+            list: &warnings,
+            report: Some(&report),
+        }),
+        Err(e) => clerk.refuse(StatusCode::BAD_REQUEST, &e, "/office/warnings"),
     }
 }
 
 #[derive(Deserialize)]
 pub(super) struct WarningCaseForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     employer: String,
 }
 
-pub(super) async fn case_from_warning(
-    State(office): State<Shared>,
-    headers: HeaderMap,
-    Form(f): Form<WarningCaseForm>,
-) -> Response {
-    let (user, _) = posted!(office, headers, f.csrf);
+pub(super) async fn case_from_warning(State(office): State<Shared>, posted: Posted<WarningCaseForm>) -> Response {
+    let (clerk, f) = (posted.clerk, posted.form);
     let store = office.store.clone();
-    let who = user.clone();
+    let who = clerk.user.clone();
     let opened = blocking(move || {
         let w = store
             .warnings(who.township.as_deref(), &fieldcase_core::warning::Rules::default())?
@@ -161,7 +135,7 @@ pub(super) async fn case_from_warning(
     })
     .await;
     match opened {
-        Ok(id) => redirect(&format!("/office/case/{id}")),
-        Err(e) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &e),
+        Ok(id) => redirect(&format!("/office/case/{}", cases::url_segment(&id))),
+        Err(e) => clerk.refuse(StatusCode::UNPROCESSABLE_ENTITY, &e, "/office/warnings"),
     }
 }

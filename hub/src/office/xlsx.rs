@@ -4,11 +4,10 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
-use super::ledger::{Line, COLUMNS};
+use fieldcase_core::model::RiskLevel;
+use fieldcase_core::words;
 
-fn risk_sheets() -> [(&'static str, &'static str); 3] {
-    [("高风险", "高风险"), ("中风险", "中风险"), ("低风险", "低风险")]
-}
+use super::ledger::{Line, COLUMNS};
 
 /// The workbook's bytes.
 pub fn ledger(lines: &[Line], made: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
@@ -19,10 +18,11 @@ pub fn ledger(lines: &[Line], made: &str) -> Result<Vec<u8>, rust_xlsxwriter::Xl
         .set_align(FormatAlign::Center);
     let cell = Format::new().set_border(FormatBorder::Thin);
     let money = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00");
-    for (sheet_name, risk) in risk_sheets() {
+    for risk in [RiskLevel::High, RiskLevel::Medium, RiskLevel::Low] {
+        let name = words::risk_name(risk);
         let sheet = book.add_worksheet();
-        sheet.set_name(sheet_name)?;
-        sheet.write_string(0, 0, format!("欠薪案件台账（{risk}）　导出时间：{made}"))?;
+        sheet.set_name(name)?;
+        sheet.write_string(0, 0, format!("欠薪案件台账（{name}）　导出时间：{made}"))?;
         for (c, name) in COLUMNS.iter().enumerate() {
             sheet.write_string_with_format(1, c as u16, *name, &head)?;
         }
@@ -31,15 +31,10 @@ pub fn ledger(lines: &[Line], made: &str) -> Result<Vec<u8>, rust_xlsxwriter::Xl
         let mut workers = 0u64;
         for (n, l) in lines.iter().filter(|l| l.risk == risk).enumerate() {
             sheet.write_number_with_format(r, 0, (n + 1) as f64, &cell)?;
-            for (c, v) in [
-                (1, &l.employer),
-                (2, &l.uscc),
-                (3, &l.township),
-                (4, &l.industry),
-                (5, &l.risk),
-            ] {
+            for (c, v) in [(1, &l.employer), (2, &l.uscc), (3, &l.township), (4, &l.industry)] {
                 sheet.write_string_with_format(r, c, v.as_str(), &cell)?;
             }
+            sheet.write_string_with_format(r, 5, name, &cell)?;
             match l.workers {
                 Some(w) => sheet.write_number_with_format(r, 6, f64::from(w), &cell)?,
                 None => sheet.write_blank(r, 6, &cell)?,

@@ -6,11 +6,12 @@
 //! device that refers to an attachment its township was not granted proves it holds it by
 //! uploading it, so asking for one tells nothing about what the hub holds.
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{Connection, Transaction};
 
 use super::Device;
 use crate::error::{Error, Result};
 use crate::model::DISTRICT;
+use crate::store::attachment_grants;
 use crate::store::feed::reads;
 use crate::store::{Store, TransferState, MAX_ATTACHMENT_BYTES};
 use crate::sync::wire::AttachmentWant;
@@ -26,21 +27,11 @@ fn granted(c: &Connection, device: &Device, sha: &str) -> Result<bool> {
     if device.role == crate::model::Role::Office {
         return Ok(true);
     }
-    let n: i64 = c.query_row(
-        "SELECT count(*) FROM attachment_grants WHERE sha256 = ?1 AND township = ?2",
-        params![sha, device.township],
-        |r| r.get(0),
-    )?;
-    Ok(n > 0)
+    attachment_grants::granted(c, sha, &device.township)
 }
 
 fn parts_received(c: &Connection, owner: &str, sha: &str) -> Result<u64> {
-    let n: i64 = c.query_row(
-        "SELECT coalesce(sum(length(bytes)), 0) FROM attachment_parts WHERE sha256 = ?1 AND device = ?2",
-        params![sha, owner],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+    attachment_grants::parts_received(c, owner, sha)
 }
 
 fn not_found(sha: &str) -> Error {
@@ -133,18 +124,7 @@ impl Store {
         if state.complete {
             // Granted to the uploader's township and to the townships whose records referred
             // to it before it arrived.
-            self.write(|tx| {
-                tx.execute(
-                    "INSERT OR IGNORE INTO attachment_grants (sha256, township) VALUES (?1, ?2)",
-                    params![sha, device.township],
-                )?;
-                tx.execute(
-                    "INSERT OR IGNORE INTO attachment_grants (sha256, township)
-                     SELECT DISTINCT ?1, l.township FROM record_attachments ra JOIN ledger l ON l.id = ra.doc_id WHERE ra.sha256 = ?1",
-                    params![sha],
-                )?;
-                Ok(())
-            })?;
+            self.write(|tx| attachment_grants::grant(tx, sha, &device.township))?;
         }
         Ok(state)
     }

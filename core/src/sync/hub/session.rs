@@ -9,7 +9,7 @@ use std::io::Write;
 use std::ops::Deref;
 
 use automerge::{ChangeHash, ReadDoc};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
 use super::{attachments, whole_record, Device};
 use crate::error::{Error, Result};
@@ -48,8 +48,7 @@ pub struct Answer<S: Deref<Target = Store>> {
 impl<S: Deref<Target = Store>> Drop for Answer<S> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            let _ = conn.execute_batch("ROLLBACK");
-            self.store.give_back(conn);
+            self.store.end_snapshot(conn);
         }
     }
 }
@@ -229,8 +228,7 @@ impl Store {
         } else {
             store.take_uploads(device, req)?
         };
-        let conn = store.take_reader()?;
-        conn.execute_batch("BEGIN")?;
+        let conn = store.take_snapshot()?;
         let mut answer = Answer {
             conn: None,
             encoder: Some(brotli::CompressorWriter::new(Vec::new(), 64 * 1024, QUALITY, WINDOW)),
@@ -422,10 +420,7 @@ impl Store {
                 }
             }
             let wanted = attachments::wanted(self, tx, device, &req.attachments)?;
-            tx.execute(
-                "UPDATE devices SET last_sync_at = ?2, last_cursor = ?3 WHERE id = ?1",
-                params![device.id, now, req.cursor as i64],
-            )?;
+            crate::store::devices::note_sync(tx, &device.id, now, req.cursor as i64)?;
             Ok(Taken {
                 refused,
                 device_heads,

@@ -1,10 +1,6 @@
-//! What the rules say to people, in Chinese. Every problem the core reports carries a sentence
-//! from here (`Problem::in_chinese`), so the Android and iOS apps and the office pages show the
-//! same words for the same rule; the English `message` stays for logs and developers.
-//!
-//! A sentence is chosen by the rule's name; a few rules say more for a particular field. A rule
-//! that carries figures a person needs (a last day, a count) sets its own sentence where the
-//! figures are known (`Problem::saying`).
+//! The sentences of the rules, the names of fields on the forms and of the legal clocks:
+//! keyed by the rule's, field's or clock's own name, so everything below the record model can
+//! use them.
 
 /// The sentence for `rule` broken at `field` (a dotted path, e.g. `workers.0.resident_id`).
 pub fn sentence(rule: &str, field: &str) -> &'static str {
@@ -12,74 +8,6 @@ pub fn sentence(rule: &str, field: &str) -> &'static str {
         return said;
     }
     by_rule(rule).unwrap_or("填写的内容不符合规则，请核对")
-}
-
-/// A record kind's name, as the ledger and the 台账 say it.
-pub fn kind_name(kind: crate::model::Kind) -> &'static str {
-    use crate::model::Kind::*;
-    match kind {
-        Employer => "用人单位",
-        Project => "工程项目",
-        Case => "欠薪案件",
-        Inspection => "现场检查",
-        Interview => "询问笔录",
-        Incident => "突发事件",
-        Mediation => "调解",
-        Calendar => "工作日历",
-    }
-}
-
-/// A ledger status's name (`LedgerRow::status`), as the 台账 says it.
-pub fn status_name(status: &str) -> &str {
-    match status {
-        "open" => "待处理",
-        "in_progress" => "处理中",
-        "closed" => "已办结",
-        "reported" => "已上报",
-        "responding" => "处置中",
-        "handed_over" => "已移交",
-        "applied" => "已申请",
-        "in_session" => "调解中",
-        "agreed" => "已达成协议",
-        "no_agreement" => "未达成协议",
-        "withdrawn" => "已撤回",
-        "draft" => "草稿",
-        "signed" | "sealed" => "已签章",
-        "unreadable" => "无法读取",
-        other => other,
-    }
-}
-
-/// A risk level's name.
-pub fn risk_name(risk: &str) -> &str {
-    match risk {
-        "high" => "高风险",
-        "medium" => "中风险",
-        "low" => "低风险",
-        other => other,
-    }
-}
-
-/// An industry's name.
-pub fn industry_name(industry: crate::model::Industry) -> &'static str {
-    use crate::model::Industry::*;
-    match industry {
-        Logistics => "物流",
-        Manufacturing => "制造业",
-        Construction => "建筑业",
-        Other => "其他",
-    }
-}
-
-/// A role's name, as people call each other.
-pub fn role_name(role: crate::model::Role) -> &'static str {
-    use crate::model::Role::*;
-    match role {
-        Inspector => "劳动监察员",
-        Grid => "网格员",
-        Mediator => "调解员",
-        Office => "街镇办公室",
-    }
 }
 
 /// A running clock's name, as the ledger and the case page show it.
@@ -142,7 +70,7 @@ fn by_field(rule: &str, field: &str) -> Option<&'static str> {
     })
 }
 
-fn by_rule(rule: &str) -> Option<&'static str> {
+pub(crate) fn by_rule(rule: &str) -> Option<&'static str> {
     if let Some(action) = rule.strip_prefix("role_may_") {
         return Some(match action {
             "create" => "你的角色不能新建这类记录",
@@ -168,6 +96,11 @@ fn by_rule(rule: &str) -> Option<&'static str> {
         "mobile" => "手机号码应为13至19开头的11位数字",
         "phone" => "电话应为11位手机号码，或带区号的固定电话（如021-69791234）",
         "money_not_negative" => "金额不能为负数",
+        "money_format" => "请输入金额（元），如 12000 或 1,234.56",
+        "money_decimals" => "金额最多到分（元后两位小数）",
+        "count_format" => "请输入整数",
+        "date_format" => "请按 2026-12-10 的格式填写日期",
+        "instant_format" => "时间格式不对",
         "sha256" => "附件标识应为64位小写十六进制（SHA-256）",
         "not_in_future" => "时间不能晚于现在",
         "record_id" => "记录编号只能由字母、数字和 - _ . : 组成，最多128个字符",
@@ -246,6 +179,8 @@ fn by_rule(rule: &str) -> Option<&'static str> {
         "known_field" => "记录中没有这一项",
         "known_kind" => "不认识的记录类别",
         "known_role" => "不认识的角色",
+        "known_risk_level" => "风险等级应为 high（高）、medium（中）或 low（低）",
+        "known_status" => "不认识的状态",
         "json_object" => "记录内容的格式不对",
         "schema_version_supported" => "这条记录来自更新版本的应用，请先更新应用",
         "same_kind" => "记录类别不能更改",
@@ -277,108 +212,4 @@ fn by_rule(rule: &str) -> Option<&'static str> {
         "backup_new_file" => "备份不会覆盖已有文件，请换一个文件名",
         _ => return None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    /// The rule names passed to `error`, `warn`, `invalid` and `refused` in the sources, found
-    /// by reading the calls' second argument when it is a string literal.
-    fn rules_in(dir: &Path, found: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                rules_in(&path, found);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            // The rule is the second argument of these calls, the first of a check's `Err((rule, ..))`.
-            for (call, arg_index) in [
-                ("error(", 1),
-                ("warn(", 1),
-                ("invalid(", 1),
-                ("refused(", 1),
-                ("Err((", 0),
-            ] {
-                for (at, _) in text.match_indices(call) {
-                    let args = &text[at + call.len()..];
-                    let mut depth = 0;
-                    let mut commas = 0;
-                    let mut start = (arg_index == 0).then_some(0);
-                    for (i, c) in args.char_indices() {
-                        match c {
-                            '(' | '[' | '{' => depth += 1,
-                            ')' | ']' | '}' if depth == 0 => break,
-                            ')' | ']' | '}' => depth -= 1,
-                            ',' if depth == 0 => {
-                                commas += 1;
-                                if commas == arg_index {
-                                    start = Some(i + 1);
-                                } else {
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                        if i > 400 {
-                            break;
-                        }
-                    }
-                    let Some(start) = start else { continue };
-                    let arg = args[start..].trim_start();
-                    let Some(rest) = arg.strip_prefix('"') else { continue };
-                    let Some(end) = rest.find('"') else { continue };
-                    let name = &rest[..end];
-                    if !name.is_empty()
-                        && name
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                    {
-                        found.push((name.to_string(), path.display().to_string()));
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn every_rule_in_the_core_has_its_chinese_sentence() {
-        let mut found = vec![];
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        rules_in(&root.join("src"), &mut found);
-        rules_in(&root.join("../bindings/src"), &mut found);
-        assert!(found.len() > 60, "the scan found only {} rule names", found.len());
-        let missing: Vec<_> = found.iter().filter(|(rule, _)| by_rule(rule).is_none()).collect();
-        assert!(missing.is_empty(), "rules without a Chinese sentence: {missing:?}");
-    }
-
-    #[test]
-    fn the_resident_id_rules_speak_chinese_at_the_field() {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-        let (rule, _) = crate::validate::check_resident_id("110105199001011234", today).unwrap_err();
-        assert_eq!(
-            sentence(rule, "workers.0.resident_id"),
-            "身份证号码校验位不对，请逐位核对"
-        );
-        assert_eq!(
-            sentence("escalation_order", "escalation.inspector_arrived_at"),
-            "监察员到场时间早于接到通知的时间"
-        );
-        assert_eq!(sentence("role_may_seal", ""), "你的角色不能签署这类记录");
-        let refused = crate::rules::roles::check(
-            crate::model::Role::Grid,
-            crate::rules::roles::Action::Seal,
-            crate::model::Kind::Inspection,
-        )
-        .unwrap_err();
-        assert_eq!(
-            refused.problems()[0].in_chinese,
-            "网格员不能签署现场检查；可以签署的是：劳动监察员"
-        );
-    }
 }
