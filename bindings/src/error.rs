@@ -49,6 +49,31 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FieldError {
     }
 }
 
+#[uniffi::export]
+impl FieldError {
+    /// What went wrong, as a field worker reads it (the core's words, the same on both
+    /// phones): each problem's sentence for invalid fields and refusals, else the error's.
+    pub fn in_chinese(&self) -> String {
+        use fieldcase_core::words::sentences::failure;
+        match self {
+            FieldError::InvalidFields { problems } | FieldError::Refused { problems } => problems
+                .iter()
+                .map(|p| p.in_chinese.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            FieldError::Sealed { .. } => failure("sealed").into(),
+            FieldError::NotFound { .. } => failure("not_found").into(),
+            FieldError::WrongKey { .. } => failure("wrong_key").into(),
+            FieldError::DiskFull { .. } => failure("disk_full").into(),
+            FieldError::Cancelled { .. } => failure("cancelled").into(),
+            FieldError::Network { .. } => failure("network").into(),
+            FieldError::Unauthorised { .. } => failure("unauthorised").into(),
+            FieldError::Storage { .. } => failure("storage").into(),
+            FieldError::Internal { .. } => failure("internal").into(),
+        }
+    }
+}
+
 impl FieldError {
     /// One invalid field.
     pub(crate) fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Self {

@@ -14,6 +14,7 @@ uniffi::setup_scaffolding!();
 
 mod background;
 mod error;
+mod form;
 mod records;
 mod store;
 mod sync;
@@ -21,6 +22,7 @@ mod transport;
 mod words;
 
 pub use error::FieldError;
+pub use form::{creatable_kinds, form_fields, read_yuan, record_from_form, signature_svg, yuan};
 pub use records::{example_record, new_record, FieldConflict, FieldRecord, StoredRecord};
 pub use store::{create_store, open_store, FieldStore, KeyProvider, ListenerHandle, RecordListener};
 pub use sync::{join_new_store, parse_join_link, CancelToken, JoinLinkInfo, SyncProgress};

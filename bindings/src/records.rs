@@ -103,6 +103,13 @@ pub struct StoredRecord {
     /// below zero, the days it is overdue. And the clock's name in Chinese.
     pub days_left: Option<i64>,
     pub clock_name: Option<String>,
+    /// The clock as the screens show it: "办理期限：截止 2026-12-10，还剩 3 个工作日".
+    pub clock_text: Option<String>,
+    /// Whether the clock counts working days or calendar days.
+    pub clock_unit: Option<fieldcase_core::rules::ClockUnit>,
+    /// The status changes this phone's person may make now (allowed, or why not): the
+    /// screens draw these as buttons and decide nothing themselves.
+    pub status_choices: Vec<fieldcase_core::rules::StatusChoice>,
     /// The status the ledger counts.
     pub ledger_status: model::LedgerStatus,
     /// What was recorded after sealing: the arbitration review, performance, notes.
@@ -111,8 +118,10 @@ pub struct StoredRecord {
     pub linked_from: Vec<String>,
 }
 
-impl From<fieldcase_core::StoredRecord> for StoredRecord {
-    fn from(r: fieldcase_core::StoredRecord) -> Self {
+impl StoredRecord {
+    /// The record as `who` sees it (the status changes are theirs).
+    pub(crate) fn seen_by(r: fieldcase_core::StoredRecord, who: &fieldcase_core::Identity) -> Self {
+        let status_choices = crate::form::status_choices(&r.record, who.role, &who.user);
         StoredRecord {
             id: r.id,
             kind: r.kind,
@@ -127,6 +136,9 @@ impl From<fieldcase_core::StoredRecord> for StoredRecord {
             deadline_warning: r.deadline.and_then(|d| d.warning),
             days_left: r.days_left,
             clock_name: r.clock_name,
+            clock_text: r.clock_text,
+            clock_unit: r.clock_unit,
+            status_choices,
             ledger_status: r.ledger_status,
             after_seal: r.after_seal,
             linked_from: r

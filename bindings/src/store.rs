@@ -148,7 +148,7 @@ impl FieldStore {
     /// Saves a new record (a draft may be incomplete); warnings never block. Every invalid
     /// field is reported at once (`InvalidFields`).
     pub async fn create_record(&self, record: FieldRecord) -> Result<Saved, FieldError> {
-        let saved = self.with(move |s| Ok(s.create_record(record.into())?)).await?;
+        let saved = self.with(move |s| Ok(s.writer().create_record(record.into())?)).await?;
         self.notify(vec![saved.id.clone()]);
         Ok(saved)
     }
@@ -156,29 +156,31 @@ impl FieldStore {
     /// Saves the record's new content; only what changed is written.
     pub async fn update_record(&self, id: String, record: FieldRecord) -> Result<Saved, FieldError> {
         let key = id.clone();
-        let saved = self.with(move |s| Ok(s.update(&key, record.into())?)).await?;
+        let saved = self.with(move |s| Ok(s.writer().update(&key, record.into())?)).await?;
         self.notify(vec![id]);
         Ok(saved)
     }
 
     pub async fn get(&self, id: String) -> Result<StoredRecord, FieldError> {
-        self.with(move |s| Ok(s.get(&id)?.into())).await
+        let who = self.identity.clone();
+        self.with(move |s| Ok(StoredRecord::seen_by(s.records().get(&id)?, &who)))
+            .await
     }
 
     /// The ledger, sorted by deadline; reads only the index. Every filter defaults to "any".
     pub async fn list(&self, query: LedgerQuery) -> Result<Vec<LedgerRow>, FieldError> {
-        self.with(move |s| Ok(s.list(&query)?)).await
+        self.with(move |s| Ok(s.ledger().list(&query)?)).await
     }
 
     /// Records by names, company names, ID or phone numbers (two characters up).
     pub async fn search(&self, text: String, limit: u32) -> Result<Vec<LedgerRow>, FieldError> {
-        self.with(move |s| Ok(s.search(&text, limit as usize)?)).await
+        self.with(move |s| Ok(s.ledger().search(&text, limit as usize)?)).await
     }
 
     /// Signs the record: checks it fully and freezes it.
     pub async fn seal(&self, id: String) -> Result<SealStatus, FieldError> {
         let key = id.clone();
-        let status = self.with(move |s| Ok(s.seal(&key)?)).await?;
+        let status = self.with(move |s| Ok(s.writer().seal(&key)?)).await?;
         self.notify(vec![id]);
         Ok(status)
     }
@@ -191,7 +193,7 @@ impl FieldStore {
             .with(move |s| {
                 let value =
                     serde_json::to_value(&resolution).map_err(|e| FieldError::Internal { detail: e.to_string() })?;
-                Ok(s.close(&key, value)?)
+                Ok(s.writer().close(&key, value)?)
             })
             .await?;
         self.notify(vec![id]);
@@ -203,7 +205,7 @@ impl FieldStore {
         let key = id.clone();
         let saved = self
             .with(move |s| {
-                Ok(s.record_after_seal(&key, |a| {
+                Ok(s.writer().record_after_seal(&key, |a| {
                     a.notes.push(fieldcase_core::model::AfterSealNote {
                         text,
                         correction_id,
@@ -227,7 +229,7 @@ impl FieldStore {
         let key = id.clone();
         let saved = self
             .with(move |s| {
-                Ok(s.record_after_seal(&key, |a| {
+                Ok(s.writer().record_after_seal(&key, |a| {
                     a.performance.push(performance);
                     Ok(())
                 })?)
@@ -247,7 +249,7 @@ impl FieldStore {
         let key = id.clone();
         let saved = self
             .with(move |s| {
-                Ok(s.record_after_seal(&key, |a| {
+                Ok(s.writer().record_after_seal(&key, |a| {
                     a.arbitration_review = Some(review);
                     Ok(())
                 })?)
@@ -259,12 +261,12 @@ impl FieldStore {
 
     /// Who changed a record, when, and which fields.
     pub async fn history(&self, id: String) -> Result<Vec<HistoryEntry>, FieldError> {
-        self.with(move |s| Ok(s.history(&id)?)).await
+        self.with(move |s| Ok(s.records().history(&id)?)).await
     }
 
     /// Every open conflict.
     pub async fn conflicts(&self) -> Result<Vec<FieldConflict>, FieldError> {
-        self.with(|s| Ok(s.conflicts()?.into_iter().map(Into::into).collect()))
+        self.with(|s| Ok(s.records().conflicts()?.into_iter().map(Into::into).collect()))
             .await
     }
 
@@ -273,6 +275,7 @@ impl FieldStore {
         let key = id.clone();
         self.with(move |s| {
             let c = s
+                .records()
                 .get(&key)?
                 .conflicts
                 .into_iter()
@@ -284,7 +287,7 @@ impl FieldStore {
             let value = c.values.get(choice as usize).cloned().ok_or_else(|| {
                 FieldError::invalid("choice", "conflict_choice", format!("the conflict has {n} values"))
             })?;
-            Ok(s.resolve(&key, &path, value)?)
+            Ok(s.writer().resolve(&key, &path, value)?)
         })
         .await?;
         self.notify(vec![id]);

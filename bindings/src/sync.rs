@@ -39,7 +39,7 @@ impl CancelToken {
         self.flag.store(true, Ordering::SeqCst);
         let store = self.store.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(s) = store.and_then(|w| w.upgrade()) {
-            s.interrupt_apply();
+            s.sync().interrupt();
         }
     }
 

@@ -1,7 +1,11 @@
 //! The names the screens show for the core's codes, from the core's own table (`words`), so
 //! that Android, iOS and the office's pages say the same.
 
-use fieldcase_core::model::{Kind, LedgerStatus, RiskLevel};
+use fieldcase_core::model::{
+    CheckResult, FollowUpKind, HandoverTo, Industry, Kind, LedgerStatus, PerformanceResult, ResolutionKind, RiskLevel,
+    RiskSign, Role,
+};
+use fieldcase_core::words;
 
 /// A record kind's name (欠薪案件, 突发事件, ...).
 #[uniffi::export]
@@ -19,4 +23,58 @@ pub fn status_name(status: LedgerStatus) -> String {
 #[uniffi::export]
 pub fn risk_name(risk: RiskLevel) -> String {
     fieldcase_core::words::risk_name(risk).to_string()
+}
+
+/// The name of an employer's industry (建筑业, ...).
+#[uniffi::export]
+pub fn industry_name(value: Industry) -> String {
+    words::industry_name(value).to_string()
+}
+
+/// The name of a person's role (劳动监察员, 网格员, ...).
+#[uniffi::export]
+pub fn role_name(value: Role) -> String {
+    words::role_name(value).to_string()
+}
+
+/// The name of a case's follow-up (下访, 约谈, 接访, 电话).
+#[uniffi::export]
+pub fn follow_up_name(value: FollowUpKind) -> String {
+    words::follow_up_name(value).to_string()
+}
+
+/// The name of how a case was resolved (全额支付, 仲裁裁决, ...).
+#[uniffi::export]
+pub fn resolution_name(value: ResolutionKind) -> String {
+    words::resolution_name(value).to_string()
+}
+
+/// The name of where a case is handed over (劳动仲裁, 公安机关, ...).
+#[uniffi::export]
+pub fn handover_name(value: HandoverTo) -> String {
+    words::handover_name(value).to_string()
+}
+
+/// The name of an incident's risk sign (堵路堵门, 媒体在场, ...).
+#[uniffi::export]
+pub fn risk_sign_name(value: RiskSign) -> String {
+    words::risk_sign_name(value).to_string()
+}
+
+/// The name of a checklist item's result (符合, 不符合, ...).
+#[uniffi::export]
+pub fn check_result_name(value: CheckResult) -> String {
+    words::check_result_name(value).to_string()
+}
+
+/// The name of how a mediation agreement was performed (按期支付, ...).
+#[uniffi::export]
+pub fn performance_name(value: PerformanceResult) -> String {
+    words::performance_name(value).to_string()
+}
+
+/// What a history entry's action is called (新建, 修改, 签署封存, 处理冲突, 添加附件, 办结).
+#[uniffi::export]
+pub fn history_action_name(action: String) -> String {
+    words::history_action_name(&action).to_string()
 }

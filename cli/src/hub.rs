@@ -57,7 +57,7 @@ pub fn serve(
         };
         let url = format!("{}://{host}/", if pin.is_some() { "https" } else { "http" });
         if let Ok(s) = store::open(dir) {
-            let _ = s.set_hub_secret(SERVED_AT, url.as_bytes());
+            let _ = s.hub().set_secret(SERVED_AT, url.as_bytes());
         }
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -112,11 +112,12 @@ pub fn enroll(
 ) -> CliResult<Value> {
     let role: Role = role.parse().map_err(from_core)?;
     let s = store::open(dir)?;
-    let enrolment = s.enroll(township, role, user).map_err(from_core)?;
+    let enrolment = s.hub().enroll(township, role, user).map_err(from_core)?;
     let url = match hub_url {
         Some(u) => Some(u),
         None => s
-            .hub_secret(SERVED_AT)
+            .hub()
+            .secret(SERVED_AT)
             .map_err(from_core)?
             .map(|b| String::from_utf8_lossy(&b).to_string()),
     };

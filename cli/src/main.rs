@@ -365,23 +365,28 @@ fn run(cli: Cli) -> CliResult<Value> {
             let text = edits::read_input(&file)?;
             let value: Value =
                 serde_json::from_str(&text).map_err(|e| fail(ErrorKind::Invalid, format!("input is not JSON: {e}")))?;
-            saved(store::open(&dir)?.create_json(kind, value).map_err(from_core)?)
+            saved(
+                store::open(&dir)?
+                    .writer()
+                    .create_json(kind, value)
+                    .map_err(from_core)?,
+            )
         }
-        Command::Show { id } => show::record(&store::open(&dir)?.get(&id).map_err(from_core)?),
+        Command::Show { id } => show::record(&store::open(&dir)?.records().get(&id).map_err(from_core)?),
         Command::Edit { id, edits } => {
             let parsed = edits::parse_all(&edits)?;
             let s = store::open(&dir)?;
-            edits::apply_with_fallback(&parsed, |e| s.edit(&id, e).map(saved))?
+            edits::apply_with_fallback(&parsed, |e| s.writer().edit(&id, e).map(saved))?
         }
         Command::Close { id, resolution } => {
             let parsed = edits::parse_all(&resolution)?;
             let s = store::open(&dir)?;
-            edits::apply_with_fallback(&parsed, |e| s.close(&id, edits::object(e)?).map(saved))?
+            edits::apply_with_fallback(&parsed, |e| s.writer().close(&id, edits::object(e)?).map(saved))?
         }
         Command::Handover { id, fields } => {
             let parsed = edits::parse_all(&fields)?;
             let s = store::open(&dir)?;
-            let next = match s.get(&id).map_err(from_core)?.record {
+            let next = match s.records().get(&id).map_err(from_core)?.record {
                 Record::Case(c) => c.handovers.len(),
                 other => {
                     return Err(fail(
@@ -391,7 +396,8 @@ fn run(cli: Cli) -> CliResult<Value> {
                 }
             };
             edits::apply_with_fallback(&parsed, |e| {
-                s.edit(&id, &[(format!("handovers.{next}"), edits::object(e)?)])
+                s.writer()
+                    .edit(&id, &[(format!("handovers.{next}"), edits::object(e)?)])
                     .map(saved)
             })?
         }
@@ -399,37 +405,40 @@ fn run(cli: Cli) -> CliResult<Value> {
             let parsed = edits::parse_all(&fields)?;
             let s = store::open(&dir)?;
             edits::apply_with_fallback(&parsed, |e| {
-                s.record_after_seal(&id, |a: &mut AfterSeal| {
-                    let current = a.arbitration_review.clone().unwrap_or_default();
-                    a.arbitration_review = Some(with_fields::<ArbitrationReview>(&current, e)?);
-                    Ok(())
-                })
-                .map(saved)
+                s.writer()
+                    .record_after_seal(&id, |a: &mut AfterSeal| {
+                        let current = a.arbitration_review.clone().unwrap_or_default();
+                        a.arbitration_review = Some(with_fields::<ArbitrationReview>(&current, e)?);
+                        Ok(())
+                    })
+                    .map(saved)
             })?
         }
         Command::Performance { id, fields } => {
             let parsed = edits::parse_all(&fields)?;
             let s = store::open(&dir)?;
             edits::apply_with_fallback(&parsed, |e| {
-                s.record_after_seal(&id, |a: &mut AfterSeal| {
-                    a.performance.push(with_fields(&Performance::default(), e)?);
-                    Ok(())
-                })
-                .map(saved)
+                s.writer()
+                    .record_after_seal(&id, |a: &mut AfterSeal| {
+                        a.performance.push(with_fields(&Performance::default(), e)?);
+                        Ok(())
+                    })
+                    .map(saved)
             })?
         }
         Command::Note { id, text, corrected_by } => {
             let s = store::open(&dir)?;
             saved(
-                s.record_after_seal(&id, |a| {
-                    a.notes.push(AfterSealNote {
-                        text: text.clone(),
-                        correction_id: corrected_by.clone(),
-                        ..Default::default()
-                    });
-                    Ok(())
-                })
-                .map_err(from_core)?,
+                s.writer()
+                    .record_after_seal(&id, |a| {
+                        a.notes.push(AfterSealNote {
+                            text: text.clone(),
+                            correction_id: corrected_by.clone(),
+                            ..Default::default()
+                        });
+                        Ok(())
+                    })
+                    .map_err(from_core)?,
             )
         }
         Command::List {
@@ -465,15 +474,20 @@ fn run(cli: Cli) -> CliResult<Value> {
                 limit,
                 after,
             };
-            to_json(&store::open(&dir)?.list(&q).map_err(from_core)?)
+            to_json(&store::open(&dir)?.ledger().list(&q).map_err(from_core)?)
         }
-        Command::Search { text } => to_json(&store::open(&dir)?.search(&text.join(" "), 100).map_err(from_core)?),
+        Command::Search { text } => to_json(
+            &store::open(&dir)?
+                .ledger()
+                .search(&text.join(" "), 100)
+                .map_err(from_core)?,
+        ),
         Command::Seal { id } => {
-            let s = store::open(&dir)?.seal(&id).map_err(from_core)?;
+            let s = store::open(&dir)?.writer().seal(&id).map_err(from_core)?;
             json!({"id": id, "seal": to_json(&s)})
         }
-        Command::History { id } => to_json(&store::open(&dir)?.history(&id).map_err(from_core)?),
-        Command::ExportSealed { id } => to_json(&store::open(&dir)?.export_sealed(&id).map_err(from_core)?),
+        Command::History { id } => to_json(&store::open(&dir)?.records().history(&id).map_err(from_core)?),
+        Command::ExportSealed { id } => to_json(&store::open(&dir)?.records().export_sealed(&id).map_err(from_core)?),
         Command::Verify { file, hub_key } => {
             let text = edits::read_input(&file)?;
             let x: fieldcase_core::store::SealedExport = serde_json::from_str(&text)
@@ -487,13 +501,13 @@ fn run(cli: Cli) -> CliResult<Value> {
             }
             to_json(&v)
         }
-        Command::Conflicts => to_json(&store::open(&dir)?.conflicts().map_err(from_core)?),
+        Command::Conflicts => to_json(&store::open(&dir)?.records().conflicts().map_err(from_core)?),
         Command::Resolve { id, edit } => {
             let parsed = edits::parse(&edit)?;
             let path = parsed.path.clone();
             let s = store::open(&dir)?;
             edits::apply_with_fallback(std::slice::from_ref(&parsed), |e| {
-                s.resolve(&id, &e[0].0, e[0].1.clone())?;
+                s.writer().resolve(&id, &e[0].0, e[0].1.clone())?;
                 Ok(json!({"id": id, "resolved": path}))
             })?
         }
@@ -572,14 +586,21 @@ fn run(cli: Cli) -> CliResult<Value> {
                 _ => unreachable!("a calendar is read as a calendar"),
             };
             let s = store::open(&dir)?;
-            let saved = s.set_work_calendar(WorkCalendar { ..year }).map_err(from_core)?;
+            let saved = s
+                .writer()
+                .set_work_calendar(WorkCalendar { ..year })
+                .map_err(from_core)?;
             json!({"id": saved.id, "years": s.calendar().years()})
         }
         Command::Report {
             report: ReportKind::Zeros { township, from, to },
         } => {
             let s = store::open(&dir)?;
-            let mut v = to_json(&s.report_zeros(&ZerosQuery { township, from, to }).map_err(from_core)?);
+            let mut v = to_json(
+                &s.ledger()
+                    .zeros(&ZerosQuery { township, from, to })
+                    .map_err(from_core)?,
+            );
             show::local_times(&mut v);
             v
         }
@@ -607,10 +628,10 @@ fn run(cli: Cli) -> CliResult<Value> {
             let d = store::required(&dir)?;
             let key = store::read_key(d)?;
             fieldcase_core::Store::restore_from(d, &key, &file).map_err(from_core)?;
-            json!({"restored": file.display().to_string(), "epoch": store::open(&dir)?.epoch().map_err(from_core)?})
+            json!({"restored": file.display().to_string(), "epoch": store::open(&dir)?.hub().epoch().map_err(from_core)?})
         }
-        Command::Devices => to_json(&store::open(&dir)?.devices().map_err(from_core)?),
-        Command::Revoke { device } => to_json(&store::open(&dir)?.revoke(&device).map_err(from_core)?),
+        Command::Devices => to_json(&store::open(&dir)?.hub().devices().map_err(from_core)?),
+        Command::Revoke { device } => to_json(&store::open(&dir)?.hub().revoke(&device).map_err(from_core)?),
     })
 }
 

@@ -63,10 +63,10 @@ fn main() {
     } else {
         Store::create(&hub_dir, &KEY, "青浦区", "办公室", Role::Office).unwrap()
     });
-    hub.register_as_hub().unwrap();
+    hub.hub().register().unwrap();
     let memory = MemoryHub::new(hub.clone());
     let join = |name: &str| {
-        let code = hub.enroll("华新镇", Role::Inspector, name).unwrap().code;
+        let code = hub.hub().enroll("华新镇", Role::Inspector, name).unwrap().code;
         Store::create_by_joining(&tmp.path().join(name), &KEY, &memory, "https://hub.test/", None, &code)
             .unwrap()
             .0
@@ -79,7 +79,7 @@ fn main() {
         for _ in 0..n {
             let mut record = case(&mut rng);
             record["township"] = "华新镇".into();
-            a.create_json(Kind::Case, record).unwrap();
+            a.writer().create_json(Kind::Case, record).unwrap();
         }
         a.sync().run(&memory, &SyncOptions::default()).unwrap();
         eprintln!("made {n} records at the hub in {:.1} s", t.elapsed().as_secs_f64());
@@ -107,7 +107,7 @@ fn main() {
             let list = std::env::var("LIST").map(|v| v != "0").unwrap_or(true);
             while list && applying.load(Ordering::SeqCst) {
                 let t = Instant::now();
-                b.list(&q).unwrap();
+                b.ledger().list(&q).unwrap();
                 times.push(t.elapsed());
                 std::thread::sleep(Duration::from_millis(20));
             }

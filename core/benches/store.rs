@@ -84,7 +84,7 @@ fn main() {
             names.push(v["wage_claims"][0]["worker_name"].as_str().unwrap().to_string());
         }
         if !made {
-            ids.push((kind, store.create_json(kind, v).unwrap().id));
+            ids.push((kind, store.writer().create_json(kind, v).unwrap().id));
         }
     }
     if made {
@@ -94,7 +94,7 @@ fn main() {
         };
         let mut after = None;
         loop {
-            let page = store.list(&LedgerQuery { after, ..every.clone() }).unwrap();
+            let page = store.ledger().list(&LedgerQuery { after, ..every.clone() }).unwrap();
             let Some(last) = page.last() else { break };
             after = Some(last.cursor.clone());
             ids.extend(page.into_iter().map(|r| (r.kind, r.id)));
@@ -143,7 +143,7 @@ fn main() {
     let mut list_all = vec![];
     for i in 0..400 {
         let t = Instant::now();
-        let rows = store.list(&queries[i % queries.len()]).unwrap();
+        let rows = store.ledger().list(&queries[i % queries.len()]).unwrap();
         list.push(t.elapsed());
         assert!(!rows.is_empty() || i % queries.len() == 3);
     }
@@ -157,6 +157,7 @@ fn main() {
         let mut n_rows = 0;
         loop {
             let page = store
+                .ledger()
                 .list(&LedgerQuery {
                     kind: Some(Kind::Case),
                     after: after.clone(),
@@ -178,6 +179,7 @@ fn main() {
     for _ in 0..100 {
         let t = Instant::now();
         let rows = store
+            .ledger()
             .list(&LedgerQuery {
                 kind: Some(Kind::Case),
                 after: deep_cursor.clone(),
@@ -193,7 +195,7 @@ fn main() {
     for i in 0..300 {
         let who = &names[i % names.len()];
         let t = Instant::now();
-        let hits = store.search(who, 50).unwrap();
+        let hits = store.ledger().search(who, 50).unwrap();
         if who.chars().count() == 2 {
             search2.push(t.elapsed())
         } else {
@@ -202,7 +204,7 @@ fn main() {
         assert!(!hits.is_empty(), "{who}");
         let q = ["宏达物流", "恒通制衣", "138", "朱家角", "310118197"][i % 5];
         let t = Instant::now();
-        store.search(q, 50).unwrap();
+        store.ledger().search(q, 50).unwrap();
         search3.push(t.elapsed());
     }
     let mut edits = vec![];
@@ -210,6 +212,7 @@ fn main() {
         let (_, id) = ids.iter().filter(|(k, _)| *k == Kind::Case).nth(i % 200).unwrap();
         let t = Instant::now();
         store
+            .writer()
             .edit(id, &[("amount_owed_fen".into(), json!(1_000_000 + i))])
             .unwrap();
         edits.push(t.elapsed());

@@ -11,6 +11,8 @@ pub mod calendar;
 pub mod canonical;
 pub mod error;
 #[doc(hidden)]
+pub mod form;
+#[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;
 pub mod model;
@@ -19,6 +21,7 @@ pub mod problem;
 pub mod report;
 pub mod rules;
 pub mod sample;
+pub mod signature;
 pub mod signing;
 pub mod store;
 pub mod sync;

@@ -209,7 +209,7 @@ pub(crate) fn zeros(c: &Connection, q: &ZerosQuery, now: DateTime<Utc>, cal: &Ca
 
 impl Store {
     /// The three zeros for a township (all, when none) over a period (to today when open).
-    pub fn report_zeros(&self, q: &ZerosQuery) -> Result<Zeros> {
+    fn report_zeros(&self, q: &ZerosQuery) -> Result<Zeros> {
         let now = self.now();
         let cal = self.calendar();
         self.read(|c| zeros(c, q, now, &cal))
@@ -249,7 +249,7 @@ pub struct Week {
 
 impl Store {
     /// The week `from`..=`to` (Shanghai dates) for a township, or the whole district.
-    pub fn report_week(&self, township: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Week> {
+    fn report_week(&self, township: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Week> {
         use crate::model::{CaseStatus, Record, RiskLevel};
         let mut by_township: BTreeMap<String, WeekLine> = BTreeMap::new();
         self.each_record(crate::model::Kind::Case, township, |row, record| {
@@ -330,7 +330,7 @@ pub struct WeekPoint {
 
 impl Store {
     /// The `weeks` weeks ending on `to` (oldest first), from one pass over the cases.
-    pub fn report_trend(&self, township: Option<&str>, to: NaiveDate, weeks: u32) -> Result<Vec<WeekPoint>> {
+    fn report_trend(&self, township: Option<&str>, to: NaiveDate, weeks: u32) -> Result<Vec<WeekPoint>> {
         use crate::model::Record;
         let weeks = weeks.clamp(1, 104);
         let first = to - chrono::Duration::days(7 * i64::from(weeks) - 1);
@@ -361,5 +361,23 @@ impl Store {
             Ok(())
         })?;
         Ok(points)
+    }
+}
+
+impl crate::store::Ledger<'_> {
+    /// The three zeros for a township (all, when none) over a period (to today when open).
+    pub fn zeros(&self, q: &ZerosQuery) -> Result<Zeros> {
+        self.0.report_zeros(q)
+    }
+
+    /// The weekly report (周报) of `township` (all, when none) for `from..=to`.
+    pub fn week(&self, township: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Week> {
+        self.0.report_week(township, from, to)
+    }
+
+    /// Cases filed and resolved and the amount recovered, week by week, over `weeks` weeks up
+    /// to `to`.
+    pub fn trend(&self, township: Option<&str>, to: NaiveDate, weeks: u32) -> Result<Vec<WeekPoint>> {
+        self.0.report_trend(township, to, weeks)
     }
 }

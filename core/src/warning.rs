@@ -267,7 +267,7 @@ impl Writer<'_> {
 
 impl Store {
     /// The employers the rules flag, in `township` (all when none), with the reasons.
-    pub fn warnings(&self, township: Option<&str>, rules: &Rules) -> Result<Vec<Warning>> {
+    fn warnings(&self, township: Option<&str>, rules: &Rules) -> Result<Vec<Warning>> {
         let mut out = vec![];
         for (id, e) in self.employers(township)? {
             let series = |name: &str| -> Vec<(NaiveDate, i64)> {
@@ -332,5 +332,12 @@ impl Writer<'_> {
             "resolution_plan": w.reasons.join("；"),
         });
         Ok(self.create_json(Kind::Case, case)?.id)
+    }
+}
+
+impl crate::store::Ledger<'_> {
+    /// The employers the rules flag, in `township` (all when none), with the reasons.
+    pub fn warnings(&self, township: Option<&str>, rules: &Rules) -> Result<Vec<Warning>> {
+        self.0.warnings(township, rules)
     }
 }

@@ -19,16 +19,20 @@ fn fixture() -> (tempfile::TempDir, [u8; 32]) {
 fn a_store_written_with_openssl_opens_reads_and_writes_with_our_provider() {
     let (tmp, key) = fixture();
     let store = Store::open(tmp.path(), &key).unwrap();
-    let rows = store.list(&LedgerQuery::default()).unwrap();
+    let rows = store.ledger().list(&LedgerQuery::default()).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].title, "宏达物流拖欠12名装卸工2月至3月工资");
-    let r = store.get(&rows[0].id).unwrap();
+    let r = store.records().get(&rows[0].id).unwrap();
     assert_eq!(r.kind, Kind::Case);
-    let id = store.create_record(Record::example(Kind::Employer)).unwrap().id;
+    let id = store
+        .writer()
+        .create_record(Record::example(Kind::Employer))
+        .unwrap()
+        .id;
     drop(store);
     let store = Store::open(tmp.path(), &key).unwrap();
     assert_eq!(store.count().unwrap(), 2);
-    assert_eq!(store.get(&id).unwrap().kind, Kind::Employer);
+    assert_eq!(store.records().get(&id).unwrap().kind, Kind::Employer);
     assert!(store.integrity_ok().unwrap());
     let mut wrong = key;
     wrong[0] ^= 1;

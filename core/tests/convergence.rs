@@ -88,6 +88,7 @@ fn edit_for(field: usize, value: u8) -> (String, Value) {
 
 fn ids(s: &Store) -> Vec<String> {
     let mut ids: Vec<String> = s
+        .ledger()
         .list(&LedgerQuery::default())
         .unwrap()
         .into_iter()
@@ -141,11 +142,11 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
         known.get(record % known.len().max(1)).cloned()
     };
     let case = Record::example(Kind::Case).to_json();
-    stores[0].create_json(Kind::Case, case.clone()).unwrap();
+    stores[0].writer().create_json(Kind::Case, case.clone()).unwrap();
     for op in ops {
         match *op {
             Op::Create { store } => {
-                stores[store].create_json(Kind::Case, case.clone()).unwrap();
+                stores[store].writer().create_json(Kind::Case, case.clone()).unwrap();
             }
             Op::Edit {
                 store,
@@ -154,7 +155,7 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
                 value,
             } => {
                 if let Some(id) = pick(&stores[store], record) {
-                    allowed(stores[store].edit(&id, &[edit_for(field, value)]).map(|_| ()))?;
+                    allowed(stores[store].writer().edit(&id, &[edit_for(field, value)]).map(|_| ()))?;
                 }
             }
             Op::Send {
@@ -171,21 +172,22 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
                 }
             }
             Op::Resolve { store, record } => {
-                let conflicts = stores[store].conflicts().unwrap();
+                let conflicts = stores[store].records().conflicts().unwrap();
                 if let Some(c) = conflicts.get(record % conflicts.len().max(1)) {
-                    allowed(stores[store].resolve(&c.id, &c.path, c.values[0].clone()))?;
+                    allowed(stores[store].writer().resolve(&c.id, &c.path, c.values[0].clone()))?;
                 }
             }
             Op::Close { store, record } => {
                 if let Some(id) = pick(&stores[store], record) {
                     let paid = json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 100});
-                    allowed(stores[store].close(&id, paid).map(|_| ()))?;
+                    allowed(stores[store].writer().close(&id, paid).map(|_| ()))?;
                 }
             }
             Op::Reopen { store, record } => {
                 if let Some(id) = pick(&stores[store], record) {
                     allowed(
                         stores[store]
+                            .writer()
                             .edit(&id, &[("status".into(), json!("in_progress"))])
                             .map(|_| ()),
                     )?;
@@ -194,13 +196,19 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
             Op::SetResolution { store, record } => {
                 if let Some(id) = pick(&stores[store], record) {
                     let mediated = json!({"kind": "mediated_agreement_performed", "on": "2026-03-31", "reference": "华调〔2026〕12号"});
-                    allowed(stores[store].edit(&id, &[("resolution".into(), mediated)]).map(|_| ()))?;
+                    allowed(
+                        stores[store]
+                            .writer()
+                            .edit(&id, &[("resolution".into(), mediated)])
+                            .map(|_| ()),
+                    )?;
                 }
             }
             Op::ClearResolution { store, record } => {
                 if let Some(id) = pick(&stores[store], record) {
                     allowed(
                         stores[store]
+                            .writer()
                             .edit(&id, &[("resolution".into(), Value::Null)])
                             .map(|_| ()),
                     )?;
@@ -218,16 +226,16 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
         }
     }
     let reference = ids(&stores[0]);
-    let conflicts = stores[0].conflicts().unwrap();
-    let rows = stores[0].list(&LedgerQuery::default()).unwrap();
+    let conflicts = stores[0].records().conflicts().unwrap();
+    let rows = stores[0].ledger().list(&LedgerQuery::default()).unwrap();
     for s in &stores[1..] {
         prop_assert_eq!(&ids(s), &reference);
-        prop_assert_eq!(&s.conflicts().unwrap(), &conflicts);
-        prop_assert_eq!(&s.list(&LedgerQuery::default()).unwrap(), &rows);
+        prop_assert_eq!(&s.records().conflicts().unwrap(), &conflicts);
+        prop_assert_eq!(&s.ledger().list(&LedgerQuery::default()).unwrap(), &rows);
         for id in &reference {
             // Every field of `show`: content, seal, conflicts, who created and last changed
             // it, the deadline, the ledger status.
-            prop_assert_eq!(s.get(id).unwrap(), stores[0].get(id).unwrap());
+            prop_assert_eq!(s.records().get(id).unwrap(), stores[0].records().get(id).unwrap());
         }
     }
     // Every field conflict lists at least two different values: nothing was dropped silently.
@@ -237,7 +245,7 @@ fn run(ops: &[Op]) -> Result<Vec<fieldcase_core::Conflict>, TestCaseError> {
     // No closed case lacks a resolution and a valid sign-off unless it is a rule conflict.
     for s in &stores {
         for id in &reference {
-            let r = s.get(id).unwrap();
+            let r = s.records().get(id).unwrap();
             let case = r.record.as_case().unwrap();
             if case.status != fieldcase_core::model::CaseStatus::Closed {
                 continue;

@@ -43,7 +43,7 @@ fn a_full_disk_loses_no_acknowledged_edit_and_the_store_works_again_after() {
     let error = loop {
         let mut v = fieldcase_core::sample::case(&mut rng);
         v["township"] = json!("华新镇");
-        match s.create_json(Kind::Case, v) {
+        match s.writer().create_json(Kind::Case, v) {
             Ok(saved) => acknowledged.push(saved.id),
             Err(e) => break e,
         }
@@ -59,13 +59,14 @@ fn a_full_disk_loses_no_acknowledged_edit_and_the_store_works_again_after() {
     // Space returns.
     std::fs::remove_file(&junk).unwrap();
     let s = Store::open(&dir, &key).unwrap();
-    let rows = s.list(&LedgerQuery::default()).unwrap();
+    let rows = s.ledger().list(&LedgerQuery::default()).unwrap();
     assert_eq!(rows.len(), acknowledged.len());
     for id in &acknowledged {
-        s.get(id).unwrap();
+        s.records().get(id).unwrap();
     }
     assert!(s.integrity_ok().unwrap());
-    s.create_json(Kind::Case, Record::example(Kind::Case).to_json())
+    s.writer()
+        .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap();
 }
 

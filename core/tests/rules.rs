@@ -39,7 +39,7 @@ fn rules_of(e: &Error) -> Vec<String> {
 
 fn edit(s: &Store, id: &str, edits: &[(&str, Value)]) -> Result<(), Error> {
     let edits: Vec<(String, Value)> = edits.iter().map(|(p, v)| (p.to_string(), v.clone())).collect();
-    s.edit(id, &edits).map(|_| ())
+    s.writer().edit(id, &edits).map(|_| ())
 }
 
 fn paid() -> Value {
@@ -47,7 +47,8 @@ fn paid() -> Value {
 }
 
 fn row(s: &Store, id: &str) -> fieldcase_core::LedgerRow {
-    s.list(&LedgerQuery::default())
+    s.ledger()
+        .list(&LedgerQuery::default())
         .unwrap()
         .into_iter()
         .find(|r| r.id == id)
@@ -58,19 +59,21 @@ fn row(s: &Store, id: &str) -> fieldcase_core::LedgerRow {
 fn finding_1a_an_empty_resolution_does_not_close_a_case() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "张丽", Role::Inspector);
-    let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = s.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     let e = edit(&s, &id, &[("resolution", json!({})), ("status", json!("closed"))]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
     assert_eq!(rules_of(&e), ["resolution_kind", "resolution_date"]);
     let e = s
+        .writer()
         .close(&id, json!({"kind": "paid_in_full", "on": "2026-03-30"}))
         .unwrap_err();
     assert_eq!(rules_of(&e), ["amount_paid"]);
     let e = s
+        .writer()
         .close(&id, json!({"kind": "transferred", "on": "2026-03-30"}))
         .unwrap_err();
     assert_eq!(rules_of(&e), ["handover_before_transfer"]);
-    assert_eq!(s.get(&id).unwrap().record.status(), "in_progress");
+    assert_eq!(s.records().get(&id).unwrap().record.status(), "in_progress");
 }
 
 #[test]
@@ -79,7 +82,7 @@ fn finding_1b_only_the_responsible_person_or_the_office_closes_and_the_sign_off_
     let grid = store(&dir, "李华", Role::Grid);
     let mut v = example(Kind::Case);
     v["responsible_person"] = Value::Null;
-    let id = grid.create_json(Kind::Case, v).unwrap().id;
+    let id = grid.writer().create_json(Kind::Case, v).unwrap().id;
     // A typed name is refused whoever it names.
     let e = edit(
         &grid,
@@ -89,12 +92,12 @@ fn finding_1b_only_the_responsible_person_or_the_office_closes_and_the_sign_off_
     .unwrap_err();
     assert_eq!(rules_of(&e), ["sign_off_by_closing"]);
     // With no responsible person, only the office closes.
-    let e = grid.close(&id, paid()).unwrap_err();
+    let e = grid.writer().close(&id, paid()).unwrap_err();
     assert_eq!(rules_of(&e), ["close_by_responsible_person"]);
     let office = store(&dir, "周明", Role::Office);
     exchange(&grid, &office);
-    office.close(&id, paid()).unwrap();
-    let c = office.get(&id).unwrap();
+    office.writer().close(&id, paid()).unwrap();
+    let c = office.records().get(&id).unwrap();
     let sign_off = c.record.as_case().unwrap().sign_off.clone().unwrap();
     assert_eq!((sign_off.by.as_str(), sign_off.role), ("周明", Some(Role::Office)));
     assert_eq!(sign_off.device.as_deref(), Some(office.identity().device.as_str()));
@@ -106,34 +109,38 @@ fn finding_1c_resolving_a_status_conflict_to_closed_is_closing() {
     let a = store(&dir, "张丽", Role::Inspector);
     let b = store(&dir, "吴军", Role::Inspector);
     let office = store(&dir, "周明", Role::Office);
-    let id = a.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = a.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     edit(&a, &id, &[("resolution", paid())]).unwrap();
     exchange(&a, &b);
     exchange(&a, &office);
     // Concurrently: the responsible person closes; the office takes the case back to "open"
     // and clears the resolution it no longer believes.
-    a.close(&id, paid()).unwrap();
+    a.writer().close(&id, paid()).unwrap();
     edit(&office, &id, &[("status", json!("open")), ("resolution", Value::Null)]).unwrap();
     exchange(&a, &office);
     exchange(&a, &b);
-    let conflicts = b.conflicts().unwrap();
+    let conflicts = b.records().conflicts().unwrap();
     assert!(
         conflicts.iter().any(|c| c.path == "status" && c.rule.is_none()),
         "{conflicts:?}"
     );
     // 吴军 is not the responsible person: choosing "closed" is closing, and refused.
-    let e = b.resolve(&id, "status", json!("closed")).unwrap_err();
+    let e = b.writer().resolve(&id, "status", json!("closed")).unwrap_err();
     assert!(rules_of(&e).contains(&"close_by_responsible_person".to_string()), "{e}");
     // The responsible person choosing "closed" needs the resolution the other change cleared.
-    let e = a.resolve(&id, "status", json!("closed")).unwrap_err();
+    let e = a.writer().resolve(&id, "status", json!("closed")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
     assert!(rules_of(&e).contains(&"resolution_before_close".to_string()), "{e}");
     edit(&a, &id, &[("resolution", paid())]).unwrap();
-    a.resolve(&id, "status", json!("closed")).unwrap();
-    let c = a.get(&id).unwrap();
+    a.writer().resolve(&id, "status", json!("closed")).unwrap();
+    let c = a.records().get(&id).unwrap();
     assert_eq!(c.ledger_status.as_str(), "closed");
     assert_eq!(c.record.as_case().unwrap().sign_off.as_ref().unwrap().by, "张丽");
-    assert!(a.conflicts().unwrap().is_empty(), "{:?}", a.conflicts().unwrap());
+    assert!(
+        a.records().conflicts().unwrap().is_empty(),
+        "{:?}",
+        a.records().conflicts().unwrap()
+    );
 }
 
 #[test]
@@ -141,18 +148,19 @@ fn finding_1d_a_merge_that_closes_without_a_resolution_is_a_rule_conflict_and_st
     let dir = TempDir::new().unwrap();
     let a = store(&dir, "张丽", Role::Inspector);
     let b = store(&dir, "吴军", Role::Inspector);
-    let id = a.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = a.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     edit(&a, &id, &[("resolution", paid())]).unwrap();
     exchange(&a, &b);
     // Phone A closes properly; phone B, offline, clears the resolution.
-    a.close(&id, paid()).unwrap();
+    a.writer().close(&id, paid()).unwrap();
     edit(&b, &id, &[("resolution", Value::Null)]).unwrap();
     exchange(&a, &b);
     for s in [&a, &b] {
-        let c = s.get(&id).unwrap();
+        let c = s.records().get(&id).unwrap();
         assert_eq!(c.record.status(), "closed", "what was received is kept");
         assert!(c.record.as_case().unwrap().resolution.is_none());
         let rule: Vec<_> = s
+            .records()
             .conflicts()
             .unwrap()
             .into_iter()
@@ -166,13 +174,13 @@ fn finding_1d_a_merge_that_closes_without_a_resolution_is_a_rule_conflict_and_st
         assert!(r.rule_conflict);
         assert_eq!(r.deadline_rule.as_deref(), Some("inspection_60_working_days"));
     }
-    assert_eq!(a.conflicts().unwrap(), b.conflicts().unwrap());
+    assert_eq!(a.records().conflicts().unwrap(), b.records().conflicts().unwrap());
     // A person settles it: restoring the resolution ends the rule conflict.
-    a.resolve(&id, "resolution", paid()).unwrap();
-    assert!(a.conflicts().unwrap().is_empty());
+    a.writer().resolve(&id, "resolution", paid()).unwrap();
+    assert!(a.records().conflicts().unwrap().is_empty());
     assert_eq!(row(&a, &id).status.as_str(), "closed");
     exchange(&a, &b);
-    assert!(b.conflicts().unwrap().is_empty());
+    assert!(b.records().conflicts().unwrap().is_empty());
 }
 
 #[test]
@@ -194,7 +202,7 @@ fn finding_2_one_calendar_for_every_device() {
         working_weekends: vec!["2027-02-06".parse().unwrap(), "2027-02-08".parse().unwrap()],
         ..WorkCalendar::default()
     };
-    let e = office.set_work_calendar(contradiction).unwrap_err();
+    let e = office.writer().set_work_calendar(contradiction).unwrap_err();
     // 2027-02-06 is a Saturday listed as both; 2027-02-08 is a Monday.
     assert_eq!(
         rules_of(&e),
@@ -202,6 +210,7 @@ fn finding_2_one_calendar_for_every_device() {
     );
     // Only the office keeps it.
     let e = phone
+        .writer()
         .set_work_calendar(WorkCalendar {
             year: 2027,
             ..Default::default()
@@ -211,7 +220,7 @@ fn finding_2_one_calendar_for_every_device() {
     // A case filed in late 2026 runs into 2027, which has no calendar yet: a warning.
     let mut v = example(Kind::Case);
     v["filed_on"] = json!("2026-11-20");
-    let id = office.create_json(Kind::Case, v).unwrap().id;
+    let id = office.writer().create_json(Kind::Case, v).unwrap().id;
     exchange(&office, &phone);
     let warned = row(&phone, &id);
     assert!(warned.deadline_warning.as_deref().unwrap().contains("2027"));
@@ -232,7 +241,7 @@ fn finding_2_one_calendar_for_every_device() {
         working_weekends: vec!["2027-02-06".parse().unwrap()],
         ..Default::default()
     };
-    office.set_work_calendar(y2027).unwrap();
+    office.writer().set_work_calendar(y2027).unwrap();
     exchange(&office, &phone);
     assert_eq!(phone.calendar().years(), [2026, 2027]);
     let (o, p) = (row(&office, &id), row(&phone, &id));
@@ -252,8 +261,8 @@ fn finding_3_the_mediation_clock_counts_whole_days_and_skips_a_holiday_last_day(
     v["application"]["received_at"] = json!("2026-09-22T02:00:00Z"); // 10:00 Shanghai
     v["agreement"] = Value::Null;
     v["sessions"] = json!([]);
-    let id = s.create_json(Kind::Mediation, v).unwrap().id;
-    let d = s.get(&id).unwrap().deadline.unwrap();
+    let id = s.writer().create_json(Kind::Mediation, v).unwrap().id;
+    let d = s.records().get(&id).unwrap().deadline.unwrap();
     assert_eq!(d.rule, "mediation_15_days");
     // Day 15 is 2026-10-07, in the National Day holiday: the period ends with October 8.
     assert_eq!(d.due_on.to_string(), "2026-10-08");
@@ -268,10 +277,10 @@ fn finding_4_the_review_runs_from_the_agreement_taking_effect_and_is_recorded_af
     let mut v = example(Kind::Mediation);
     // The organisation sealed last, three days after the others.
     v["agreement"]["signatures"]["organisation_seal"]["signed_at"] = json!("2026-03-23T02:00:00Z");
-    let id = s.create_json(Kind::Mediation, v).unwrap().id;
+    let id = s.writer().create_json(Kind::Mediation, v).unwrap().id;
     s.set_now(Some("2026-03-25T00:00:00Z".parse().unwrap()));
-    s.seal(&id).unwrap();
-    let d = s.get(&id).unwrap().deadline.unwrap();
+    s.writer().seal(&id).unwrap();
+    let d = s.records().get(&id).unwrap().deadline.unwrap();
     assert_eq!(
         (d.rule.as_str(), d.due_on.to_string().as_str()),
         ("arbitration_review_15_days", "2026-04-07")
@@ -282,6 +291,7 @@ fn finding_4_the_review_runs_from_the_agreement_taking_effect_and_is_recorded_af
     // ...it is recorded after sealing, and must be joint.
     s.set_now(Some("2026-03-31T00:00:00Z".parse().unwrap()));
     let e = s
+        .writer()
         .record_after_seal(&id, |a| {
             a.arbitration_review = Some(fieldcase_core::model::ArbitrationReview {
                 applied_on: "2026-03-30".parse().ok(),
@@ -291,34 +301,36 @@ fn finding_4_the_review_runs_from_the_agreement_taking_effect_and_is_recorded_af
         })
         .unwrap_err();
     assert_eq!(rules_of(&e), ["review_applied_jointly"]);
-    s.record_after_seal(&id, |a| {
-        a.arbitration_review = Some(fieldcase_core::model::ArbitrationReview {
-            applied_on: "2026-03-30".parse().ok(),
-            joint_application: true,
-            ..Default::default()
-        });
-        Ok(())
-    })
-    .unwrap();
-    let r = s.get(&id).unwrap();
+    s.writer()
+        .record_after_seal(&id, |a| {
+            a.arbitration_review = Some(fieldcase_core::model::ArbitrationReview {
+                applied_on: "2026-03-30".parse().ok(),
+                joint_application: true,
+                ..Default::default()
+            });
+            Ok(())
+        })
+        .unwrap();
+    let r = s.records().get(&id).unwrap();
     assert!(r.seal.unwrap().intact, "the seal still holds");
     assert_eq!(r.deadline.unwrap().rule, "agreement_payment");
     // Once performed, no clock runs.
-    s.record_after_seal(&id, |a| {
-        a.performance.push(fieldcase_core::model::Performance {
-            on: "2026-03-31".parse().ok(),
-            amount_paid_fen: Some(1_550_000),
-            ..Default::default()
-        });
-        Ok(())
-    })
-    .unwrap();
-    assert!(s.get(&id).unwrap().deadline.is_none());
+    s.writer()
+        .record_after_seal(&id, |a| {
+            a.performance.push(fieldcase_core::model::Performance {
+                on: "2026-03-31".parse().ok(),
+                amount_paid_fen: Some(1_550_000),
+                ..Default::default()
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert!(s.records().get(&id).unwrap().deadline.is_none());
     assert!(row(&s, &id).deadline.is_none());
     // What was recorded after sealing reaches another device, and the seal holds there.
     let office = store(&dir, "周明", Role::Office);
     exchange(&s, &office);
-    let there = office.get(&id).unwrap();
+    let there = office.records().get(&id).unwrap();
     assert!(there.seal.unwrap().intact);
     assert_eq!(there.after_seal.performance.len(), 1);
     assert!(office.bundles().refused().unwrap().is_empty());
@@ -328,7 +340,7 @@ fn finding_4_the_review_runs_from_the_agreement_taking_effect_and_is_recorded_af
 fn finding_5_an_extension_needs_an_approver_before_the_sixty_days_run_out() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "周明", Role::Office);
-    let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = s.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     s.set_now(Some("2026-06-20T00:00:00Z".parse().unwrap()));
     let e = edit(&s, &id, &[("extension", json!({"approved_on": "2026-06-09"}))]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
@@ -356,7 +368,7 @@ fn finding_6_the_escalation_timeline_is_in_order_to_close_an_incident() {
     v["escalation"]["grid_assistant_arrived_at"] = json!("2026-06-18T01:00:00Z"); // before the report
     v["escalation"]["inspector_arrived_at"] = json!("2026-06-18T01:30:00Z"); // before being notified
     s.set_now(Some("2026-06-19T00:00:00Z".parse().unwrap()));
-    let saved = s.create_json(Kind::Incident, v).unwrap();
+    let saved = s.writer().create_json(Kind::Incident, v).unwrap();
     let warned: Vec<_> = saved.warnings.iter().map(|w| w.rule.as_str()).collect();
     assert_eq!(
         warned,
@@ -386,8 +398,8 @@ fn finding_7_sealing_stops_an_inspection_that_is_wrong() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "张丽", Role::Inspector);
     let seal_rules = |v: Value| {
-        let id = s.create_json(Kind::Inspection, v).unwrap().id;
-        rules_of(&s.seal(&id).unwrap_err())
+        let id = s.writer().create_json(Kind::Inspection, v).unwrap().id;
+        rules_of(&s.writer().seal(&id).unwrap_err())
     };
     let mut v = example(Kind::Inspection);
     v["findings"] = Value::Null;
@@ -414,8 +426,12 @@ fn finding_7_sealing_stops_an_inspection_that_is_wrong() {
     v["correction_order"]["deadline"] = json!("2026-03-01");
     assert_eq!(seal_rules(v), ["correction_after_inspection"]);
     // The example itself seals.
-    let id = s.create_json(Kind::Inspection, example(Kind::Inspection)).unwrap().id;
-    assert!(s.seal(&id).unwrap().intact);
+    let id = s
+        .writer()
+        .create_json(Kind::Inspection, example(Kind::Inspection))
+        .unwrap()
+        .id;
+    assert!(s.writer().seal(&id).unwrap().intact);
 }
 
 #[test]
@@ -424,11 +440,11 @@ fn finding_8_a_transfer_period_over_a_month_is_recorded_and_flagged() {
     let s = store(&dir, "张丽", Role::Inspector);
     let mut v = example(Kind::Project);
     v["labour_cost_transfer_period_days"] = json!(45);
-    let saved = s.create_json(Kind::Project, v).unwrap();
+    let saved = s.writer().create_json(Kind::Project, v).unwrap();
     assert_eq!(saved.warnings.len(), 1);
     assert_eq!(saved.warnings[0].rule, "transfer_period_one_month");
     assert_eq!(
-        s.get(&saved.id).unwrap().record.to_json()["labour_cost_transfer_period_days"],
+        s.records().get(&saved.id).unwrap().record.to_json()["labour_cost_transfer_period_days"],
         45
     );
 }
@@ -437,7 +453,11 @@ fn finding_8_a_transfer_period_over_a_month_is_recorded_and_flagged() {
 fn finding_9_blacklisting_is_the_office_s_with_an_entry_for_three_years() {
     let dir = TempDir::new().unwrap();
     let office = store(&dir, "周明", Role::Office);
-    let id = office.create_json(Kind::Employer, example(Kind::Employer)).unwrap().id;
+    let id = office
+        .writer()
+        .create_json(Kind::Employer, example(Kind::Employer))
+        .unwrap()
+        .id;
     let e = edit(&office, &id, &[("status", json!("blacklisted"))]).unwrap_err();
     assert_eq!(rules_of(&e), ["blacklist_entry"]);
     let e = edit(
@@ -474,6 +494,7 @@ fn finding_9_blacklisting_is_the_office_s_with_an_entry_for_three_years() {
     .unwrap();
     let inspector = store(&dir, "张丽", Role::Inspector);
     let other = inspector
+        .writer()
         .create_json(Kind::Employer, example(Kind::Employer))
         .unwrap()
         .id;
@@ -486,23 +507,29 @@ fn finding_10_a_grid_assistant_neither_closes_another_s_case_nor_seals_an_inspec
     let dir = TempDir::new().unwrap();
     let inspector = store(&dir, "张丽", Role::Inspector);
     let grid = store(&dir, "李华", Role::Grid);
-    let case = inspector.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let case = inspector
+        .writer()
+        .create_json(Kind::Case, example(Kind::Case))
+        .unwrap()
+        .id;
     let inspection = inspector
+        .writer()
         .create_json(Kind::Inspection, example(Kind::Inspection))
         .unwrap()
         .id;
     exchange(&inspector, &grid);
-    let e = grid.close(&case, paid()).unwrap_err();
+    let e = grid.writer().close(&case, paid()).unwrap_err();
     assert_eq!(rules_of(&e), ["close_by_responsible_person"]);
-    let e = grid.seal(&inspection).unwrap_err();
+    let e = grid.writer().seal(&inspection).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
     assert_eq!(rules_of(&e), ["role_may_seal"]);
     let e = grid
+        .writer()
         .create_json(Kind::Inspection, example(Kind::Inspection))
         .unwrap_err();
     assert_eq!(rules_of(&e), ["role_may_create"]);
     // The seal carries the sealing store's user, not a name typed into the record.
-    let seal = inspector.seal(&inspection).unwrap();
+    let seal = inspector.writer().seal(&inspection).unwrap();
     assert_eq!(
         (seal.seal.user.as_str(), seal.seal.device.as_str()),
         ("张丽", inspector.identity().device.as_str())
@@ -515,35 +542,39 @@ fn finding_12_a_phone_keeps_its_own_township_and_organisations_may_have_landline
     let s = store(&dir, "张丽", Role::Inspector);
     let mut v = example(Kind::Case);
     v["township"] = json!("白鹤镇");
-    let e = s.create_json(Kind::Case, v).unwrap_err();
+    let e = s.writer().create_json(Kind::Case, v).unwrap_err();
     assert_eq!(rules_of(&e), ["township_of_device"]);
     let mut v = example(Kind::Employer);
     v["contact"]["phone"] = json!("021-69791234");
-    s.create_json(Kind::Employer, v).unwrap();
+    s.writer().create_json(Kind::Employer, v).unwrap();
     let mut v = example(Kind::Project);
     v["general_contractor"]["phone"] = json!("021-69791234");
-    s.create_json(Kind::Project, v).unwrap();
+    s.writer().create_json(Kind::Project, v).unwrap();
     // A worker's phone is a mobile.
     let mut v = example(Kind::Case);
     v["wage_claims"][0]["phone"] = json!("021-69791234");
-    assert_eq!(s.create_json(Kind::Case, v).unwrap_err().problems()[0].rule, "mobile");
+    assert_eq!(
+        s.writer().create_json(Kind::Case, v).unwrap_err().problems()[0].rule,
+        "mobile"
+    );
 }
 
 #[test]
 fn finding_12_due_within_seven_days_includes_a_case_due_at_the_end_of_day_seven() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "张丽", Role::Inspector);
-    let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = s.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     // Due 2026-06-08 (24:00). On 2026-06-01 at 23:00 Shanghai, that is day 7.
     s.set_now(Some("2026-06-01T15:00:00Z".parse().unwrap()));
     let due = |days| {
-        s.list(&LedgerQuery {
-            due_within_days: Some(days),
-            ..Default::default()
-        })
-        .unwrap()
-        .iter()
-        .any(|r| r.id == id)
+        s.ledger()
+            .list(&LedgerQuery {
+                due_within_days: Some(days),
+                ..Default::default()
+            })
+            .unwrap()
+            .iter()
+            .any(|r| r.id == id)
     };
     assert!(due(7));
     assert!(!due(6));
@@ -559,21 +590,22 @@ fn finding_13_last_updated_by_is_the_same_on_every_device() {
     let dir = TempDir::new().unwrap();
     let a = store(&dir, "张丽", Role::Inspector);
     let b = store(&dir, "吴军", Role::Inspector);
-    let id = a.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = a.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     exchange(&a, &b);
     // Concurrent edits; B's phone clock is behind.
     edit(&a, &id, &[("workers_involved", json!(20))]).unwrap();
     b.set_now(Some("2026-03-30T00:00:00Z".parse().unwrap()));
     edit(&b, &id, &[("amount_owed_fen", json!(100))]).unwrap();
     exchange(&a, &b);
-    let (ra, rb) = (a.get(&id).unwrap(), b.get(&id).unwrap());
+    let (ra, rb) = (a.records().get(&id).unwrap(), b.records().get(&id).unwrap());
     assert_eq!(ra.updated, rb.updated);
     assert_eq!(ra.updated.unwrap().user, "张丽", "the later change by time");
     assert_eq!(ra.created, rb.created);
     // The same changes in the same order, naming the same people. (Whether a name is
     // vouched for depends on what each store knows: its own changes, and registered devices.)
     let who = |s: &Store| -> Vec<(String, String, String, String)> {
-        s.history(&id)
+        s.records()
+            .history(&id)
             .unwrap()
             .into_iter()
             .map(|h| (h.change, h.user, h.device, h.action))
@@ -591,13 +623,13 @@ fn the_three_zeros_are_numbers_the_core_computes() {
     // Two high-risk employers: one followed up two weeks ago, one never.
     let mut followed = example(Kind::Employer);
     followed["name"] = json!("上海青浦宏达物流有限公司");
-    s.create_json(Kind::Employer, followed).unwrap();
+    s.writer().create_json(Kind::Employer, followed).unwrap();
     let mut quiet = example(Kind::Employer);
     quiet["name"] = json!("上海鑫盛包装有限公司");
-    let quiet_id = s.create_json(Kind::Employer, quiet).unwrap().id;
+    let quiet_id = s.writer().create_json(Kind::Employer, quiet).unwrap().id;
     let mut case = example(Kind::Case);
     case["follow_ups"][0]["at"] = json!("2026-06-16T02:00:00Z");
-    s.create_json(Kind::Case, case).unwrap();
+    s.writer().create_json(Kind::Case, case).unwrap();
     // Two incidents in June, one with a threat of extreme acts; one in May with none.
     for (reported, grid, extreme) in [
         ("2026-06-18T01:20:00Z", Some("2026-06-18T01:35:00Z"), true),
@@ -612,10 +644,11 @@ fn the_three_zeros_are_numbers_the_core_computes() {
         } else {
             json!([])
         };
-        s.create_json(Kind::Incident, v).unwrap();
+        s.writer().create_json(Kind::Incident, v).unwrap();
     }
     let z = s
-        .report_zeros(&ZerosQuery {
+        .ledger()
+        .zeros(&ZerosQuery {
             township: Some("华新镇".into()),
             from: "2026-05-01".parse().ok(),
             to: "2026-06-30".parse().ok(),

@@ -30,15 +30,17 @@ fn exchange(from: &Store, to: &Store) {
 }
 
 fn content(s: &Store, id: &str) -> Value {
-    s.get(id).unwrap().record.to_json()
+    s.records().get(id).unwrap().record.to_json()
 }
 
 #[test]
 fn a_record_survives_closing_and_reopening_and_a_wrong_key_is_refused() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "张丽", Role::Inspector);
-    let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
-    s.edit(&id, &[("amount_owed_fen".into(), json!(123_400))]).unwrap();
+    let id = s.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    s.writer()
+        .edit(&id, &[("amount_owed_fen".into(), json!(123_400))])
+        .unwrap();
     drop(s);
     let s = Store::open(&dir.path().join("a"), &KEY).unwrap();
     assert_eq!(content(&s, &id)["amount_owed_fen"], 123_400);
@@ -56,27 +58,32 @@ fn bad_values_name_the_field_and_the_rule_and_save_nothing() {
     let s = store(&dir, "a", "李华", Role::Grid);
     let mut v = example(Kind::Incident);
     v["representatives"][0]["resident_id"] = json!("110105194912310021");
-    let e = s.create_json(Kind::Incident, v).unwrap_err();
+    let e = s.writer().create_json(Kind::Incident, v).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Invalid);
     assert_eq!(e.field().as_deref(), Some("representatives.0.resident_id"));
     assert_eq!(e.problems()[0].rule, "resident_id_check_char");
     assert_eq!(s.count().unwrap(), 0);
 
     let id = s
+        .writer()
         .create_json(Kind::Incident, json!({"township": "华新镇", "headcount": 30}))
         .unwrap()
         .id;
     let e = s
+        .writer()
         .edit(&id, &[("representatives.0.phone".into(), json!("12345"))])
         .unwrap_err();
     assert_eq!(e.field().as_deref(), Some("representatives.0.phone"));
-    let e = s.edit(&id, &[("amount_claimed_fen".into(), json!(12.5))]).unwrap_err();
+    let e = s
+        .writer()
+        .edit(&id, &[("amount_claimed_fen".into(), json!(12.5))])
+        .unwrap_err();
     assert_eq!(e.field().as_deref(), Some("amount_claimed_fen"));
     assert_eq!(content(&s, &id)["representatives"], json!([]));
     // An early USCC that fails its check character is saved, with a warning.
     let mut emp = example(Kind::Employer);
     emp["uscc"] = json!("91350100M000100Y42");
-    let saved = s.create_json(Kind::Employer, emp).unwrap();
+    let saved = s.writer().create_json(Kind::Employer, emp).unwrap();
     assert_eq!(saved.warnings[0].field, "uscc");
 }
 
@@ -86,28 +93,29 @@ fn signing_seals_and_every_later_change_is_refused() {
     let s = store(&dir, "a", "张丽", Role::Inspector);
     let mut draft = example(Kind::Inspection);
     draft["inspectors"] = json!([{"name": "张丽", "credential_number": "沪劳监0112"}]);
-    let id = s.create_json(Kind::Inspection, draft).unwrap().id;
+    let id = s.writer().create_json(Kind::Inspection, draft).unwrap().id;
     // Sealing checks everything: one inspector is not enough.
-    let e = s.seal(&id).unwrap_err();
+    let e = s.writer().seal(&id).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Invalid);
     assert!(e.problems().iter().any(|p| p.rule == "two_inspectors"), "{e}");
-    s.edit(
-        &id,
-        &[(
-            "inspectors.1".into(),
-            json!({"name": "吴军", "credential_number": "沪劳监0135"}),
-        )],
-    )
-    .unwrap();
-    let seal = s.seal(&id).unwrap();
+    s.writer()
+        .edit(
+            &id,
+            &[(
+                "inspectors.1".into(),
+                json!({"name": "吴军", "credential_number": "沪劳监0135"}),
+            )],
+        )
+        .unwrap();
+    let seal = s.writer().seal(&id).unwrap();
     assert!(seal.intact);
-    let shown = s.get(&id).unwrap();
+    let shown = s.records().get(&id).unwrap();
     assert_eq!(shown.record.status(), "signed");
     assert!(shown.seal.unwrap().intact);
-    let e = s.edit(&id, &[("findings".into(), json!("改了"))]).unwrap_err();
+    let e = s.writer().edit(&id, &[("findings".into(), json!("改了"))]).unwrap_err();
     assert!(matches!(e, Error::Sealed { .. }));
     assert_eq!(e.kind(), ErrorKind::Refused);
-    assert!(matches!(s.seal(&id).unwrap_err(), Error::Sealed { .. }));
+    assert!(matches!(s.writer().seal(&id).unwrap_err(), Error::Sealed { .. }));
     assert!(matches!(
         s.attachments()
             .attach(&id, b"photo", "p.jpg", "image/jpeg", None)
@@ -117,10 +125,17 @@ fn signing_seals_and_every_later_change_is_refused() {
     // A correction is a new record that refers to the sealed one.
     let mut correction = example(Kind::Inspection);
     correction["links"] = json!([{"id": id, "kind": "inspection", "relation": "corrects"}]);
-    s.create_json(Kind::Inspection, correction).unwrap();
+    s.writer().create_json(Kind::Inspection, correction).unwrap();
     // Status "signed" cannot be reached by an edit.
-    let other = s.create_json(Kind::Interview, example(Kind::Interview)).unwrap().id;
-    let e = s.edit(&other, &[("status".into(), json!("signed"))]).unwrap_err();
+    let other = s
+        .writer()
+        .create_json(Kind::Interview, example(Kind::Interview))
+        .unwrap()
+        .id;
+    let e = s
+        .writer()
+        .edit(&other, &[("status".into(), json!("signed"))])
+        .unwrap_err();
     assert_eq!(e.problems()[0].rule, "status_set_by_signing");
 }
 
@@ -130,20 +145,21 @@ fn a_mediation_agreement_is_effective_only_when_everyone_has_signed() {
     let s = store(&dir, "a", "陈芳", Role::Mediator);
     let mut v = example(Kind::Mediation);
     v["agreement"]["signatures"]["organisation_seal"] = Value::Null;
-    let id = s.create_json(Kind::Mediation, v).unwrap().id;
-    let e = s.seal(&id).unwrap_err();
+    let id = s.writer().create_json(Kind::Mediation, v).unwrap().id;
+    let e = s.writer().seal(&id).unwrap_err();
     assert_eq!(e.problems()[0].rule, "agreement_fully_signed");
-    s.edit(
-        &id,
-        &[(
-            "agreement.signatures.organisation_seal".into(),
-            json!({"name": "华新镇调解中心", "signed_at": "2026-03-20T03:10:00Z"}),
-        )],
-    )
-    .unwrap();
+    s.writer()
+        .edit(
+            &id,
+            &[(
+                "agreement.signatures.organisation_seal".into(),
+                json!({"name": "华新镇调解中心", "signed_at": "2026-03-20T03:10:00Z"}),
+            )],
+        )
+        .unwrap();
     s.set_now(Some("2026-03-20T04:00:00Z".parse().unwrap()));
-    s.seal(&id).unwrap();
-    let r = s.get(&id).unwrap();
+    s.writer().seal(&id).unwrap();
+    let r = s.records().get(&id).unwrap();
     assert!(r.record.as_mediation().unwrap().all_signed());
     assert_eq!(r.record.status(), "agreed");
     // The arbitration-review window runs 15 days from the day it took effect (the last
@@ -160,12 +176,13 @@ fn cases_close_only_when_resolved_and_signed_off() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "张丽", Role::Inspector);
     s.set_now(Some("2026-04-01T00:00:00Z".parse().unwrap()));
-    let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
-    let e = s.edit(&id, &[("status".into(), json!("closed"))]).unwrap_err();
+    let id = s.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let e = s.writer().edit(&id, &[("status".into(), json!("closed"))]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
     let paid = json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 18_600_000});
     // The sign-off is never typed: the store writes its own user when the case closes.
     let e = s
+        .writer()
         .edit(
             &id,
             &[
@@ -176,8 +193,8 @@ fn cases_close_only_when_resolved_and_signed_off() {
         )
         .unwrap_err();
     assert_eq!(e.problems()[0].rule, "sign_off_by_closing");
-    s.close(&id, paid).unwrap();
-    let closed = s.get(&id).unwrap();
+    s.writer().close(&id, paid).unwrap();
+    let closed = s.records().get(&id).unwrap();
     assert_eq!(closed.record.status(), "closed");
     let sign_off = closed.record.as_case().unwrap().sign_off.clone().unwrap();
     assert_eq!((sign_off.by.as_str(), sign_off.role), ("张丽", Some(Role::Inspector)));
@@ -185,6 +202,7 @@ fn cases_close_only_when_resolved_and_signed_off() {
     // A closed case has no running clock.
     assert!(closed.deadline.is_none());
     let e = s
+        .writer()
         .create_json(Kind::Case, json!({"township": "华新镇", "status": "closed"}))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Refused);
@@ -204,11 +222,12 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
         v["filed_on"] = json!(filed);
         v["risk_level"] = json!(risk);
         v["responsible_person"] = json!(who);
-        ids.push(s.create_json(Kind::Case, v).unwrap().id);
+        ids.push(s.writer().create_json(Kind::Case, v).unwrap().id);
     }
-    s.create_json(Kind::Employer, example(Kind::Employer)).unwrap();
+    s.writer().create_json(Kind::Employer, example(Kind::Employer)).unwrap();
     s.set_now(Some("2026-05-01T00:00:00Z".parse().unwrap()));
     let all = s
+        .ledger()
         .list(&LedgerQuery {
             kind: Some(Kind::Case),
             ..Default::default()
@@ -219,6 +238,7 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
         [ids[1].clone(), ids[0].clone(), ids[2].clone()]
     );
     let overdue = s
+        .ledger()
         .list(&LedgerQuery {
             overdue: true,
             ..Default::default()
@@ -228,6 +248,7 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
     assert_eq!(overdue[0].id, ids[1]);
     assert!(overdue[0].overdue);
     let high = s
+        .ledger()
         .list(&LedgerQuery {
             risk: Some(fieldcase_core::model::RiskLevel::High),
             kind: Some(Kind::Case),
@@ -236,6 +257,7 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
         .unwrap();
     assert_eq!(high.len(), 2);
     let mine = s
+        .ledger()
         .list(&LedgerQuery {
             responsible: Some("吴军".into()),
             ..Default::default()
@@ -243,6 +265,7 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
         .unwrap();
     assert_eq!(mine.len(), 1);
     let soon = s
+        .ledger()
         .list(&LedgerQuery {
             due_within_days: Some(40),
             ..Default::default()
@@ -250,17 +273,19 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
         .unwrap();
     assert_eq!(soon.len(), 2, "overdue plus the one due 2026-06-08");
     assert_eq!(
-        s.list(&LedgerQuery {
-            township: Some("白鹤镇".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .len(),
+        s.ledger()
+            .list(&LedgerQuery {
+                township: Some("白鹤镇".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .len(),
         0
     );
     // The office's calendar moves the clock: a day off added on the last day.
     let row = |s: &Store| {
-        s.list(&LedgerQuery::default())
+        s.ledger()
+            .list(&LedgerQuery::default())
             .unwrap()
             .into_iter()
             .find(|r| r.id == ids[0])
@@ -269,7 +294,7 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
     assert_eq!(row(&s).due_on, "2026-06-08".parse().ok());
     let mut year = WorkCalendar::example();
     year.holidays.push("2026-06-08".parse().unwrap());
-    s.set_work_calendar(year).unwrap();
+    s.writer().set_work_calendar(year).unwrap();
     assert_eq!(row(&s).due_on, "2026-06-09".parse().ok());
     assert_eq!(row(&s).deadline_local.as_deref(), Some("2026-06-09 24:00"));
 }
@@ -278,12 +303,23 @@ fn the_ledger_filters_sorts_by_deadline_and_finds_overdue_cases() {
 fn search_finds_two_character_names_company_names_and_numbers() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "张丽", Role::Office);
-    let case = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
-    let emp = s.create_json(Kind::Employer, example(Kind::Employer)).unwrap().id;
+    let case = s.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let emp = s
+        .writer()
+        .create_json(Kind::Employer, example(Kind::Employer))
+        .unwrap()
+        .id;
     let mut v = example(Kind::Incident);
     v["representatives"][0]["phone"] = json!("186 1234 5678");
-    let inc = s.create_json(Kind::Incident, v).unwrap().id;
-    let ids = |q: &str| s.search(q, 50).unwrap().into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let inc = s.writer().create_json(Kind::Incident, v).unwrap().id;
+    let ids = |q: &str| {
+        s.ledger()
+            .search(q, 50)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids("刘强"), vec![case.clone()]);
     assert_eq!(ids("马超"), vec![inc.clone()]);
     assert!(ids("宏达物流").contains(&emp) && ids("宏达物流").contains(&case));
@@ -302,7 +338,7 @@ fn search_finds_two_character_names_company_names_and_numbers() {
     );
     assert_eq!(ids("刘强 宏达"), vec![case.clone()], "every word must match");
     assert!(ids("不存在的公司").is_empty());
-    assert!(s.search("  ", 10).is_err());
+    assert!(s.ledger().search("  ", 10).is_err());
 }
 
 #[test]
@@ -310,32 +346,34 @@ fn two_phones_editing_the_same_case_merge_and_list_the_same_conflict() {
     let dir = TempDir::new().unwrap();
     let a = store(&dir, "a", "张丽", Role::Inspector);
     let b = store(&dir, "b", "吴军", Role::Inspector);
-    let id = a.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = a.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     exchange(&a, &b);
-    a.edit(
-        &id,
-        &[
-            ("amount_owed_fen".into(), json!(20_000_000)),
-            ("workers_involved".into(), json!(13)),
-        ],
-    )
-    .unwrap();
-    b.edit(
-        &id,
-        &[
-            ("amount_owed_fen".into(), json!(21_000_000)),
-            ("resolution_plan".into(), json!("申请保障金垫付")),
-        ],
-    )
-    .unwrap();
+    a.writer()
+        .edit(
+            &id,
+            &[
+                ("amount_owed_fen".into(), json!(20_000_000)),
+                ("workers_involved".into(), json!(13)),
+            ],
+        )
+        .unwrap();
+    b.writer()
+        .edit(
+            &id,
+            &[
+                ("amount_owed_fen".into(), json!(21_000_000)),
+                ("resolution_plan".into(), json!("申请保障金垫付")),
+            ],
+        )
+        .unwrap();
     exchange(&a, &b);
     exchange(&b, &a);
     assert_eq!(content(&a, &id), content(&b, &id));
     let merged = content(&a, &id);
     assert_eq!(merged["workers_involved"], 13);
     assert_eq!(merged["resolution_plan"], "申请保障金垫付");
-    let ca = a.conflicts().unwrap();
-    assert_eq!(ca, b.conflicts().unwrap());
+    let ca = a.records().conflicts().unwrap();
+    assert_eq!(ca, b.records().conflicts().unwrap());
     assert_eq!(ca.len(), 1);
     assert_eq!(ca[0].path, "amount_owed_fen");
     let mut values = ca[0].values.clone();
@@ -351,19 +389,19 @@ fn two_phones_editing_the_same_case_merge_and_list_the_same_conflict() {
     assert_eq!(by.len(), 2);
     assert!(by.contains(&(20_000_000, "张丽".to_string())) && by.contains(&(21_000_000, "吴军".to_string())));
     // History says who changed what.
-    let h = a.history(&id).unwrap();
+    let h = a.records().history(&id).unwrap();
     assert!(h
         .iter()
         .any(|e| e.user == "吴军" && e.fields.contains(&"resolution_plan".to_string())));
     assert!(h.iter().any(|e| e.user == "张丽" && e.action == "create"));
     // A person resolves; the resolution travels.
-    a.resolve(&id, "amount_owed_fen", json!(21_000_000)).unwrap();
+    a.writer().resolve(&id, "amount_owed_fen", json!(21_000_000)).unwrap();
     exchange(&a, &b);
-    assert!(a.conflicts().unwrap().is_empty());
-    assert!(b.conflicts().unwrap().is_empty());
+    assert!(a.records().conflicts().unwrap().is_empty());
+    assert!(b.records().conflicts().unwrap().is_empty());
     assert_eq!(content(&b, &id)["amount_owed_fen"], 21_000_000);
     assert!(
-        a.resolve(&id, "amount_owed_fen", json!(1)).is_err(),
+        a.writer().resolve(&id, "amount_owed_fen", json!(1)).is_err(),
         "no conflict left to resolve"
     );
 }
@@ -374,12 +412,12 @@ fn bundles_import_twice_or_in_any_order_with_the_same_result() {
     let a = store(&dir, "a", "张丽", Role::Inspector);
     let b = store(&dir, "b", "吴军", Role::Inspector);
     let c = store(&dir, "c", "周明", Role::Office);
-    let id = a.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = a.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     let (first, _) = a.bundles().export(None, PASS).unwrap();
     b.bundles().import(&first, PASS).unwrap();
     // b now tells a what it holds, so a's next bundle for b carries only the new change.
     exchange(&b, &a);
-    a.edit(&id, &[("workers_involved".into(), json!(14))]).unwrap();
+    a.writer().edit(&id, &[("workers_involved".into(), json!(14))]).unwrap();
     let (second, summary) = a.bundles().export(Some(&b.identity().device), PASS).unwrap();
     assert_eq!(summary.records, 1);
     assert!(second.len() < first.len());
@@ -398,7 +436,7 @@ fn bundles_import_twice_or_in_any_order_with_the_same_result() {
     b.bundles().import(&second, PASS).unwrap();
     b.bundles().import(&second, PASS).unwrap();
     assert_eq!(content(&b, &id), content(&a, &id));
-    assert_eq!(b.history(&id).unwrap().len(), 2);
+    assert_eq!(b.records().history(&id).unwrap().len(), 2);
 }
 
 #[test]
@@ -407,7 +445,7 @@ fn a_corrupt_or_foreign_bundle_is_refused_whole() {
     let a = store(&dir, "a", "张丽", Role::Inspector);
     let b = store(&dir, "b", "吴军", Role::Inspector);
     for _ in 0..3 {
-        a.create_json(Kind::Case, example(Kind::Case)).unwrap();
+        a.writer().create_json(Kind::Case, example(Kind::Case)).unwrap();
     }
     let (bytes, _) = a.bundles().export(None, PASS).unwrap();
     let mut flipped = bytes.clone();
@@ -447,12 +485,17 @@ fn a_change_made_after_signing_on_another_phone_is_kept_aside_and_reported() {
     let dir = TempDir::new().unwrap();
     let a = enrolled(&dir, "a", "张丽", Role::Inspector);
     let b = enrolled(&dir, "b", "吴军", Role::Inspector);
-    let id = a.create_json(Kind::Interview, example(Kind::Interview)).unwrap().id;
+    let id = a
+        .writer()
+        .create_json(Kind::Interview, example(Kind::Interview))
+        .unwrap()
+        .id;
     exchange(&a, &b);
     // Offline: a signs; b, not knowing, edits an answer.
-    a.seal(&id).unwrap();
+    a.writer().seal(&id).unwrap();
     let signed = content(&a, &id);
-    b.edit(&id, &[("questions.1.answer".into(), json!("一共20000元"))])
+    b.writer()
+        .edit(&id, &[("questions.1.answer".into(), json!("一共20000元"))])
         .unwrap();
     let report = {
         let (bytes, _) = b.bundles().export(None, PASS).unwrap();
@@ -464,7 +507,7 @@ fn a_change_made_after_signing_on_another_phone_is_kept_aside_and_reported() {
     exchange(&a, &b);
     // b takes the seal and sets its own late edit aside.
     assert_eq!(content(&b, &id), signed);
-    assert!(b.get(&id).unwrap().seal.unwrap().intact);
+    assert!(b.records().get(&id).unwrap().seal.unwrap().intact);
     assert_eq!(b.bundles().refused().unwrap().len(), 1);
     assert_eq!(a.bundles().refused().unwrap().len(), 1);
     // Further exchanges change nothing.
@@ -477,16 +520,17 @@ fn a_change_made_after_signing_on_another_phone_is_kept_aside_and_reported() {
 fn many_edits_fold_into_a_snapshot_and_the_index_rebuilds_to_the_same_rows() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "张丽", Role::Inspector);
-    let id = s.create_json(Kind::Case, example(Kind::Case)).unwrap().id;
+    let id = s.writer().create_json(Kind::Case, example(Kind::Case)).unwrap().id;
     for i in 0..100 {
-        s.edit(&id, &[("follow_ups.0.outcome".into(), json!(format!("第{i}次回访")))])
+        s.writer()
+            .edit(&id, &[("follow_ups.0.outcome".into(), json!(format!("第{i}次回访")))])
             .unwrap();
     }
     assert_eq!(content(&s, &id)["follow_ups"][0]["outcome"], "第99次回访");
-    assert_eq!(s.history(&id).unwrap().len(), 101);
-    let before = s.list(&LedgerQuery::default()).unwrap();
+    assert_eq!(s.records().history(&id).unwrap().len(), 101);
+    let before = s.ledger().list(&LedgerQuery::default()).unwrap();
     assert_eq!(s.rebuild_index().unwrap(), 1);
-    assert_eq!(s.list(&LedgerQuery::default()).unwrap(), before);
+    assert_eq!(s.ledger().list(&LedgerQuery::default()).unwrap(), before);
     let path = s.dir().to_path_buf();
     drop(s);
     let s = Store::open(&path, &KEY).unwrap();
@@ -497,14 +541,18 @@ fn many_edits_fold_into_a_snapshot_and_the_index_rebuilds_to_the_same_rows() {
 fn attachments_are_encrypted_files_named_by_their_hash() {
     let dir = TempDir::new().unwrap();
     let s = store(&dir, "a", "李华", Role::Grid);
-    let id = s.create_json(Kind::Incident, json!({"township": "华新镇"})).unwrap().id;
+    let id = s
+        .writer()
+        .create_json(Kind::Incident, json!({"township": "华新镇"}))
+        .unwrap()
+        .id;
     let photo = b"\xff\xd8\xff\xe0 JPEG of the blocked gate".to_vec();
     let r = s
         .attachments()
         .attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo"))
         .unwrap();
     assert_eq!(s.attachments().read(&r.sha256).unwrap(), photo);
-    let rec = s.get(&id).unwrap();
+    let rec = s.records().get(&id).unwrap();
     assert_eq!(rec.record.attachments()[0].sha256, r.sha256);
     let on_disk = std::fs::read(dir.path().join("a/attachments").join(&r.sha256[..2]).join(&r.sha256)).unwrap();
     assert!(!on_disk.windows(10).any(|w| w == b"blocked ga"));
@@ -512,7 +560,7 @@ fn attachments_are_encrypted_files_named_by_their_hash() {
     s.attachments()
         .attach(&id, &photo, "gate.jpg", "image/jpeg", Some("photo"))
         .unwrap();
-    assert_eq!(s.get(&id).unwrap().record.attachments().len(), 1);
+    assert_eq!(s.records().get(&id).unwrap().record.attachments().len(), 1);
     let huge = vec![0u8; fieldcase_core::store::MAX_ATTACHMENT_BYTES as usize + 1];
     let e = s
         .attachments()
@@ -561,9 +609,14 @@ fn a_store_of_the_first_layout_is_upgraded_and_its_records_become_searchable() {
     drop(conn);
 
     let s = Store::open(&path, &KEY).unwrap();
-    assert_eq!(s.search("制衣厂", 5).unwrap()[0].id, "old-1");
-    assert_eq!(s.get("old-1").unwrap().record.to_json()["name"], "青浦老牌制衣厂");
-    s.edit("old-1", &[("risk_level".into(), json!("high"))]).unwrap();
+    assert_eq!(s.ledger().search("制衣厂", 5).unwrap()[0].id, "old-1");
+    assert_eq!(
+        s.records().get("old-1").unwrap().record.to_json()["name"],
+        "青浦老牌制衣厂"
+    );
+    s.writer()
+        .edit("old-1", &[("risk_level".into(), json!("high"))])
+        .unwrap();
 }
 
 #[test]
@@ -576,16 +629,17 @@ fn the_ledger_pages_by_cursor_in_deadline_order_and_says_what_is_wrong_with_a_pa
     for day in 0..25 {
         let mut case = example(Kind::Case);
         case["filed_on"] = json!(format!("2026-0{}-{:02}", 3 + day % 3, 1 + day));
-        let id = s.create_json(Kind::Case, case).unwrap().id;
+        let id = s.writer().create_json(Kind::Case, case).unwrap().id;
         if day % 6 == 0 {
             let paid = json!({"kind": "paid_in_full", "on": "2026-05-30", "amount_paid_fen": 100});
-            s.close(&id, paid).unwrap();
+            s.writer().close(&id, paid).unwrap();
         }
     }
     for _ in 0..8 {
-        s.create_json(Kind::Employer, example(Kind::Employer)).unwrap();
+        s.writer().create_json(Kind::Employer, example(Kind::Employer)).unwrap();
     }
     let everything = s
+        .ledger()
         .list(&LedgerQuery {
             limit: Some(1000),
             ..Default::default()
@@ -602,6 +656,7 @@ fn the_ledger_pages_by_cursor_in_deadline_order_and_says_what_is_wrong_with_a_pa
     let mut after = None;
     loop {
         let page = s
+            .ledger()
             .list(&LedgerQuery {
                 limit: Some(7),
                 after: after.clone(),
@@ -619,6 +674,7 @@ fn the_ledger_pages_by_cursor_in_deadline_order_and_says_what_is_wrong_with_a_pa
 
     // Overdue and by kind page the same way.
     let overdue = s
+        .ledger()
         .list(&LedgerQuery {
             overdue: true,
             kind: Some(Kind::Case),
@@ -629,6 +685,7 @@ fn the_ledger_pages_by_cursor_in_deadline_order_and_says_what_is_wrong_with_a_pa
     assert_eq!(overdue.len(), 3);
     assert!(overdue.iter().all(|r| r.overdue));
     let next = s
+        .ledger()
         .list(&LedgerQuery {
             overdue: true,
             kind: Some(Kind::Case),
@@ -639,7 +696,7 @@ fn the_ledger_pages_by_cursor_in_deadline_order_and_says_what_is_wrong_with_a_pa
         .unwrap();
     assert!(next.iter().all(|r| r.overdue && !overdue.contains(r)));
 
-    let bad = |q: LedgerQuery| match s.list(&q) {
+    let bad = |q: LedgerQuery| match s.ledger().list(&q) {
         Err(Error::Invalid(p)) => p[0].field.clone(),
         other => panic!("{other:?}"),
     };

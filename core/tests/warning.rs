@@ -16,11 +16,12 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
     let mut uscc = vec![];
     for name in ["甲物流有限公司", "乙制造有限公司", "丙建筑有限公司", "丁服务有限公司"] {
         let code = sample::uscc(&mut rng);
-        s.create_json(
-            Kind::Employer,
-            json!({"township": "华新镇", "name": name, "uscc": code}),
-        )
-        .unwrap();
+        s.writer()
+            .create_json(
+                Kind::Employer,
+                json!({"township": "华新镇", "name": name, "uscc": code}),
+            )
+            .unwrap();
         uscc.push(code);
     }
     let [a, b, c, d] = [&uscc[0], &uscc[1], &uscc[2], &uscc[3]];
@@ -48,7 +49,7 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
     assert!(report.problems[1].problem.contains("没有统一社会信用代码为"));
     assert!(report.problems[2].problem.contains("很多"));
 
-    let warnings = s.warnings(None, &Rules::default()).unwrap();
+    let warnings = s.ledger().warnings(None, &Rules::default()).unwrap();
     let by_name: Vec<(&str, Vec<&str>)> = warnings
         .iter()
         .map(|w| (w.name.as_str(), w.reasons.iter().map(String::as_str).collect()))
@@ -74,15 +75,19 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
         electricity_drop_pct: 70,
         arrears_months: 3,
     };
-    assert!(s.warnings(None, &strict).unwrap().is_empty());
+    assert!(s.ledger().warnings(None, &strict).unwrap().is_empty());
     // Another township's office sees none of them.
-    assert!(s.warnings(Some("赵巷镇"), &Rules::default()).unwrap().is_empty());
+    assert!(s
+        .ledger()
+        .warnings(Some("赵巷镇"), &Rules::default())
+        .unwrap()
+        .is_empty());
 
     // Importing the same month again replaces it, never doubles it.
     let (rows, problems) = read_csv(&csv);
     s.writer().import_indicators(&rows, problems).unwrap();
     let jia = warnings.iter().find(|w| w.name == "甲物流有限公司").unwrap();
-    let Record::Employer(e) = s.record(&jia.employer_id).unwrap() else {
+    let Record::Employer(e) = s.records().record(&jia.employer_id).unwrap() else {
         panic!()
     };
     assert_eq!(e.indicators.len(), 2 * 5, "two months of five figures");
@@ -92,7 +97,7 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
     );
 
     let case = s.writer().open_case_from_warning(jia).unwrap();
-    let Record::Case(c) = s.record(&case).unwrap() else {
+    let Record::Case(c) = s.records().record(&case).unwrap() else {
         panic!()
     };
     assert_eq!(c.employer_id.as_deref(), Some(jia.employer_id.as_str()));

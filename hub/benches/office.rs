@@ -39,7 +39,7 @@ fn main() {
         for _ in 0..n {
             let mut v = sample::case(&mut rng);
             v["township"] = serde_json::json!("华新镇");
-            s.create_json(Kind::Case, v).unwrap();
+            s.writer().create_json(Kind::Case, v).unwrap();
         }
         eprintln!("made {n} cases in {:.1} s", t.elapsed().as_secs_f64());
         s.office().add_user("办公室", PASSWORD, Some("华新镇")).unwrap();

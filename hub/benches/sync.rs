@@ -88,8 +88,8 @@ fn run(n: usize) {
     for _ in 0..n {
         let mut v = case(&mut rng);
         v["township"] = "华新镇".into();
-        let id = hub_store.create_json(Kind::Case, v).unwrap().id;
-        let mut shown = hub_store.get(&id).unwrap().record.to_json();
+        let id = hub_store.writer().create_json(Kind::Case, v).unwrap().id;
+        let mut shown = hub_store.records().get(&id).unwrap().record.to_json();
         shown["id"] = id.into();
         json_records.push(shown);
     }
@@ -105,7 +105,7 @@ fn run(n: usize) {
     let hub = Hub::start(hub_store, "127.0.0.1:0".parse().unwrap()).unwrap();
     let proxy = Proxy::start(hub.addr);
     let office = Store::open(&dir.path().join("hub"), &KEY).unwrap();
-    let code = office.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+    let code = office.hub().enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
     let transport = HttpTransport::new(&proxy.url(), None).unwrap();
     let (phone, _) =
         Store::create_by_joining(&dir.path().join("phone"), &KEY, &transport, &proxy.url(), None, &code).unwrap();
@@ -118,6 +118,7 @@ fn run(n: usize) {
         phone.sync().run(&transport, &SyncOptions::default()).unwrap()
     });
     let id = phone
+        .ledger()
         .list(&LedgerQuery {
             limit: Some(1),
             ..Default::default()
@@ -125,7 +126,10 @@ fn run(n: usize) {
         .unwrap()[0]
         .id
         .clone();
-    phone.edit(&id, &[("workers_involved".into(), 42.into())]).unwrap();
+    phone
+        .writer()
+        .edit(&id, &[("workers_involved".into(), 42.into())])
+        .unwrap();
     let one = measured(&proxy, || {
         let r = phone.sync().run(&transport, &SyncOptions::default()).unwrap();
         assert_eq!(r.records_sent, 1);
@@ -135,6 +139,7 @@ fn run(n: usize) {
 
     // Baseline: every record synced on its own with automerge's sync protocol.
     let ids: Vec<String> = office
+        .ledger()
         .list(&LedgerQuery {
             limit: Some(fieldcase_core::store::MAX_PAGE),
             ..Default::default()
@@ -147,7 +152,7 @@ fn run(n: usize) {
         .iter()
         .map(|id| {
             (
-                Automerge::load(&office.document_bytes(id).unwrap()).unwrap(),
+                Automerge::load(&office.records().document_bytes(id).unwrap()).unwrap(),
                 Automerge::new(),
             )
         })
@@ -249,6 +254,7 @@ fn tls_rows(dir: &tempfile::TempDir, phone: &Store) {
     let plain_hub = Hub::start(plain_store, "127.0.0.1:0".parse().unwrap()).unwrap();
     let plain_proxy = Proxy::start(plain_hub.addr);
     let id = phone
+        .ledger()
         .list(&LedgerQuery {
             limit: Some(1),
             ..Default::default()
@@ -260,6 +266,7 @@ fn tls_rows(dir: &tempfile::TempDir, phone: &Store) {
     let mut edit = || {
         n += 1;
         phone
+            .writer()
             .edit(&id, &[("workers_involved".into(), (100 + n).into())])
             .unwrap();
     };

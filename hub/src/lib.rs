@@ -160,7 +160,7 @@ async fn any(State(hub): State<Shared>, method: HttpMethod, uri: Uri, headers: H
     let device = if route.needs_device() {
         let store = hub.store.clone();
         let checked = match token(&headers) {
-            Ok(t) => blocking(move || store.authenticate(&t)).await,
+            Ok(t) => blocking(move || store.hub().authenticate(&t)).await,
             Err(e) => Err(e),
         };
         match checked {
@@ -237,7 +237,10 @@ async fn sync(hub: Shared, device: Option<Device>, body: axum::body::Bytes) -> R
         // trades its turn for one in the bulk lane before it holds a snapshot.
         let mut turn = Some(turn);
         let _in_session = in_session;
-        let bulky = store.feed_rows_after(req.cursor).is_ok_and(|n| n > BULK_RECORDS as u64);
+        let bulky = store
+            .hub()
+            .feed_rows_after(req.cursor)
+            .is_ok_and(|n| n > BULK_RECORDS as u64);
         let _bulk_turn = if bulky {
             turn = None;
             match runtime.block_on(tokio::time::timeout(QUEUE_WAIT, bulk.acquire_owned())) {
@@ -251,7 +254,7 @@ async fn sync(hub: Shared, device: Option<Device>, body: axum::body::Bytes) -> R
             None
         };
         let _turn = turn;
-        let mut answer = match Store::serve_sync(store, &device, &req) {
+        let mut answer = match fieldcase_core::sync::hub::serve_sync(store, &device, &req) {
             Ok(a) => a,
             Err(e) => {
                 let _ = first_tx.send(Err(Some(e)));
@@ -431,7 +434,7 @@ impl Hub {
 
     pub fn start_with(store: Store, listen: SocketAddr, tls: Option<TlsIdentity>) -> Result<Hub, Error> {
         check_listen(&listen, tls.is_some())?;
-        store.register_as_hub()?;
+        store.hub().register()?;
         let pin = tls.as_ref().map(|t| t.fingerprint());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -513,7 +516,7 @@ pub fn run(
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), Error> {
     check_listen(&listen, tls.is_some())?;
-    store.register_as_hub()?;
+    store.hub().register()?;
     accept_stop_signals();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {

@@ -63,7 +63,7 @@ impl TlsIdentity {
 
     /// The certificate the hub's store keeps; made (for `names`) when it has none yet.
     pub fn load_or_create(store: &Store, names: &[String]) -> Result<TlsIdentity, Error> {
-        if let (Some(cert), Some(key)) = (store.hub_secret(CERT)?, store.hub_secret(KEY)?) {
+        if let (Some(cert), Some(key)) = (store.hub().secret(CERT)?, store.hub().secret(KEY)?) {
             return Ok(TlsIdentity {
                 cert_der: cert,
                 key_der: key,
@@ -76,13 +76,13 @@ impl TlsIdentity {
 
     /// Keeps this certificate in the hub's store (replacing any).
     pub fn keep(&self, store: &Store) -> Result<(), Error> {
-        store.set_hub_secret(CERT, &self.cert_der)?;
-        store.set_hub_secret(KEY, &self.key_der)
+        store.hub().set_secret(CERT, &self.cert_der)?;
+        store.hub().set_secret(KEY, &self.key_der)
     }
 
     /// The certificate the hub's store keeps, if any.
     pub fn kept(store: &Store) -> Result<Option<TlsIdentity>, Error> {
-        Ok(match (store.hub_secret(CERT)?, store.hub_secret(KEY)?) {
+        Ok(match (store.hub().secret(CERT)?, store.hub().secret(KEY)?) {
             (Some(cert_der), Some(key_der)) => Some(TlsIdentity { cert_der, key_der }),
             _ => None,
         })

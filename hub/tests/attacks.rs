@@ -38,7 +38,7 @@ impl Township {
     }
 
     fn device(&self, name: &str, township: &str, role: Role) -> Store {
-        let code = self.hub_store().enroll(township, role, name).unwrap().code;
+        let code = self.hub_store().hub().enroll(township, role, name).unwrap().code;
         let s = support::join(&self.dir.path().join(name), &KEY, &self.hub.url(), &code);
         s.set_now(Some("2026-04-01T02:00:00Z".parse().unwrap()));
         s
@@ -57,10 +57,11 @@ fn sealed_inspection(t: &Township) -> (Store, Store, String) {
     let inspector = t.device("张丽", "华新镇", Role::Inspector);
     let grid = t.device("李华", "华新镇", Role::Grid);
     let id = inspector
+        .writer()
         .create_json(Kind::Inspection, Record::example(Kind::Inspection).to_json())
         .unwrap()
         .id;
-    inspector.seal(&id).unwrap();
+    inspector.writer().seal(&id).unwrap();
     sync(&inspector);
     sync(&grid);
     (inspector, grid, id)
@@ -70,7 +71,9 @@ fn sealed_inspection(t: &Township) -> (Store, Store, String) {
 /// the signer's fields (user, device, time, key and signature).
 fn reseal(by: &Store, doc: &[u8]) -> Vec<u8> {
     let mut doc = automerge::Automerge::load(doc).unwrap();
-    doc.set_actor(automerge::ActorId::from(hex::decode(by.actor_hex()).unwrap()));
+    doc.set_actor(automerge::ActorId::from(
+        hex::decode(by.identity().actor.clone()).unwrap(),
+    ));
     let before = doc.get_heads();
     let record = match doc.get(ROOT, "record").unwrap() {
         Some((automerge::Value::Object(_), id)) => id,
@@ -150,10 +153,10 @@ fn read(doc: &automerge::Automerge) -> Value {
 fn finding_1_a_sealed_record_cannot_be_resealed_or_unsealed_by_any_path() {
     let t = Township::new();
     let (inspector, grid, id) = sealed_inspection(&t);
-    let signed = inspector.get(&id).unwrap().record.to_json();
+    let signed = inspector.records().get(&id).unwrap().record.to_json();
     // Re-seal: new content, a new seal with the new hash and the signer's fields copied. From
     // the grid phone it is refused for its role already.
-    let crafted = reseal(&grid, &grid.document_bytes(&id).unwrap());
+    let crafted = reseal(&grid, &grid.records().document_bytes(&id).unwrap());
     let (status, frames, _) = support::post_sync(
         &t.hub.url(),
         &token(&grid),
@@ -165,7 +168,7 @@ fn finding_1_a_sealed_record_cannot_be_resealed_or_unsealed_by_any_path() {
     // From an enrolled inspector's phone (whose role may edit inspections) the seal holds.
     let insider = t.device("赵刚", "华新镇", Role::Inspector);
     sync(&insider);
-    let crafted = reseal(&insider, &insider.document_bytes(&id).unwrap());
+    let crafted = reseal(&insider, &insider.records().document_bytes(&id).unwrap());
     let (_, frames, _) = support::post_sync(
         &t.hub.url(),
         &token(&insider),
@@ -177,8 +180,10 @@ fn finding_1_a_sealed_record_cannot_be_resealed_or_unsealed_by_any_path() {
         "the re-seal: {refused:?}"
     );
     // Unseal: a change that deletes the seal.
-    let mut doc = automerge::Automerge::load(&insider.document_bytes(&id).unwrap()).unwrap();
-    doc.set_actor(automerge::ActorId::from(hex::decode(insider.actor_hex()).unwrap()));
+    let mut doc = automerge::Automerge::load(&insider.records().document_bytes(&id).unwrap()).unwrap();
+    doc.set_actor(automerge::ActorId::from(
+        hex::decode(insider.identity().actor.clone()).unwrap(),
+    ));
     let before = doc.get_heads();
     let mut tx = doc.transaction();
     tx.delete(ROOT, "seal").unwrap();
@@ -199,12 +204,12 @@ fn finding_1_a_sealed_record_cannot_be_resealed_or_unsealed_by_any_path() {
     sync(&other);
     sync(&inspector);
     for s in [&t.hub_store(), &inspector, &other] {
-        let r = s.get(&id).unwrap();
+        let r = s.records().get(&id).unwrap();
         assert_eq!(r.record.to_json(), signed);
         let seal = r.seal.unwrap();
         assert!(seal.intact && seal.signed && seal.verified, "{seal:?}");
     }
-    assert_eq!(other.get(&id).unwrap().seal.unwrap().signer, "registered");
+    assert_eq!(other.records().get(&id).unwrap().seal.unwrap().signer, "registered");
 }
 
 #[test]
@@ -213,14 +218,17 @@ fn finding_1_a_note_claiming_another_user_does_not_name_them() {
     let inspector = t.device("张丽", "华新镇", Role::Inspector);
     let grid = t.device("李华", "华新镇", Role::Grid);
     let id = inspector
+        .writer()
         .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap()
         .id;
     sync(&inspector);
     sync(&grid);
     // The grid assistant's change, with a note claiming to be 张丽 on her phone.
-    let mut doc = automerge::Automerge::load(&grid.document_bytes(&id).unwrap()).unwrap();
-    doc.set_actor(automerge::ActorId::from(hex::decode(grid.actor_hex()).unwrap()));
+    let mut doc = automerge::Automerge::load(&grid.records().document_bytes(&id).unwrap()).unwrap();
+    doc.set_actor(automerge::ActorId::from(
+        hex::decode(grid.identity().actor.clone()).unwrap(),
+    ));
     let before = doc.get_heads();
     let record = match doc.get(ROOT, "record").unwrap() {
         Some((_, id)) => id,
@@ -237,14 +245,16 @@ fn finding_1_a_note_claiming_another_user_does_not_name_them() {
     );
     assert!(support::refusals(&frames).is_empty());
     sync(&inspector);
-    let last = inspector.history(&id).unwrap().pop().unwrap();
+    let last = inspector.records().history(&id).unwrap().pop().unwrap();
     assert_eq!(
         (last.user.as_str(), last.device.as_str(), last.verified),
         ("李华", grid.identity().device.as_str(), true)
     );
     // A change forged with 张丽's own actor is not taken from the grid phone at all.
-    let mut doc = automerge::Automerge::load(&grid.document_bytes(&id).unwrap()).unwrap();
-    doc.set_actor(automerge::ActorId::from(hex::decode(inspector.actor_hex()).unwrap()));
+    let mut doc = automerge::Automerge::load(&grid.records().document_bytes(&id).unwrap()).unwrap();
+    doc.set_actor(automerge::ActorId::from(
+        hex::decode(inspector.identity().actor.clone()).unwrap(),
+    ));
     let before = doc.get_heads();
     let mut tx = doc.transaction();
     tx.put(&record, "resolution_plan", "张丽说已解决").unwrap();
@@ -258,7 +268,7 @@ fn finding_1_a_note_claiming_another_user_does_not_name_them() {
     assert_eq!(refused.len(), 1);
     assert!(refused[0].1.contains("takes from that device"), "{}", refused[0].1);
     assert_ne!(
-        t.hub_store().get(&id).unwrap().record.to_json()["resolution_plan"],
+        t.hub_store().records().get(&id).unwrap().record.to_json()["resolution_plan"],
         "张丽说已解决"
     );
 }
@@ -313,6 +323,7 @@ fn finding_4_another_township_s_attachment_cannot_be_read_or_probed() {
     let huaxin = t.device("张丽", "华新镇", Role::Inspector);
     let baihe = t.device("马红", "白鹤镇", Role::Grid);
     let id = huaxin
+        .writer()
         .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap()
         .id;
@@ -325,7 +336,7 @@ fn finding_4_another_township_s_attachment_cannot_be_read_or_probed() {
     // 白鹤镇 refers to the SHA from a record of its own.
     let mut v = json!({"township": "白鹤镇", "headcount": 3});
     v["attachments"] = json!([{"sha256": att.sha256, "name": "x.jpg", "mime": "image/jpeg", "size": att.size}]);
-    baihe.create_json(Kind::Incident, v).unwrap();
+    baihe.writer().create_json(Kind::Incident, v).unwrap();
     let r = sync(&baihe);
     assert_eq!(r.attachments_received, 0);
     assert_eq!(r.attachments_failed.len(), 1, "it may not read it");
@@ -396,7 +407,7 @@ fn finding_5_junk_parts_under_an_attachment_s_sha_lose_nothing() {
     // The attacker refers to the SHA with a large claimed size and pre-loads junk parts.
     let mut v = json!({"township": "华新镇", "headcount": 3});
     v["attachments"] = json!([{"sha256": sha, "name": "x", "mime": "image/jpeg", "size": 20_000_000}]);
-    attacker.create_json(Kind::Incident, v).unwrap();
+    attacker.writer().create_json(Kind::Incident, v).unwrap();
     sync(&attacker);
     let http = reqwest::blocking::Client::new();
     let put = |offset: u64, size: u64, body: Vec<u8>| {
@@ -414,6 +425,7 @@ fn finding_5_junk_parts_under_an_attachment_s_sha_lose_nothing() {
     assert_eq!(put(1 << 20, 30_000_000, vec![0xEE; 10]).status().as_u16(), 400);
     // The honest phone attaches the real photo and syncs: it reaches the hub whole.
     let id = honest
+        .writer()
         .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap()
         .id;
@@ -432,7 +444,7 @@ fn finding_5_junk_parts_under_an_attachment_s_sha_lose_nothing() {
     let fake_sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"something else"));
     let mut v = json!({"township": "华新镇", "headcount": 4});
     v["attachments"] = json!([{"sha256": fake_sha, "name": "y", "mime": "image/jpeg", "size": 200}]);
-    attacker.create_json(Kind::Incident, v).unwrap();
+    attacker.writer().create_json(Kind::Incident, v).unwrap();
     sync(&attacker);
     let resp = http
         .put(format!("{}v1/attachments/{fake_sha}?offset=0&size=200", t.hub.url()))
@@ -461,12 +473,13 @@ fn finding_7_changes_from_other_devices_keep_the_field_rules_and_damaged_ones_ar
     let inspector = t.device("张丽", "华新镇", Role::Inspector);
     let grid = t.device("李华", "华新镇", Role::Grid);
     let id = inspector
+        .writer()
         .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap()
         .id;
     sync(&inspector);
     sync(&grid);
-    let doc = grid.document_bytes(&id).unwrap();
+    let doc = grid.records().document_bytes(&id).unwrap();
     // A wrong resident ID written straight into the document.
     let bad = support::crafted(&grid, &doc, |tx, record| {
         let claims = match tx.get(record, "wage_claims").unwrap() {
@@ -509,7 +522,10 @@ fn finding_7_changes_from_other_devices_keep_the_field_rules_and_damaged_ones_ar
     let (status, _, text) = support::post_sync(&t.hub.url(), &token(&grid), &req);
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("damaged"), "{text}");
-    assert_ne!(t.hub_store().get(&id).unwrap().record.to_json()["workers_involved"], 77);
+    assert_ne!(
+        t.hub_store().records().get(&id).unwrap().record.to_json()["workers_involved"],
+        77
+    );
 }
 
 #[test]
@@ -538,13 +554,18 @@ fn finding_8_empty_documents_are_refused_and_a_kind_mismatch_refuses_one_record_
     // A record of 华新镇; 白鹤镇 sends the same id as another kind: that record alone is
     // refused, in the same words as for any record it may not change.
     let id = grid
+        .writer()
         .create_json(Kind::Incident, json!({"township": "华新镇", "headcount": 8}))
         .unwrap()
         .id;
     sync(&grid);
     let other = Store::create(&t.dir.path().join("scratch"), &KEY, "白鹤镇", "马红", Role::Grid).unwrap();
-    let mine = other.create_json(Kind::Case, json!({"township": "白鹤镇"})).unwrap().id;
-    let bytes = other.document_bytes(&mine).unwrap();
+    let mine = other
+        .writer()
+        .create_json(Kind::Case, json!({"township": "白鹤镇"}))
+        .unwrap()
+        .id;
+    let bytes = other.records().document_bytes(&mine).unwrap();
     let req = SyncRequest {
         uploads: vec![RecordChanges {
             id: id.clone(),
@@ -560,7 +581,7 @@ fn finding_8_empty_documents_are_refused_and_a_kind_mismatch_refuses_one_record_
     let refused = support::refusals(&frames);
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].1, format!("record {id} is not accepted from this device"));
-    assert_eq!(t.hub_store().get(&id).unwrap().kind, Kind::Incident);
+    assert_eq!(t.hub_store().records().get(&id).unwrap().kind, Kind::Incident);
 }
 
 #[test]
@@ -597,11 +618,12 @@ fn finding_10_refusals_never_name_another_township() {
     let huaxin = t.device("张丽", "华新镇", Role::Inspector);
     let baihe = t.device("马红", "白鹤镇", Role::Grid);
     let id = huaxin
+        .writer()
         .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap()
         .id;
     sync(&huaxin);
-    let doc = huaxin.document_bytes(&id).unwrap();
+    let doc = huaxin.records().document_bytes(&id).unwrap();
     let (_, frames, _) = support::post_sync(
         &t.hub.url(),
         &token(&baihe),
@@ -614,5 +636,5 @@ fn finding_10_refusals_never_name_another_township() {
     for (_, reason) in support::refusals(&frames) {
         assert!(!reason.contains("华新镇"), "{reason}");
     }
-    assert_eq!(baihe.list(&LedgerQuery::default()).unwrap().len(), 0);
+    assert_eq!(baihe.ledger().list(&LedgerQuery::default()).unwrap().len(), 0);
 }

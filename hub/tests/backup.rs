@@ -19,6 +19,7 @@ fn sync(s: &Store) -> fieldcase_core::sync::SyncReport {
 
 fn ids(s: &Store) -> Vec<String> {
     let mut v: Vec<String> = s
+        .ledger()
         .list(&LedgerQuery::default())
         .unwrap()
         .into_iter()
@@ -36,11 +37,12 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_from_the_devices()
     let hub = Hub::start(hub_store, "127.0.0.1:0".parse().unwrap()).unwrap();
     let office = Store::open(&hub_dir, &KEY).unwrap();
     let device = |name: &str| {
-        let code = office.enroll("华新镇", Role::Inspector, name).unwrap().code;
+        let code = office.hub().enroll("华新镇", Role::Inspector, name).unwrap().code;
         support::join(&dir.path().join(name), &KEY, &hub.url(), &code)
     };
     let (a, b) = (device("张丽"), device("吴军"));
     let first = a
+        .writer()
         .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap()
         .id;
@@ -52,12 +54,16 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_from_the_devices()
     assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
     assert!(office.backup_to(&backup).is_err(), "a backup never overwrites");
     // After the backup: A edits and adds, B adds; the hub confirms all of it.
-    a.edit(&first, &[("amount_owed_fen".into(), json!(99_000))]).unwrap();
+    a.writer()
+        .edit(&first, &[("amount_owed_fen".into(), json!(99_000))])
+        .unwrap();
     let second = a
+        .writer()
         .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap()
         .id;
     let third = b
+        .writer()
         .create_json(Kind::Incident, json!({"township": "华新镇", "headcount": 9}))
         .unwrap()
         .id;
@@ -66,7 +72,7 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_from_the_devices()
     sync(&a);
     assert_eq!(ids(&office).len(), 3);
     // The hub's disk fails; the office restores last night's backup.
-    let epoch_before = office.epoch().unwrap();
+    let epoch_before = office.hub().epoch().unwrap();
     drop(office);
     hub.stop();
     Store::restore_from(&hub_dir, &KEY, &backup).unwrap();
@@ -76,7 +82,7 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_from_the_devices()
         std::slice::from_ref(&first),
         "the backup holds only what it held"
     );
-    assert_ne!(restored.epoch().unwrap(), epoch_before);
+    assert_ne!(restored.hub().epoch().unwrap(), epoch_before);
     drop(restored);
     let hub = Hub::start(Store::open(&hub_dir, &KEY).unwrap(), "127.0.0.1:0".parse().unwrap()).unwrap();
     for s in [&a, &b] {
@@ -93,7 +99,10 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_from_the_devices()
     let mut want = vec![first.clone(), second, third];
     want.sort();
     assert_eq!(ids(&office), want, "nothing a device thought confirmed is lost");
-    assert_eq!(office.get(&first).unwrap().record.to_json()["amount_owed_fen"], 99_000);
+    assert_eq!(
+        office.records().get(&first).unwrap().record.to_json()["amount_owed_fen"],
+        99_000
+    );
     assert_eq!(ids(&a), ids(&b));
     // And the next session is an ordinary one.
     assert!(!sync(&a).hub_restored);
@@ -103,7 +112,8 @@ fn a_hub_restored_from_an_older_backup_gets_back_what_it_lost_from_the_devices()
 fn a_damaged_backup_is_refused_and_the_store_left_as_it_was() {
     let dir = TempDir::new().unwrap();
     let s = Store::create(&dir.path().join("hub"), &KEY, "青浦区", "办公室", Role::Office).unwrap();
-    s.create_json(Kind::Case, Record::example(Kind::Case).to_json())
+    s.writer()
+        .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap();
     let backup = dir.path().join("b.fcbak");
     s.backup_to(&backup).unwrap();

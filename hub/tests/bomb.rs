@@ -30,7 +30,11 @@ fn compression_bombs_are_refused_with_bounded_memory() {
     let transport = fieldcase_hub::HttpTransport::new(&hub.url(), None).unwrap();
     let tokens: Vec<String> = (0..8)
         .map(|i| {
-            let code = office.enroll("华新镇", Role::Grid, &format!("李华{i}")).unwrap().code;
+            let code = office
+                .hub()
+                .enroll("华新镇", Role::Grid, &format!("李华{i}"))
+                .unwrap()
+                .code;
             let (phone, _) = Store::create_by_joining(
                 &dir.path().join(format!("phone{i}")),
                 &key,

@@ -34,7 +34,7 @@ fn district(dir: &TempDir) -> (Store, Vec<String>) {
         if i == 4 {
             v["employer_name"] = json!("<script>alert('x')</script>宏达物流");
         }
-        ids.push(s.create_json(Kind::Case, v).unwrap().id);
+        ids.push(s.writer().create_json(Kind::Case, v).unwrap().id);
     }
     s.office().add_user("华新镇办公室", PASSWORD, Some("华新镇")).unwrap();
     s.office().add_user("区办公室", PASSWORD, None).unwrap();
@@ -45,7 +45,7 @@ fn district(dir: &TempDir) -> (Store, Vec<String>) {
 fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_sees_it() {
     let dir = TempDir::new().unwrap();
     let (s, ids) = district(&dir);
-    let code = s.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+    let code = s.hub().enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
     let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
     let mut b = Browser::new(&hub.url());
 
@@ -122,6 +122,7 @@ fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_se
     let phone = support::join(&dir.path().join("phone"), &[9; 32], &hub.url(), &code);
     support::try_sync(&phone, &Default::default()).unwrap();
     let row = phone
+        .ledger()
         .list(&LedgerQuery {
             kind: Some(Kind::Case),
             ..Default::default()
@@ -132,7 +133,7 @@ fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_se
         .unwrap();
     assert_eq!(row.responsible.as_deref(), Some("吴军"));
     // The phone's history names the clerk who assigned, as the office, not the hub's store.
-    let last = phone.history(&case).unwrap().pop().unwrap();
+    let last = phone.records().history(&case).unwrap().pop().unwrap();
     assert_eq!(
         (
             last.user.as_str(),
@@ -147,7 +148,7 @@ fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_se
     let at_hub = Store::open(&dir.path().join("hub"), &KEY).unwrap();
     assert_ne!(last.device, at_hub.identity().device);
     // The same in the hub's own history.
-    let at_hub = at_hub.history(&case).unwrap().pop().unwrap();
+    let at_hub = at_hub.records().history(&case).unwrap().pop().unwrap();
     assert_eq!((at_hub.user, at_hub.device), (last.user, last.device));
 
     // The export: one sheet per risk level, the 台账 columns, 元 with decimals, totals.
@@ -226,13 +227,16 @@ fn the_weekly_report_counts_the_week_by_township_and_exports_with_its_total() {
     let today = fieldcase_core::calendar::local_date(chrono::Utc::now());
     // This week: two cases filed, one resolved with 1,234.56 元 paid.
     for id in &ids[1..3] {
-        s.edit(id, &[("filed_on".into(), json!(today.to_string()))]).unwrap();
+        s.writer()
+            .edit(id, &[("filed_on".into(), json!(today.to_string()))])
+            .unwrap();
     }
-    s.close(
-        &ids[2],
-        json!({"kind": "paid_in_full", "on": today.to_string(), "amount_paid_fen": 123_456}),
-    )
-    .unwrap();
+    s.writer()
+        .close(
+            &ids[2],
+            json!({"kind": "paid_in_full", "on": today.to_string(), "amount_paid_fen": 123_456}),
+        )
+        .unwrap();
     let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
     let mut b = Browser::new(&hub.url());
     assert_eq!(b.login("区办公室", PASSWORD).status, 303);
@@ -413,19 +417,19 @@ fn the_district_office_sets_a_years_calendar_and_a_contradiction_is_refused_in_w
 fn a_case_page_shows_a_linked_inspections_seal_and_its_signatures() {
     let dir = TempDir::new().unwrap();
     let (s, ids) = district(&dir);
-    let code = s.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+    let code = s.hub().enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
     let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
     // An inspector's phone seals an inspection of the case, signed on screen, and syncs it.
     let phone = support::join(&dir.path().join("phone"), &[9; 32], &hub.url(), &code);
     let mut inspection = fieldcase_core::model::Record::example(Kind::Inspection).to_json();
     inspection["links"] = json!([{"id": ids[1], "relation": "about"}]);
-    let id = phone.create_json(Kind::Inspection, inspection).unwrap().id;
+    let id = phone.writer().create_json(Kind::Inspection, inspection).unwrap().id;
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><path d=\"M1 1 L9 9\"/></svg>";
     let sig = phone
         .attachments()
         .attach(&id, svg, "signature.svg", "image/svg+xml", Some("signature"))
         .unwrap();
-    phone.seal(&id).unwrap();
+    phone.writer().seal(&id).unwrap();
     support::try_sync(&phone, &Default::default()).unwrap();
 
     let mut b = Browser::new(&hub.url());
@@ -461,7 +465,7 @@ fn a_fast_report_of_an_incident_gives_the_response_in_minutes() {
     let dir = TempDir::new().unwrap();
     let (s, _) = district(&dir);
     let id = s
-        .create_json(
+        .writer().create_json(
             Kind::Incident,
             json!({
                 "township": "华新镇", "status": "reported", "reported_at": "2026-06-18T01:20:00Z",

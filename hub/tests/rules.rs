@@ -28,7 +28,7 @@ impl Township {
 
     fn device(&self, name: &str, role: Role) -> Store {
         let hub = Store::open(&self.dir.path().join("hub"), &KEY).unwrap();
-        let code = hub.enroll("华新镇", role, name).unwrap().code;
+        let code = hub.hub().enroll("华新镇", role, name).unwrap().code;
         let s = support::join(&self.dir.path().join(name), &KEY, &self.hub.url(), &code);
         s.set_now(Some("2026-04-01T02:00:00Z".parse().unwrap()));
         s
@@ -40,7 +40,8 @@ fn sync(s: &Store) -> fieldcase_core::sync::SyncReport {
 }
 
 fn row(s: &Store, id: &str) -> fieldcase_core::LedgerRow {
-    s.list(&LedgerQuery::default())
+    s.ledger()
+        .list(&LedgerQuery::default())
         .unwrap()
         .into_iter()
         .find(|r| r.id == id)
@@ -54,20 +55,22 @@ fn a_case_closed_on_one_phone_while_another_clears_its_resolution_is_a_rule_conf
     let b = t.device("吴军", Role::Inspector);
     let paid = json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 100});
     let id = a
+        .writer()
         .create_json(Kind::Case, Record::example(Kind::Case).to_json())
         .unwrap()
         .id;
-    a.edit(&id, &[("resolution".into(), paid.clone())]).unwrap();
+    a.writer().edit(&id, &[("resolution".into(), paid.clone())]).unwrap();
     sync(&a);
     sync(&b);
-    a.close(&id, paid).unwrap();
-    b.edit(&id, &[("resolution".into(), Value::Null)]).unwrap();
+    a.writer().close(&id, paid).unwrap();
+    b.writer().edit(&id, &[("resolution".into(), Value::Null)]).unwrap();
     sync(&a);
     sync(&b);
     sync(&a);
     let hub = Store::open(&t.dir.path().join("hub"), &KEY).unwrap();
     for s in [&a, &b, &hub] {
         let rule: Vec<_> = s
+            .records()
             .conflicts()
             .unwrap()
             .into_iter()
@@ -78,7 +81,7 @@ fn a_case_closed_on_one_phone_while_another_clears_its_resolution_is_a_rule_conf
         let r = row(s, &id);
         assert_eq!((r.status.as_str(), r.rule_conflict), ("in_progress", true));
     }
-    assert_eq!(a.get(&id).unwrap(), b.get(&id).unwrap());
+    assert_eq!(a.records().get(&id).unwrap(), b.records().get(&id).unwrap());
 }
 
 #[test]
@@ -88,7 +91,7 @@ fn the_office_s_calendar_reaches_every_phone_and_phones_cannot_change_it() {
     let phone = t.device("张丽", Role::Inspector);
     let mut v = Record::example(Kind::Case).to_json();
     v["filed_on"] = json!("2026-11-20");
-    let id = phone.create_json(Kind::Case, v).unwrap().id;
+    let id = phone.writer().create_json(Kind::Case, v).unwrap().id;
     sync(&phone);
     assert!(row(&phone, &id).deadline_warning.is_some());
     let y = WorkCalendar {
@@ -96,7 +99,7 @@ fn the_office_s_calendar_reaches_every_phone_and_phones_cannot_change_it() {
         holidays: vec!["2027-01-01".parse().unwrap()],
         ..WorkCalendar::default()
     };
-    office.set_work_calendar(y).unwrap();
+    office.writer().set_work_calendar(y).unwrap();
     sync(&office);
     sync(&office);
     sync(&phone);
@@ -106,6 +109,7 @@ fn the_office_s_calendar_reaches_every_phone_and_phones_cannot_change_it() {
     assert_eq!(
         Some(r.due_on),
         office
+            .ledger()
             .list(&LedgerQuery::default())
             .unwrap()
             .iter()
@@ -115,7 +119,7 @@ fn the_office_s_calendar_reaches_every_phone_and_phones_cannot_change_it() {
     // A phone that crafts a change to the calendar is refused by the hub.
     let cal_id = WorkCalendar::record_id(2027);
     let token = phone.sync().link().unwrap().unwrap().token;
-    let doc = phone.document_bytes(&cal_id).unwrap();
+    let doc = phone.records().document_bytes(&cal_id).unwrap();
     let req = support::upload(
         &cal_id,
         Kind::Calendar,

@@ -18,17 +18,18 @@ fn an_exported_sealed_record_verifies_offline_and_any_change_shows() {
     let hub_store = Store::create(&dir.path().join("hub"), &key, "青浦区", "办公室", Role::Office).unwrap();
     let hub = Hub::start(hub_store, "127.0.0.1:0".parse().unwrap()).unwrap();
     let office = Store::open(&dir.path().join("hub"), &key).unwrap();
-    let code = office.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+    let code = office.hub().enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
     let phone = support::join(&dir.path().join("phone"), &key, &hub.url(), &code);
     let id = phone
+        .writer()
         .create_json(Kind::Interview, Record::example(Kind::Interview).to_json())
         .unwrap()
         .id;
-    phone.seal(&id).unwrap();
+    phone.writer().seal(&id).unwrap();
     support::try_sync(&phone, &SyncOptions::default()).unwrap();
     // The office exports it for the court; the court knows the hub's key from the office.
     let hub_key = office.identity().public_key.clone();
-    let exported = office.export_sealed(&id).unwrap();
+    let exported = office.records().export_sealed(&id).unwrap();
     let text = serde_json::to_string(&exported).unwrap();
     let v = verify_sealed(&serde_json::from_str(&text).unwrap(), Some(&hub_key));
     assert!(v.verified, "{v:?}");

@@ -37,7 +37,7 @@ impl Township {
 
     /// The office enrols a device; the device joins through the proxy.
     fn device(&self, name: &str, township: &str, role: Role) -> Store {
-        let code = self.hub_store().enroll(township, role, name).unwrap().code;
+        let code = self.hub_store().hub().enroll(township, role, name).unwrap().code;
         support::join(&self.dir.path().join(name), &KEY, &self.proxy.url(), &code)
     }
 
@@ -58,16 +58,17 @@ fn sync(s: &Store) -> fieldcase_core::sync::SyncReport {
 }
 
 fn contents(s: &Store) -> Vec<(String, Value)> {
-    s.list(&LedgerQuery {
-        limit: Some(fieldcase_core::store::MAX_PAGE),
-        ..Default::default()
-    })
-    .unwrap()
-    .into_iter()
-    .map(|r| (r.id.clone(), s.get(&r.id).unwrap().record.to_json()))
-    .collect::<std::collections::BTreeMap<_, _>>()
-    .into_iter()
-    .collect()
+    s.ledger()
+        .list(&LedgerQuery {
+            limit: Some(fieldcase_core::store::MAX_PAGE),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id.clone(), s.records().get(&r.id).unwrap().record.to_json()))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
+        .collect()
 }
 
 fn case_in(township: &str) -> Value {
@@ -82,37 +83,40 @@ fn devices_converge_through_the_hub_and_see_the_same_conflict() {
     let a = t.device("张丽", "华新镇", Role::Inspector);
     let b = t.device("吴军", "华新镇", Role::Inspector);
     let office = t.device("周明", "华新镇", Role::Office);
-    let id = a.create_json(Kind::Case, case_in("华新镇")).unwrap().id;
+    let id = a.writer().create_json(Kind::Case, case_in("华新镇")).unwrap().id;
     let r = sync(&a);
     assert_eq!((r.round_trips, r.records_sent), (1, 1));
     assert_eq!(sync(&b).records_received, 1);
-    a.edit(&id, &[("amount_owed_fen".into(), json!(20_000_000))]).unwrap();
-    b.edit(
-        &id,
-        &[
-            ("amount_owed_fen".into(), json!(21_000_000)),
-            ("workers_involved".into(), json!(15)),
-        ],
-    )
-    .unwrap();
+    a.writer()
+        .edit(&id, &[("amount_owed_fen".into(), json!(20_000_000))])
+        .unwrap();
+    b.writer()
+        .edit(
+            &id,
+            &[
+                ("amount_owed_fen".into(), json!(21_000_000)),
+                ("workers_involved".into(), json!(15)),
+            ],
+        )
+        .unwrap();
     sync(&a);
     sync(&b);
     sync(&a);
     sync(&office);
     assert_eq!(contents(&a), contents(&b));
     assert_eq!(contents(&a), contents(&office));
-    let conflicts = a.conflicts().unwrap();
+    let conflicts = a.records().conflicts().unwrap();
     assert_eq!(conflicts.len(), 1);
-    assert_eq!(conflicts, b.conflicts().unwrap());
-    assert_eq!(conflicts, office.conflicts().unwrap());
-    assert_eq!(conflicts, t.hub_store().conflicts().unwrap());
+    assert_eq!(conflicts, b.records().conflicts().unwrap());
+    assert_eq!(conflicts, office.records().conflicts().unwrap());
+    assert_eq!(conflicts, t.hub_store().records().conflicts().unwrap());
     // A no-change session sends almost nothing.
     t.proxy.take();
     let r = sync(&a);
     let (up, down) = t.proxy.take();
     assert_eq!((r.records_sent, r.records_received), (0, 0));
     assert!(up + down < 2048, "{up} + {down}");
-    let devices = t.hub_store().devices().unwrap();
+    let devices = t.hub_store().hub().devices().unwrap();
     assert_eq!(devices.len(), 3);
     assert!(devices.iter().all(|d| d.last_sync_at.is_some()));
 }
@@ -122,23 +126,27 @@ fn a_device_sees_only_its_township_and_cannot_change_another() {
     let t = Township::new();
     let huaxin = t.device("张丽", "华新镇", Role::Inspector);
     let baihe = t.device("马红", "白鹤镇", Role::Grid);
-    let id = huaxin.create_json(Kind::Case, case_in("华新镇")).unwrap().id;
+    let id = huaxin.writer().create_json(Kind::Case, case_in("华新镇")).unwrap().id;
     baihe
+        .writer()
         .create_json(Kind::Incident, json!({"township": "白鹤镇", "headcount": 12}))
         .unwrap();
     sync(&huaxin);
     sync(&baihe);
     sync(&huaxin);
-    assert_eq!(huaxin.list(&LedgerQuery::default()).unwrap().len(), 1);
-    assert_eq!(baihe.list(&LedgerQuery::default()).unwrap().len(), 1);
+    assert_eq!(huaxin.ledger().list(&LedgerQuery::default()).unwrap().len(), 1);
+    assert_eq!(baihe.ledger().list(&LedgerQuery::default()).unwrap().len(), 1);
     // The 白鹤镇 device gets the 华新镇 case by a bundle: its store refuses to edit it...
     let (bundle, _) = huaxin.bundles().export(None, PASS).unwrap();
     baihe.bundles().import(&bundle, PASS).unwrap();
-    let e = baihe.edit(&id, &[("amount_owed_fen".into(), json!(1))]).unwrap_err();
+    let e = baihe
+        .writer()
+        .edit(&id, &[("amount_owed_fen".into(), json!(1))])
+        .unwrap_err();
     assert_eq!(e.problems()[0].rule, "township_of_device");
     // ...and a change crafted with automerge, sent with its credential, is refused by the hub.
     let token = baihe.sync().link().unwrap().unwrap().token;
-    let doc = baihe.document_bytes(&id).unwrap();
+    let doc = baihe.records().document_bytes(&id).unwrap();
     let req = support::upload(
         &id,
         Kind::Case,
@@ -156,12 +164,18 @@ fn a_device_sees_only_its_township_and_cannot_change_another() {
         refused[0].1
     );
     assert!(!refused[0].1.contains("华新镇"), "{}", refused[0].1);
-    assert_ne!(t.hub_store().get(&id).unwrap().record.to_json()["amount_owed_fen"], 1);
+    assert_ne!(
+        t.hub_store().records().get(&id).unwrap().record.to_json()["amount_owed_fen"],
+        1
+    );
     // A device may not move a record out of its township either.
-    let e = huaxin.edit(&id, &[("township".into(), json!("白鹤镇"))]).unwrap_err();
+    let e = huaxin
+        .writer()
+        .edit(&id, &[("township".into(), json!("白鹤镇"))])
+        .unwrap_err();
     assert_eq!(e.problems()[0].rule, "township_of_device");
     let token = huaxin.sync().link().unwrap().unwrap().token;
-    let doc = huaxin.document_bytes(&id).unwrap();
+    let doc = huaxin.records().document_bytes(&id).unwrap();
     let req = support::upload(
         &id,
         Kind::Case,
@@ -169,7 +183,7 @@ fn a_device_sees_only_its_township_and_cannot_change_another() {
     );
     let (_, frames, _) = support::post_sync(&t.proxy.url(), &token, &req);
     assert_eq!(support::refusals(&frames).len(), 1);
-    assert_eq!(t.hub_store().get(&id).unwrap().record.township(), "华新镇");
+    assert_eq!(t.hub_store().records().get(&id).unwrap().record.township(), "华新镇");
 }
 
 #[test]
@@ -178,15 +192,15 @@ fn a_revoked_device_is_refused_on_its_next_request() {
     let a = t.device("张丽", "华新镇", Role::Inspector);
     sync(&a);
     let hub = t.hub_store();
-    let device = hub.devices().unwrap()[0].id.clone();
-    hub.revoke(&device).unwrap();
-    a.create_json(Kind::Case, case_in("华新镇")).unwrap();
+    let device = hub.hub().devices().unwrap()[0].id.clone();
+    hub.hub().revoke(&device).unwrap();
+    a.writer().create_json(Kind::Case, case_in("华新镇")).unwrap();
     let e = support::try_sync(&a, &SyncOptions::default()).unwrap_err();
     assert!(matches!(e, Error::Unauthorised(_)), "{e}");
     assert!(e.to_string().contains("revoked"), "{e}");
     assert_eq!(hub.count().unwrap(), 0);
     // An enrolment code works once.
-    let code = hub.enroll("华新镇", Role::Grid, "李华").unwrap().code;
+    let code = hub.hub().enroll("华新镇", Role::Grid, "李华").unwrap().code;
     support::join(&t.dir.path().join("once"), &KEY, &t.proxy.url(), &code);
     let transport = fieldcase_hub::HttpTransport::new(&t.proxy.url(), None).unwrap();
     let again = Store::create_by_joining(
@@ -208,7 +222,7 @@ fn a_revoked_device_is_refused_on_its_next_request() {
 fn corrupt_hostile_or_replayed_bodies_change_nothing() {
     let t = Township::new();
     let a = t.device("张丽", "华新镇", Role::Inspector);
-    a.create_json(Kind::Case, case_in("华新镇")).unwrap();
+    a.writer().create_json(Kind::Case, case_in("华新镇")).unwrap();
     sync(&a);
     let token = a.sync().link().unwrap().unwrap().token;
     let before = contents(&t.hub_store());
@@ -266,7 +280,7 @@ fn a_cut_download_resumes_without_fetching_again_what_arrived() {
     for _ in 0..700 {
         let mut v = fieldcase_core::sample::case(&mut rng);
         v["township"] = json!("华新镇");
-        office.create_json(Kind::Case, v).unwrap();
+        office.writer().create_json(Kind::Case, v).unwrap();
     }
     sync(&office);
     // How big the whole download is, measured on a first device.
@@ -315,8 +329,9 @@ fn the_hub_restarts_and_two_devices_sync_at_once() {
     let a = t.device("张丽", "华新镇", Role::Inspector);
     let b = t.device("吴军", "华新镇", Role::Inspector);
     for _ in 0..20 {
-        a.create_json(Kind::Case, case_in("华新镇")).unwrap();
-        b.create_json(Kind::Incident, json!({"township": "华新镇", "headcount": 3}))
+        a.writer().create_json(Kind::Case, case_in("华新镇")).unwrap();
+        b.writer()
+            .create_json(Kind::Incident, json!({"township": "华新镇", "headcount": 3}))
             .unwrap();
     }
     std::thread::scope(|s| {
@@ -338,7 +353,11 @@ fn attachments_travel_apart_and_one_failure_blocks_nothing_else() {
     let t = Township::new();
     let a = t.device("李华", "华新镇", Role::Grid);
     let b = t.device("张丽", "华新镇", Role::Inspector);
-    let id = a.create_json(Kind::Incident, json!({"township": "华新镇"})).unwrap().id;
+    let id = a
+        .writer()
+        .create_json(Kind::Incident, json!({"township": "华新镇"}))
+        .unwrap()
+        .id;
     let photo: Vec<u8> = (0..700_000u32).map(|i| (i * 31 % 251) as u8).collect();
     let good = a
         .attachments()
@@ -360,7 +379,7 @@ fn attachments_travel_apart_and_one_failure_blocks_nothing_else() {
     assert_eq!(r.attachments_received, 1);
     assert_eq!(b.attachments().read(&good.sha256).unwrap(), photo);
     assert_eq!(
-        b.get(&id).unwrap().record.attachments().len(),
+        b.records().get(&id).unwrap().record.attachments().len(),
         2,
         "the record arrived whole even so"
     );
@@ -400,22 +419,22 @@ proptest! {
             .iter()
             .map(|n| t.device(n, "华新镇", Role::Inspector))
             .collect();
-        devices[0].create_json(Kind::Case, case_in("华新镇")).unwrap();
+        devices[0].writer().create_json(Kind::Case, case_in("华新镇")).unwrap();
         for s in steps {
             match s {
                 Step::Edit { device, field, value } => {
-                    let ids: Vec<String> = devices[device].list(&LedgerQuery::default()).unwrap().into_iter().map(|r| r.id).collect();
+                    let ids: Vec<String> = devices[device].ledger().list(&LedgerQuery::default()).unwrap().into_iter().map(|r| r.id).collect();
                     if let Some(id) = ids.first() {
                         let (path, v) = match field {
                             0 => ("amount_owed_fen", json!(1_000 + u64::from(value))),
                             1 => ("workers_involved", json!(value)),
                             _ => ("resolution_plan", json!(format!("方案{value}"))),
                         };
-                        devices[device].edit(id, &[(path.to_string(), v)]).unwrap();
+                        devices[device].writer().edit(id, &[(path.to_string(), v)]).unwrap();
                     }
                 }
                 Step::Create { device } => {
-                    devices[device].create_json(Kind::Case, case_in("华新镇")).unwrap();
+                    devices[device].writer().create_json(Kind::Case, case_in("华新镇")).unwrap();
                 }
                 Step::Sync { device, cut } => {
                     if let Some(n) = cut {
@@ -443,7 +462,7 @@ proptest! {
         prop_assert_eq!(&contents(&t.hub_store()), &reference);
         for d in &devices[1..] {
             prop_assert_eq!(&contents(d), &reference);
-            prop_assert_eq!(d.conflicts().unwrap(), devices[0].conflicts().unwrap());
+            prop_assert_eq!(d.records().conflicts().unwrap(), devices[0].records().conflicts().unwrap());
         }
     }
 }

@@ -41,6 +41,7 @@ fn township(
 ) -> Township {
     let uscc = sample::uscc(rng);
     let employer = s
+        .writer()
         .create_json(
             Kind::Employer,
             json!({"township": name, "name": employer_name, "uscc": uscc, "industry": "manufacturing"}),
@@ -56,7 +57,7 @@ fn township(
     case["wage_claims"][0]["worker_name"] = json!(worker);
     case["wage_claims"][0]["phone"] = json!(phone);
     case["wage_claims"][0]["amount_owed_fen"] = json!(amount_fen);
-    let case = s.create_json(Kind::Case, case).unwrap().id;
+    let case = s.writer().create_json(Kind::Case, case).unwrap().id;
     let photo = s
         .attachments()
         .attach(
@@ -69,6 +70,7 @@ fn township(
         .unwrap()
         .sha256;
     let incident = s
+        .writer()
         .create_json(
             Kind::Incident,
             json!({"township": name, "status": "reported", "reported_at": "2026-06-18T01:20:00Z",
@@ -77,7 +79,7 @@ fn township(
         )
         .unwrap()
         .id;
-    let device = s.enroll(name, Role::Inspector, worker).unwrap().code;
+    let device = s.hub().enroll(name, Role::Inspector, worker).unwrap().code;
     let money = fieldcase_hub::office::yuan(amount_fen);
     let markers = vec![
         employer_name.to_string(),
@@ -215,12 +217,13 @@ fn every_office_route_keeps_to_the_township_of_the_office() {
     let mut linked = json!({"township": "白鹤镇", "status": "reported", "reported_at": "2026-06-19T01:00:00Z",
         "address": "白鹤镇赵屯路", "headcount": 4, "employer_name": "白鹤纺织有限公司"});
     linked["links"] = json!([{"id": huaxin.case, "relation": "about"}]);
-    let linked = s.create_json(Kind::Incident, linked).unwrap().id;
+    let linked = s.writer().create_json(Kind::Incident, linked).unwrap().id;
     for t in [&huaxin, &baihe] {
         s.office().add_user(t.office, PASSWORD, Some(t.name)).unwrap();
     }
     s.office().add_user("区办公室", PASSWORD, None).unwrap();
-    let history = |s: &Store, t: &Township| [&t.case, &t.employer, &t.incident].map(|id| s.history(id).unwrap().len());
+    let history =
+        |s: &Store, t: &Township| [&t.case, &t.employer, &t.incident].map(|id| s.records().history(id).unwrap().len());
     let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
     // A phone of each township, so that each has a device to revoke.
     let mut huaxin = huaxin;
@@ -405,7 +408,7 @@ fn every_office_route_keeps_to_the_township_of_the_office() {
     }
     let after = [history(&store, &huaxin), history(&store, &baihe)];
     assert_eq!(before, after, "no township's office changed another's records");
-    assert!(store.devices().unwrap().iter().all(|d| d.revoked_at.is_none()));
+    assert!(store.hub().devices().unwrap().iter().all(|d| d.revoked_at.is_none()));
 
     // The district office sees both townships' pages, and the case that another township's
     // record refers to shows it.

@@ -209,12 +209,12 @@ impl Sim {
         let now: DateTime<Utc> = "2026-04-01T01:00:00Z".parse().unwrap();
         let hub = Store::create(&hub_dir, &KEY, "青浦区", "办公室", Role::Office).map_err(|e| e.to_string())?;
         hub.set_now(Some(now));
-        hub.register_as_hub().map_err(|e| e.to_string())?;
+        hub.hub().register().map_err(|e| e.to_string())?;
         let hub = Arc::new(hub);
         let memory = MemoryHub::new(hub.clone());
         let mut devices = vec![];
         for (i, (user, township, role)) in PEOPLE.iter().enumerate() {
-            let code = hub.enroll(township, *role, user).map_err(|e| e.to_string())?.code;
+            let code = hub.hub().enroll(township, *role, user).map_err(|e| e.to_string())?.code;
             let dir = root.path().join(format!("device{i}"));
             let (store, _) = Store::create_by_joining(&dir, &KEY, &memory, "https://hub.test/", None, &code)
                 .map_err(|e| format!("{user} joins: {e}"))?;
@@ -258,6 +258,7 @@ impl Sim {
     fn changes(&self, d: usize, id: &str) -> Result<BTreeSet<String>, String> {
         Ok(self
             .device(d)
+            .records()
             .history(id)
             .map_err(|e| format!("history of {id} on {}: {e}", Self::name(d)))?
             .into_iter()
@@ -306,7 +307,7 @@ impl Sim {
             return None;
         }
         let k = candidates[self.rng.below(candidates.len() as u64) as usize];
-        self.device(d).get(&self.known[k].id).is_ok().then_some(k)
+        self.device(d).records().get(&self.known[k].id).is_ok().then_some(k)
     }
 
     fn create(&mut self, d: usize, kind: Kind) -> Step {
@@ -319,7 +320,7 @@ impl Sim {
             record["amount_owed_fen"] = json!(500_000 + self.rng.below(100) * 10_000);
             record["workers_involved"] = json!(1 + self.rng.below(60));
         }
-        match self.device(d).create_json(kind, record) {
+        match self.device(d).writer().create_json(kind, record) {
             Ok(saved) => {
                 let changes = self.changes(d, &saved.id)?;
                 self.log
@@ -453,7 +454,7 @@ impl Sim {
                     let id = self.known[k].id.clone();
                     let edit = edit_for(&mut self.rng);
                     let what = format!("sets {} = {}", edit.0, edit.1);
-                    self.acknowledge(d, &id, &what, |s| s.edit(&id, &[edit]).map(|_| ()))
+                    self.acknowledge(d, &id, &what, |s| s.writer().edit(&id, &[edit]).map(|_| ()))
                 }
                 None => self.create(d, Kind::Case),
             },
@@ -461,7 +462,7 @@ impl Sim {
                 Some(k) => {
                     let id = self.known[k].id.clone();
                     let paid = json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 100});
-                    self.acknowledge(d, &id, "closes", |s| s.close(&id, paid).map(|_| ()))
+                    self.acknowledge(d, &id, "closes", |s| s.writer().close(&id, paid).map(|_| ()))
                 }
                 None => Ok(()),
             },
@@ -478,11 +479,13 @@ impl Sim {
                     if self.rng.below(2) == 0 {
                         let findings = format!("现场检查第{}次：工资台账不全", self.rng.below(9) + 1);
                         self.acknowledge(d, &id, "edits findings of", |s| {
-                            s.edit(&id, &[("findings".into(), json!(findings))]).map(|_| ())
+                            s.writer()
+                                .edit(&id, &[("findings".into(), json!(findings))])
+                                .map(|_| ())
                         })
                     } else {
                         let before = self.acked.len();
-                        self.acknowledge(d, &id, "seals", |s| s.seal(&id).map(|_| ()))?;
+                        self.acknowledge(d, &id, "seals", |s| s.writer().seal(&id).map(|_| ()))?;
                         if self.acked.len() > before {
                             self.known[k].sealed = true;
                         }
@@ -492,7 +495,11 @@ impl Sim {
                 Some(k) => {
                     // A sealed record refuses every edit, at once and without a change.
                     let id = self.known[k].id.clone();
-                    match self.device(d).edit(&id, &[("findings".into(), json!("改过的结论"))]) {
+                    match self
+                        .device(d)
+                        .writer()
+                        .edit(&id, &[("findings".into(), json!("改过的结论"))])
+                    {
                         Err(Error::Sealed { .. }) => {
                             self.log
                                 .push(format!("  {} tries to edit sealed {id}: refused", Self::name(d)));
@@ -577,6 +584,7 @@ impl Sim {
                 .collect();
             // The hub's view of the township is the reference.
             let hub_rows: BTreeMap<String, fieldcase_core::model::LedgerStatus> = hub
+                .ledger()
                 .list(&LedgerQuery::default())
                 .map_err(|e| e.to_string())?
                 .into_iter()
@@ -589,6 +597,7 @@ impl Sim {
                 }
             }
             let hub_conflicts: Vec<_> = hub
+                .records()
                 .conflicts()
                 .map_err(|e| e.to_string())?
                 .into_iter()
@@ -597,7 +606,7 @@ impl Sim {
             for &d in &members {
                 let s = self.device(d);
                 let who = Self::name(d);
-                let rows = s.list(&LedgerQuery::default()).map_err(|e| e.to_string())?;
+                let rows = s.ledger().list(&LedgerQuery::default()).map_err(|e| e.to_string())?;
                 if let Some(r) = rows.iter().find(|r| r.township != township) {
                     return Err(format!("{who} of {township} holds {} of {}", r.id, r.township));
                 }
@@ -608,12 +617,12 @@ impl Sim {
                         "{who}'s ledger differs from the hub's: {mine:?} / {hub_rows:?}"
                     ));
                 }
-                if s.conflicts().map_err(|e| e.to_string())? != hub_conflicts {
+                if s.records().conflicts().map_err(|e| e.to_string())? != hub_conflicts {
                     return Err(format!("{who} lists other conflicts than the hub"));
                 }
                 for id in hub_rows.keys() {
-                    let at_hub = normal(hub.get(id).map_err(|e| e.to_string())?);
-                    let here = normal(s.get(id).map_err(|e| format!("{who} reads {id}: {e}"))?);
+                    let at_hub = normal(hub.records().get(id).map_err(|e| e.to_string())?);
+                    let here = normal(s.records().get(id).map_err(|e| format!("{who} reads {id}: {e}"))?);
                     if here != at_hub {
                         return Err(format!("{who}'s {id} differs from the hub's:\n{here:?}\n{at_hub:?}"));
                     }
@@ -623,6 +632,7 @@ impl Sim {
                 let stores = std::iter::once(hub.as_ref()).chain(members.iter().map(|&d| self.device(d)));
                 for s in stores {
                     let held = s
+                        .records()
                         .history(id)
                         .map_err(|e| e.to_string())?
                         .iter()
@@ -637,7 +647,7 @@ impl Sim {
             }
             for k in self.known.iter().filter(|k| k.township == township && k.sealed) {
                 for s in std::iter::once(hub.as_ref()).chain(members.iter().map(|&d| self.device(d))) {
-                    match s.get(&k.id).map_err(|e| e.to_string())?.seal {
+                    match s.records().get(&k.id).map_err(|e| e.to_string())?.seal {
                         Some(seal) if seal.intact && seal.verified => {}
                         other => return Err(format!("{}: seal of {} is {other:?}", s.identity().user, k.id)),
                     }

@@ -605,6 +605,40 @@ impl Record {
 
     /// Reads a record of `kind` from its JSON form, naming the field of any type error or
     /// unknown field. Records from a newer app are refused rather than misread.
+    /// The record as the rules keep what people type: identity numbers and credit codes
+    /// without spaces and with capital letters (a resident ID's X, a USCC's letters), and a
+    /// mediation with sessions in session. Every local change is normalised so; the phones
+    /// and the office need not.
+    pub fn normalized(self) -> Record {
+        fn walk(v: &mut Value) {
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m.iter_mut() {
+                        if matches!(k.as_str(), "resident_id" | "uscc") {
+                            if let Value::String(s) = v {
+                                *s = s.split_whitespace().collect::<String>().to_uppercase();
+                            }
+                        } else {
+                            walk(v);
+                        }
+                    }
+                }
+                Value::Array(a) => a.iter_mut().for_each(walk),
+                _ => {}
+            }
+        }
+        let kind = self.kind();
+        let mut json = self.to_json();
+        walk(&mut json);
+        let mut record = Record::from_json(kind, json).unwrap_or(self);
+        if let Record::Mediation(m) = &mut record {
+            if m.status == MediationStatus::Applied && !m.sessions.is_empty() {
+                m.status = MediationStatus::InSession;
+            }
+        }
+        record
+    }
+
     pub fn from_json(kind: Kind, mut value: Value) -> Result<Record, Error> {
         if value.is_null() {
             value = Value::Object(Default::default());

@@ -46,6 +46,87 @@ pub fn check_transition(before: &Record, after: &Record) -> Result<()> {
     Ok(())
 }
 
+/// What a running clock counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum ClockUnit {
+    WorkingDays,
+    Days,
+}
+
+/// What changing a record's status to another is, for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum StatusAction {
+    /// An ordinary change of status (a case taken into work, an incident responded to).
+    Change,
+    /// Closing: a case needs its resolution, and the sign-off is written by the store.
+    Close,
+    /// Taking a closed record back into work.
+    Reopen,
+}
+
+/// A status a record may be given now, by whom is asking: allowed, or why not (the rule's
+/// sentence). The screens show these; they decide nothing themselves.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct StatusChoice {
+    pub to: crate::model::LedgerStatus,
+    pub action: StatusAction,
+    /// What the button says.
+    pub label: String,
+    pub allowed: bool,
+    pub why_not: Option<String>,
+}
+
+/// The status changes `record` may take now from its status, for a person of `role` named
+/// `user`: every edit to another status the record's kind allows (statuses set by signing are
+/// not edits), with who may make it. Closing and reopening a case also need the responsible
+/// person (or the office); the resolution itself is checked when the case is closed.
+pub fn status_choices(record: &Record, role: crate::model::Role, user: &str) -> Vec<StatusChoice> {
+    use crate::model::{LedgerStatus, Role};
+    let from = record.status();
+    let kind = record.kind();
+    let signed = record.sealed_status();
+    let mut out = vec![];
+    for (f, t) in record.transitions() {
+        if !(*f == "*" || *f == from) || *t == from || signed == Some(*t) {
+            continue;
+        }
+        let Ok(to) = t.parse::<LedgerStatus>() else { continue };
+        let action = if *t == "closed" {
+            StatusAction::Close
+        } else if from == "closed" {
+            StatusAction::Reopen
+        } else {
+            StatusAction::Change
+        };
+        let role_action = match action {
+            StatusAction::Close => roles::Action::Close,
+            StatusAction::Reopen => roles::Action::Reopen,
+            StatusAction::Change => roles::Action::Edit,
+        };
+        let mut why_not = roles::check(role, role_action, kind)
+            .err()
+            .and_then(|e| e.problems().first().map(|p| p.in_chinese.clone()));
+        if why_not.is_none() && action != StatusAction::Change && role != Role::Office {
+            if let Record::Case(c) = record {
+                if c.responsible_person.as_deref().map(str::trim) != Some(user) {
+                    why_not = Some(crate::words::sentence("close_by_responsible_person", "status").to_string());
+                }
+            }
+        }
+        out.push(StatusChoice {
+            to,
+            action,
+            label: crate::words::status_change_name(action, to).to_string(),
+            allowed: why_not.is_none(),
+            why_not,
+        });
+    }
+    out
+}
+
 /// A refusal by a rule (exit 3 in the command line).
 pub(crate) fn refused(field: &str, rule: &str, message: impl Into<String>) -> Error {
     Error::Rule(vec![Problem::new(

@@ -91,6 +91,15 @@ pub fn allowed(action: Action, kind: Kind) -> &'static [Role] {
     }
 }
 
+/// The kinds of record a person of `role` may create, in the order menus list them.
+pub fn creatable(role: Role) -> Vec<Kind> {
+    Kind::ALL
+        .iter()
+        .copied()
+        .filter(|k| may(role, Action::Create, *k))
+        .collect()
+}
+
 pub fn may(role: Role, action: Action, kind: Kind) -> bool {
     allowed(action, kind).contains(&role)
 }

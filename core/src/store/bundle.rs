@@ -477,6 +477,7 @@ mod tests {
         let b = district.enrol("b", "华新镇", "吴军", Role::Inspector).unwrap();
         a.set_now(Some("2026-04-01T00:00:00Z".parse().unwrap()));
         let id = a
+            .writer()
             .create_json(Kind::Inspection, Record::example(Kind::Inspection).to_json())
             .unwrap()
             .id;

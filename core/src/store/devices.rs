@@ -93,7 +93,7 @@ const DEVICE_COLUMNS: &str = "id, township, role, user, enrolled_at, revoked_at,
 impl Store {
     /// The hub signs its own registry entry (with its own key) so that what the office does at
     /// the hub is attributed like what a device does.
-    pub fn register_as_hub(&self) -> Result<()> {
+    pub(crate) fn register_as_hub(&self) -> Result<()> {
         let me = self.identity().clone();
         let entry = RegistryEntry {
             device: me.device.clone(),
@@ -119,12 +119,12 @@ impl Store {
     }
 
     /// The hub's epoch: new when the hub's store is restored from a backup.
-    pub fn epoch(&self) -> Result<String> {
+    pub(crate) fn epoch(&self) -> Result<String> {
         Ok(self.read(|c| crate::store::meta(c, "epoch"))?.unwrap_or_default())
     }
 
     /// Makes a one-time code for a new device of `township`, `role` and `user`.
-    pub fn enroll(&self, township: &str, role: Role, user: &str) -> Result<Enrolment> {
+    pub(crate) fn enroll(&self, township: &str, role: Role, user: &str) -> Result<Enrolment> {
         if township.trim().is_empty() || user.trim().is_empty() {
             return Err(Error::invalid(
                 "township",
@@ -166,7 +166,7 @@ impl Store {
 
     /// Redeems an enrolment code (once) for a device credential, and puts the device in the
     /// registry with its key and actor, signed by the hub.
-    pub fn redeem(&self, join: &JoinRequest) -> Result<Joined> {
+    pub(crate) fn redeem(&self, join: &JoinRequest) -> Result<Joined> {
         let code = join.code.trim().to_uppercase();
         let actor_ok =
             join.actor.len() >= 2 && join.actor.len() <= 64 && join.actor.bytes().all(|b| b.is_ascii_hexdigit());
@@ -258,7 +258,7 @@ impl Store {
     }
 
     /// The device holding `token`, if it is enrolled and not revoked.
-    pub fn authenticate(&self, token: &str) -> Result<Device> {
+    pub(crate) fn authenticate(&self, token: &str) -> Result<Device> {
         if token.is_empty() || token.len() > 256 {
             return Err(Error::Unauthorised("no valid device credential".into()));
         }
@@ -282,7 +282,7 @@ impl Store {
         }
     }
 
-    pub fn devices(&self) -> Result<Vec<Device>> {
+    pub(crate) fn devices(&self) -> Result<Vec<Device>> {
         self.read(|c| {
             let mut stmt = c.prepare(&format!(
                 "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY enrolled_at, id"
@@ -294,7 +294,7 @@ impl Store {
 
     /// Revokes a device: its next request is refused, and every device learns it from the
     /// registry (seals it made before stay valid).
-    pub fn revoke(&self, device: &str) -> Result<Device> {
+    pub(crate) fn revoke(&self, device: &str) -> Result<Device> {
         let now = self.now();
         self.write(|tx| {
             tx.execute(
@@ -327,4 +327,69 @@ pub(crate) fn note_sync(tx: &Transaction<'_>, device: &str, at: i64, cursor: i64
         params![device, at, cursor],
     )?;
     Ok(())
+}
+
+/// The hub's own work: its place in the registry, devices and their enrolment, attachments as
+/// devices send and fetch them, and the secrets it keeps (its TLS identity).
+pub struct HubSide<'s>(pub(crate) &'s Store);
+
+impl Store {
+    pub fn hub(&self) -> HubSide<'_> {
+        HubSide(self)
+    }
+}
+
+impl HubSide<'_> {
+    /// The hub signs its own registry entry (with its own key) and makes its epoch.
+    pub fn register(&self) -> Result<()> {
+        self.0.register_as_hub()
+    }
+
+    /// The hub's epoch: new when the hub's store is restored from a backup.
+    pub fn epoch(&self) -> Result<String> {
+        self.0.epoch()
+    }
+
+    /// A one-time code for a new device of `township`, `role` and `user`.
+    pub fn enroll(&self, township: &str, role: Role, user: &str) -> Result<Enrolment> {
+        self.0.enroll(township, role, user)
+    }
+
+    /// Redeems an enrolment code (once) for a device credential and a signed registry entry.
+    pub fn redeem(&self, join: &JoinRequest) -> Result<Joined> {
+        self.0.redeem(join)
+    }
+
+    /// The device holding `token`, if it is enrolled and not revoked.
+    pub fn authenticate(&self, token: &str) -> Result<Device> {
+        self.0.authenticate(token)
+    }
+
+    pub fn devices(&self) -> Result<Vec<Device>> {
+        self.0.devices()
+    }
+
+    /// Revokes a device: its next request is refused, and every device learns it.
+    pub fn revoke(&self, device: &str) -> Result<Device> {
+        self.0.revoke(device)
+    }
+
+    /// The device registry as the hub signed it.
+    pub fn registry(&self) -> Result<Vec<SignedEntry>> {
+        self.0.registry()
+    }
+
+    /// The hub's public key (its own, at the hub; the joined hub's, on a phone).
+    pub fn public_key(&self) -> Result<Option<String>> {
+        self.0.hub_public_key()
+    }
+
+    /// A secret the hub keeps in its encrypted store (its TLS certificate and key).
+    pub fn secret(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.0.hub_secret(name)
+    }
+
+    pub fn set_secret(&self, name: &str, value: &[u8]) -> Result<()> {
+        self.0.set_hub_secret(name, value)
+    }
 }

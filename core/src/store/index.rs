@@ -16,6 +16,38 @@ use crate::model::{employer_name_key, CaseStatus, IncidentStatus, Kind, LedgerSt
 use crate::rules::{self, Clock};
 use crate::validate::Problem;
 
+/// The ledger: lists by deadline with filters, search, every record of a kind, and what the
+/// office counts over it (`report`, `warning`).
+pub struct Ledger<'s>(pub(crate) &'s super::Store);
+
+impl super::Store {
+    pub fn ledger(&self) -> Ledger<'_> {
+        Ledger(self)
+    }
+}
+
+impl Ledger<'_> {
+    /// The ledger for `q`, by deadline; reads the index only.
+    pub fn list(&self, q: &LedgerQuery) -> Result<Vec<LedgerRow>> {
+        self.0.list(q)
+    }
+
+    /// Records by names, company names, ID or phone numbers (two characters up), newest first.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<LedgerRow>> {
+        self.0.search(text, limit)
+    }
+
+    /// Every record of `kind` (of `township`, or all), in the ledger's order, with its row.
+    pub fn each_record(
+        &self,
+        kind: Kind,
+        township: Option<&str>,
+        f: impl FnMut(LedgerRow, Record) -> Result<()>,
+    ) -> Result<()> {
+        self.0.each_record(kind, township, f)
+    }
+}
+
 /// Filters of the ledger list; all optional.
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]

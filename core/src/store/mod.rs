@@ -44,10 +44,10 @@ use history::ChangeNote;
 
 pub use attachments::{TransferState, MAX_ATTACHMENT_BYTES};
 pub use bundle::{BundleSummary, ImportReport, RefusedChange};
-pub use devices::{Device, Enrolment, JoinRequest, Joined};
+pub use devices::{Device, Enrolment, HubSide, JoinRequest, Joined};
 pub use doc::Conflict;
 pub use drafts::Drafts;
-pub use index::{LedgerQuery, LedgerRow, DEFAULT_PAGE, MAX_PAGE};
+pub use index::{Ledger, LedgerQuery, LedgerRow, DEFAULT_PAGE, MAX_PAGE};
 pub use office::{
     random_token, AuditEntry, LoginRefused, Office, OfficeSession, OfficeUser, LOCK_MINUTES, MAX_FAILURES,
     SESSION_IDLE_MINUTES,
@@ -81,6 +81,53 @@ pub struct Identity {
     /// This store's Ed25519 public key (hex): what its seals are verified with.
     #[serde(default)]
     pub public_key: String,
+    /// The automerge actor (hex) its changes carry.
+    #[serde(default)]
+    pub actor: String,
+}
+
+/// Reading records whole: a record with all the store knows of it, its content alone, its
+/// history, its document; the open conflicts; a sealed record as a court needs it.
+pub struct Records<'s>(&'s Store);
+
+impl Store {
+    pub fn records(&self) -> Records<'_> {
+        Records(self)
+    }
+}
+
+impl Records<'_> {
+    /// The record with its seal, conflicts (rule conflicts included), deadline, what was
+    /// recorded after sealing, and who created and last changed it.
+    pub fn get(&self, id: &str) -> Result<StoredRecord> {
+        self.0.get(id)
+    }
+
+    /// A record's content alone (no seal, clock, history or conflicts): for reading many.
+    pub fn record(&self, id: &str) -> Result<Record> {
+        self.0.record(id)
+    }
+
+    /// Every change to a record: who (user and device), when, which fields; in causal order,
+    /// the same on every device.
+    pub fn history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
+        self.0.history(id)
+    }
+
+    /// All open conflicts, from the index (no document is loaded), with who wrote each value.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        self.0.conflicts()
+    }
+
+    /// A record's whole automerge document, as saved.
+    pub fn document_bytes(&self, id: &str) -> Result<Vec<u8>> {
+        self.0.document_bytes(id)
+    }
+
+    /// A sealed record with what a third party needs to verify it offline (docs/seals.md).
+    pub fn export_sealed(&self, id: &str) -> Result<SealedExport> {
+        self.0.export_sealed(id)
+    }
 }
 
 /// Who made a change and when: from the change itself, so it survives sync.
@@ -127,6 +174,10 @@ pub struct StoredRecord {
     pub days_left: Option<i64>,
     /// The running clock's name in Chinese, e.g. 检查办结时限（60个工作日）.
     pub clock_name: Option<String>,
+    /// The clock as a sentence to show: name, last day, days left in its own unit.
+    pub clock_text: Option<String>,
+    /// Whether the clock counts working days or calendar days.
+    pub clock_unit: Option<crate::rules::ClockUnit>,
     /// The status the ledger counts (see `LedgerRow::status`).
     pub ledger_status: crate::model::LedgerStatus,
     /// What was recorded after sealing: the arbitration review, performance, notes.
@@ -303,6 +354,7 @@ impl Store {
             user: user.trim().to_string(),
             role,
             public_key: String::new(),
+            actor: String::new(),
         };
         let tx = conn.transaction()?;
         set_meta(
@@ -357,6 +409,7 @@ impl Store {
             }
         };
         identity.public_key = signing.public_hex();
+        identity.actor = actor.to_hex_string();
         let needs_reindex = meta(&conn, "needs_reindex")?.as_deref() == Some("1");
         conn.execute_batch(index::SEARCH_STAGING)?;
         let store = Store {
@@ -397,18 +450,18 @@ impl Store {
     }
 
     /// A secret the hub keeps in its encrypted store (its TLS certificate and key).
-    pub fn hub_secret(&self, name: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn hub_secret(&self, name: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .read(|c| meta(c, &format!("hub_secret:{name}")))?
             .and_then(|h| hex::decode(h).ok()))
     }
 
-    pub fn set_hub_secret(&self, name: &str, value: &[u8]) -> Result<()> {
+    pub(crate) fn set_hub_secret(&self, name: &str, value: &[u8]) -> Result<()> {
         self.write(|tx| set_meta(tx, &format!("hub_secret:{name}"), &hex::encode(value)))
     }
 
     /// This store's automerge actor (hex): what its changes carry.
-    pub fn actor_hex(&self) -> String {
+    pub(crate) fn actor_hex(&self) -> String {
         self.actor.to_hex_string()
     }
 
@@ -515,7 +568,7 @@ impl Store {
                     notice: Some("kept on this device before calendars were synced".into()),
                     ..Default::default()
                 };
-                if let Err(e) = self.set_work_calendar(y) {
+                if let Err(e) = self.writer().set_work_calendar(y) {
                     tracing::warn!("the calendar kept on this device for {year} was not adopted: {e}");
                 }
             }
@@ -570,7 +623,7 @@ impl Store {
 
     /// Stops an apply of records from the hub that is running now (it rolls back whole and
     /// its session ends `Cancelled`); a local edit is never interrupted.
-    pub fn interrupt_apply(&self) {
+    pub(crate) fn interrupt_apply(&self) {
         if let Some(h) = self.applying.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
             h.interrupt();
         }
@@ -737,7 +790,7 @@ impl Store {
 
     /// The record with its seal, conflicts (rule conflicts included), deadline, what was
     /// recorded after sealing, and who created and last changed it.
-    pub fn get(&self, id: &str) -> Result<StoredRecord> {
+    pub(crate) fn get(&self, id: &str) -> Result<StoredRecord> {
         let (loaded, ledger, conflicts, linked_from, seal, created, updated) = self.read(|c| {
             let loaded = self.load_existing(c, id)?;
             let seal = self.seal_status(c, id, loaded.kind, &loaded.doc)?;
@@ -769,11 +822,26 @@ impl Store {
         let closed = !index::breaks_closing(&rules::state::problems(&record, sealed, &cal));
         let deadline = rules::clocks::clock(&record, &after_seal, sealed, closed).map(|c| c.due(&cal));
         let today = crate::calendar::local_date(self.now());
+        let days_left = deadline.as_ref().map(|d| d.days_left(today, &cal));
+        let clock_name = deadline.as_ref().map(|d| crate::words::clock_name(&d.rule).to_string());
         Ok(StoredRecord {
             id: id.to_string(),
             kind: loaded.kind,
-            days_left: deadline.as_ref().map(|d| d.days_left(today, &cal)),
-            clock_name: deadline.as_ref().map(|d| crate::words::clock_name(&d.rule).to_string()),
+            clock_text: match (&deadline, &clock_name, days_left) {
+                (Some(d), Some(name), Some(left)) => {
+                    Some(crate::words::clock_text(name, d.due_on, left, d.working_days))
+                }
+                _ => None,
+            },
+            clock_unit: deadline.as_ref().map(|d| {
+                if d.working_days {
+                    crate::rules::ClockUnit::WorkingDays
+                } else {
+                    crate::rules::ClockUnit::Days
+                }
+            }),
+            days_left,
+            clock_name,
             deadline,
             ledger_status: ledger
                 .and_then(|l| l.0.parse().ok())
@@ -790,7 +858,7 @@ impl Store {
 
     /// A record's content alone (no seal, clock, history or conflicts): for reading many, as the
     /// office's ledger and its export do.
-    pub fn record(&self, id: &str) -> Result<Record> {
+    pub(crate) fn record(&self, id: &str) -> Result<Record> {
         let loaded = self.read(|c| self.load_existing(c, id))?;
         let content = doc::read_record(&loaded.doc).ok_or_else(|| Error::NotFound {
             what: "record (only later changes have arrived)",
@@ -801,7 +869,7 @@ impl Store {
 
     /// Every record of `kind` (of `township`, or all), in the ledger's order, with its ledger
     /// row: read page by page, one record at a time, for reports over a whole township.
-    pub fn each_record(
+    pub(crate) fn each_record(
         &self,
         kind: Kind,
         township: Option<&str>,
@@ -829,13 +897,13 @@ impl Store {
     }
 
     /// A record's whole automerge document, as saved.
-    pub fn document_bytes(&self, id: &str) -> Result<Vec<u8>> {
+    pub(crate) fn document_bytes(&self, id: &str) -> Result<Vec<u8>> {
         Ok(self.read(|c| self.load_existing(c, id))?.doc.save())
     }
 
     /// Every change to a record: who (user and device), when, which fields; in causal order,
     /// the same on every device.
-    pub fn history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
+    pub(crate) fn history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
         self.read(|c| {
             let loaded = self.load_existing(c, id)?;
             Ok(history::history(&loaded.doc, &|actor: &str| self.who(c, actor)))
@@ -890,7 +958,7 @@ impl Store {
     }
 
     /// All open conflicts, from the index (no document is loaded).
-    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+    pub(crate) fn conflicts(&self) -> Result<Vec<Conflict>> {
         self.read(|c| {
             let mut all = index::all_conflicts(c)?;
             self.explain(c, &mut all)?;
@@ -935,12 +1003,12 @@ impl Store {
         Ok(())
     }
 
-    pub fn list(&self, q: &LedgerQuery) -> Result<Vec<LedgerRow>> {
+    pub(crate) fn list(&self, q: &LedgerQuery) -> Result<Vec<LedgerRow>> {
         let now = self.now();
         self.read(|c| index::list(c, q, now))
     }
 
-    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<LedgerRow>> {
+    pub(crate) fn search(&self, text: &str, limit: usize) -> Result<Vec<LedgerRow>> {
         let now = self.now();
         self.read(|c| index::search(c, text, limit, now))
     }

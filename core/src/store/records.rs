@@ -50,34 +50,6 @@ impl Store {
         }
     }
 
-    pub fn create_json(&self, kind: Kind, value: Value) -> Result<Saved> {
-        self.writer().create_json(kind, value)
-    }
-
-    pub fn create_record(&self, record: Record) -> Result<Saved> {
-        self.writer().create_record(record)
-    }
-
-    pub fn edit(&self, id: &str, edits: &[(String, Value)]) -> Result<Saved> {
-        self.writer().edit(id, edits)
-    }
-
-    pub fn update(&self, id: &str, record: Record) -> Result<Saved> {
-        self.writer().update(id, record)
-    }
-
-    pub fn close(&self, id: &str, resolution: Value) -> Result<Saved> {
-        self.writer().close(id, resolution)
-    }
-
-    pub fn resolve(&self, id: &str, path: &str, value: Value) -> Result<()> {
-        self.writer().resolve(id, path, value)
-    }
-
-    pub fn set_work_calendar(&self, year: WorkCalendar) -> Result<Saved> {
-        self.writer().set_work_calendar(year)
-    }
-
     pub(crate) fn change(
         &self,
         id: &str,
@@ -90,6 +62,24 @@ impl Store {
 }
 
 impl Writer<'_> {
+    /// Signs a record: checks it fully and freezes it, signed with this store's key (a clerk
+    /// does not seal: the office's role may not).
+    pub fn seal(&self, id: &str) -> Result<crate::store::SealStatus> {
+        if self.author.device != self.store.identity.device {
+            // A seal is signed with the device's own key, by its own user: a clerk asking is
+            // refused as the office's role is.
+            let kind = self.store.read(|c| Ok(self.store.load_existing(c, id)?.kind))?;
+            roles::check(self.author.role, Action::Seal, kind)?;
+        }
+        self.store.seal(id)
+    }
+
+    /// Records what happened after a record was sealed (the arbitration review, performance
+    /// of the agreement, a note naming a correction), beside the sealed content.
+    pub fn record_after_seal(&self, id: &str, f: impl FnOnce(&mut AfterSeal) -> Result<()>) -> Result<Saved> {
+        self.store.record_after_seal_by(&self.author, id, f)
+    }
+
     /// Who these changes are by.
     pub fn author_name(&self) -> &str {
         &self.author.user
@@ -97,7 +87,8 @@ impl Writer<'_> {
 
     /// The checks every local change passes; returns the record to write (with its sign-off
     /// filled or cleared) and the warnings to report.
-    fn check_local(&self, before: Option<&Record>, mut after: Record, intent: Intent) -> Result<(Record, Problems)> {
+    fn check_local(&self, before: Option<&Record>, after: Record, intent: Intent) -> Result<(Record, Problems)> {
+        let mut after = after.normalized();
         let me = &self.author;
         let kind = after.kind();
         let now = self.store.now();
@@ -403,10 +394,16 @@ impl Store {
     /// Records what happened after a record was sealed (the arbitration review, performance
     /// of the agreement, a note naming a correction), beside the sealed content, which stays
     /// as it was signed. `f` gets what was recorded so far and returns the new state.
-    pub fn record_after_seal(&self, id: &str, f: impl FnOnce(&mut AfterSeal) -> Result<()>) -> Result<Saved> {
+    pub(crate) fn record_after_seal_by(
+        &self,
+        author: &Author,
+        id: &str,
+        f: impl FnOnce(&mut AfterSeal) -> Result<()>,
+    ) -> Result<Saved> {
         self.write(|tx| {
             let mut loaded = self.load_existing(tx, id)?;
-            roles::check(self.identity.role, Action::AfterSeal, loaded.kind)?;
+            loaded.doc.set_actor(author.actor.clone());
+            roles::check(author.role, Action::AfterSeal, loaded.kind)?;
             if !seal::status(&loaded.doc).is_some_and(|s| s.intact) {
                 return Err(refused(
                     "",
@@ -421,7 +418,7 @@ impl Store {
             for note in after.notes.iter_mut().skip(known) {
                 *note = AfterSealNote {
                     at: Some(self.now()),
-                    by: self.identity.user.clone(),
+                    by: author.user.clone(),
                     ..note.clone()
                 };
             }
@@ -441,7 +438,7 @@ impl Store {
             if changed.is_empty() {
                 dtx.rollback();
             } else {
-                dtx.commit_with(self.commit_options(&self.me(), "after_seal", changed));
+                dtx.commit_with(self.commit_options(author, "after_seal", changed));
                 self.persist(tx, id, &loaded, &heads, doc::Origin::Local)?;
             }
             Ok(Saved {

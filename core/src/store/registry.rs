@@ -112,7 +112,7 @@ pub(crate) fn learn(tx: &Transaction<'_>, entries: &[SignedEntry]) -> Result<usi
 
 impl Store {
     /// The hub's public key, once this store has joined one (for the hub itself: its own).
-    pub fn hub_public_key(&self) -> Result<Option<String>> {
+    pub(crate) fn hub_public_key(&self) -> Result<Option<String>> {
         self.read(|c| meta(c, "hub_key"))
     }
 
@@ -121,7 +121,7 @@ impl Store {
     }
 
     /// Every device this store knows, as the hub signed them.
-    pub fn registry(&self) -> Result<Vec<SignedEntry>> {
+    pub(crate) fn registry(&self) -> Result<Vec<SignedEntry>> {
         self.read(|c| Ok(since(c, -1)?.into_iter().map(|(_, e)| e).collect()))
     }
 

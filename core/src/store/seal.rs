@@ -428,7 +428,7 @@ impl Store {
 
     /// Signs a record: checks it fully, sets the signed status, freezes it and signs it with
     /// this device's key.
-    pub fn seal(&self, id: &str) -> Result<SealStatus> {
+    pub(crate) fn seal(&self, id: &str) -> Result<SealStatus> {
         let status = self.write(|tx| {
             let mut loaded = self.load(tx, id)?.ok_or_else(|| Error::NotFound {
                 what: "record",

@@ -101,7 +101,7 @@ pub fn verify_sealed(x: &SealedExport, hub_key: Option<&str>) -> Verification {
 
 impl Store {
     /// A sealed record with everything a third party needs to verify it.
-    pub fn export_sealed(&self, id: &str) -> Result<SealedExport> {
+    pub(crate) fn export_sealed(&self, id: &str) -> Result<SealedExport> {
         self.read(|c| {
             let loaded = self.load(c, id)?.ok_or_else(|| Error::NotFound {
                 what: "record",

@@ -844,6 +844,12 @@ impl SyncClient<'_> {
         session.finish()
     }
 
+    /// Stops a sync that is applying what arrived: the frame under way rolls back whole; what
+    /// was applied before it stays.
+    pub fn interrupt(&self) {
+        self.0.interrupt_apply()
+    }
+
     /// The hub moved to another address (same hub, same certificate).
     pub fn set_hub_url(&self, url: &str) -> Result<()> {
         check_hub_url(url)?;

@@ -348,10 +348,13 @@ impl SyncRequest {
             left: MAX_REQUEST_BYTES,
             read: 0,
         };
-        let request = Self::read_request(&mut r).map_err(|e| match e {
-            // A body that is not brotli shows as a read error; past the limit, as cut short.
-            Error::Rejected(m) if m.contains("cannot be read") => bad(format!("the body is not valid brotli ({m})")),
-            e => e,
+        let request = Self::read_request(&mut r).map_err(|e| {
+            // A body that is not brotli shows as a read error of the inflated stream.
+            if e.to_string().contains("cannot be read") {
+                bad("the body is not valid brotli")
+            } else {
+                e
+            }
         });
         let read = r.read();
         (request, read)
@@ -363,7 +366,13 @@ impl SyncRequest {
     }
 
     fn read_request<R: Read>(r: &mut Reader<R>) -> Result<SyncRequest> {
-        match r.take(4).ok().as_deref() {
+        let magic = match r.take(4) {
+            Ok(m) => Some(m),
+            // A body that cannot be inflated says so; one that is too short is not a request.
+            Err(e) if e.to_string().contains("cannot be read") => return Err(e),
+            Err(_) => None,
+        };
+        match magic.as_deref() {
             Some(m) if m == &REQUEST_MAGIC[..] => {}
             Some(b"FCS1") => {
                 return Err(bad(

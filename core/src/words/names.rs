@@ -218,3 +218,20 @@ pub fn calendar_source_name(source: &str) -> &'static str {
         _ => "区办公室设定的工作日历",
     }
 }
+
+/// What a status change's button says.
+pub fn status_change_name(action: crate::rules::StatusAction, to: LedgerStatus) -> &'static str {
+    use crate::rules::StatusAction::*;
+    match (action, to) {
+        (Close, _) => "办结销账",
+        (Reopen, _) => "重新办理",
+        (Change, LedgerStatus::InProgress) => "开始处理",
+        (Change, LedgerStatus::Open) => "退回待处理",
+        (Change, LedgerStatus::Responding) => "开始处置",
+        (Change, LedgerStatus::HandedOver) => "移交处理",
+        (Change, LedgerStatus::InSession) => "开始调解",
+        (Change, LedgerStatus::NoAgreement) => "调解未达成协议",
+        (Change, LedgerStatus::Withdrawn) => "撤回申请",
+        (Change, _) => "更改状态",
+    }
+}

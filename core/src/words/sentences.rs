@@ -10,6 +10,23 @@ pub fn sentence(rule: &str, field: &str) -> &'static str {
     by_rule(rule).unwrap_or("填写的内容不符合规则，请核对")
 }
 
+/// What went wrong, for a person, when it is not a field's rule: the phones' error types by
+/// name (`sealed`, `not_found`, `wrong_key`, `disk_full`, `cancelled`, `network`,
+/// `unauthorised`, `storage`, `internal`).
+pub fn failure(what: &str) -> &'static str {
+    match what {
+        "sealed" => "这条记录已签署封存，不能再修改；如需更正，请另作补充记录",
+        "not_found" => "找不到这条记录",
+        "wrong_key" => "本机数据无法用当前密钥打开",
+        "disk_full" => "手机存储空间已满：已保存的内容没有丢失，请清理空间后重试",
+        "cancelled" => "已取消：已收到的内容都已保存",
+        "network" => "连不上街镇中心端，请有网络时再试",
+        "unauthorised" => "本设备未加入街镇中心端，或已被停用",
+        "storage" => "本机数据读写出错",
+        _ => "程序出错，内容未保存",
+    }
+}
+
 /// A running clock's name, as the ledger and the case page show it.
 pub fn clock_name(rule: &str) -> &'static str {
     match rule {
@@ -20,6 +37,17 @@ pub fn clock_name(rule: &str) -> &'static str {
         "agreement_payment" => "协议约定的支付日",
         _ => "办理时限",
     }
+}
+
+/// A running clock as the case page and the phones say it: its name, its last day, and the
+/// days left in its own days (working or calendar), or the days it is overdue.
+pub fn clock_text(name: &str, due_on: chrono::NaiveDate, days_left: i64, working_days: bool) -> String {
+    let rest = if days_left >= 0 {
+        format!("还剩 {days_left} {}", if working_days { "个工作日" } else { "天" })
+    } else {
+        format!("已逾期 {} 天", -days_left)
+    };
+    format!("{name}：截止 {due_on}，{rest}")
 }
 
 /// A field's name on the forms, for a conflict or a problem shown apart from its field. The

@@ -6,6 +6,7 @@ use super::*;
 /// The devices of the clerk's township (all, for the district office).
 fn devices_of(store: &Store, user: &OfficeUser) -> Result<Vec<fieldcase_core::sync::Device>, Error> {
     Ok(store
+        .hub()
         .devices()?
         .into_iter()
         .filter(|d| user.sees(&d.township))
@@ -61,7 +62,7 @@ pub(super) async fn enroll_device(
     let who = clerk.user.clone();
     let done = blocking(move || {
         let role: fieldcase_core::Role = f.role.parse()?;
-        let e = store.enroll(&township, role, f.user.trim())?;
+        let e = store.hub().enroll(&township, role, f.user.trim())?;
         let pin = crate::TlsIdentity::kept(&store)?
             .map(|t| t.fingerprint())
             .filter(|_| scheme == "https");
@@ -119,7 +120,7 @@ pub(super) async fn revoke_device(State(office): State<Shared>, posted: Posted<R
                 what: "device",
                 id: f.device.clone(),
             })?;
-        store.revoke(&d.id)?;
+        store.hub().revoke(&d.id)?;
         store.office().audit(
             &who.name,
             Some(d.township.as_str()),

@@ -8,7 +8,7 @@ pub(super) async fn incidents_page(State(office): State<Shared>, clerk: Clerk) -
     let store = office.store.clone();
     let township = clerk.user.township.clone();
     let rows = blocking(move || {
-        let mut rows = store.list(&LedgerQuery {
+        let mut rows = store.ledger().list(&LedgerQuery {
             kind: Some(Kind::Incident),
             township,
             limit: Some(500),

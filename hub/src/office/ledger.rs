@@ -41,7 +41,7 @@ pub struct Line {
 }
 
 fn line(store: &Store, row: LedgerRow) -> Result<Option<Line>> {
-    let Record::Case(c) = store.record(&row.id)? else {
+    let Record::Case(c) = store.records().record(&row.id)? else {
         return Ok(None);
     };
     Ok(Some(line_of(store, row, c)))
@@ -79,7 +79,7 @@ fn employer_of(store: &Store, c: &Case) -> (String, String) {
     let Some(id) = &c.employer_id else {
         return (String::new(), String::new());
     };
-    match store.record(id) {
+    match store.records().record(id) {
         Ok(Record::Employer(e)) => (e.uscc.unwrap_or_default(), words::industry_name(e.industry).to_string()),
         _ => (String::new(), String::new()),
     }
@@ -87,7 +87,7 @@ fn employer_of(store: &Store, c: &Case) -> (String, String) {
 
 /// A page of ledger lines for `query` (cases only), in the ledger's order.
 pub fn page(store: &Store, query: &LedgerQuery) -> Result<Vec<Line>> {
-    let rows = store.list(query)?;
+    let rows = store.ledger().list(query)?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         if let Some(l) = line(store, row)? {
@@ -100,7 +100,7 @@ pub fn page(store: &Store, query: &LedgerQuery) -> Result<Vec<Line>> {
 /// Lines found by a search (names, companies, ID or phone numbers), newest first.
 pub fn search(store: &Store, text: &str, township: Option<&str>, limit: usize) -> Result<Vec<Line>> {
     let mut out = vec![];
-    for row in store.search(text, limit)? {
+    for row in store.ledger().search(text, limit)? {
         if row.kind != Kind::Case || township.is_some_and(|t| t != row.township) {
             continue;
         }
@@ -114,7 +114,7 @@ pub fn search(store: &Store, text: &str, township: Option<&str>, limit: usize) -
 /// Every case line of `township` (all of the district when none), for the export.
 pub fn all(store: &Store, township: Option<&str>) -> Result<Vec<Line>> {
     let mut out = vec![];
-    store.each_record(Kind::Case, township, |row, record| {
+    store.ledger().each_record(Kind::Case, township, |row, record| {
         if let Record::Case(c) = record {
             out.push(line_of(store, row, c));
         }

@@ -302,7 +302,7 @@ fn in_scope(store: &Store, user: &OfficeUser, id: &str) -> Result<fieldcase_core
         what: "record",
         id: id.to_string(),
     };
-    let s = store.get(id).map_err(|e| match e {
+    let s = store.records().get(id).map_err(|e| match e {
         Error::NotFound { .. } => not_found(),
         other => other,
     })?;

@@ -75,8 +75,8 @@ pub(super) async fn week_page(State(office): State<Shared>, clerk: Clerk, Query(
     let township = clerk.user.township.clone();
     match blocking(move || {
         Ok((
-            store.report_week(township.as_deref(), from, to)?,
-            store.report_trend(township.as_deref(), to, 8)?,
+            store.ledger().week(township.as_deref(), from, to)?,
+            store.ledger().trend(township.as_deref(), to, 8)?,
         ))
     })
     .await
@@ -94,7 +94,7 @@ pub(super) async fn week_export(State(office): State<Shared>, clerk: Clerk, Quer
     let store = office.store.clone();
     let who = clerk.user.clone();
     let week = blocking(move || {
-        let w = store.report_week(who.township.as_deref(), from, to)?;
+        let w = store.ledger().week(who.township.as_deref(), from, to)?;
         store.office().audit(
             &who.name,
             who.township.as_deref(),

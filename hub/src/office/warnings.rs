@@ -25,7 +25,7 @@ pub(super) async fn warnings_page(State(office): State<Shared>, clerk: Clerk, Qu
     let rules = p.rules();
     let store = office.store.clone();
     let township = clerk.user.township.clone();
-    match blocking(move || store.warnings(township.as_deref(), &rules)).await {
+    match blocking(move || store.ledger().warnings(township.as_deref(), &rules)).await {
         Ok(w) => page(pages::WarningsPage {
             nav: Some(clerk.nav()),
             csrf: &clerk.csrf,
@@ -89,7 +89,7 @@ pub(super) async fn import_indicators(State(office): State<Shared>, upload: Uplo
                 report.problems.len()
             ),
         )?;
-        let warnings = store.warnings(who.township.as_deref(), &rules)?;
+        let warnings = store.ledger().warnings(who.township.as_deref(), &rules)?;
         Ok((report, warnings))
     })
     .await;
@@ -117,6 +117,7 @@ pub(super) async fn case_from_warning(State(office): State<Shared>, posted: Post
     let who = clerk.user.clone();
     let opened = blocking(move || {
         let w = store
+            .ledger()
             .warnings(who.township.as_deref(), &fieldcase_core::warning::Rules::default())?
             .into_iter()
             .find(|w| w.employer_id == f.employer)

@@ -17,7 +17,9 @@ pub fn crafted(
     f: impl FnOnce(&mut automerge::transaction::Transaction<'_>, &automerge::ObjId),
 ) -> Vec<u8> {
     let mut doc = Automerge::load(doc).unwrap();
-    doc.set_actor(automerge::ActorId::from(hex::decode(by.actor_hex()).unwrap()));
+    doc.set_actor(automerge::ActorId::from(
+        hex::decode(by.identity().actor.clone()).unwrap(),
+    ));
     let before = doc.get_heads();
     let record = match doc.get(ROOT, "record").unwrap() {
         Some((automerge::Value::Object(_), id)) => id,

@@ -35,6 +35,7 @@ fn worker(args: &[String]) {
             let s = Store::open(&dir, &KEY).unwrap();
             let base: i64 = args[2].parse().unwrap();
             let ids: Vec<String> = s
+                .ledger()
                 .list(&LedgerQuery::default())
                 .unwrap()
                 .into_iter()
@@ -43,7 +44,9 @@ fn worker(args: &[String]) {
             for i in 0.. {
                 let id = &ids[i % ids.len()];
                 let value = base + i as i64;
-                s.edit(id, &[("amount_owed_fen".into(), json!(value))]).unwrap();
+                s.writer()
+                    .edit(id, &[("amount_owed_fen".into(), json!(value))])
+                    .unwrap();
                 ack(format!("{id} {value}"));
             }
         }
@@ -174,7 +177,7 @@ fn make_cases(s: &Store, rng: &mut fieldcase_core::sample::Rng, n: usize) -> Vec
         .map(|_| {
             let mut v = fieldcase_core::sample::case(rng);
             v["township"] = json!("华新镇");
-            s.create_json(Kind::Case, v).unwrap().id
+            s.writer().create_json(Kind::Case, v).unwrap().id
         })
         .collect()
 }
@@ -258,6 +261,7 @@ fn main() {
                     }
                     for (id, v) in last {
                         let now = s
+                            .records()
                             .get(&id)
                             .map(|r| r.record.to_json()["amount_owed_fen"].as_i64().unwrap_or(0));
                         if now.as_ref().map(|n| *n < v).unwrap_or(true) {
@@ -301,6 +305,7 @@ fn main() {
             2 => {
                 let dir = root.join(format!("device{round}"));
                 let code = office
+                    .hub()
                     .enroll("华新镇", Role::Inspector, &format!("张{round}"))
                     .unwrap()
                     .code;
@@ -334,8 +339,8 @@ fn main() {
                 // A hub of its own, in a child process, and a phone with 120 records to upload.
                 let hdir = root.join(format!("hub{round}"));
                 let h = Store::create(&hdir, &KEY, "青浦区", "办公室", Role::Office).unwrap();
-                h.register_as_hub().unwrap();
-                let code = h.enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+                h.hub().register().unwrap();
+                let code = h.hub().enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
                 drop(h);
                 let w = spawn(&["hub", hdir.to_str().unwrap()]);
                 let url = w.wait_for_line(Duration::from_secs(10)).expect("the hub starts");
@@ -362,7 +367,7 @@ fn main() {
                     let again = phone.sync().run(&transport, &SyncOptions::default());
                     let _ = w.kill();
                     let hub_now = Store::open(&hdir, &KEY).unwrap();
-                    let lost = made.iter().filter(|id| hub_now.get(id).is_err()).count();
+                    let lost = made.iter().filter(|id| hub_now.records().get(id).is_err()).count();
                     if again.is_ok() && lost == 0 {
                         t.converged += 1;
                     } else {

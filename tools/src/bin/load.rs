@@ -89,7 +89,7 @@ fn main() {
         for _ in 0..n_records {
             let mut v = fieldcase_core::sample::case(&mut rng);
             v["township"] = json!("华新镇");
-            s.create_json(Kind::Case, v).unwrap();
+            s.writer().create_json(Kind::Case, v).unwrap();
         }
     }
     std::fs::write(hub_dir.join("key"), hex::encode(KEY)).unwrap();
@@ -121,6 +121,7 @@ fn main() {
     // Enrol every device (each with its own key and actor) and bring the quiet ones up to date.
     let enrol = |i: usize| -> Device {
         let code = office
+            .hub()
             .enroll("华新镇", Role::Inspector, &format!("检查员{i}"))
             .unwrap()
             .code;

@@ -67,7 +67,7 @@ pub(crate) fn wanted(
 
 impl Store {
     /// Where the hub stands on an attachment, for this device.
-    pub fn hub_attachment_state(&self, device: &Device, sha: &str) -> Result<TransferState> {
+    pub(crate) fn hub_attachment_state(&self, device: &Device, sha: &str) -> Result<TransferState> {
         check_sha256(sha)?;
         self.read(|c| {
             let sizes = referenced_sizes(c, device, sha)?;
@@ -89,7 +89,7 @@ impl Store {
 
     /// Takes one chunk of an attachment from a device. `size` must be the size a record in
     /// its scope gives; parts are the device's own; the whole is checked against its SHA-256.
-    pub fn hub_attachment_chunk(
+    pub(crate) fn hub_attachment_chunk(
         &self,
         device: &Device,
         sha: &str,
@@ -130,11 +130,35 @@ impl Store {
     }
 
     /// Part of an attachment for a device downloading it: only whole, and only if granted.
-    pub fn hub_attachment_data(&self, device: &Device, sha: &str, offset: u64, len: u64) -> Result<Vec<u8>> {
+    pub(crate) fn hub_attachment_data(&self, device: &Device, sha: &str, offset: u64, len: u64) -> Result<Vec<u8>> {
         let state = self.hub_attachment_state(device, sha)?;
         if !state.complete {
             return Err(not_found(sha));
         }
         self.attachments().range(sha, offset, len)
+    }
+}
+
+impl crate::store::HubSide<'_> {
+    /// Where the hub stands on an attachment, for this device.
+    pub fn attachment_state(&self, device: &Device, sha: &str) -> Result<TransferState> {
+        self.0.hub_attachment_state(device, sha)
+    }
+
+    /// Takes one chunk of an attachment from a device.
+    pub fn attachment_chunk(
+        &self,
+        device: &Device,
+        sha: &str,
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<TransferState> {
+        self.0.hub_attachment_chunk(device, sha, size, offset, bytes)
+    }
+
+    /// Part of an attachment for a device downloading it: only whole, and only if granted.
+    pub fn attachment_data(&self, device: &Device, sha: &str, offset: u64, len: u64) -> Result<Vec<u8>> {
+        self.0.hub_attachment_data(device, sha, offset, len)
     }
 }

@@ -8,7 +8,7 @@ pub mod routes;
 mod session;
 
 pub use routes::{handle, status_of, Reply, Route};
-pub use session::Answer;
+pub use session::{serve_sync, Answer};
 
 use crate::model::{Kind, Role, DISTRICT};
 use crate::rules::roles::{self, Action};

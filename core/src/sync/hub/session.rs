@@ -208,14 +208,18 @@ impl Store {
     /// How far the hub's change feed has moved since `cursor` (every township's changes: an
     /// upper bound of what a device with that cursor will be sent). Cheap, read before a session
     /// takes its snapshot, to tell a bulk answer (a first sync) from a small one.
-    pub fn feed_rows_after(&self, cursor: u64) -> Result<u64> {
+    pub(crate) fn feed_rows_after(&self, cursor: u64) -> Result<u64> {
         let top = self.read(reads::top)?;
         Ok((top.max(0) as u64).saturating_sub(cursor))
     }
 
     /// Answers a device's sync request: takes its changes, then streams everything in its
     /// scope that it does not hold yet.
-    pub fn serve_sync<S: Deref<Target = Store>>(store: S, device: &Device, req: &SyncRequest) -> Result<Answer<S>> {
+    pub(crate) fn serve_sync<S: Deref<Target = Store>>(
+        store: S,
+        device: &Device,
+        req: &SyncRequest,
+    ) -> Result<Answer<S>> {
         let epoch = store.epoch()?;
         let restarted = !req.epoch.is_empty() && req.epoch != epoch;
         let taken = if restarted {
@@ -428,4 +432,18 @@ impl Store {
             })
         })
     }
+}
+
+impl crate::store::HubSide<'_> {
+    /// How far the hub's change feed has moved since `cursor`: an upper bound of what a
+    /// device with that cursor will be sent (to tell a first sync from a small one).
+    pub fn feed_rows_after(&self, cursor: u64) -> Result<u64> {
+        self.0.feed_rows_after(cursor)
+    }
+}
+
+/// Answers a device's sync request: takes its changes, then streams everything in its scope
+/// that it does not hold yet.
+pub fn serve_sync<S: Deref<Target = Store>>(store: S, device: &Device, req: &SyncRequest) -> Result<Answer<S>> {
+    Store::serve_sync(store, device, req)
 }
