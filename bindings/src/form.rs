@@ -4,8 +4,7 @@
 
 use std::collections::HashMap;
 
-use fieldcase_core::model::{self, Kind, Role};
-use fieldcase_core::rules::StatusChoice;
+use fieldcase_core::model::{Kind, Role};
 use fieldcase_core::validate::{Problem, Severity};
 
 use crate::error::FieldError;
@@ -62,9 +61,4 @@ pub fn creatable_kinds(role: Role) -> Vec<Kind> {
 #[uniffi::export]
 pub fn signature_svg(strokes: Vec<Vec<fieldcase_core::signature::PadPoint>>, width: u32, height: u32) -> Vec<u8> {
     fieldcase_core::signature::svg(&strokes, width, height).into_bytes()
-}
-
-/// The status changes `record` may take now for this phone's person (allowed or why not).
-pub(crate) fn status_choices(record: &model::Record, role: Role, user: &str) -> Vec<StatusChoice> {
-    fieldcase_core::rules::status_choices(record, role, user)
 }

@@ -66,6 +66,9 @@ pub struct FieldConflict {
     /// The record's title in the ledger, and the field's name on the forms.
     pub title: Option<String>,
     pub field_name: Option<String>,
+    /// Each value as a person reads it (in the order of `values`): money in 元, text without
+    /// quotes, nothing as （空）.
+    pub shown: Vec<String>,
 }
 
 impl From<fieldcase_core::Conflict> for FieldConflict {
@@ -80,6 +83,7 @@ impl From<fieldcase_core::Conflict> for FieldConflict {
             in_chinese: c.in_chinese,
             title: c.title,
             field_name: c.field_name,
+            shown: c.shown,
         }
     }
 }
@@ -121,7 +125,7 @@ pub struct StoredRecord {
 impl StoredRecord {
     /// The record as `who` sees it (the status changes are theirs).
     pub(crate) fn seen_by(r: fieldcase_core::StoredRecord, who: &fieldcase_core::Identity) -> Self {
-        let status_choices = crate::form::status_choices(&r.record, who.role, &who.user);
+        let status_choices = fieldcase_core::rules::status_choices(&r.record, who.role, &who.user);
         StoredRecord {
             id: r.id,
             kind: r.kind,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use fieldcase_core::model::{AttachmentRef, Kind, Resolution, Role};
+use fieldcase_core::model::{AttachmentRef, Kind, LedgerStatus, Resolution, Role};
 use fieldcase_core::store::{HistoryEntry, Identity, LedgerQuery, LedgerRow, Saved, SealStatus};
 use fieldcase_core::{ImportReport, Store};
 
@@ -183,6 +183,15 @@ impl FieldStore {
         let status = self.with(move |s| Ok(s.writer().seal(&key)?)).await?;
         self.notify(vec![id]);
         Ok(status)
+    }
+
+    /// Gives the record one of the statuses its `status_choices` offer (closing a case is
+    /// `close_case`, with its resolution); `Refused` says why not.
+    pub async fn set_status(&self, id: String, to: LedgerStatus) -> Result<Saved, FieldError> {
+        let key = id.clone();
+        let saved = self.with(move |s| Ok(s.writer().set_status(&key, to)?)).await?;
+        self.notify(vec![id]);
+        Ok(saved)
     }
 
     /// Closes a case with its resolution; the sign-off is this store's user's, who must be

@@ -78,3 +78,16 @@ pub fn performance_name(value: PerformanceResult) -> String {
 pub fn history_action_name(action: String) -> String {
     words::history_action_name(&action).to_string()
 }
+
+/// A field's name on the forms, by its path (`checklist.wage_account`, `workers.0.phone`), as
+/// the core's messages name it; none for a path the forms do not show.
+#[uniffi::export]
+pub fn field_name(path: String) -> Option<String> {
+    words::sentences::field_name(&path).map(str::to_string)
+}
+
+/// What checking a seal found, in words (签章核验通过…, 内容与签署时不一致…, ...).
+#[uniffi::export]
+pub fn seal_verdict(status: fieldcase_core::store::SealStatus) -> String {
+    words::sentences::seal_verdict(status.verified, status.intact, status.signed).to_string()
+}

@@ -670,3 +670,40 @@ fn the_three_zeros_are_numbers_the_core_computes() {
     assert_eq!(months, [("2026-05".to_string(), 0), ("2026-06".to_string(), 1)]);
     assert!(z.extreme_acts.growth);
 }
+
+/// The status buttons the phones draw come from the core: what the record may become now,
+/// who may, and why not; giving one of them is checked like any edit.
+#[test]
+fn status_choices_say_what_a_record_may_become_and_by_whom() {
+    use fieldcase_core::model::LedgerStatus;
+    use fieldcase_core::rules::{status_choices, StatusAction};
+    let dir = TempDir::new().unwrap();
+    let grid = store(&dir, "李华", Role::Grid);
+    let mut v = example(Kind::Case);
+    v["status"] = json!("open");
+    v["responsible_person"] = json!("张丽");
+    let id = grid.writer().create_json(Kind::Case, v).unwrap().id;
+    let record = grid.records().get(&id).unwrap().record;
+    let choices = status_choices(&record, Role::Grid, "李华");
+    let to: Vec<(LedgerStatus, StatusAction, bool)> = choices.iter().map(|c| (c.to, c.action, c.allowed)).collect();
+    assert!(
+        to.contains(&(LedgerStatus::InProgress, StatusAction::Change, true)),
+        "{to:?}"
+    );
+    // Closing is offered, but not to a grid assistant who is not the responsible person.
+    let close = choices.iter().find(|c| c.action == StatusAction::Close).unwrap();
+    assert!(!close.allowed);
+    assert_eq!(
+        close.why_not.as_deref(),
+        Some(fieldcase_core::words::sentence("close_by_responsible_person", "status"))
+    );
+    assert!(status_choices(&record, Role::Grid, "张丽").iter().all(|c| c.allowed));
+
+    grid.writer().set_status(&id, LedgerStatus::InProgress).unwrap();
+    assert_eq!(row(&grid, &id).status, LedgerStatus::InProgress);
+    // A status of another kind, and closing without a resolution, are refused by name.
+    let e = grid.writer().set_status(&id, LedgerStatus::Reported).unwrap_err();
+    assert_eq!(rules_of(&e), ["known_status"]);
+    let e = grid.writer().set_status(&id, LedgerStatus::Closed).unwrap_err();
+    assert_eq!(rules_of(&e), ["close_a_case"]);
+}

@@ -388,6 +388,10 @@ fn two_phones_editing_the_same_case_merge_and_list_the_same_conflict() {
         .collect();
     assert_eq!(by.len(), 2);
     assert!(by.contains(&(20_000_000, "张丽".to_string())) && by.contains(&(21_000_000, "吴军".to_string())));
+    // And as a person reads it: 元, never raw fen.
+    let mut shown = ca[0].shown.clone();
+    shown.sort();
+    assert_eq!(shown, ["200,000.00 元", "210,000.00 元"]);
     // History says who changed what.
     let h = a.records().history(&id).unwrap();
     assert!(h

@@ -158,6 +158,18 @@ fn not_a_role(s: &str) -> Error {
 /// "closed" without a valid closing stays `InProgress` here until a person settles the rule
 /// conflict; a signed status without a seal stays a draft; a record that cannot be read is
 /// `Unreadable` (listed, so that a person sees it).
+/// What changing a record's status to another is, for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum StatusAction {
+    /// An ordinary change of status (a case taken into work, an incident responded to).
+    Change,
+    /// Closing: a case needs its resolution, and the sign-off is written by the store.
+    Close,
+    /// Taking a closed record back into work.
+    Reopen,
+}
+
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -705,7 +717,12 @@ impl Record {
     }
 
     pub fn transitions(&self) -> &'static [(&'static str, &'static str)] {
-        for_kind!(self.kind(), T => T::transitions())
+        Self::transitions_of(self.kind())
+    }
+
+    /// The status changes a kind allows, as (from, to); `*` is any status.
+    pub fn transitions_of(kind: Kind) -> &'static [(&'static str, &'static str)] {
+        for_kind!(kind, T => T::transitions())
     }
 
     pub fn sealed_status(&self) -> Option<&'static str> {

@@ -54,17 +54,7 @@ pub enum ClockUnit {
     Days,
 }
 
-/// What changing a record's status to another is, for a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
-pub enum StatusAction {
-    /// An ordinary change of status (a case taken into work, an incident responded to).
-    Change,
-    /// Closing: a case needs its resolution, and the sign-off is written by the store.
-    Close,
-    /// Taking a closed record back into work.
-    Reopen,
-}
+pub use crate::model::StatusAction;
 
 /// A status a record may be given now, by whom is asking: allowed, or why not (the rule's
 /// sentence). The screens show these; they decide nothing themselves.

@@ -54,6 +54,10 @@ pub struct Conflict {
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field_name: Option<String>,
+    /// Each value as a person reads it (in the order of `values`): money in 元, text without
+    /// quotes, nothing as （空）.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shown: Vec<String>,
 }
 
 fn scalar_to_json(s: &ScalarValue) -> Value {
@@ -169,6 +173,7 @@ impl Walk<'_> {
                     in_chinese: None,
                     title: None,
                     field_name: None,
+                    shown: vec![],
                 });
                 // A conflict on a whole object is listed once, not once per inner field.
                 return value_to_json(doc, &winner, &id);

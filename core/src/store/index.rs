@@ -381,6 +381,7 @@ pub(crate) fn index_read(
                     in_chinese: None,
                     title: None,
                     field_name: None,
+                    shown: vec![],
                 });
             }
             let s = record.summary();
@@ -722,6 +723,7 @@ pub(crate) fn all_conflicts(conn: &Connection) -> Result<Vec<Conflict>> {
                 in_chinese: None,
                 title: None,
                 field_name: None,
+                shown: vec![],
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -975,6 +975,7 @@ impl Store {
                 .row("SELECT title FROM ledger WHERE id = ?1", [&x.id], |r| r.get(0))
                 .optional()?;
             x.field_name = crate::words::field_name(&x.path).map(str::to_string);
+            x.shown = x.values.iter().map(|v| crate::words::value_text(&x.path, v)).collect();
             if let Some(rule) = &x.rule {
                 x.in_chinese = Some(crate::words::sentence(rule, &x.path).to_string());
                 continue;

@@ -276,6 +276,35 @@ impl Writer<'_> {
         })
     }
 
+    /// Gives a record another status, as one of its `status_choices` offers: the kind's
+    /// transitions and who may make them are checked as for any edit. Closing a case needs
+    /// its resolution (`close`).
+    pub fn set_status(&self, id: &str, to: crate::model::LedgerStatus) -> Result<Saved> {
+        let code: &'static str = to.into();
+        self.change(id, "edit", Intent::Edit, |current, kind| {
+            if kind == Kind::Case && code == "closed" {
+                return Err(Error::invalid(
+                    "resolution",
+                    "close_a_case",
+                    format!("record {id} is closed with its resolution, not by its status alone"),
+                ));
+            }
+            let known = crate::model::Record::transitions_of(kind)
+                .iter()
+                .any(|(_, t)| *t == code);
+            if !known {
+                return Err(Error::invalid(
+                    "status",
+                    "known_status",
+                    format!("a {kind} has no status {code}"),
+                ));
+            }
+            let mut next = current.clone();
+            next["status"] = code.into();
+            Ok(next)
+        })
+    }
+
     /// Loads a record, lets `f` compute its new content, checks it and writes the difference.
     pub(crate) fn change(
         &self,

@@ -220,8 +220,8 @@ pub fn calendar_source_name(source: &str) -> &'static str {
 }
 
 /// What a status change's button says.
-pub fn status_change_name(action: crate::rules::StatusAction, to: LedgerStatus) -> &'static str {
-    use crate::rules::StatusAction::*;
+pub fn status_change_name(action: crate::model::StatusAction, to: LedgerStatus) -> &'static str {
+    use crate::model::StatusAction::*;
     match (action, to) {
         (Close, _) => "办结销账",
         (Reopen, _) => "重新办理",

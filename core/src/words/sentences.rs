@@ -27,6 +27,36 @@ pub fn failure(what: &str) -> &'static str {
     }
 }
 
+/// What checking a seal found, as the phones say it under a sealed record: verified, or the
+/// first of content changed, no valid signature, a signer the registry does not vouch for.
+pub fn seal_verdict(verified: bool, intact: bool, signed: bool) -> &'static str {
+    if verified {
+        "签章核验通过：内容与签署时一致"
+    } else if !intact {
+        "内容与签署时不一致，可能被改动"
+    } else if !signed {
+        "签章没有有效签名"
+    } else {
+        "签署设备未登记或无权签署此类记录"
+    }
+}
+
+/// A field's value as a person reads it, by the field's path: money (`…_fen`) in 元, text as
+/// it is, yes and no, lists joined, nothing as （空）.
+pub fn value_text(path: &str, value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "（空）".to_string(),
+        Value::Number(n) if path.ends_with("_fen") && n.is_i64() => {
+            format!("{} 元", crate::money::yuan(n.as_i64().unwrap_or_default()))
+        }
+        Value::String(t) => t.clone(),
+        Value::Bool(b) => (if *b { "是" } else { "否" }).to_string(),
+        Value::Array(a) => a.iter().map(|v| value_text(path, v)).collect::<Vec<_>>().join("、"),
+        other => other.to_string(),
+    }
+}
+
 /// A running clock's name, as the ledger and the case page show it.
 pub fn clock_name(rule: &str) -> &'static str {
     match rule {
@@ -56,6 +86,15 @@ pub fn field_name(path: &str) -> Option<&'static str> {
     let last = path.rsplit('.').find(|s| s.parse::<usize>().is_err())?;
     Some(match last {
         "amount_owed_fen" => "欠薪金额",
+        // The site inspection's checklist (the order of `Inspection::checklist`).
+        "real_name_and_contracts" => "实名制管理和劳动合同",
+        "wage_account" => "农民工工资专用账户",
+        "labour_cost_separate" => "人工费用单独拨付（不超过一个月）",
+        "contractor_pays_wages" => "总承包单位代发工资，工资表有本人签字",
+        "wage_guarantee_deposit" => "工资保证金",
+        "rights_notice_board" => "维权信息告示牌",
+        "payroll_kept_three_years" => "工资支付台账保存三年",
+        "paid_in_money_personally" => "工资以货币形式直接发给本人",
         "amount_claimed_fen" => "诉求金额",
         "amount_paid_fen" => "已支付金额",
         "workers_involved" => "涉及人数",

@@ -372,7 +372,7 @@ impl CasePage {
                     .enumerate()
                     .map(|(i, v)| Choice {
                         index: i,
-                        value: v.to_string(),
+                        value: x.shown.get(i).cloned().unwrap_or_else(|| v.to_string()),
                         who: x
                             .written_by
                             .get(i)

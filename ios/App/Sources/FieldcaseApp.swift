@@ -57,19 +57,24 @@ struct HomeView: View {
         }
     }
 
+    /// What this person may record (the core says which kinds), each with its form; cases,
+    /// employers and the calendar are the office's.
     @ViewBuilder private var newRecordMenu: some View {
         let township = store.identity().township
-        switch store.identity().role {
-        case .inspector:
-            Menu("新建") {
-                NavigationLink("现场检查") { InspectionView(model: InspectionScreenModel(store: store, township: township)) }
-                NavigationLink("询问笔录") { InterviewView(model: InterviewScreenModel(store: store, township: township)) }
-                NavigationLink("突发事件") { IncidentView(model: IncidentScreenModel(store: store, township: township)) }
+        let kinds = creatableKinds(role: store.identity().role).filter { [.inspection, .interview, .incident, .mediation].contains($0) }
+        Menu(store.identity().role == .grid ? "记录事件" : "新建") {
+            ForEach(kinds, id: \.self) { kind in
+                NavigationLink(kindName(kind: kind)) { form(kind, township: township) }
             }
-        case .mediator:
-            NavigationLink("新调解") { MediationView(model: MediationScreenModel(store: store, township: township)) }
-        default:
-            NavigationLink("记录事件") { IncidentView(model: IncidentScreenModel(store: store, township: township)) }
+        }
+    }
+
+    @ViewBuilder private func form(_ kind: Kind, township: String) -> some View {
+        switch kind {
+        case .inspection: InspectionView(model: InspectionScreenModel(store: store, township: township))
+        case .interview: InterviewView(model: InterviewScreenModel(store: store, township: township))
+        case .mediation: MediationView(model: MediationScreenModel(store: store, township: township))
+        default: IncidentView(model: IncidentScreenModel(store: store, township: township))
         }
     }
 }

@@ -15,7 +15,7 @@ struct CaseView: View {
                     if let clock = model.clockLine { Text(clock).foregroundStyle((s.daysLeft ?? 0) < 0 ? .red : .primary) }
                     LabeledContent("用人单位", value: c.employerName ?? "—")
                     LabeledContent("涉及人数", value: c.workersInvolved.map { "\($0) 人" } ?? "—")
-                    LabeledContent("欠薪金额", value: c.amountOwedFen.map { yuan($0) + " 元" } ?? "—")
+                    LabeledContent("欠薪金额", value: c.amountOwedFen.map { yuan(fen: $0) + " 元" } ?? "—")
                     LabeledContent("包案领导", value: c.responsibleLeader ?? "—")
                     LabeledContent("责任人", value: c.responsiblePerson ?? "—")
                     if let p = e[""] ?? e["status"] { Text(p).foregroundStyle(.red) }
@@ -32,7 +32,7 @@ struct CaseView: View {
                 }
                 Section("工资诉求（\(c.wageClaims.count) 人）") {
                     ForEach(Array(c.wageClaims.enumerated()), id: \.offset) { _, w in
-                        Text("\(w.workerName)　\(w.amountOwedFen.map { yuan($0) + " 元" } ?? "")")
+                        Text("\(w.workerName)　\(w.amountOwedFen.map { yuan(fen: $0) + " 元" } ?? "")")
                     }
                     let n = c.wageClaims.count
                     PathField(label: "劳动者姓名", text: $model.claimName, error: e["wage_claims.\(n).worker_name"])
@@ -40,12 +40,30 @@ struct CaseView: View {
                     PathField(label: "被欠金额（元）", text: $model.claimYuan, error: e["wage_claims.\(n).amount_owed_fen"], keyboard: .decimalPad)
                     Button("添加一人") { Task { await model.addClaim() } }.disabled(model.busy)
                 }
-                if c.status == .closed {
-                    Section {
-                        if let so = c.signOff { Text("已销账：\(so.by)") }
-                        Button("重新办理") { Task { await model.reopen() } }
+                Section("移送") {
+                    ForEach(Array(c.handovers.enumerated()), id: \.offset) { _, h in
+                        Text("\(h.on ?? "")　\(CaseWords.label(h.to))　\(h.receivingBody)")
                     }
-                } else {
+                    Picker("移送给", selection: $model.handoverTo) {
+                        Text("请选择").tag(HandoverTo?.none)
+                        ForEach(CaseWords.handoverTargets, id: \.self) { Text(CaseWords.label($0)).tag(Optional($0)) }
+                    }
+                    if let p = e["handover"] { Text(p).foregroundStyle(.red) }
+                    if model.handoverTo != nil {
+                        PathField(label: "接收单位", text: $model.receivingBody, error: e["handovers.\(c.handovers.count).receiving_body"])
+                        Button("记录移送") { Task { await model.handOver() } }.disabled(model.busy)
+                    }
+                }
+                // The status changes are the core's (what the case may become now, and who may).
+                Section {
+                    if c.status == .closed, let so = c.signOff { Text("已销账：\(so.by)") }
+                    ForEach(model.statusChoices, id: \.label) { choice in
+                        Button(choice.action == .close ? choice.label + "…" : choice.label) { Task { await model.choose(choice) } }
+                            .disabled(!choice.allowed || model.busy)
+                        if let why = choice.whyNot { Text(why).font(.footnote).foregroundStyle(.red) }
+                    }
+                }
+                if model.closing {
                     Section("办结销账：隐患不消除不销账") {
                         Picker("化解方式", selection: $model.resolutionKind) {
                             Text("请选择").tag(ResolutionKind?.none)
@@ -56,6 +74,7 @@ struct CaseView: View {
                         PathField(label: "实际支付金额（元）", text: $model.paidYuan, error: e["resolution.amount_paid_fen"], keyboard: .decimalPad)
                         PathField(label: "依据（协议、裁决书或判决书编号）", text: $model.reference, error: e["resolution.reference"])
                         Button("确认办结") { Task { await model.close() } }.buttonStyle(.borderedProminent).disabled(model.busy)
+                        Button("取消") { model.closing = false }
                     }
                 }
             } else {

@@ -23,7 +23,7 @@ struct LedgerView: View {
             }
             if let problem = model.problem { Text(problem).foregroundStyle(.red) }
             ForEach(model.rows, id: \.id) { row in
-                NavigationLink { if row.kind == "case" { CaseView(model: CaseScreenModel(store: store, id: row.id)) } else { RecordView(store: store, id: row.id) } } label: {
+                NavigationLink { if row.kind == .case { CaseView(model: CaseScreenModel(store: store, id: row.id)) } else { RecordView(store: store, id: row.id) } } label: {
                 VStack(alignment: .leading) {
                     Text(row.title).font(.headline)
                     HStack {

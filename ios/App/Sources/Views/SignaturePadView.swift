@@ -70,7 +70,7 @@ struct SealView: View {
             Text("已签署封存").font(.headline)
             Text("签署人：\(seal.seal.user)　时间：\(seal.seal.sealedAt.formatted(date: .numeric, time: .shortened))")
             Text("内容指纹：\(seal.seal.hash.prefix(16))…").font(.caption)
-            Text(seal.verified ? "签章核验通过：内容与签署时一致" : "签章无法核验").foregroundStyle(seal.verified ? .green : .red)
+            Text(sealVerdict(status: seal)).foregroundStyle(seal.verified ? .green : .red)
         }
         .padding().background(seal.verified ? Color.green.opacity(0.1) : Color.red.opacity(0.1))
     }

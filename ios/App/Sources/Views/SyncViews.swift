@@ -107,7 +107,7 @@ struct ConflictsView: View {
                         HStack {
                             ForEach(c.values.indices, id: \.self) { i in
                                 VStack {
-                                    Text(ConflictsScreenModel.shown(path: c.path, json: c.values[i])).font(.title3)
+                                    Text(i < c.shown.count ? c.shown[i] : c.values[i]).font(.title3)
                                     Text((i < c.writtenBy.count ? c.writtenBy[i] : nil).map { "\($0.user)　\($0.at.formatted(date: .numeric, time: .shortened))" } ?? "来自未知设备").font(.caption)
                                     Button("保留这个") { Task { await model.choose(c, i) } }.buttonStyle(.borderedProminent)
                                 }

@@ -6,26 +6,13 @@ import Foundation
 import Observation
 
 public enum CaseWords {
-    public static func label(_ k: FollowUpKind) -> String {
-        switch k {
-        case .visit: return "下访"
-        case .interview: return "约谈"
-        case .petitionReception: return "接访"
-        case .call: return "电话"
-        }
-    }
+    public static func label(_ k: FollowUpKind) -> String { followUpName(value: k) }
 
-    public static func label(_ k: ResolutionKind) -> String {
-        switch k {
-        case .paidInFull: return "全额支付"
-        case .mediatedAgreementPerformed: return "调解协议已履行"
-        case .arbitrationAward: return "仲裁裁决"
-        case .court: return "法院判决"
-        case .fundAdvance: return "保障金垫付"
-        case .transferred: return "移送"
-        }
-    }
+    public static func label(_ k: ResolutionKind) -> String { resolutionName(value: k) }
 
+    public static func label(_ to: HandoverTo) -> String { handoverName(value: to) }
+
+    public static let handoverTargets: [HandoverTo] = [.arbitration, .publicSecurity, .courtPaymentOrder, .department]
     public static let followUpKinds: [FollowUpKind] = [.visit, .interview, .petitionReception, .call]
     public static let resolutionKinds: [ResolutionKind] = [.paidInFull, .mediatedAgreementPerformed, .arbitrationAward, .court, .fundAdvance, .transferred]
 }
@@ -43,6 +30,9 @@ public final class CaseScreenModel {
     public var resolvedOn: String
     public var paidYuan = ""
     public var reference = ""
+    public var closing = false
+    public var handoverTo: HandoverTo?
+    public var receivingBody = ""
     public private(set) var errors: [String: String] = [:]
     public private(set) var busy = false
     public let id: String
@@ -65,13 +55,12 @@ public final class CaseScreenModel {
         return c
     }
 
-    /// The clock as the page says it: its name, last day, and days left or overdue.
-    public var clockLine: String? {
-        guard let s = stored, let name = s.clockName, let due = s.dueOn else { return nil }
-        let left = s.daysLeft ?? 0
-        let unit = name.contains("工作日") ? "个工作日" : "天"
-        return "\(name)：截止 \(due)，" + (left >= 0 ? "还剩 \(left) \(unit)" : "已逾期 \(-left) 天")
-    }
+    /// The clock as the page says it (the core's words: its name, last day, and days left in
+    /// its own days, or overdue).
+    public var clockLine: String? { stored?.clockText }
+
+    /// The status changes the core offers now (allowed, or why not): the page draws these.
+    public var statusChoices: [StatusChoice] { stored?.statusChoices ?? [] }
 
     public func load() async {
         do { stored = try await store.get(id: id) } catch { errors = Labels.atFields(error) }
@@ -93,7 +82,7 @@ public final class CaseScreenModel {
         let n = c.wageClaims.count
         let fen = typed.yuan("wage_claims.\(n).amount_owed_fen", claimYuan)
         if !typed.errors.isEmpty { errors = typed.errors; return }
-        c.wageClaims.append(WageClaim(workerName: claimName, residentId: typed.text(claimResidentId)?.uppercased(), amountOwedFen: fen))
+        c.wageClaims.append(WageClaim(workerName: claimName, residentId: typed.text(claimResidentId), amountOwedFen: fen))
         if await write(c) {
             claimName = ""
             claimResidentId = ""
@@ -108,13 +97,30 @@ public final class CaseScreenModel {
         let paid = typed.yuan("resolution.amount_paid_fen", paidYuan)
         if !typed.errors.isEmpty { errors = typed.errors; return }
         let resolution = Resolution(kind: resolutionKind, on: on, amountPaidFen: paid, reference: typed.text(reference), note: nil)
-        await act { _ = try await self.store.closeCase(id: self.id, resolution: resolution) }
+        if await act({ _ = try await self.store.closeCase(id: self.id, resolution: resolution) }) { closing = false }
     }
 
-    public func reopen() async {
+    /// Gives the case one of the statuses the core offers; closing asks for the resolution
+    /// (`closing` opens the form, `close()` sends it).
+    public func choose(_ choice: StatusChoice) async {
+        guard choice.allowed else { return }
+        if choice.action == .close { closing = true; return }
+        await act { _ = try await self.store.setStatus(id: self.id, to: choice.to) }
+    }
+
+    /// Records that the case was handed over (to arbitration, the police, a court, a department).
+    public func handOver() async {
         guard var c = record else { return }
-        c.status = .inProgress
-        _ = await write(c)
+        guard let to = handoverTo else { errors = ["handover": "请选择移送给谁"]; return }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        f.dateFormat = "yyyy-MM-dd"
+        c.handovers.append(Handover(to: to, department: nil, on: f.string(from: now()), receivingBody: receivingBody.trimmingCharacters(in: .whitespaces), reference: nil, outcome: nil))
+        if await write(c) {
+            handoverTo = nil
+            receivingBody = ""
+        }
     }
 
     private func write(_ c: Case) async -> Bool {

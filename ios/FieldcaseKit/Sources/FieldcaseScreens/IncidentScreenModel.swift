@@ -5,8 +5,8 @@ import Fieldcase
 import Foundation
 import Observation
 
-public enum Step: CaseIterable, Sendable {
-    case gridArrived, inspectorNotified, inspectorArrived, leadingGroup
+public enum Step: String, CaseIterable, Sendable {
+    case gridArrived = "grid_arrived", inspectorNotified = "inspector_notified", inspectorArrived = "inspector_arrived", leadingGroup = "leading_group"
 
     public var label: String {
         switch self {
@@ -55,12 +55,15 @@ public final class IncidentScreenModel {
     /// The risk signs, in the order the chips show them.
     public static let signs: [RiskSign] = [.blockingRoadOrGate, .threatsOfExtremeActs, .mediaPresent, .crossDistrictWorkers]
 
-    public static func label(_ sign: RiskSign) -> String {
+    public static func label(_ sign: RiskSign) -> String { riskSignName(value: sign) }
+
+    /// A risk sign as the core writes it (and both phones' drafts keep it).
+    static func code(_ sign: RiskSign) -> String {
         switch sign {
-        case .blockingRoadOrGate: return "堵路堵门"
-        case .threatsOfExtremeActs: return "扬言极端行为"
-        case .mediaPresent: return "媒体在场"
-        case .crossDistrictWorkers: return "跨区务工人员"
+        case .blockingRoadOrGate: return "blocking_road_or_gate"
+        case .threatsOfExtremeActs: return "threats_of_extreme_acts"
+        case .mediaPresent: return "media_present"
+        case .crossDistrictWorkers: return "cross_district_workers"
         }
     }
 
@@ -70,7 +73,9 @@ public final class IncidentScreenModel {
             "headcount": headcount, "employer": employer, "amount": amountYuan, "months": monthsOwed,
             "address": address, "demands": demands, "representative": representative,
             "representative_phone": representativePhone,
-            "risk": Self.signs.indices.filter { riskSigns.contains(Self.signs[$0]) }.map(String.init).joined(separator: ","),
+            // One draft format on both phones (tests/fixtures/incident-draft.json): the core's codes.
+            "risk": Self.signs.filter { riskSigns.contains($0) }.map(Self.code).joined(separator: ","),
+            "steps": Step.allCases.compactMap { s in steps[s].map { "\(s.rawValue)=\(Int64(($0.timeIntervalSince1970 * 1000).rounded()))" } }.joined(separator: ","),
             "record": savedId ?? "",
         ]
     }
@@ -88,6 +93,11 @@ public final class IncidentScreenModel {
     public func restoreDraft() async {
         defer { draftRead = true }
         guard let f = try? await store.draft(form: "incident") else { return }
+        restore(f)
+    }
+
+    /// Puts back a draft's fields (the same format the Android app keeps).
+    public func restore(_ f: [String: String]) {
         headcount = f["headcount"] ?? ""
         employer = f["employer"] ?? ""
         amountYuan = f["amount"] ?? ""
@@ -96,7 +106,14 @@ public final class IncidentScreenModel {
         demands = f["demands"] ?? ""
         representative = f["representative"] ?? ""
         representativePhone = f["representative_phone"] ?? ""
-        riskSigns = Set((f["risk"] ?? "").split(separator: ",").compactMap { Int($0) }.filter { Self.signs.indices.contains($0) }.map { Self.signs[$0] })
+        let risk = (f["risk"] ?? "").split(separator: ",").map(String.init)
+        riskSigns = Set(Self.signs.enumerated().filter { i, sign in risk.contains(Self.code(sign)) || risk.contains(String(i)) }.map(\.element))
+        steps = [:]
+        for entry in (f["steps"] ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let step = Step(rawValue: parts[0]), let millis = Int64(parts[1]) else { continue }
+            steps[step] = Date(timeIntervalSince1970: Double(millis) / 1000)
+        }
         savedId = f["record"].flatMap { $0.isEmpty ? nil : $0 }
     }
 

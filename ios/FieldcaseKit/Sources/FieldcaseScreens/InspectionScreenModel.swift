@@ -16,18 +16,8 @@ public enum Check: String, CaseIterable, Sendable {
     case payrollKept = "payroll_kept_three_years"
     case paidPersonally = "paid_in_money_personally"
 
-    public var label: String {
-        switch self {
-        case .realName: return "实名制管理和劳动合同"
-        case .wageAccount: return "农民工工资专用账户"
-        case .labourCost: return "人工费用单独拨付（不超过一个月）"
-        case .contractorPays: return "总承包单位代发工资，工资表有本人签字"
-        case .deposit: return "工资保证金"
-        case .noticeBoard: return "维权信息告示牌"
-        case .payrollKept: return "工资支付台账保存三年"
-        case .paidPersonally: return "工资以货币形式直接发给本人"
-        }
-    }
+    /// The item's name, from the core's table (the same on Android and the office's pages).
+    public var label: String { fieldName(path: "checklist.\(rawValue)") ?? rawValue }
 }
 
 @MainActor

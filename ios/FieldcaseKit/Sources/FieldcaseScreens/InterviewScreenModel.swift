@@ -129,7 +129,7 @@ public final class InterviewScreenModel {
         }
         r.caseId = caseId
         r.interviewee = Interviewee(
-            name: typed.text(name), residentId: typed.text(residentId)?.uppercased(),
+            name: typed.text(name), residentId: typed.text(residentId),
             role: typed.text(role), phone: typed.text(phone))
         r.inspectors = inspectorNames.indices
             .filter { !inspectorNames[$0].isEmpty || !credentials[$0].isEmpty }

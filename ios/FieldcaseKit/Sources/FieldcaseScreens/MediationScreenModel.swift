@@ -114,11 +114,10 @@ public final class MediationScreenModel {
         guard case .mediation(var m) = try? newRecord(kind: .mediation, township: township) else {
             fatalError("the library makes an empty mediation")
         }
-        m.status = sessions.isEmpty ? .applied : .inSession
         m.application = Application(receivedAt: receivedAt, channel: .offline, form: .oral, applicant: typed.text(applicant), dispute: typed.text(dispute))
         m.workers = workers.enumerated().compactMap { i, w in
             if w.name.isEmpty && w.residentId.isEmpty && w.claimYuan.isEmpty { return nil }
-            return WorkerParty(name: w.name, residentId: typed.text(w.residentId)?.uppercased(),
+            return WorkerParty(name: w.name, residentId: typed.text(w.residentId),
                                amountClaimedFen: typed.yuan("workers.\(i).amount_claimed_fen", w.claimYuan))
         }
         m.employer = EmployerParty(name: typed.text(employerName), representative: typed.text(employerRepresentative))

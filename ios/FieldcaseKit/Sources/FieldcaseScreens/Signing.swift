@@ -23,16 +23,10 @@ public enum Signer: Hashable, Sendable {
     case organisationSeal
 }
 
-/// The strokes drawn on the pad, as an SVG of the pad's size.
+/// The strokes drawn on the pad, as the SVG of the pad's size the core writes (the same bytes
+/// on Android).
 public func signatureSVG(_ strokes: [[Point]], width: Int, height: Int) -> Data {
-    func n(_ v: Double) -> String { String(format: "%.1f", v) }
-    let paths = strokes.filter { $0.count > 1 }.map { line in
-        "<path d=\"" + line.enumerated().map { (i, p) in (i == 0 ? "M" : "L") + n(p.x) + " " + n(p.y) }.joined(separator: " ") + "\"/>"
-    }.joined()
-    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" "
-        + "fill=\"none\" stroke=\"#000\" stroke-width=\"3\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
-        + paths + "</svg>"
-    return Data(svg.utf8)
+    signatureSvg(strokes: strokes.map { $0.map { PadPoint(x: $0.x, y: $0.y) } }, width: UInt32(max(width, 0)), height: UInt32(max(height, 0)))
 }
 
 @MainActor

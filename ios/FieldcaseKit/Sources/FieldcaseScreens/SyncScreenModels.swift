@@ -139,12 +139,4 @@ public final class ConflictsScreenModel {
         }
     }
 
-    /// A value as a person reads it: money in 元, text without quotes, nothing as "（空）".
-    public static func shown(path: String, json: String) -> String {
-        let v = json.trimmingCharacters(in: .whitespaces)
-        if v == "null" { return "（空）" }
-        if path.hasSuffix("_fen"), let fen = Int64(v) { return yuan(fen) + " 元" }
-        if v.count >= 2, v.hasPrefix("\""), v.hasSuffix("\"") { return String(v.dropFirst().dropLast()) }
-        return v
-    }
 }

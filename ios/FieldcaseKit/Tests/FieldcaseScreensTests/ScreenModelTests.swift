@@ -214,8 +214,8 @@ final class ScreenModelTests: XCTestCase {
         let c = try XCTUnwrap(conflicts.items.first)
         XCTAssertEqual(c.fieldName, "欠薪金额")
         var byUser: [String: String] = [:]
-        for (i, v) in c.values.enumerated() { byUser[c.writtenBy[i]!.user] = ConflictsScreenModel.shown(path: c.path, json: v) }
-        XCTAssertEqual(byUser, ["张丽": "200000.00 元", "吴军": "210000.00 元"])
+        for (i, v) in c.values.enumerated() { byUser[c.writtenBy[i]!.user] = c.shown[i] }
+        XCTAssertEqual(byUser, ["张丽": "200,000.00 元", "吴军": "210,000.00 元"])
         let wu = c.values.indices.first { c.writtenBy[$0]?.user == "吴军" }!
         await conflicts.choose(c, wu)
         XCTAssertTrue(conflicts.items.isEmpty)
@@ -293,6 +293,21 @@ final class CaseAndMediationTests: XCTestCase {
         XCTAssertEqual(m.errors["wage_claims.1.resident_id"], "身份证号码校验位不对，请逐位核对")
         XCTAssertEqual(m.record?.wageClaims.count, 1)
 
+        // The buttons are the core's: closing is offered to the responsible person.
+        let closing = try XCTUnwrap(m.statusChoices.first { $0.action == .close }, "\(m.statusChoices)")
+        XCTAssertTrue(closing.allowed)
+        await m.choose(closing)
+        XCTAssertTrue(m.closing)
+
+        // Hand-over, as on Android.
+        await m.handOver()
+        XCTAssertEqual(m.errors["handover"], "请选择移送给谁")
+        m.handoverTo = .arbitration
+        m.receivingBody = "区劳动人事争议仲裁委员会"
+        await m.handOver()
+        XCTAssertEqual(m.record?.handovers.map(\.receivingBody), ["区劳动人事争议仲裁委员会"])
+        XCTAssertEqual(m.record?.handovers.first?.to, .arbitration)
+
         await m.close()
         XCTAssertNotNil(m.errors["resolution.kind"], "\(m.errors)")
         m.resolutionKind = .paidInFull
@@ -304,6 +319,8 @@ final class CaseAndMediationTests: XCTestCase {
         XCTAssertEqual(m.record?.status, .closed)
         XCTAssertEqual(m.record?.signOff?.by, "张丽")
         XCTAssertNil(m.clockLine)
+        XCTAssertFalse(m.closing)
+        XCTAssertEqual(m.statusChoices.first { $0.action == .reopen }?.label, "重新办理")
     }
 
     func testAMediationAgreementTakesEffectWithEverySignatureAndItsClocksFollow() async throws {
@@ -351,6 +368,25 @@ final class CaseAndMediationTests: XCTestCase {
 
 @MainActor
 final class DraftTests: XCTestCase {
+    /// One draft format on both phones: the Android suite reads the same file (IncidentScreenTest).
+    @MainActor
+    func testADraftInTheSharedFormatComesBackWholeAndIsKeptTheSameWay() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("tests/fixtures/incident-draft.json"))
+        let fixture = try JSONDecoder().decode([String: String].self, from: data)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-fixture-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try await createStore(dir: dir.path, keys: Keys(), township: "华新镇", user: "李华", role: .grid)
+        let model = IncidentScreenModel(store: store, township: "华新镇")
+        model.restore(fixture)
+        XCTAssertEqual(model.employer, "恒达劳务")
+        XCTAssertEqual(model.riskSigns, [.blockingRoadOrGate, .mediaPresent])
+        XCTAssertEqual(model.steps[.gridArrived].map { Int64($0.timeIntervalSince1970 * 1000) }, 1764806400000)
+        XCTAssertEqual(model.steps[.inspectorNotified].map { Int64($0.timeIntervalSince1970 * 1000) }, 1764807000000)
+        XCTAssertEqual(model.typed, fixture)
+    }
+
     func testWhatAGridAssistantTypedSurvivesTheAppBeingKilledAndGoesOnceSaved() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-draft-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

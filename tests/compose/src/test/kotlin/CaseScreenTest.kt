@@ -26,6 +26,7 @@ import org.fieldcase.app.CaseScreen
 import org.fieldcase.core.CaseStatus
 import org.fieldcase.core.Kind
 import org.fieldcase.core.LedgerQuery
+import org.fieldcase.core.LedgerStatus
 import org.fieldcase.core.Role
 import org.fieldcase.createStore
 import org.fieldcase.exampleRecord
@@ -112,7 +113,7 @@ class CaseScreenTest {
         rule.onNodeWithText("已销账：张丽", substring = true).assertExists()
         assertEquals(null, model.stored!!.clockName)
         val row = runBlocking { store.list(LedgerQuery(kind = Kind.CASE)) }.single()
-        assertEquals("closed", row.status)
+        assertEquals(LedgerStatus.CLOSED, row.status)
         rule.onNodeWithTag("reopen").performScrollTo()
         rule.drawTo("case-closed")
         store.close()

@@ -98,6 +98,28 @@ class IncidentScreenTest {
         store.close()
     }
 
+    /** One draft format on both phones: the iOS suite reads the same file (DraftTests). */
+    @Test
+    fun `a draft in the shared format comes back whole, and is kept the same way`() {
+        val text = java.io.File("../fixtures/incident-draft.json").readText()
+        val fixture = Regex("\"(\\w+)\": \"([^\"]*)\"").findAll(text).associate { it.groupValues[1] to it.groupValues[2] }
+        assertEquals(11, fixture.size)
+        val store = runBlocking { createStore(dir.resolve("draft").toString(), TestKeys(), "华新镇", "李华", Role.GRID) }
+        lateinit var model: IncidentModel
+        rule.setContent {
+            val scope = rememberCoroutineScope()
+            model = remember { IncidentModel(store, "华新镇", scope) }
+        }
+        rule.waitForIdle()
+        model.restore(fixture)
+        assertEquals("恒达劳务", model.employer)
+        assertEquals(setOf(RiskSign.BLOCKING_ROAD_OR_GATE, RiskSign.MEDIA_PRESENT), model.riskSigns.filterValues { it }.keys)
+        assertEquals(1764806400000L, model.steps[Step.GRID_ARRIVED]?.toEpochMilli())
+        assertEquals(1764807000000L, model.steps[Step.INSPECTOR_NOTIFIED]?.toEpochMilli())
+        assertEquals(fixture, model.typed())
+        store.close()
+    }
+
     @Test
     fun `what a grid assistant typed survives the app being killed, and goes once saved`() {
         val path = dir.resolve("grid").toString()

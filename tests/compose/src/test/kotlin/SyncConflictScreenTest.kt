@@ -132,9 +132,9 @@ class SyncConflictScreenTest {
             val c = conflicts.items.single()
             assertEquals("amount_owed_fen", c.path)
             assertEquals("欠薪金额", c.fieldName)
-            val byUser = c.values.indices.associate { c.writtenBy[it]!!.user to ConflictsModel.shown(c.path, c.values[it]) }
-            assertEquals(mapOf("张丽" to "200000.00 元", "吴军" to "210000.00 元"), byUser)
-            rule.onNodeWithText("210000.00 元").assertExists()
+            val byUser = c.values.indices.associate { c.writtenBy[it]!!.user to c.shown[it] }
+            assertEquals(mapOf("张丽" to "200,000.00 元", "吴军" to "210,000.00 元"), byUser)
+            rule.onNodeWithText("210,000.00 元").assertExists()
             rule.drawTo("conflicts")
             val wu = c.values.indices.single { c.writtenBy[it]!!.user == "吴军" }
             rule.onNodeWithTag("keep-amount_owed_fen-$wu").performClick()

@@ -230,4 +230,34 @@ class FieldcaseTest {
         assertTrue(a.conflicts().isEmpty())
         assertEquals(1, a.ledger().first().size)
     }
+
+    /** What a screen shows and reads comes from the core: money both ways, names, who may create what, forms. */
+    @Test
+    fun `money, names, forms and the kinds a role creates come from the core`() {
+        assertEquals("186,000.00", org.fieldcase.yuan(18_600_000L))
+        assertEquals(12_000_000L, org.fieldcase.readYuan("12万"))
+        assertEquals(123_456L, org.fieldcase.readYuan("１,234.56元"))
+        val negative = assertThrows<FieldException.InvalidFields> { org.fieldcase.readYuan("-5") }
+        assertEquals("金额不能为负数", negative.inChinese())
+        assertEquals("找不到这条记录", FieldException.NotFound("x").inChinese())
+
+        assertEquals(listOf(Kind.EMPLOYER, Kind.CASE, Kind.INCIDENT), org.fieldcase.creatableKinds(Role.GRID))
+        assertEquals("欠薪案件", org.fieldcase.kindName(Kind.CASE))
+        assertEquals("堵路堵门", org.fieldcase.riskSignName(RiskSign.BLOCKING_ROAD_OR_GATE))
+        assertEquals("农民工工资专用账户", org.fieldcase.fieldName("checklist.wage_account"))
+
+        // A form's text and back: money typed in 元 is kept in fen; a slip is at its field.
+        val draft = newRecord(Kind.INCIDENT, "华新镇")
+        val typed = org.fieldcase.recordFromForm(Kind.INCIDENT, draft, mapOf("amount_claimed_fen" to "9,600.50", "headcount" to "27"))
+        val incident = (typed as FieldRecord.Incident).value
+        assertEquals(960_050L, incident.amountClaimedFen)
+        assertEquals("9,600.50", org.fieldcase.formFields(typed)["amount_claimed_fen"])
+        val slip = assertThrows<FieldException.InvalidFields> {
+            org.fieldcase.recordFromForm(Kind.INCIDENT, draft, mapOf("headcount" to "二十"))
+        }
+        assertEquals(listOf("headcount"), slip.problems.map { it.field })
+
+        val svg = String(org.fieldcase.signatureSvg(listOf(listOf(org.fieldcase.core.PadPoint(1.0, 2.0), org.fieldcase.core.PadPoint(3.0, 4.0))), 600u, 200u))
+        assertTrue(svg.contains("<path d=\"M1.0 2.0 L3.0 4.0\"/>"), svg)
+    }
 }

@@ -25,31 +25,19 @@ import org.fieldcase.core.Handover
 import org.fieldcase.core.HandoverTo
 import org.fieldcase.core.Resolution
 import org.fieldcase.core.ResolutionKind
+import org.fieldcase.core.StatusAction
+import org.fieldcase.core.StatusChoice
 import org.fieldcase.core.WageClaim
+import org.fieldcase.followUpName
+import org.fieldcase.handoverName
 import org.fieldcase.record
+import org.fieldcase.resolutionName
 
-fun FollowUpKind.label(): String = when (this) {
-    FollowUpKind.VISIT -> "下访"
-    FollowUpKind.INTERVIEW -> "约谈"
-    FollowUpKind.PETITION_RECEPTION -> "接访"
-    FollowUpKind.CALL -> "电话"
-}
+fun FollowUpKind.label(): String = followUpName(this)
 
-fun ResolutionKind.label(): String = when (this) {
-    ResolutionKind.PAID_IN_FULL -> "全额支付"
-    ResolutionKind.MEDIATED_AGREEMENT_PERFORMED -> "调解协议已履行"
-    ResolutionKind.ARBITRATION_AWARD -> "仲裁裁决"
-    ResolutionKind.COURT -> "法院判决"
-    ResolutionKind.FUND_ADVANCE -> "保障金垫付"
-    ResolutionKind.TRANSFERRED -> "移送"
-}
+fun ResolutionKind.label(): String = resolutionName(this)
 
-fun HandoverTo.label(): String = when (this) {
-    HandoverTo.ARBITRATION -> "劳动仲裁"
-    HandoverTo.PUBLIC_SECURITY -> "公安机关"
-    HandoverTo.COURT_PAYMENT_ORDER -> "法院支付令"
-    HandoverTo.DEPARTMENT -> "其他部门"
-}
+fun HandoverTo.label(): String = handoverName(this)
 
 class CaseModel(
     private val store: FieldStore,
@@ -109,7 +97,7 @@ class CaseModel(
         if (errors.isNotEmpty()) return
         val claim = WageClaim(
             workerName = claimName.trim(),
-            residentId = typed.text(claimResidentId)?.uppercase(),
+            residentId = typed.text(claimResidentId),
             phone = null,
             workFrom = null,
             workTo = null,
@@ -123,14 +111,15 @@ class CaseModel(
         }
     }
 
-    fun startWork() {
-        val c = case ?: return
-        write(c.copy(status = CaseStatus.IN_PROGRESS))
-    }
-
-    fun reopen() {
-        val c = case ?: return
-        write(c.copy(status = CaseStatus.IN_PROGRESS))
+    /** Gives the case one of the statuses the core offers (closing asks for the resolution). */
+    fun choose(choice: StatusChoice) {
+        if (!choice.allowed) return
+        if (choice.action == StatusAction.CLOSE) {
+            closing = true
+            return
+        }
+        errors.clear()
+        act { store.setStatus(id, choice.to) }
     }
 
     fun handOver() {

@@ -34,6 +34,10 @@ import org.fieldcase.core.CaseStatus
 import org.fieldcase.core.FollowUpKind
 import org.fieldcase.core.HandoverTo
 import org.fieldcase.core.ResolutionKind
+import org.fieldcase.core.StatusAction
+import org.fieldcase.riskName
+import org.fieldcase.statusName
+import org.fieldcase.yuan
 
 private val day = DateTimeFormatter.ofPattern("MM-dd HH:mm").withZone(ZoneId.of("Asia/Shanghai"))
 
@@ -55,16 +59,14 @@ fun CaseScreen(model: CaseModel, onOpen: (String) -> Unit = {}) {
         }
         Text(c.subject ?: "欠薪案件", style = MaterialTheme.typography.titleLarge)
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            Text(Labels.status(s.ledgerStatus), color = MaterialTheme.colorScheme.primary)
-            Labels.risk(c.riskLevel.name.lowercase())?.let { Text(it, color = Color(0xFFB3261E)) }
+            Text(statusName(s.ledgerStatus), color = MaterialTheme.colorScheme.primary)
+            Text(riskName(c.riskLevel), color = Color(0xFFB3261E))
             if (s.conflicts.isNotEmpty()) Text("有冲突 ${s.conflicts.size} 处", color = Color(0xFFB3261E))
         }
-        s.clockName?.let { name ->
-            val left = s.daysLeft ?: 0
-            val unit = if (name.contains("工作日")) "个工作日" else "天"
+        s.clockText?.let {
             Text(
-                "$name：截止 ${s.dueOn}，" + if (left >= 0) "还剩 $left $unit" else "已逾期 ${-left} 天",
-                color = if (left < 0) Color(0xFFB3261E) else MaterialTheme.colorScheme.onSurface,
+                it,
+                color = if ((s.daysLeft ?: 0) < 0) Color(0xFFB3261E) else MaterialTheme.colorScheme.onSurface,
                 modifier = Modifier.testTag("clock"),
             )
         }
@@ -148,25 +150,28 @@ fun CaseScreen(model: CaseModel, onOpen: (String) -> Unit = {}) {
         }
 
         HorizontalDivider()
-        when (c.status) {
-            CaseStatus.OPEN -> Button(
-                onClick = { model.startWork() },
-                modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp).testTag("start"),
-            ) { Text("开始处理") }
-            CaseStatus.IN_PROGRESS -> if (!model.closing) {
-                Button(
-                    onClick = { model.closing = true },
-                    modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp).testTag("close"),
-                ) { Text("办结销账…") }
-            } else {
-                Closing(model)
-            }
-            CaseStatus.CLOSED -> {
-                c.signOff?.let { Text("已销账：${it.by}　${it.at?.let { t -> day.format(t) } ?: ""}", modifier = Modifier.testTag("signed-off")) }
-                OutlinedButton(
-                    onClick = { model.reopen() },
-                    modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp).testTag("reopen"),
-                ) { Text("重新办理") }
+        if (c.status == CaseStatus.CLOSED) {
+            c.signOff?.let { Text("已销账：${it.by}　${it.at?.let { t -> day.format(t) } ?: ""}", modifier = Modifier.testTag("signed-off")) }
+        }
+        // The status changes are the core's (what the case may become now, and who may): the
+        // screen draws them and decides nothing.
+        if (model.closing) {
+            Closing(model)
+        } else {
+            for (choice in s.statusChoices) {
+                val tag = when (choice.action) {
+                    StatusAction.CLOSE -> "close"
+                    StatusAction.REOPEN -> "reopen"
+                    StatusAction.CHANGE -> "status-${choice.to.name.lowercase()}"
+                }
+                val label = if (choice.action == StatusAction.CLOSE) choice.label + "…" else choice.label
+                val look = Modifier.fillMaxWidth().heightIn(min = 56.dp).testTag(tag)
+                if (choice.action == StatusAction.REOPEN) {
+                    OutlinedButton(onClick = { model.choose(choice) }, enabled = choice.allowed, modifier = look) { Text(label) }
+                } else {
+                    Button(onClick = { model.choose(choice) }, enabled = choice.allowed, modifier = look) { Text(label) }
+                }
+                choice.whyNot?.let { Text(it, style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.error) }
             }
         }
     }

@@ -11,6 +11,7 @@ import kotlinx.coroutines.launch
 import org.fieldcase.FieldConflict
 import org.fieldcase.FieldException
 import org.fieldcase.FieldStore
+import org.fieldcase.yuan
 
 class ConflictsModel(private val store: FieldStore, private val scope: CoroutineScope) {
     var items by mutableStateOf<List<FieldConflict>>(emptyList())
@@ -46,20 +47,6 @@ class ConflictsModel(private val store: FieldStore, private val scope: Coroutine
                 problem = Labels.failure(e)
             } finally {
                 loading = false
-            }
-        }
-    }
-
-    companion object {
-        /** A value as a person reads it: money in 元, text without quotes, nothing as "（空）". */
-        fun shown(path: String, json: String): String {
-            val v = json.trim()
-            return when {
-                v == "null" -> "（空）"
-                path.endsWith("_fen") && v.toLongOrNull() != null -> yuan(v.toLong()) + " 元"
-                v.startsWith("\"") && v.endsWith("\"") && v.length >= 2 ->
-                    v.substring(1, v.length - 1).replace("\\\"", "\"").replace("\\n", "\n")
-                else -> v
             }
         }
     }

@@ -64,7 +64,7 @@ private fun ConflictCard(model: ConflictsModel, c: FieldConflict) {
                     Modifier.weight(1f).background(MaterialTheme.colorScheme.surfaceVariant).padding(8.dp),
                     verticalArrangement = Arrangement.spacedBy(4.dp),
                 ) {
-                    Text(ConflictsModel.shown(c.path, v), style = MaterialTheme.typography.titleMedium)
+                    Text(c.shown.getOrElse(i) { v }, style = MaterialTheme.typography.titleMedium)
                     Text(who?.let { "${it.user}　${at.format(it.at)}" } ?: "来自未知设备", style = MaterialTheme.typography.bodySmall)
                     Button(
                         onClick = { model.choose(c, i) },

@@ -12,8 +12,8 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
 import androidx.compose.material3.ExtendedFloatingActionButton
 import androidx.compose.material3.MaterialTheme
-import androidx.compose.material3.TextButton
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
@@ -27,7 +27,10 @@ import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.unit.dp
 import org.fieldcase.FieldStore
 import org.fieldcase.HubTransport
+import org.fieldcase.core.Kind
 import org.fieldcase.core.Role
+import org.fieldcase.creatableKinds
+import org.fieldcase.kindName
 
 /** Where the worker is. */
 sealed interface Place {
@@ -69,13 +72,18 @@ class Navigation {
     }
 }
 
-/** What a role records, for the new-record choice. */
-fun newRecordsFor(role: Role): List<Pair<Place, String>> = when (role) {
-    Role.GRID -> listOf(Place.NewIncident to "突发事件")
-    Role.INSPECTOR -> listOf(Place.NewInspection to "现场检查", Place.NewInterview to "询问笔录", Place.NewIncident to "突发事件")
-    Role.MEDIATOR -> listOf(Place.NewMediation to "调解")
-    Role.OFFICE -> listOf(Place.NewIncident to "突发事件")
+/** The form a kind of record is made with on the phone (cases, employers and the calendar are the office's). */
+private fun formFor(kind: Kind): Place? = when (kind) {
+    Kind.INCIDENT -> Place.NewIncident
+    Kind.INSPECTION -> Place.NewInspection
+    Kind.INTERVIEW -> Place.NewInterview
+    Kind.MEDIATION -> Place.NewMediation
+    else -> null
 }
+
+/** What a role may record (the core says which kinds), for the new-record choice. */
+fun newRecordsFor(role: Role): List<Pair<Place, String>> =
+    creatableKinds(role).mapNotNull { kind -> formFor(kind)?.let { it to kindName(kind) } }
 
 @Composable
 fun FieldApp(
@@ -96,7 +104,7 @@ fun FieldApp(
                     TextButton(onClick = { nav.go(Place.Conflicts) }, modifier = Modifier.testTag("to-conflicts")) { Text("冲突") }
                 }
                 LedgerScreen(ledger, me.township) { row: org.fieldcase.core.LedgerRow ->
-                    nav.go(if (row.kind == "case") Place.Case(row.id) else Place.Record(row.id))
+                    nav.go(if (row.kind == Kind.CASE) Place.Case(row.id) else Place.Record(row.id))
                 }
             }
             ExtendedFloatingActionButton(

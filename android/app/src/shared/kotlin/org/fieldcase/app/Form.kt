@@ -12,9 +12,10 @@ import androidx.compose.runtime.snapshots.SnapshotStateMap
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.text.input.KeyboardType
-import java.math.BigDecimal
 import java.time.LocalDate
 import java.time.format.DateTimeParseException
+import org.fieldcase.FieldException
+import org.fieldcase.readYuan
 
 /** A field whose test tag is the record path it fills, with the message the core gave for it. */
 @Composable
@@ -46,9 +47,16 @@ fun FormField(
 class Typed(private val errors: SnapshotStateMap<String, String>) {
     fun count(field: String, text: String): UInt? = read(field, text, "请输入整数") { it.toUInt() }
 
-    /** 元 as typed (up to two decimals), kept in fen. */
-    fun yuan(field: String, text: String): Long? =
-        read(field, text, "请输入金额（元），最多两位小数") { BigDecimal(it).movePointRight(2).longValueExact() }
+    /** 元 as typed, read by the core (the same amounts on iOS and the office's pages), kept in fen. */
+    fun yuan(field: String, text: String): Long? {
+        if (text.isBlank()) return null
+        return try {
+            readYuan(text)
+        } catch (e: FieldException) {
+            errors[field] = e.inChinese()
+            null
+        }
+    }
 
     /** A date as YYYY-MM-DD, which the core keeps. */
     fun date(field: String, text: String): String? =
@@ -74,5 +82,3 @@ class Typed(private val errors: SnapshotStateMap<String, String>) {
     }
 }
 
-/** Fen as 元 with two decimals, for showing. */
-fun yuan(fen: Long): String = BigDecimal.valueOf(fen, 2).toPlainString()

@@ -77,8 +77,9 @@ class IncidentModel(
         "demands" to demands,
         "representative" to representative,
         "representative_phone" to representativePhone,
-        "risk" to RiskSign.entries.filter { riskSigns[it] == true }.joinToString(",") { it.name },
-        "steps" to Step.entries.filter { it in steps }.joinToString(",") { "${it.name}=${steps[it]!!.toEpochMilli()}" },
+        // One draft format on both phones (tests/fixtures/incident-draft.json): the core's codes.
+        "risk" to RiskSign.entries.filter { riskSigns[it] == true }.joinToString(",") { it.name.lowercase() },
+        "steps" to Step.entries.filter { it in steps }.joinToString(",") { "${it.name.lowercase()}=${steps[it]!!.toEpochMilli()}" },
         "record" to (savedId ?: ""),
     )
 
@@ -93,11 +94,11 @@ class IncidentModel(
         representative = fields["representative"] ?: ""
         representativePhone = fields["representative_phone"] ?: ""
         for (name in (fields["risk"] ?: "").split(',').filter { it.isNotBlank() }) {
-            RiskSign.entries.find { it.name == name }?.let { riskSigns[it] = true }
+            RiskSign.entries.find { it.name.equals(name, ignoreCase = true) }?.let { riskSigns[it] = true }
         }
         for (entry in (fields["steps"] ?: "").split(',').filter { it.contains('=') }) {
             val (name, millis) = entry.split('=', limit = 2)
-            val step = Step.entries.find { it.name == name } ?: continue
+            val step = Step.entries.find { it.name.equals(name, ignoreCase = true) } ?: continue
             millis.toLongOrNull()?.let { steps[step] = Instant.ofEpochMilli(it) }
         }
     }

@@ -27,15 +27,11 @@ import androidx.compose.ui.unit.dp
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
 import org.fieldcase.core.RiskSign
+import org.fieldcase.riskSignName
 
 private val clock = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.of("Asia/Shanghai"))
 
-private fun RiskSign.label(): String = when (this) {
-    RiskSign.BLOCKING_ROAD_OR_GATE -> "堵路堵门"
-    RiskSign.THREATS_OF_EXTREME_ACTS -> "扬言极端行为"
-    RiskSign.MEDIA_PRESENT -> "媒体在场"
-    RiskSign.CROSS_DISTRICT_WORKERS -> "跨区务工人员"
-}
+private fun RiskSign.label(): String = riskSignName(this)
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable

@@ -15,6 +15,7 @@ import kotlinx.coroutines.launch
 import org.fieldcase.FieldException
 import org.fieldcase.FieldRecord
 import org.fieldcase.FieldStore
+import org.fieldcase.checkResultName
 import org.fieldcase.core.CheckResult
 import org.fieldcase.core.ChecklistItem
 import org.fieldcase.core.CorrectionOrder
@@ -24,26 +25,27 @@ import org.fieldcase.core.Kind
 import org.fieldcase.core.SealStatus
 import org.fieldcase.core.Signature
 import org.fieldcase.core.WageChecklist
+import org.fieldcase.fieldName
 import org.fieldcase.newRecord
 
 /** The eight checks, in the regulations' order, with the record field each one fills. */
-enum class Check(val field: String, val label: String) {
-    REAL_NAME("real_name_and_contracts", "实名制管理和劳动合同"),
-    WAGE_ACCOUNT("wage_account", "农民工工资专用账户"),
-    LABOUR_COST("labour_cost_separate", "人工费用单独拨付（不超过一个月）"),
-    CONTRACTOR_PAYS("contractor_pays_wages", "总承包单位代发工资，工资表有本人签字"),
-    DEPOSIT("wage_guarantee_deposit", "工资保证金"),
-    NOTICE_BOARD("rights_notice_board", "维权信息告示牌"),
-    PAYROLL_KEPT("payroll_kept_three_years", "工资支付台账保存三年"),
-    PAID_PERSONALLY("paid_in_money_personally", "工资以货币形式直接发给本人"),
+enum class Check(val field: String) {
+    REAL_NAME("real_name_and_contracts"),
+    WAGE_ACCOUNT("wage_account"),
+    LABOUR_COST("labour_cost_separate"),
+    CONTRACTOR_PAYS("contractor_pays_wages"),
+    DEPOSIT("wage_guarantee_deposit"),
+    NOTICE_BOARD("rights_notice_board"),
+    PAYROLL_KEPT("payroll_kept_three_years"),
+    PAID_PERSONALLY("paid_in_money_personally"),
+    ;
+
+    /** The item's name, from the core's table (the same on iOS and the office's pages). */
+    val label: String
+        get() = fieldName("checklist.${this.field}") ?: this.field
 }
 
-fun CheckResult.label(): String = when (this) {
-    CheckResult.COMPLIANT -> "符合"
-    CheckResult.NON_COMPLIANT -> "不符合"
-    CheckResult.NOT_APPLICABLE -> "不适用"
-    CheckResult.UNCHECKED -> "未检查"
-}
+fun CheckResult.label(): String = checkResultName(this)
 
 class InspectionModel(
     private val store: FieldStore,

@@ -145,7 +145,7 @@ class InterviewModel(
             caseId = caseId,
             interviewee = Interviewee(
                 name = typed.text(name),
-                residentId = typed.text(residentId)?.uppercase(),
+                residentId = typed.text(residentId),
                 role = typed.text(role),
                 phone = typed.text(phone),
             ),

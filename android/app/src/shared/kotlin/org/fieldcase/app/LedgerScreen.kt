@@ -14,8 +14,8 @@ import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
-import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.lazy.LazyListState
+import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.lazy.rememberLazyListState
 import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.material3.FilterChip
@@ -38,6 +38,9 @@ import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
 import androidx.compose.ui.unit.sp
 import org.fieldcase.core.LedgerRow
+import org.fieldcase.kindName
+import org.fieldcase.riskName
+import org.fieldcase.statusName
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
@@ -120,7 +123,7 @@ private fun LedgerLine(row: LedgerRow, onOpen: (LedgerRow) -> Unit) {
             horizontalArrangement = Arrangement.spacedBy(8.dp),
         ) {
             Text(
-                listOfNotNull(Labels.kind(row.kind), Labels.status(row.status), Labels.risk(row.risk)).joinToString(" · "),
+                listOfNotNull(kindName(row.kind), statusName(row.status), row.risk?.let(::riskName)).joinToString(" · "),
                 style = MaterialTheme.typography.bodyMedium,
                 color = MaterialTheme.colorScheme.onSurfaceVariant,
             )

@@ -34,6 +34,7 @@ import org.fieldcase.core.PerformanceResult
 import org.fieldcase.core.Session
 import org.fieldcase.core.WorkerParty
 import org.fieldcase.newRecord
+import org.fieldcase.performanceName
 
 /** A worker party as typed. */
 class PartyRow {
@@ -43,12 +44,7 @@ class PartyRow {
     var claimYuan by mutableStateOf("")
 }
 
-fun PerformanceResult.label(): String = when (this) {
-    PerformanceResult.PAID_ON_TIME -> "按期支付"
-    PerformanceResult.PAID_LATE -> "逾期支付"
-    PerformanceResult.PARTLY_PAID -> "部分支付"
-    PerformanceResult.NOT_PAID -> "未支付"
-}
+fun PerformanceResult.label(): String = performanceName(this)
 
 class MediationModel(
     private val store: FieldStore,
@@ -187,7 +183,7 @@ class MediationModel(
             if (w.name.isBlank() && w.residentId.isBlank() && w.claimYuan.isBlank()) return@mapIndexedNotNull null
             WorkerParty(
                 name = w.name.trim(),
-                residentId = typed.text(w.residentId)?.uppercase(),
+                residentId = typed.text(w.residentId),
                 phone = typed.text(w.phone),
                 amountClaimedFen = typed.yuan("workers.$i.amount_claimed_fen", w.claimYuan),
             )
@@ -199,7 +195,6 @@ class MediationModel(
         val anyTerms = listOf(workerClaims, employerClaims, agreedYuan, paymentDate, paymentMethod, claimsWaived).any { it.isNotBlank() } ||
             signing.given.isNotEmpty()
         return draft.copy(
-            status = if (sessions.isEmpty()) MediationStatus.APPLIED else MediationStatus.IN_SESSION,
             caseId = caseId,
             application = Application(
                 receivedAt = receivedAt,
@@ -212,7 +207,7 @@ class MediationModel(
             workers = parties,
             employer = EmployerParty(
                 name = typed.text(employerName),
-                uscc = typed.text(employerUscc)?.uppercase(),
+                uscc = typed.text(employerUscc),
                 representative = typed.text(employerRepresentative),
                 agent = null,
             ),

@@ -30,6 +30,8 @@ import androidx.compose.ui.unit.dp
 import org.fieldcase.core.ApplicationForm
 import org.fieldcase.core.Channel
 import org.fieldcase.core.PerformanceResult
+import org.fieldcase.statusName
+import org.fieldcase.yuan
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
@@ -43,11 +45,8 @@ fun MediationScreen(model: MediationModel) {
     ) {
         Text("劳动争议调解", style = MaterialTheme.typography.titleLarge)
         model.stored?.let { s ->
-            Text(Labels.status(s.ledgerStatus), color = MaterialTheme.colorScheme.primary, modifier = Modifier.testTag("status"))
-            s.clockName?.let { name ->
-                val left = s.daysLeft ?: 0
-                Text("$name：截止 ${s.dueOn}，" + if (left >= 0) "还剩 $left 天" else "已逾期 ${-left} 天", modifier = Modifier.testTag("clock"))
-            }
+            Text(statusName(s.ledgerStatus), color = MaterialTheme.colorScheme.primary, modifier = Modifier.testTag("status"))
+            s.clockText?.let { Text(it, modifier = Modifier.testTag("clock")) }
             s.seal?.let { SealPanel(it) }
         }
         e[""]?.let { Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.testTag("problem")) }

@@ -31,7 +31,11 @@ import org.fieldcase.FieldRecord
 import org.fieldcase.FieldStore
 import org.fieldcase.StoredRecord
 import org.fieldcase.core.HistoryEntry
+import org.fieldcase.historyActionName
+import org.fieldcase.kindName
 import org.fieldcase.record
+import org.fieldcase.statusName
+import org.fieldcase.yuan
 
 private val stamp = DateTimeFormatter.ofPattern("MM-dd HH:mm").withZone(ZoneId.of("Asia/Shanghai"))
 
@@ -108,12 +112,9 @@ fun RecordScreen(model: RecordModel) {
             Text("正在读取…")
             return@Column
         }
-        Text(Labels.kind(s.kind.name.lowercase()), style = MaterialTheme.typography.titleLarge, modifier = Modifier.testTag("record-kind"))
-        Text(Labels.status(s.ledgerStatus), color = MaterialTheme.colorScheme.primary)
-        s.clockName?.let { name ->
-            val left = s.daysLeft ?: 0
-            Text("$name：截止 ${s.dueOn}，" + if (left >= 0) "还剩 $left 天" else "已逾期 ${-left} 天")
-        }
+        Text(kindName(s.kind), style = MaterialTheme.typography.titleLarge, modifier = Modifier.testTag("record-kind"))
+        Text(statusName(s.ledgerStatus), color = MaterialTheme.colorScheme.primary)
+        s.clockText?.let { Text(it, color = if ((s.daysLeft ?: 0) < 0) Color(0xFFB3261E) else MaterialTheme.colorScheme.onSurface) }
         s.seal?.let { SealPanel(it) }
         if (s.conflicts.isNotEmpty()) {
             Text("有 ${s.conflicts.size} 处冲突待处理", color = Color(0xFFB3261E))
@@ -128,19 +129,9 @@ fun RecordScreen(model: RecordModel) {
         Text("修改记录", style = MaterialTheme.typography.titleMedium)
         for (h in model.history.reversed()) {
             Text(
-                "${stamp.format(h.at)}　${h.user}${if (h.verified) "" else "（未核实设备）"}　${action(h.action)}",
+                "${stamp.format(h.at)}　${h.user}${if (h.verified) "" else "（未核实设备）"}　${historyActionName(h.action)}",
                 style = MaterialTheme.typography.bodySmall,
             )
         }
     }
-}
-
-private fun action(a: String): String = when (a) {
-    "create" -> "新建"
-    "edit" -> "修改"
-    "seal" -> "签署封存"
-    "resolve" -> "处理冲突"
-    "attach" -> "添加附件"
-    "close" -> "办结"
-    else -> a
 }

@@ -16,6 +16,7 @@ import androidx.compose.ui.unit.dp
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
 import org.fieldcase.core.SealStatus
+import org.fieldcase.sealVerdict
 
 private val stamp = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.of("Asia/Shanghai"))
 
@@ -32,12 +33,7 @@ fun SealPanel(status: SealStatus) {
         Text("签署人：${status.seal.user}　时间：${stamp.format(status.seal.sealedAt)}")
         Text("内容指纹：${status.seal.hash.take(16)}…", style = MaterialTheme.typography.bodySmall)
         Text(
-            when {
-                ok -> "签章核验通过：内容与签署时一致"
-                !status.intact -> "内容与签署时不一致，可能被改动"
-                !status.signed -> "签章没有有效签名"
-                else -> "签署设备未登记或无权签署此类记录"
-            },
+            sealVerdict(status),
             color = if (ok) Color(0xFF1B5E20) else MaterialTheme.colorScheme.error,
         )
         Text("签署后不能修改；如需更正，请另作补充记录", style = MaterialTheme.typography.bodySmall)

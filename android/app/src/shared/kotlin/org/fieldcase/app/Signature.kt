@@ -21,12 +21,12 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
-import androidx.compose.ui.Alignment
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateListOf
 import androidx.compose.runtime.mutableStateMapOf
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.geometry.Offset
 import androidx.compose.ui.graphics.Color
@@ -36,10 +36,11 @@ import androidx.compose.ui.input.pointer.pointerInput
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.unit.dp
 import java.time.Instant
-import java.util.Locale
 import org.fieldcase.FieldStore
 import org.fieldcase.core.AttachmentRef
+import org.fieldcase.core.PadPoint
 import org.fieldcase.core.Signature
+import org.fieldcase.signatureSvg
 
 /** Who signs a record. */
 sealed class Signer {
@@ -152,18 +153,9 @@ class Strokes {
 
     internal fun all(): List<List<Offset>> = lines + if (current.size > 1) listOf(current.toList()) else emptyList()
 
-    /** The signature as an SVG image of the pad's size in pixels. */
-    fun svg(width: Int, height: Int): ByteArray {
-        val paths = all().joinToString("") { line ->
-            val d = line.mapIndexed { i, p -> (if (i == 0) "M" else "L") + n(p.x) + " " + n(p.y) }.joinToString(" ")
-            "<path d=\"$d\"/>"
-        }
-        return ("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 $width $height\" " +
-            "fill=\"none\" stroke=\"#000\" stroke-width=\"3\" stroke-linecap=\"round\" stroke-linejoin=\"round\">" +
-            paths + "</svg>").toByteArray()
-    }
-
-    private fun n(v: Float) = String.format(Locale.ROOT, "%.1f", v)
+    /** The signature as the SVG image of the pad's size the core writes (the same bytes on iOS). */
+    fun svg(width: Int, height: Int): ByteArray =
+        signatureSvg(all().map { line -> line.map { PadPoint(it.x.toDouble(), it.y.toDouble()) } }, width.toUInt(), height.toUInt())
 }
 
 /** A pad to sign on with a finger; what is drawn goes into `strokes`. */
