@@ -17,6 +17,7 @@
 
 pub mod client;
 pub mod office;
+pub mod postgres;
 pub mod tls;
 
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 #![allow(dead_code)] // each test binary uses part of it
 
 pub mod browser;
+pub mod postgres;
 pub mod proxy;
 
 use automerge::transaction::Transactable;
