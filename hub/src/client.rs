@@ -115,6 +115,7 @@ impl HttpTransport {
         let mut builder = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(15))
             .tcp_keepalive(Duration::from_secs(30))
+            .tcp_nodelay(true)
             .timeout(None::<Duration>);
         if let Some(pin) = pin {
             builder = builder.use_preconfigured_tls(tls_config(pin)?);

@@ -346,6 +346,19 @@ fn accept_stop_signals() {
 /// How long requests under way may take to finish once the hub is told to stop.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Why the hub cannot take its address, and what to do about it.
+fn cannot_listen(listen: SocketAddr, e: std::io::Error) -> Error {
+    let why = match e.kind() {
+        std::io::ErrorKind::AddrInUse => "the address is already in use (is another hub running?)".to_string(),
+        std::io::ErrorKind::PermissionDenied => "not allowed (ports below 1024 need root)".to_string(),
+        std::io::ErrorKind::AddrNotAvailable => "this machine has no such address".to_string(),
+        _ => e.to_string(),
+    };
+    Error::Network(format!(
+        "cannot listen on {listen}: {why}; choose another address with --listen (scripts/hub: HUB_LISTEN=127.0.0.1:8444)"
+    ))
+}
+
 /// Plain HTTP is only for this machine: anything else is served over TLS.
 pub fn check_listen(addr: &SocketAddr, tls: bool) -> Result<(), Error> {
     if tls || addr.ip().is_loopback() {
@@ -367,6 +380,11 @@ async fn serve(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let Some(tls) = tls else {
+        // Answers go out as soon as they are written: a small answer must not wait for the
+        // phone's delayed acknowledgement of the one before (Nagle's algorithm).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         // Requests under way get a few seconds to finish; a client that holds its connection
         // open (or stopped reading) does not keep the hub from stopping.
         let (stopped, on_stop) = tokio::sync::watch::channel(false);
@@ -401,6 +419,7 @@ async fn serve(
             },
             _ = &mut stop => return Ok(()),
         };
+        let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let service = service.clone();
         tokio::spawn(async move {
@@ -455,7 +474,7 @@ impl Hub {
                 let listener = match tokio::net::TcpListener::bind(listen).await {
                     Ok(l) => l,
                     Err(e) => {
-                        let _ = ready_tx.send(Err(Error::Io(e)));
+                        let _ = ready_tx.send(Err(cannot_listen(listen, e)));
                         return;
                     }
                 };
@@ -521,7 +540,9 @@ pub fn run(
     accept_stop_signals();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| cannot_listen(listen, e))?;
         ready(listener.local_addr()?);
         let stop = async {
             let term = async {

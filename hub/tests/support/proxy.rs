@@ -32,6 +32,10 @@ impl Proxy {
                 let Ok(server) = TcpStream::connect(target) else {
                     continue;
                 };
+                // The proxy only counts: it must not hold small writes back (Nagle's algorithm)
+                // where the two ends would not.
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
                 c.connections.fetch_add(1, Ordering::SeqCst);
                 let cut = c.cut_after.swap(0, Ordering::SeqCst);
                 let (c1, c2) = (c.clone(), c.clone());
