@@ -48,6 +48,33 @@ impl CancelToken {
     }
 }
 
+/// The hub a store has joined, as the app may know it (no secret).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct JoinedHub {
+    pub url: String,
+    pub device: String,
+    /// SHA-256 (hex) of the hub's TLS certificate the transport accepts.
+    pub pin: Option<String>,
+}
+
+/// Cancels its token when dropped before `disarm`: the call that holds it was abandoned (a
+/// cancelled coroutine or task dropped its future), so its work on the library's threads stops.
+struct CancelOnDrop(Option<Arc<CancelToken>>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(token) = self.0.take() {
+            token.cancel();
+        }
+    }
+}
+
 /// What a join link (the office's QR code) holds.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct JoinLinkInfo {
@@ -119,14 +146,26 @@ impl FieldStore {
         run(move || Ok(store.sync().status()?)).await
     }
 
-    /// The hub this store syncs with, once joined.
-    pub async fn hub_link(&self) -> Result<Option<HubLink>, FieldError> {
+    /// The hub this store syncs with, once joined: where it is, this device's id there, and the
+    /// certificate it is pinned to. The device's secret stays inside the library: the requests
+    /// the transport is handed are already authorised.
+    pub async fn hub_link(&self) -> Result<Option<JoinedHub>, FieldError> {
         let store = self.inner.clone();
-        run(move || Ok(store.sync().link()?)).await
+        run(move || {
+            Ok(store.sync().link()?.map(|l: HubLink| JoinedHub {
+                url: l.url,
+                device: l.device,
+                pin: l.pin,
+            }))
+        })
+        .await
     }
 
     /// One sync session with the hub over the app's transport: sends what the hub lacks,
     /// takes what this phone lacks (applied frame by frame as it arrives), then attachments.
+    ///
+    /// It stops when `cancel` is cancelled and also when the call itself is abandoned (a
+    /// cancelled Kotlin coroutine drops it): what arrived before is kept either way.
     pub async fn sync(
         &self,
         transport: Arc<dyn HubTransport>,
@@ -134,9 +173,10 @@ impl FieldStore {
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<SyncReport, FieldError> {
         let store = self.inner.clone();
-        if let Some(c) = &cancel {
-            *c.store.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::downgrade(&store));
-        }
+        let cancel = cancel.unwrap_or_default();
+        *cancel.store.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::downgrade(&store));
+        let abandoned = CancelOnDrop(Some(cancel.clone()));
+        let cancel = Some(cancel);
         let report = run(move || {
             let link = store
                 .sync()
@@ -158,7 +198,9 @@ impl FieldStore {
             };
             Ok(store.sync().run(&t, &opts)?)
         })
-        .await?;
+        .await;
+        abandoned.disarm();
+        let report = report?;
         if report.records_received > 0 {
             self.notify(vec![]);
         }

@@ -440,6 +440,10 @@ impl<'s> SyncSession<'s> {
     /// Reads complete frames from what has been decompressed so far, applying each.
     fn read_frames(&mut self) -> Result<()> {
         loop {
+            // A cancel between frames stops before the next one is applied, not after it.
+            if self.cancelled() {
+                return Err(Error::Cancelled);
+            }
             let mut input = &self.pending[..];
             let before = input.len();
             let frame = match Frame::read_from(&mut input) {

@@ -6,8 +6,12 @@ import java.time.Instant
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
-import kotlinx.coroutines.async
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.async
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
@@ -183,6 +187,56 @@ class FieldcaseTest {
             val rest = b.syncWith(transport)
             assertEquals(1200uL - kept, rest.recordsReceived)
             assertEquals(1200uL, b.count())
+        }
+    }
+
+    /** The plain `sync`, with no token: cancelling its coroutine stops the work too (issue 21). */
+    @Test
+    fun `cancelling the coroutine of a plain sync stops it, and what arrived is kept`() = runBlocking {
+        Hub(dir.resolve("hub")).use { hub ->
+            val transport = OkHttpTransport()
+            val a = joinNewStore(dir.resolve("a").toString(), TestKeys(), hub.enroll("张丽"), transport)
+            val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+            repeat(1500) { a.createRecord(FieldRecord.Case(case.copy(subject = "案件$it"))) }
+            a.syncWith(transport)
+            val b = joinNewStore(dir.resolve("b").toString(), TestKeys(), hub.enroll("吴军"), transport)
+            val firstFrame = CompletableDeferred<Unit>()
+            val progress = object : SyncProgress {
+                override fun progress(phase: String, done: ULong, total: ULong) {
+                    if (phase == "records" && done > 0uL) firstFrame.complete(Unit)
+                }
+            }
+            val job = launch(Dispatchers.IO) { b.sync(transport, progress, null) }
+            firstFrame.await()
+            job.cancelAndJoin()
+            // The work on the library's threads stops (within the frame under way): the count
+            // settles below the whole. Without the stop it would run on to 1,500.
+            var kept = b.count()
+            for (i in 0 until 50) {
+                delay(400)
+                val now = b.count()
+                if (now == kept) break
+                kept = now
+            }
+            delay(1000)
+            assertEquals(kept, b.count(), "the sync went on after its coroutine was cancelled")
+            assertTrue(kept in 1uL until 1500uL, "the sync went on after its coroutine was cancelled: kept $kept")
+            // The requests the transport carries are authorised by the library; the app is
+            // never handed the device's secret.
+            var bearer: String? = null
+            val spy = object : HubTransport {
+                override fun send(hub: String, pin: String?, request: HubRequest, response: HubResponse) {
+                    bearer = request.authorization
+                    transport.send(hub, pin, request, response)
+                }
+            }
+            val rest = b.syncWith(spy)
+            assertEquals(1500uL - kept, rest.recordsReceived)
+            val secret = bearer!!.removePrefix("Bearer ")
+            assertTrue(secret.length >= 16, "a bearer token was sent")
+            val link = b.hubLink()!!
+            assertTrue(link.url.startsWith("https://127.0.0.1:"), link.url)
+            assertTrue(secret !in link.toString(), "hubLink hands the app the device's secret")
         }
     }
 
