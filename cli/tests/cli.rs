@@ -271,6 +271,30 @@ fn the_office_runs_a_hub_and_phones_join_and_sync() {
     let pin = served.pin.clone();
     let err = fails(&hub, &["serve", "--plain", "--listen", "0.0.0.0:0"], 2);
     assert!(err.contains("loopback"), "{err}");
+    // A taken address stops a second hub at once, naming the address and the way out.
+    let taken = served
+        .url
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_string();
+    let second = dir.path().join("second");
+    ok(
+        &second,
+        &["init", "--township", "青浦区", "--user", "办公室", "--role", "office"],
+    );
+    let out = fieldcase(&second, &["serve", "--listen", &taken]);
+    assert!(!out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "no address or link is printed for a hub that is not running"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on {taken}"))
+            && err.contains("already in use")
+            && err.contains("--listen"),
+        "{err}"
+    );
 
     let enrolled = ok(
         &hub,

@@ -68,6 +68,10 @@ pub struct Response {
     /// Incidents where nobody is recorded on site yet.
     pub without_grid_assistant: u32,
     pub without_inspector: u32,
+    /// Incidents with an arrival recorded before the incident was reported: a time typed wrong,
+    /// left out of the medians (a negative response time is no response time) and counted
+    /// here, so that somebody corrects it.
+    pub times_to_check: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -137,6 +141,8 @@ pub(crate) fn zeros(c: &Connection, q: &ZerosQuery, now: DateTime<Utc>, cal: &Ca
         }
         for (id, (_, reported, grid, inspector)) in by_incident.iter_mut() {
             for (what, at) in events::first_arrivals(c, id)? {
+                // Kept as recorded (negative when the arrival was typed before the report),
+                // so the incident's line shows what needs correcting.
                 let minutes = Some((at - *reported) / 60_000);
                 if what == "grid_on_site" {
                     *grid = minutes;
@@ -156,11 +162,26 @@ pub(crate) fn zeros(c: &Connection, q: &ZerosQuery, now: DateTime<Utc>, cal: &Ca
             minutes_to_inspector: inspector,
         })
         .collect();
+    let response_times = |m: Option<i64>| m.filter(|m| *m >= 0);
     let response = Response {
         median_minutes_to_grid_assistant: median(
-            incidents.iter().filter_map(|i| i.minutes_to_grid_assistant).collect(),
+            incidents
+                .iter()
+                .filter_map(|i| response_times(i.minutes_to_grid_assistant))
+                .collect(),
         ),
-        median_minutes_to_inspector: median(incidents.iter().filter_map(|i| i.minutes_to_inspector).collect()),
+        median_minutes_to_inspector: median(
+            incidents
+                .iter()
+                .filter_map(|i| response_times(i.minutes_to_inspector))
+                .collect(),
+        ),
+        times_to_check: incidents
+            .iter()
+            .filter(|i| {
+                i.minutes_to_grid_assistant.is_some_and(|m| m < 0) || i.minutes_to_inspector.is_some_and(|m| m < 0)
+            })
+            .count() as u32,
         without_grid_assistant: incidents
             .iter()
             .filter(|i| i.minutes_to_grid_assistant.is_none())

@@ -635,6 +635,8 @@ fn the_three_zeros_are_numbers_the_core_computes() {
         ("2026-06-18T01:20:00Z", Some("2026-06-18T01:35:00Z"), true),
         ("2026-06-20T01:00:00Z", None, false),
         ("2026-05-20T01:00:00Z", Some("2026-05-20T01:10:00Z"), false),
+        // An arrival typed months before the report: not a response time.
+        ("2026-06-25T05:00:00Z", Some("2026-01-01T00:00:00Z"), false),
     ] {
         let mut v = example(Kind::Incident);
         v["reported_at"] = json!(reported);
@@ -658,9 +660,12 @@ fn the_three_zeros_are_numbers_the_core_computes() {
     assert_eq!(z.monitoring.high_risk_employers, 2);
     assert_eq!(z.monitoring.out_of_monitoring.len(), 1);
     assert_eq!(z.monitoring.out_of_monitoring[0].id, quiet_id);
-    assert_eq!(z.response.incidents.len(), 3);
+    assert_eq!(z.response.incidents.len(), 4);
     assert_eq!(z.response.without_grid_assistant, 1);
+    // The median is of the times that are response times (15 and 10), never negative; the
+    // mistyped one is counted for correcting.
     assert_eq!(z.response.median_minutes_to_grid_assistant, Some(15));
+    assert_eq!(z.response.times_to_check, 1);
     let months: Vec<(String, u32)> = z
         .extreme_acts
         .by_month

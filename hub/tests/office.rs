@@ -51,6 +51,7 @@ fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_se
 
     // Every page refuses a request without a session.
     for path in [
+        "/",
         "/office",
         "/office/audit",
         "/office/ledger.xlsx",
@@ -172,11 +173,28 @@ fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_se
     }
     assert_eq!(cases, 20);
 
-    // Each action is in the audit trail.
+    // Each action is in the audit trail, in the clerks' words: no codes, no English, no ids.
     let audit = b.get("/office/audit");
-    for action in ["login", "login_failed", "assign", "export"] {
+    for action in ["登录", "登录失败", "指定包案领导和责任人", "导出"] {
         assert!(audit.body.contains(&format!("<td>{action}</td>")), "{action}");
     }
+    assert!(audit.body.contains("包案领导 周明"), "{}", audit.body);
+    assert!(audit.body.contains("导出台账，"), "{}", audit.body);
+    let table = &audit.body[audit.body.find("<table").unwrap()..];
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in table.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    assert!(
+        !text.chars().any(|c| c.is_ascii_lowercase()),
+        "English or an id on the audit page: {text}"
+    );
     hub.stop();
 }
 

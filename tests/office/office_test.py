@@ -246,7 +246,7 @@ class Office(unittest.TestCase):
         self.assertEqual(self.wait_for("employer").text, "甲物流有限公司")
 
         b.get(self.url + "/office/audit")
-        self.assertIn("assign", self.wait_for("audit").text)
+        self.assertIn("指定包案领导和责任人", self.wait_for("audit").text)
         self.shot("office-audit")
 
 

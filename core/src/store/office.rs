@@ -164,7 +164,7 @@ impl Office<'_> {
             name,
             township,
             "account",
-            &format!("account set up for {}", township.unwrap_or("the district")),
+            &format!("{}的办公室账户", township.unwrap_or("区")),
         )
     }
 
@@ -235,12 +235,12 @@ impl Office<'_> {
         })?;
         let Some((stored, township, failures, locked_until)) = row else {
             waste_time(password);
-            self.audit(name, None, "login_failed", "no such account")?;
+            self.audit(name, None, "login_failed", "没有这个账户")?;
             return Ok(Err(LoginRefused::Wrong));
         };
         if let Some(until) = locked_until.filter(|u| *u > now) {
             waste_time(password);
-            self.audit(name, township.as_deref(), "login_failed", "locked")?;
+            self.audit(name, township.as_deref(), "login_failed", "账户已锁定")?;
             return Ok(Err(LoginRefused::Locked {
                 minutes: (until - now + 59_999) / 60_000,
             }));
@@ -255,7 +255,7 @@ impl Office<'_> {
                 )?;
                 Ok(())
             })?;
-            self.audit(name, township.as_deref(), "login", "logged in")?;
+            self.audit(name, township.as_deref(), "login", "登录成功")?;
             return Ok(Ok(OfficeUser {
                 name: name.to_string(),
                 township,
@@ -275,9 +275,9 @@ impl Office<'_> {
             township.as_deref(),
             "login_failed",
             if lock.is_some() {
-                "wrong password; locked"
+                "密码不对；账户已锁定"
             } else {
-                "wrong password"
+                "密码不对"
             },
         )?;
         Ok(Err(match lock {

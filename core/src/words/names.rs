@@ -235,3 +235,24 @@ pub fn status_change_name(action: crate::model::StatusAction, to: LedgerStatus) 
         (Change, _) => "更改状态",
     }
 }
+
+/// What an entry of the office's audit trail (操作记录) records.
+pub fn audit_action_name(action: &str) -> &'static str {
+    match action {
+        "login" => "登录",
+        "logout" => "退出登录",
+        "login_failed" => "登录失败",
+        "account" => "开设账户",
+        "export" => "导出",
+        "import" => "导入预警指标",
+        "open_case" => "由预警立案",
+        "assign" => "指定包案领导和责任人",
+        "risk" => "调整风险等级",
+        "follow_up" => "添加跟进",
+        "resolve" => "处理冲突",
+        "enroll" => "登记设备",
+        "revoke" => "停用设备",
+        "calendar" => "设定工作日历",
+        _ => "其他操作",
+    }
+}

@@ -79,7 +79,7 @@ pub(super) async fn set_calendar(State(office): State<Shared>, posted: Posted<Ca
         store.as_clerk(&who)?.set_work_calendar(y)?;
         store
             .office()
-            .audit(&who.name, None, "calendar", &format!("calendar of {year} set"))?;
+            .audit(&who.name, None, "calendar", &format!("{year} 年工作日历"))?;
         Ok(())
     })
     .await;

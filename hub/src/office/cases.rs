@@ -170,7 +170,14 @@ pub(super) async fn assign(
                 ("responsible_person".into(), value(&person)),
             ],
         )?;
-        Ok(format!("leader {leader}, person {person}"))
+        let or_none = |v: &str| {
+            if v.is_empty() {
+                "（未定）".to_string()
+            } else {
+                v.to_string()
+            }
+        };
+        Ok(format!("包案领导 {}，责任人 {}", or_none(&leader), or_none(&person)))
     })
     .await
 }
@@ -195,7 +202,7 @@ pub(super) async fn change_case(
             &who.name,
             Some(s.record.township()),
             action,
-            &format!("case {key}: {detail}"),
+            &format!("「{}」：{detail}", s.record.summary().title),
         )?;
         Ok(())
     })
@@ -235,7 +242,11 @@ pub(super) async fn set_risk(
     let risk = posted.form.risk;
     change_case(office, posted.clerk, id, "risk", move |clerk, s| {
         clerk.edit(&s.id, &[("risk_level".into(), json!(risk))])?;
-        Ok(format!("risk level {risk}"))
+        let name = risk
+            .parse::<fieldcase_core::model::RiskLevel>()
+            .map(fieldcase_core::words::risk_name)
+            .unwrap_or(risk.as_str());
+        Ok(format!("风险等级改为{name}"))
     })
     .await
 }
@@ -271,7 +282,12 @@ pub(super) async fn add_follow_up(
             a.push(json!({"at": chrono::Utc::now(), "kind": f.kind, "by": by, "outcome": outcome}));
         }
         clerk.edit(&s.id, &[("follow_ups".into(), list)])?;
-        Ok(format!("{} follow-up: {outcome}", f.kind))
+        let how = f
+            .kind
+            .parse::<fieldcase_core::model::FollowUpKind>()
+            .map(fieldcase_core::words::follow_up_name)
+            .unwrap_or(f.kind.as_str());
+        Ok(format!("{how}：{outcome}"))
     })
     .await
 }
@@ -309,7 +325,11 @@ pub(super) async fn resolve_conflict(
             .cloned()
             .ok_or_else(|| Error::invalid("choice", "conflict_choice", "no such value"))?;
         clerk.resolve(key, &f.path, value.clone())?;
-        Ok(format!("conflict at {} resolved to {value}", f.path))
+        let field = fieldcase_core::words::field_name(&f.path).unwrap_or(f.path.as_str());
+        Ok(format!(
+            "冲突「{field}」定为 {}",
+            fieldcase_core::words::value_text(&f.path, &value)
+        ))
     })
     .await
 }

@@ -76,7 +76,12 @@ pub(super) async fn enroll_device(
             &who.name,
             Some(e.township.as_str()),
             "enroll",
-            &format!("{} ({}) in {}", e.user, role.as_str(), e.township),
+            &format!(
+                "{}（{}），{}",
+                e.user,
+                fieldcase_core::words::role_name(role),
+                e.township
+            ),
         )?;
         Ok((e, link))
     })
@@ -125,7 +130,7 @@ pub(super) async fn revoke_device(State(office): State<Shared>, posted: Posted<R
             &who.name,
             Some(d.township.as_str()),
             "revoke",
-            &format!("device {} of {}", d.id, d.user),
+            &format!("{} 的设备（{}…）", d.user, d.id.chars().take(8).collect::<String>()),
         )?;
         Ok(())
     })

@@ -87,7 +87,7 @@ pub(super) async fn logout(State(office): State<Shared>, jar: CookieJar, posted:
         store.office().close_session(&clerk.token)?;
         store
             .office()
-            .audit(&clerk.user.name, clerk.user.township.as_deref(), "logout", "logged out")
+            .audit(&clerk.user.name, clerk.user.township.as_deref(), "logout", "退出登录")
     })
     .await;
     let jar = jar.add(office.cookie(SESSION_COOKIE, String::new(), Some(0)));

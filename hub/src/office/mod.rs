@@ -59,6 +59,8 @@ type Shared = Arc<Office_>;
 pub fn router(store: Arc<Store>, secure: bool) -> Router {
     let office = Arc::new(Office_ { store, secure });
     Router::new()
+        // The hub's address, typed into a browser, is the office's front door.
+        .route("/", get(|| async { axum::response::Redirect::to("/office/login") }))
         .route("/office/login", get(login::login_page).post(login::login))
         .route("/office/logout", post(login::logout))
         .route("/office", get(cases::ledger_page))

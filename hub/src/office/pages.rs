@@ -448,7 +448,7 @@ impl Audit {
                 .map(|e| AuditShown {
                     at: show_local(e.at),
                     user: e.user.clone(),
-                    action: e.action.clone(),
+                    action: words::audit_action_name(&e.action).to_string(),
                     detail: e.detail.clone(),
                 })
                 .collect(),
@@ -529,6 +529,7 @@ pub struct ZerosShown {
     pub incidents: usize,
     pub median_grid: String,
     pub median_inspector: String,
+    pub times_to_check: String,
     pub extreme: String,
     pub growth: bool,
 }
@@ -604,6 +605,7 @@ impl WeekPage {
                 incidents: z.response.incidents.len(),
                 median_grid: minutes(z.response.median_minutes_to_grid_assistant, "—"),
                 median_inspector: minutes(z.response.median_minutes_to_inspector, "—"),
+                times_to_check: super::xlsx::times_to_check(z.response.times_to_check),
                 extreme: {
                     let by: Vec<String> = z
                         .extreme_acts
@@ -861,7 +863,8 @@ impl FastReport {
         let dash = || "—".to_string();
         let at = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(show_local).unwrap_or_else(dash);
         let after = |t: Option<chrono::DateTime<chrono::Utc>>| match (i.reported_at, t) {
-            (Some(r), Some(t)) => format!("（报告后 {} 分钟）", (t - r).num_minutes()),
+            (Some(r), Some(t)) if t >= r => format!("（报告后 {} 分钟）", (t - r).num_minutes()),
+            (Some(_), Some(_)) => "（早于报告时间，请核对）".to_string(),
             _ => String::new(),
         };
         let signs: Vec<&str> = i.risk_signs.iter().map(|s| words::risk_sign_name(*s)).collect();

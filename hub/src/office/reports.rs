@@ -12,7 +12,7 @@ pub(super) async fn export(State(office): State<Shared>, clerk: Clerk) -> Respon
             &who.name,
             who.township.as_deref(),
             "export",
-            &format!("ledger, {} cases", lines.len()),
+            &format!("导出台账，{} 件", lines.len()),
         )?;
         Ok(lines)
     })
@@ -99,7 +99,7 @@ pub(super) async fn week_export(State(office): State<Shared>, clerk: Clerk, Quer
             &who.name,
             who.township.as_deref(),
             "export",
-            &format!("weekly report {from} to {to}"),
+            &format!("导出周报 {from} 至 {to}"),
         )?;
         Ok(w)
     })

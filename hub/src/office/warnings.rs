@@ -83,7 +83,7 @@ pub(super) async fn import_indicators(State(office): State<Shared>, upload: Uplo
             who.township.as_deref(),
             "import",
             &format!(
-                "indicators {name}: {} rows for {} employers, {} refused",
+                "{name}：{} 行，{} 家单位，{} 行未导入",
                 report.rows,
                 report.employers,
                 report.problems.len()
@@ -130,7 +130,7 @@ pub(super) async fn case_from_warning(State(office): State<Shared>, posted: Post
             &who.name,
             Some(w.township.as_str()),
             "open_case",
-            &format!("case {id} for {} from early warning", w.name),
+            &format!("为「{}」立案（预警）", w.name),
         )?;
         Ok(id)
     })
