@@ -80,11 +80,27 @@ fn qr_text(text: &str) -> Option<String> {
     )
 }
 
-/// Adds a member of the office's staff (the password from FIELDCASE_OFFICE_PASSWORD or one
-/// line of standard input).
+/// Adds a member of the office's staff (the password from FIELDCASE_OFFICE_PASSWORD, asked for
+/// twice without echo on a terminal, or one line of standard input from a script).
 pub fn office_user(dir: &Option<PathBuf>, user: &str, township: Option<&str>) -> CliResult<Value> {
+    use std::io::IsTerminal;
     let password = match std::env::var("FIELDCASE_OFFICE_PASSWORD") {
         Ok(p) => p,
+        Err(_) if std::io::stdin().is_terminal() => {
+            let ask = |prompt: &str| {
+                rpassword::prompt_password(prompt)
+                    .map_err(|e| fail(ErrorKind::Failed, format!("cannot read the password: {e}")))
+            };
+            let first = ask(&format!("{user} 的密码（至少 10 个字符，输入时不显示）："))?;
+            let again = ask("再输入一次：")?;
+            if first != again {
+                return Err(fail(
+                    ErrorKind::Invalid,
+                    "the two passwords differ; nothing was changed",
+                ));
+            }
+            first
+        }
         Err(_) => {
             let mut line = String::new();
             std::io::stdin()

@@ -564,3 +564,42 @@ fn a_seal_from_a_key_nobody_enrolled_is_refused_on_the_phone_as_at_the_hub() {
     assert_eq!(at_hub["seal"]["signature"], on_phone["seal"]["signature"]);
     drop(served);
 }
+
+/// On a terminal `office-user` asks for the password twice and does not show it (run on a
+/// pseudo-terminal by util-linux's `script`); from a script it reads one line.
+#[test]
+fn office_user_asks_for_the_password_on_a_terminal_without_showing_it() {
+    use std::io::Write;
+    let dir = TempDir::new().unwrap();
+    let hub = dir.path().join("hub");
+    ok(
+        &hub,
+        &["init", "--township", "青浦区", "--user", "办公室", "--role", "office"],
+    );
+    let command = format!(
+        "{} --store {} office-user --user 测试 --township 华新镇",
+        env!("CARGO_BIN_EXE_fieldcase"),
+        hub.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qc", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("util-linux's script");
+    let mut input = child.stdin.take().unwrap();
+    for _ in 0..2 {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        input.write_all(b"secret-password-2026\n").unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("的密码") && shown.contains("再输入一次"), "{shown}");
+    assert!(
+        !shown.contains("secret-password-2026"),
+        "the password was shown: {shown}"
+    );
+    assert!(shown.contains("\"user\": \"测试\""), "{shown}");
+}
