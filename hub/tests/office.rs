@@ -10,7 +10,7 @@ use support::browser::Browser;
 use std::io::Cursor;
 
 use calamine::{Data, DataType, Reader, Xlsx};
-use fieldcase_core::model::Kind;
+use fieldcase_core::model::{Kind, Record};
 use fieldcase_core::store::LedgerQuery;
 use fieldcase_core::{sample, Role, Store};
 use fieldcase_hub::Hub;
@@ -510,6 +510,85 @@ fn a_fast_report_of_an_incident_gives_the_response_in_minutes() {
         "恒达劳务&#60;b&#62;",
     ] {
         assert!(report.body.contains(text), "{text}");
+    }
+    hub.stop();
+}
+
+/// Two phones set a case's amount differently: every office page of the case shows 元 and marks
+/// the conflict, and none shows raw fen (issue 23: a clerk read 12000000 under a 元 label).
+#[test]
+fn a_case_in_conflict_shows_yuan_and_its_mark_on_every_page_never_raw_fen() {
+    const PASS: &str = "华新镇-2026-春";
+    let dir = TempDir::new().unwrap();
+    let district = sample::District::at(dir.path(), &KEY).unwrap();
+    let a = district.enrol("a", "华新镇", "陈网格", Role::Grid).unwrap();
+    let b = district.enrol("b", "华新镇", "张丽", Role::Inspector).unwrap();
+    let mut v = Record::example(Kind::Case).to_json();
+    v["township"] = json!("华新镇");
+    v["amount_owed_fen"] = json!(10_000_000);
+    let id = a.writer().create_json(Kind::Case, v).unwrap().id;
+    let (bytes, _) = a.bundles().export(None, PASS).unwrap();
+    b.bundles().import(&bytes, PASS).unwrap();
+    a.writer()
+        .edit(&id, &[("amount_owed_fen".into(), json!(12_000_000))])
+        .unwrap();
+    b.writer()
+        .edit(&id, &[("amount_owed_fen".into(), json!(11_000_000))])
+        .unwrap();
+    for phone in [&a, &b] {
+        let (bytes, _) = phone.bundles().export(None, PASS).unwrap();
+        district.hub.bundles().import(&bytes, PASS).unwrap();
+    }
+    district
+        .hub
+        .office()
+        .add_user("华新镇办公室", PASSWORD, Some("华新镇"))
+        .unwrap();
+    let s = std::sync::Arc::try_unwrap(district.hub)
+        .ok()
+        .expect("the hub store alone");
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut browser = Browser::new(&hub.url());
+    assert_eq!(browser.login("华新镇办公室", PASSWORD).status, 303);
+
+    let case = browser.get(&format!("/office/case/{id}"));
+    assert!(
+        case.body.contains("id=\"conflicts\""),
+        "the conflict is at the top of the page"
+    );
+    assert!(
+        case.body.contains("120,000.00 元") && case.body.contains("110,000.00 元"),
+        "{}",
+        case.body
+    );
+    assert!(case.body.contains("有冲突，见上"), "the amount's line is marked");
+    let ledger = browser.get("/office");
+    assert!(ledger.body.contains("冲突 1"), "the ledger line is marked");
+    for (what, page) in [
+        ("case", case),
+        ("ledger", ledger),
+        ("ledger.xlsx", browser.get("/office/ledger.xlsx")),
+        ("week", browser.get("/office/week")),
+        ("week.xlsx", browser.get("/office/week.xlsx")),
+    ] {
+        let text = if page.bytes.starts_with(b"PK") {
+            let mut book: Xlsx<_> = Xlsx::new(Cursor::new(page.bytes.clone())).unwrap();
+            let mut t = String::new();
+            for name in book.sheet_names() {
+                for row in book.worksheet_range(&name).unwrap().rows() {
+                    for cell in row {
+                        t.push_str(&cell.to_string());
+                        t.push('\t');
+                    }
+                }
+            }
+            t
+        } else {
+            page.body.clone()
+        };
+        for fen in ["12000000", "11000000", "10000000"] {
+            assert!(!text.contains(fen), "{what} shows raw fen {fen}");
+        }
     }
     hub.stop();
 }

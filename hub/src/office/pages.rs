@@ -111,6 +111,8 @@ pub struct LedgerLine {
     pub closed: &'static str,
     pub due: String,
     pub overdue: bool,
+    /// Open conflicts on the case (two values for a field, or a broken rule): the line says so.
+    pub conflicts: u32,
 }
 
 #[derive(Template)]
@@ -184,6 +186,7 @@ impl Ledger {
                     closed: if l.closed { "是" } else { "否" },
                     due: l.row.due_on.map(|d| d.to_string()).unwrap_or_default(),
                     overdue: l.row.overdue,
+                    conflicts: l.row.conflicts,
                 })
                 .collect(),
             next: next.map(|cursor| f.next_page(cursor)),
@@ -297,6 +300,14 @@ pub struct CasePage {
     pub photos: Vec<Picture>,
     pub linked: Vec<LinkedShown>,
     pub conflicts: Vec<ConflictShown>,
+}
+
+impl CasePage {
+    /// Whether the field at `path` has values to choose between (or breaks a rule): its line at
+    /// the top of the page is marked, so nobody reads one value as the case's.
+    pub fn in_conflict(&self, path: &str) -> bool {
+        self.conflicts.iter().any(|c| c.path == path)
+    }
 }
 
 impl CasePage {
