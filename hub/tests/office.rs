@@ -592,3 +592,28 @@ fn a_case_in_conflict_shows_yuan_and_its_mark_on_every_page_never_raw_fen() {
     }
     hub.stop();
 }
+
+/// An incident accepted with a warning (an arrival typed before the report): the fast report
+/// says what to check, and leaves the minutes out rather than printing them negative.
+#[test]
+fn the_fast_report_shows_what_the_rules_warn_of() {
+    let dir = TempDir::new().unwrap();
+    let (s, _) = district(&dir);
+    let mut v = Record::example(Kind::Incident).to_json();
+    v["township"] = json!("华新镇");
+    v["reported_at"] = json!("2026-06-25T05:00:00Z");
+    v["escalation"] = json!({"grid_assistant_arrived_at": "2026-01-01T00:00:00Z"});
+    let saved = s.writer().create_json(Kind::Incident, v).unwrap();
+    assert!(!saved.warnings.is_empty(), "the phone was warned");
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = Browser::new(&hub.url());
+    assert_eq!(b.login("华新镇办公室", PASSWORD).status, 303);
+    let page = b.get(&format!("/office/incident/{}", saved.id));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"warnings\""), "{}", page.body);
+    let warned = &saved.warnings[0].in_chinese;
+    assert!(page.body.contains(warned.as_str()), "the page lacks {warned}");
+    assert!(page.body.contains("早于报告时间，请核对"));
+    assert!(!page.body.contains("报告后 -"), "negative minutes");
+    hub.stop();
+}

@@ -300,6 +300,22 @@ pub struct CasePage {
     pub photos: Vec<Picture>,
     pub linked: Vec<LinkedShown>,
     pub conflicts: Vec<ConflictShown>,
+    /// What the rules warn of in the record as it stands (never blocking), to check.
+    pub warnings: Vec<String>,
+}
+
+/// What the rules warn of in `record` now, in the core's words: the office sees what a phone
+/// was told when it saved.
+pub fn warnings_of(record: &Record) -> Vec<String> {
+    record
+        .check(false, chrono::Utc::now())
+        .warnings()
+        .into_iter()
+        .map(|p| match words::field_name(&p.field) {
+            Some(field) => format!("{field}：{}", p.in_chinese),
+            None => p.in_chinese,
+        })
+        .collect()
 }
 
 impl CasePage {
@@ -432,6 +448,7 @@ impl CasePage {
             photos: pictures(&s.id, s.record.attachments()),
             linked,
             conflicts,
+            warnings: warnings_of(&s.record),
         })
     }
 }
@@ -867,6 +884,7 @@ pub struct FastReport {
     pub representatives: String,
     pub steps: Vec<Step>,
     pub advance: &'static str,
+    pub warnings: Vec<String>,
 }
 
 impl FastReport {
@@ -917,6 +935,7 @@ impl FastReport {
             })
             .collect(),
             advance: if i.fund_advance_requested { "是" } else { "否" },
+            warnings: warnings_of(&Record::Incident(i.clone())),
         }
     }
 }
