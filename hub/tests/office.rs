@@ -617,3 +617,26 @@ fn the_fast_report_shows_what_the_rules_warn_of() {
     assert!(!page.body.contains("报告后 -"), "negative minutes");
     hub.stop();
 }
+
+/// Enrolling a phone without its user names that field, on the devices page with its menu.
+#[test]
+fn enrolling_without_a_user_says_so_on_the_devices_page() {
+    let dir = TempDir::new().unwrap();
+    let (s, _) = district(&dir);
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = Browser::new(&hub.url());
+    assert_eq!(b.login("华新镇办公室", PASSWORD).status, 303);
+    let csrf = Browser::csrf(&b.get("/office/devices"));
+    let p = b.post(
+        "/office/devices/enroll",
+        &[("user", " "), ("role", "grid"), ("township", ""), ("csrf", &csrf)],
+    );
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("请填写使用人"), "{}", p.body);
+    assert!(
+        !p.body.contains("请填写所属街镇"),
+        "a township office's township is its own"
+    );
+    assert!(p.body.contains("href=\"/office\""), "the page keeps its menu");
+    hub.stop();
+}

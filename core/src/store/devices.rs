@@ -125,11 +125,14 @@ impl Store {
 
     /// Makes a one-time code for a new device of `township`, `role` and `user`.
     pub(crate) fn enroll(&self, township: &str, role: Role, user: &str) -> Result<Enrolment> {
-        if township.trim().is_empty() || user.trim().is_empty() {
+        if township.trim().is_empty() {
+            return Err(Error::invalid("township", "required", "an enrolment names a township"));
+        }
+        if user.trim().is_empty() {
             return Err(Error::invalid(
-                "township",
+                "user",
                 "required",
-                "an enrolment names a township and a user",
+                "an enrolment names the phone's user",
             ));
         }
         // Ten characters from an alphabet without look-alikes, read out over the phone.
