@@ -71,6 +71,9 @@ pub struct Warning {
     pub uscc: String,
     pub township: String,
     pub reasons: Vec<String>,
+    /// A case for this employer that is not closed yet, if any: the warning is being followed
+    /// up, and opening another would be a second line in the ledger for the same arrears.
+    pub open_case: Option<String>,
 }
 
 fn column(header: &str) -> Option<&'static str> {
@@ -213,6 +216,22 @@ impl Store {
         })?;
         Ok(out)
     }
+
+    /// For each employer with a case that is not closed, that case's id (the earliest kept).
+    fn open_cases_by_employer(&self, township: Option<&str>) -> Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::new();
+        self.each_record(Kind::Case, township, |row, record| {
+            if let Record::Case(c) = record {
+                if c.status != crate::model::CaseStatus::Closed {
+                    if let Some(e) = c.employer_id {
+                        out.entry(e).or_insert(row.id);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
 }
 
 impl Writer<'_> {
@@ -228,9 +247,13 @@ impl Writer<'_> {
                 .find(|(_, e)| e.uscc.as_deref().map(str::to_uppercase).as_deref() == Some(&row.uscc))
             {
                 Some((id, _)) => by_employer.entry(id.clone()).or_default().push(row),
+                // A code that is not a USCC at all is a typo to fix, not an unknown employer.
                 None => problems.push(RowProblem {
                     line: row.line,
-                    problem: format!("没有统一社会信用代码为 {} 的用人单位", row.uscc),
+                    problem: match crate::validate::check_uscc(&row.uscc) {
+                        Err((rule, _)) => format!("{}：{}", row.uscc, crate::words::sentence(rule, "uscc")),
+                        Ok(()) => format!("没有统一社会信用代码为 {} 的用人单位", row.uscc),
+                    },
                 }),
             }
         }
@@ -269,6 +292,7 @@ impl Store {
     /// The employers the rules flag, in `township` (all when none), with the reasons.
     fn warnings(&self, township: Option<&str>, rules: &Rules) -> Result<Vec<Warning>> {
         let mut out = vec![];
+        let mut open_cases = self.open_cases_by_employer(township)?;
         for (id, e) in self.employers(township)? {
             let series = |name: &str| -> Vec<(NaiveDate, i64)> {
                 let mut v: Vec<(NaiveDate, i64)> = e
@@ -305,11 +329,12 @@ impl Store {
             }
             if !reasons.is_empty() {
                 out.push(Warning {
-                    employer_id: id,
                     name: e.name.clone().unwrap_or_default(),
                     uscc: e.uscc.clone().unwrap_or_default(),
                     township: e.township.clone(),
                     reasons,
+                    open_case: open_cases.remove(&id),
+                    employer_id: id,
                 });
             }
         }
@@ -320,8 +345,20 @@ impl Store {
 
 impl Writer<'_> {
     /// Opens a case for a flagged employer (source: early warning); the reasons go into it.
+    ///
+    /// An employer whose case is still open is not given a second: the open case's id is
+    /// answered. The case is filed today, so its clock runs and the weekly report counts it.
     pub fn open_case_from_warning(&self, w: &Warning) -> Result<String> {
+        if let Some(id) = self
+            .store
+            .open_cases_by_employer(Some(&w.township))?
+            .remove(&w.employer_id)
+        {
+            return Ok(id);
+        }
+        let filed_on = crate::calendar::local_date(self.store.now());
         let case = json!({
+            "filed_on": filed_on.to_string(),
             "township": w.township,
             "status": "open",
             "source": "early_warning",

@@ -25,6 +25,12 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
         uscc.push(code);
     }
     let [a, b, c, d] = [&uscc[0], &uscc[1], &uscc[2], &uscc[3]];
+    // A real code of an employer nobody recorded, and 甲's code with its check character mistyped.
+    let unknown = sample::uscc(&mut rng);
+    let typo = {
+        let last = a.chars().last().unwrap();
+        format!("{}{}", &a[..a.len() - 1], if last == '0' { '1' } else { '0' })
+    };
     let csv = format!(
         "\u{feff}统一社会信用代码,月份,参保人数,纳税额,用电量,用水量,社保欠费\n\
          {a},2026-09,100,5000.50,20000,300,否\n\
@@ -36,18 +42,25 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
          {d},2026-09,40,800,3000,50,否\n\
          {d},2026-10,38,790,2900,48,否\n\
          {d},2026-13,38,790,2900,48,否\n\
-         913101180000000000,2026-10,1,1,1,1,否\n\
-         {a},2026-08,很多,1,1,1,否\n"
+         {unknown},2026-10,1,1,1,1,否\n\
+         {a},2026-08,很多,1,1,1,否\n\
+         {typo},2026-10,1,1,1,1,否\n"
     );
     let (rows, problems) = read_csv(&csv);
-    assert_eq!(rows.len(), 9);
+    assert_eq!(rows.len(), 10);
     let report = s.writer().import_indicators(&rows, problems).unwrap();
     assert_eq!((report.rows, report.employers), (8, 4));
     let lines: Vec<usize> = report.problems.iter().map(|p| p.line).collect();
-    assert_eq!(lines, [10, 11, 12], "{:?}", report.problems);
+    assert_eq!(lines, [10, 11, 12, 13], "{:?}", report.problems);
     assert!(report.problems[0].problem.contains("月份"));
     assert!(report.problems[1].problem.contains("没有统一社会信用代码为"));
     assert!(report.problems[2].problem.contains("很多"));
+    // A mistyped code is said to be one, not an unknown employer.
+    assert!(
+        report.problems[3].problem.contains("校验位"),
+        "{:?}",
+        report.problems[3]
+    );
 
     let warnings = s.ledger().warnings(None, &Rules::default()).unwrap();
     let by_name: Vec<(&str, Vec<&str>)> = warnings
@@ -105,4 +118,16 @@ fn the_rules_flag_the_employers_whose_figures_fall_and_say_why() {
         c.resolution_plan.as_deref(),
         Some("参保人数环比下降40%（2026年9月100人，2026年10月60人）")
     );
+    // Filed today, so its clock runs and the weekly report counts it as new.
+    assert!(c.filed_on.is_some(), "a case from a warning has its filing date");
+    assert!(s.records().get(&case).unwrap().deadline.is_some(), "and its deadline");
+    // A second click is the same case, and the warning says a case is open.
+    assert_eq!(s.writer().open_case_from_warning(jia).unwrap(), case);
+    let again = s.ledger().warnings(None, &Rules::default()).unwrap();
+    let jia_again = again.iter().find(|w| w.name == "甲物流有限公司").unwrap();
+    assert_eq!(jia_again.open_case.as_deref(), Some(case.as_str()));
+    assert!(again
+        .iter()
+        .filter(|w| w.name != "甲物流有限公司")
+        .all(|w| w.open_case.is_none()));
 }
