@@ -20,6 +20,11 @@ use tempfile::TempDir;
 const KEY: [u8; 32] = [3; 32];
 const PASSWORD: &str = "华新镇办公室2026";
 
+/// The ledger's lines on a page: its rows without the header and the total.
+fn lines(body: &str) -> usize {
+    body.matches("<tr").count() - 1 - usize::from(body.contains("id=\"total\""))
+}
+
 /// The hub's store: the district office, two townships' cases, staff accounts.
 fn district(dir: &TempDir) -> (Store, Vec<String>) {
     let s = Store::create(&dir.path().join("hub"), &KEY, "青浦区", "办公室", Role::Office).unwrap();
@@ -82,15 +87,11 @@ fn an_office_worker_logs_in_filters_the_ledger_assigns_a_person_and_the_phone_se
     // The township's ledger: its cases only, by deadline; high risk alone when asked.
     let ledger = b.get("/office");
     assert_eq!(ledger.status, 200);
-    assert_eq!(
-        ledger.body.matches("<tr").count() - 1,
-        20,
-        "20 of the 30 cases are 华新镇's"
-    );
+    assert_eq!(lines(&ledger.body), 20, "20 of the 30 cases are 华新镇's");
     assert!(!ledger.body.contains("赵巷镇</td>"));
     let high = b.get("/office?risk=high");
-    assert!(high.body.matches("<tr").count() > 1);
-    assert!(high.body.matches("<td class=\"high\">高风险</td>").count() == high.body.matches("<tr").count() - 1);
+    assert!(lines(&high.body) > 0);
+    assert!(high.body.matches("<td class=\"high\">高风险</td>").count() == lines(&high.body));
     // Markup in a record is shown as text.
     let page = b.get(&format!("/office/case/{}", ids[4]));
     assert!(page
@@ -231,10 +232,10 @@ fn five_wrong_passwords_lock_the_account_and_the_district_sees_every_township() 
     let mut d = Browser::new(&hub.url());
     assert_eq!(d.login("区办公室", PASSWORD).status, 303);
     let ledger = d.get("/office?after=");
-    assert_eq!(ledger.body.matches("<tr").count() - 1, 30);
+    assert_eq!(lines(&ledger.body), 30);
     assert_eq!(d.get(&format!("/office/case/{}", ids[0])).status, 200);
     let only = d.get("/office?township=赵巷镇");
-    assert_eq!(only.body.matches("<tr").count() - 1, 10);
+    assert_eq!(lines(&only.body), 10);
     hub.stop();
 }
 
@@ -638,5 +639,53 @@ fn enrolling_without_a_user_says_so_on_the_devices_page() {
         "a township office's township is its own"
     );
     assert!(p.body.contains("href=\"/office\""), "the page keeps its menu");
+    hub.stop();
+}
+
+/// A closed case's page says how it was resolved and offers no forms that would change it; the
+/// ledger adds up what it shows and says how many of those are closed, as the workbook does.
+#[test]
+fn a_closed_case_shows_its_resolution_and_the_ledger_its_totals() {
+    let dir = TempDir::new().unwrap();
+    let (s, ids) = district(&dir);
+    let closed = &ids[1];
+    s.writer()
+        .close(
+            closed,
+            json!({"kind": "paid_in_full", "on": "2026-03-30", "amount_paid_fen": 186_000}),
+        )
+        .unwrap();
+    let open = &ids[2];
+    let hub = Hub::start(s, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut b = Browser::new(&hub.url());
+    assert_eq!(b.login("华新镇办公室", PASSWORD).status, 303);
+
+    let page = b.get(&format!("/office/case/{closed}"));
+    assert!(page.body.contains("id=\"resolution\""), "{}", page.body);
+    for shown in ["全额支付", "2026-03-30", "1,860.00 元", "办公室"] {
+        assert!(page.body.contains(shown), "the closed case's page lacks {shown}");
+    }
+    assert!(!page.body.contains("id=\"assign\"") && !page.body.contains("id=\"set-risk\""));
+    assert!(!page.body.contains("id=\"add-follow-up\""));
+    for shown in ["统一社会信用代码", "立案日期", "案件来源"] {
+        assert!(page.body.contains(shown), "the case page lacks {shown}");
+    }
+    let page = b.get(&format!("/office/case/{open}"));
+    assert!(page.body.contains("id=\"assign\"") && !page.body.contains("id=\"resolution\""));
+
+    let ledger = b.get("/office");
+    assert!(ledger.body.contains("id=\"total\""), "{}", ledger.body);
+    assert!(ledger.body.contains("含已销账 1 件"), "{}", ledger.body);
+    let xlsx = b.get("/office/ledger.xlsx");
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(xlsx.bytes)).unwrap();
+    let mut says = String::new();
+    for name in book.sheet_names() {
+        for row in book.worksheet_range(&name).unwrap().rows() {
+            for cell in row {
+                says.push_str(&cell.to_string());
+            }
+        }
+    }
+    assert!(says.contains("含已销账 1 件（周报只计未销账）"), "{says}");
     hub.stop();
 }

@@ -25,7 +25,21 @@ pub(super) fn shown(store: &Store, user: &OfficeUser, id: &str) -> Result<pages:
             seal: l.seal,
         });
     }
-    Ok(pages::CaseShown { stored, linked })
+    let employer = match &stored.record {
+        fieldcase_core::Record::Case(c) => c.employer_id.as_deref().and_then(|e| match in_scope(store, user, e) {
+            Ok(StoredRecord {
+                record: fieldcase_core::Record::Employer(e),
+                ..
+            }) => Some(e),
+            _ => None,
+        }),
+        _ => None,
+    };
+    Ok(pages::CaseShown {
+        stored,
+        linked,
+        employer,
+    })
 }
 
 #[derive(Deserialize, Default)]

@@ -128,6 +128,11 @@ pub struct Ledger {
     pub columns: &'static [&'static str],
     pub lines: Vec<LedgerLine>,
     pub next: Option<String>,
+    /// The lines shown, added up, and how many of them are closed (the weekly report counts
+    /// open cases only; the page says which it is).
+    pub total_workers: String,
+    pub total_owed: String,
+    pub total_closed: usize,
 }
 
 /// The statuses a case's ledger line may have, for the filter.
@@ -190,6 +195,13 @@ impl Ledger {
                 })
                 .collect(),
             next: next.map(|cursor| f.next_page(cursor)),
+            total_workers: lines
+                .iter()
+                .map(|l| u64::from(l.workers.unwrap_or(0)))
+                .sum::<u64>()
+                .to_string(),
+            total_owed: yuan(lines.iter().map(|l| l.owed_fen.unwrap_or(0)).sum()),
+            total_closed: lines.iter().filter(|l| l.closed).count(),
         }
     }
 }
@@ -208,6 +220,17 @@ pub struct Linked {
 pub struct CaseShown {
     pub stored: StoredRecord,
     pub linked: Vec<Linked>,
+    /// The employer the case names, when the office may see it (for its USCC and industry).
+    pub employer: Option<fieldcase_core::model::Employer>,
+}
+
+/// How a closed case was resolved, and who signed it off.
+pub struct ResolutionShown {
+    pub kind: &'static str,
+    pub on: String,
+    pub paid: String,
+    pub reference: String,
+    pub signed_off: String,
 }
 
 /// A picture of a record, served from the hub (signatures are SVG, photos JPEG or PNG).
@@ -302,6 +325,12 @@ pub struct CasePage {
     pub conflicts: Vec<ConflictShown>,
     /// What the rules warn of in the record as it stands (never blocking), to check.
     pub warnings: Vec<String>,
+    pub uscc: String,
+    pub industry: String,
+    pub filed_on: String,
+    pub source: &'static str,
+    /// A closed case shows how it was resolved, and offers no forms that would change it.
+    pub resolution: Option<ResolutionShown>,
 }
 
 /// What the rules warn of in `record` now, in the core's words: the office sees what a phone
@@ -339,18 +368,9 @@ impl CasePage {
         let Record::Case(c) = &s.record else {
             return None;
         };
-        let clock = match (&s.deadline, s.days_left) {
-            (Some(d), Some(left)) => Some(Clock {
-                text: format!(
-                    "{}：截止 {}，{}",
-                    s.clock_name.as_deref().unwrap_or("办理时限"),
-                    d.due_on,
-                    if left >= 0 {
-                        format!("还剩 {left} 天")
-                    } else {
-                        format!("已逾期 {} 天", -left)
-                    }
-                ),
+        let clock = match (&s.clock_text, s.days_left) {
+            (Some(text), Some(left)) => Some(Clock {
+                text: text.clone(),
                 overdue: left < 0,
             }),
             _ => None,
@@ -449,6 +469,31 @@ impl CasePage {
             linked,
             conflicts,
             warnings: warnings_of(&s.record),
+            uscc: shown.employer.as_ref().and_then(|e| e.uscc.clone()).unwrap_or_default(),
+            industry: shown
+                .employer
+                .as_ref()
+                .map(|e| words::industry_name(e.industry).to_string())
+                .unwrap_or_default(),
+            filed_on: c.filed_on.map(|d| d.to_string()).unwrap_or_default(),
+            source: words::source_name(c.source),
+            resolution: (c.status == fieldcase_core::model::CaseStatus::Closed).then(|| {
+                let r = c.resolution.clone().unwrap_or_default();
+                ResolutionShown {
+                    kind: r.kind.map(words::resolution_name).unwrap_or("—"),
+                    on: r.on.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                    paid: r
+                        .amount_paid_fen
+                        .map(|f| format!("{} 元", yuan(f)))
+                        .unwrap_or_else(|| "—".into()),
+                    reference: r.reference.unwrap_or_else(|| "—".into()),
+                    signed_off: c
+                        .sign_off
+                        .as_ref()
+                        .map(|so| format!("{}　{}", so.by, so.at.map(show_local).unwrap_or_default()))
+                        .unwrap_or_else(|| "—".into()),
+                }
+            }),
         })
     }
 }

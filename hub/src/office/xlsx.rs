@@ -29,6 +29,7 @@ pub fn ledger(lines: &[Line], made: &str) -> Result<Vec<u8>, rust_xlsxwriter::Xl
         let mut r = 2u32;
         let mut total_fen = 0i64;
         let mut workers = 0u64;
+        let mut closed = 0usize;
         for (n, l) in lines.iter().filter(|l| l.risk == risk).enumerate() {
             sheet.write_number_with_format(r, 0, (n + 1) as f64, &cell)?;
             for (c, v) in [(1, &l.employer), (2, &l.uscc), (3, &l.township), (4, &l.industry)] {
@@ -49,11 +50,14 @@ pub fn ledger(lines: &[Line], made: &str) -> Result<Vec<u8>, rust_xlsxwriter::Xl
             sheet.write_string_with_format(r, 12, if l.closed { "是" } else { "否" }, &cell)?;
             total_fen += l.owed_fen.unwrap_or(0);
             workers += u64::from(l.workers.unwrap_or(0));
+            closed += usize::from(l.closed);
             r += 1;
         }
         sheet.write_string_with_format(r, 1, "合计", &head)?;
         sheet.write_number_with_format(r, 6, workers as f64, &cell)?;
         sheet.write_number_with_format(r, 7, total_fen as f64 / 100.0, &money)?;
+        // What the total counts, where the weekly report counts open cases only.
+        sheet.write_string(r, 8, format!("含已销账 {closed} 件（周报只计未销账）"))?;
         for (c, w) in [(1, 28.0), (2, 22.0), (3, 10.0), (7, 14.0), (10, 30.0), (11, 30.0)] {
             sheet.set_column_width(c, w)?;
         }
