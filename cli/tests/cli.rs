@@ -603,3 +603,45 @@ fn office_user_asks_for_the_password_on_a_terminal_without_showing_it() {
     );
     assert!(shown.contains("\"user\": \"测试\""), "{shown}");
 }
+
+/// What a record needs at creation (docs/domain.md, "At creation"): a township always, a case
+/// its employer; a case's risk level and source, when not given, are kept with a warning.
+#[test]
+fn a_record_without_what_it_needs_at_creation_is_invalid_and_says_which_field() {
+    let dir = TempDir::new().unwrap();
+    let s = dir.path().join("s");
+    ok(
+        &s,
+        &["init", "--township", "华新镇", "--user", "张丽", "--role", "inspector"],
+    );
+    let made = |v: &Value| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
+            .arg("--store")
+            .arg(&s)
+            .args(["new", "case", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(v.to_string().as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = made(&json!({}));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("township: a case names the township"));
+    let out = made(&json!({"township": "华新镇"}));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("employer_name"));
+    let out = made(&json!({"township": "华新镇", "employer_name": "上海甲物流有限公司"}));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let saved: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warned: Vec<&str> = saved["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(warned, ["risk_level", "source"]);
+}

@@ -562,7 +562,10 @@ fn finding_8_empty_documents_are_refused_and_a_kind_mismatch_refuses_one_record_
     let other = Store::create(&t.dir.path().join("scratch"), &KEY, "白鹤镇", "马红", Role::Grid).unwrap();
     let mine = other
         .writer()
-        .create_json(Kind::Case, json!({"township": "白鹤镇"}))
+        .create_json(
+            Kind::Case,
+            json!({"township": "白鹤镇", "employer_name": "白鹤纺织有限公司"}),
+        )
         .unwrap()
         .id;
     let bytes = other.records().document_bytes(&mine).unwrap();

@@ -92,6 +92,14 @@ impl Writer<'_> {
         let me = &self.author;
         let kind = after.kind();
         let now = self.store.now();
+        // Every record is kept by a township: without one there is nothing to check it against.
+        if after.township().trim().is_empty() {
+            return Err(Error::invalid(
+                "township",
+                "required",
+                format!("a {kind} names the township that keeps it"),
+            ));
+        }
         roles::check(
             me.role,
             if intent == Intent::Create {
@@ -196,14 +204,36 @@ impl Writer<'_> {
         if !new.is_empty() {
             return Err(Error::Rule(new));
         }
+        if intent == Intent::Create {
+            required_at_creation(&after)?;
+        }
         Ok((after, problems))
     }
 
     /// Creates a record from its JSON form. A draft may be incomplete; values present must
     /// be valid.
+    ///
+    /// A case given without its risk level or source is kept with the defaults (medium risk,
+    /// found in a sweep), and the answer warns of each, so nothing is decided silently.
     pub fn create_json(&self, kind: Kind, value: Value) -> Result<Saved> {
+        let defaulted: Vec<(&str, &str)> = match kind {
+            Kind::Case => [("risk_level", "medium"), ("source", "sweep")]
+                .into_iter()
+                .filter(|(field, _)| value.get(*field).is_none_or(Value::is_null))
+                .collect(),
+            _ => vec![],
+        };
         let record = Record::from_json(kind, value)?;
-        self.create_record(record)
+        let mut saved = self.create_record(record)?;
+        for (field, used) in defaulted {
+            saved.warnings.push(crate::problem::Problem::new(
+                field,
+                "defaulted",
+                format!("{field} was not given: {used} is kept; change it if you know better"),
+                crate::problem::Severity::Warning,
+            ));
+        }
+        Ok(saved)
     }
 
     pub fn create_record(&self, record: Record) -> Result<Saved> {
@@ -500,4 +530,22 @@ impl Writer<'_> {
             self.create_with_id(&id, record)
         }
     }
+}
+
+/// What a record needs when it is made, beyond its township (docs/domain.md, "At creation"): a
+/// case is a ledger line about an employer, so it names the employer (by name or record); the
+/// other kinds may start as drafts, filled in on site, and are checked in full when signed or
+/// closed.
+fn required_at_creation(record: &Record) -> Result<()> {
+    if let Record::Case(c) = record {
+        let named = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if !named(&c.employer_name) && !named(&c.employer_id) {
+            return Err(Error::invalid(
+                "employer_name",
+                "required",
+                "a case names the employer that owes the wages",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -133,6 +133,9 @@ fn by_field(rule: &str, field: &str) -> Option<&'static str> {
         ("escalation_order", "other_district_notified_at") => "通报外区的时间早于事件报告时间",
         ("required", "name") => "请填写名称",
         ("required", "township") => "请填写所属街镇",
+        ("required", "employer_name") => "请填写欠薪的用人单位名称",
+        ("defaulted", "risk_level") => "未填风险等级，暂按中风险记录，请核实",
+        ("defaulted", "source") => "未填案件来源，暂按排查发现记录，请核实",
         ("required", "user") => "请填写使用人（手机的使用人姓名）",
         _ => return None,
     })

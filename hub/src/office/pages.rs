@@ -172,10 +172,10 @@ impl Ledger {
                 .map(|(i, l)| LedgerLine {
                     n: i + 1,
                     id: l.row.id.clone(),
-                    name: if l.employer.is_empty() {
-                        l.row.title.clone()
-                    } else {
-                        l.employer.clone()
+                    name: match (l.employer.trim(), l.row.title.trim()) {
+                        ("", "") => "（未填单位名称）".to_string(),
+                        ("", title) => title.to_string(),
+                        (employer, _) => employer.to_string(),
                     },
                     uscc: l.uscc.clone(),
                     township: l.township.clone(),
