@@ -28,6 +28,10 @@ struct Cli {
     /// The store folder (made by `init`); its key lives in DIR/key, readable by you alone.
     #[arg(long, global = true, env = "FIELDCASE_STORE")]
     store: Option<PathBuf>,
+    /// Errors as one JSON object on stderr (error, exit, message, and each problem's field,
+    /// rule and message), for scripts.
+    #[arg(long, global = true)]
+    json_errors: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,65 +53,100 @@ enum Command {
     /// The record kinds.
     Kinds,
     /// A complete, valid record of KIND, usable as input to `new`.
-    Example { kind: String },
+    Example {
+        /// employer, project, case, inspection, interview, incident, mediation or calendar
+        kind: String,
+    },
     /// The JSON Schema of KIND.
-    Schema { kind: String },
-    /// Create a record from JSON in FILE (or standard input with `-` or no FILE).
-    New { kind: String, file: Option<PathBuf> },
+    Schema {
+        /// employer, project, case, inspection, interview, incident, mediation or calendar
+        kind: String,
+    },
+    /// Create a record from JSON in FILE (or standard input with `-` or no FILE). Money in fen
+    /// (integer), dates YYYY-MM-DD, instants RFC 3339 (2026-03-30T08:00:00+08:00).
+    New {
+        /// employer, project, case, inspection, interview, incident, mediation or calendar
+        kind: String,
+        /// The record's JSON (`fieldcase example KIND` shows one); `-` for standard input
+        file: Option<PathBuf>,
+    },
     /// Show a record (times in Shanghai time).
-    Show { id: String },
+    Show {
+        /// The record's id (from `new`, `list` or `search`)
+        id: String,
+    },
     /// Change fields: PATH=VALUE, PATH dotted (parties.0.phone), VALUE JSON if it parses.
     Edit {
+        /// The record's id
         id: String,
+        /// PATH=VALUE, e.g. amount_owed_fen=1860000 (fen), filed_on=2026-03-30, workers.0.phone=13800138000
         #[arg(required = true)]
         edits: Vec<String>,
     },
     /// Close a case with its resolution (kind=paid_in_full on=2026-03-30 amount_paid_fen=...);
     /// the sign-off is this store's user, who must be the responsible person or the office.
     Close {
+        /// The case's id
         id: String,
+        /// kind=paid_in_full|mediated_agreement_performed|arbitration_award|court|fund_advance|transferred,
+        /// on=YYYY-MM-DD, amount_paid_fen=N (fen), reference=..., note=...
         #[arg(required = true)]
         resolution: Vec<String>,
     },
     /// Record a hand-over of a case: to=arbitration|public_security|court_payment_order|department
     /// on=DATE receiving_body=... reference=... outcome=...
     Handover {
+        /// The case's id
         id: String,
+        /// to=..., on=YYYY-MM-DD, receiving_body=..., reference=..., outcome=...
         #[arg(required = true)]
         fields: Vec<String>,
     },
     /// After a mediation agreement is signed: its arbitration review (applied_on=DATE
     /// joint_application=true, or declined=true; outcome=confirmed|refused outcome_on=DATE).
     Review {
+        /// The signed mediation's id
         id: String,
+        /// applied_on=YYYY-MM-DD joint_application=true | declined=true, outcome=confirmed|refused, outcome_on=YYYY-MM-DD
         #[arg(required = true)]
         fields: Vec<String>,
     },
     /// After a mediation agreement is signed: whether it was performed (on=DATE
     /// result=paid_on_time|paid_late|partly_paid|not_paid amount_paid_fen=...).
     Performance {
+        /// The signed mediation's id
         id: String,
+        /// on=YYYY-MM-DD, result=paid_on_time|paid_late|partly_paid|not_paid, amount_paid_fen=N (fen)
         #[arg(required = true)]
         fields: Vec<String>,
     },
     /// A note on a signed record, e.g. naming the record that corrects it.
     Note {
+        /// The signed record's id
         id: String,
+        /// The note's text
         text: String,
+        /// The id of the new record that corrects this one
         #[arg(long)]
         corrected_by: Option<String>,
     },
     /// The ledger, sorted by deadline.
     List {
+        /// Only records of this kind (case, incident, ...)
         kind: Option<String>,
+        /// Only this township's records
         #[arg(long)]
         township: Option<String>,
+        /// Only this status: open, in_progress, closed (cases); reported, responding, handed_over (incidents); ...
         #[arg(long)]
         status: Option<String>,
+        /// Only this risk level: high, medium or low
         #[arg(long)]
         risk: Option<String>,
+        /// Only records this person is responsible for
         #[arg(long)]
         responsible: Option<String>,
+        /// Only records past their deadline
         #[arg(long)]
         overdue: bool,
         /// Only records due by the end of the N-th day from today (overdue ones included).
@@ -306,15 +345,36 @@ enum ReportKind {
     },
 }
 
-pub(crate) fn fail(kind: ErrorKind, msg: impl std::fmt::Display) -> (ErrorKind, String) {
-    (kind, msg.to_string())
+/// A command that failed: what kind of failure (the exit code), its sentence, and each field
+/// problem (field, rule, message) for `--json-errors`.
+pub(crate) struct Failure {
+    kind: ErrorKind,
+    message: String,
+    problems: Vec<fieldcase_core::validate::Problem>,
 }
 
-pub(crate) fn from_core(e: Error) -> (ErrorKind, String) {
-    (e.kind(), e.to_string())
+pub(crate) fn fail(kind: ErrorKind, msg: impl std::fmt::Display) -> Failure {
+    Failure {
+        kind,
+        message: msg.to_string(),
+        problems: vec![],
+    }
 }
 
-pub(crate) type CliResult<T> = Result<T, (ErrorKind, String)>;
+pub(crate) fn from_core(e: Error) -> Failure {
+    let message = match &e {
+        // Where a script goes next: a correction is a note that points to a new record.
+        Error::Sealed { id } => format!("{e} (fieldcase note {id} TEXT --corrected-by NEW_ID)"),
+        _ => e.to_string(),
+    };
+    Failure {
+        kind: e.kind(),
+        message,
+        problems: e.problems().to_vec(),
+    }
+}
+
+pub(crate) type CliResult<T> = Result<T, Failure>;
 
 fn parse_kind(s: &str) -> CliResult<Kind> {
     s.parse().map_err(from_core)
@@ -637,8 +697,18 @@ fn run(cli: Cli) -> CliResult<Value> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json_errors = cli.json_errors;
+    // One way of printing instants, Shanghai time, except where the exact bytes matter (a sealed
+    // record's signed content) or the output is a template to fill in.
+    let exact = matches!(
+        cli.command,
+        Command::ExportSealed { .. } | Command::Example { .. } | Command::Schema { .. }
+    );
     match run(cli) {
-        Ok(v) => {
+        Ok(mut v) => {
+            if !exact {
+                show::local_times(&mut v);
+            }
             // A reader that went away (a closed pipe) is no reason to fail the command.
             let _ = writeln!(
                 std::io::stdout().lock(),
@@ -647,13 +717,25 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err((kind, msg)) => {
-            eprintln!("fieldcase: {}", msg.replace('\n', " "));
-            ExitCode::from(match kind {
+        Err(f) => {
+            let code: u8 = match f.kind {
                 ErrorKind::Invalid => 2,
-                ErrorKind::Refused => 3,
-                ErrorKind::NotFound | ErrorKind::Unauthorised | ErrorKind::Network | ErrorKind::Failed => 1,
-            })
+                // A used or expired enrolment code, a revoked device: refused, as a rule refuses.
+                ErrorKind::Refused | ErrorKind::Unauthorised => 3,
+                ErrorKind::NotFound | ErrorKind::Network | ErrorKind::Failed => 1,
+            };
+            if json_errors {
+                let out = json!({
+                    "error": format!("{:?}", f.kind).to_lowercase(),
+                    "exit": code,
+                    "message": f.message,
+                    "problems": f.problems,
+                });
+                eprintln!("{out}");
+            } else {
+                eprintln!("fieldcase: {}", f.message.replace('\n', " "));
+            }
+            ExitCode::from(code)
         }
     }
 }

@@ -315,7 +315,8 @@ fn the_office_runs_a_hub_and_phones_join_and_sync() {
     let joined = ok(&phone, &["join", &link]);
     assert_eq!(joined["township"], "华新镇");
     assert_eq!(joined["pinned"], true);
-    let err = fails(&dir.path().join("other"), &["join", &link], 1);
+    // A used code is refused (exit 3), as a rule refuses.
+    let err = fails(&dir.path().join("other"), &["join", &link], 3);
     assert!(err.contains("already used"), "{err}");
     let id = new_from(&phone, "incident", &json!({"township": "华新镇", "headcount": 25}));
     let report = ok(&phone, &["sync"]);
@@ -347,7 +348,7 @@ fn the_office_runs_a_hub_and_phones_join_and_sync() {
     assert_eq!(devices.as_array().unwrap().len(), 2);
     let device = joined["device"].as_str().unwrap();
     ok(&hub, &["revoke", device]);
-    let err = fails(&phone, &["sync"], 1);
+    let err = fails(&phone, &["sync"], 3);
     assert!(err.contains("revoked"), "{err}");
 }
 
@@ -644,4 +645,66 @@ fn a_record_without_what_it_needs_at_creation_is_invalid_and_says_which_field() 
         .map(|w| w["field"].as_str().unwrap())
         .collect();
     assert_eq!(warned, ["risk_level", "source"]);
+}
+
+/// What a script meets: another kind's record named as such, every wrong value at once with
+/// what was given, a refusal at the field it is about, the way to correct a sealed record,
+/// errors as JSON on request, and one way of printing times.
+#[test]
+fn scripts_get_errors_they_can_act_on() {
+    let dir = TempDir::new().unwrap();
+    let s = dir.path().join("s");
+    ok(
+        &s,
+        &["init", "--township", "华新镇", "--user", "张丽", "--role", "inspector"],
+    );
+    let case = ok(&s, &["example", "case"]);
+    let file = dir.path().join("case.json");
+    std::fs::write(&file, case.to_string()).unwrap();
+    let err = fails(&s, &["new", "incident", file.to_str().unwrap()], 2);
+    assert!(err.contains("this is a case record, not an incident"), "{err}");
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        json!({"township": "华新镇", "employer_name": "甲公司", "workers_involved": "many", "filed_on": "2026-13-40"})
+            .to_string(),
+    )
+    .unwrap();
+    let err = fails(&s, &["new", "case", bad.to_str().unwrap()], 2);
+    assert!(
+        err.contains("workers_involved") && err.contains("filed_on"),
+        "every wrong value: {err}"
+    );
+    assert!(err.contains("\"2026-13-40\""), "the value given: {err}");
+
+    let id = new_from(&s, "case", &case);
+    let err = fails(&s, &["edit", &id, "responsible_person=李娜"], 3);
+    assert!(
+        err.contains("responsible_person: an inspector may not assign a case"),
+        "{err}"
+    );
+    let out = fieldcase(&s, &["--json-errors", "edit", &id, "responsible_person=李娜"]);
+    assert_eq!(out.status.code(), Some(3));
+    let e: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!((e["error"].as_str(), e["exit"].as_u64()), (Some("refused"), Some(3)));
+    assert_eq!(e["problems"][0]["field"], "responsible_person");
+    assert_eq!(e["problems"][0]["rule"], "role_may_assign");
+
+    let interview = new_from(&s, "interview", &ok(&s, &["example", "interview"]));
+    let sealed = ok(&s, &["seal", &interview]);
+    let err = fails(&s, &["edit", &interview, "place=别处"], 3);
+    assert!(
+        err.contains(&format!("fieldcase note {interview} TEXT --corrected-by")),
+        "{err}"
+    );
+    // Times in Shanghai time whichever command prints them.
+    let at = sealed["seal"]["sealed_at"]
+        .as_str()
+        .or(sealed["sealed_at"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(at.ends_with("+08:00"), "seal prints {sealed}");
+    let history = ok(&s, &["history", &id]);
+    assert!(history[0]["at"].as_str().unwrap().ends_with("+08:00"), "{history}");
 }

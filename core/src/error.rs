@@ -106,6 +106,17 @@ impl Error {
             _ => &[],
         }
     }
+
+    /// The same problems, those of the record as a whole placed at `field` (a rule about who
+    /// may change a field says which field). Their sentences stay as they were.
+    pub fn at_field(mut self, field: &str) -> Self {
+        if let Error::Invalid(p) | Error::Rule(p) = &mut self {
+            for problem in p.iter_mut().filter(|p| p.field.is_empty()) {
+                problem.field = field.to_string();
+            }
+        }
+        self
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

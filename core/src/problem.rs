@@ -55,7 +55,11 @@ impl Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} ({})", self.field, self.message, self.rule)
+        if self.field.is_empty() {
+            write!(f, "{} ({})", self.message, self.rule)
+        } else {
+            write!(f, "{}: {} ({})", self.field, self.message, self.rule)
+        }
     }
 }
 

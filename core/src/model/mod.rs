@@ -517,13 +517,38 @@ macro_rules! for_kind {
 
 fn parse_kind<T: RecordKind>(value: Value) -> Result<T, Error> {
     let original = value.clone();
-    let parsed: T = match serde_json::from_value(value) {
-        Ok(p) => p,
-        Err(e) => {
-            let message = e.to_string();
-            let field = field_at_fault::<T>(&original, &message);
-            return Err(Error::invalid(&field, "type", message));
+    // Every value of the wrong type at once, each with what was given: serde stops at the
+    // first, so each one found is taken out and the rest read again.
+    let mut trial = value;
+    let mut problems: Vec<crate::problem::Problem> = vec![];
+    let parsed: Option<T> = loop {
+        match serde_json::from_value::<T>(trial.clone()) {
+            Ok(p) => break Some(p),
+            Err(e) => {
+                let message = e.to_string();
+                let field = field_at_fault::<T>(&trial, &message);
+                let given = value_at(&original, &field)
+                    .filter(|v| !v.is_object() && !v.is_array())
+                    .map(|v| format!(" (given: {v})"))
+                    .unwrap_or_default();
+                let again = problems.iter().any(|p| p.field == field);
+                if !again {
+                    problems.push(crate::problem::Problem::new(
+                        &field,
+                        "type",
+                        format!("{message}{given}"),
+                        crate::problem::Severity::Error,
+                    ));
+                }
+                if again || field.is_empty() || problems.len() >= 50 || !remove_at(&mut trial, &field) {
+                    break None;
+                }
+            }
         }
+    };
+    let parsed = match parsed {
+        Some(p) if problems.is_empty() => p,
+        _ => return Err(Error::Invalid(problems)),
     };
     // Serde drops fields it does not know; a misspelt field must not vanish silently.
     let canonical = serde_json::to_value(&parsed).map_err(|e| Error::Internal(e.to_string()))?;
@@ -542,6 +567,51 @@ fn parse_kind<T: RecordKind>(value: Value) -> Result<T, Error> {
 /// the error is the one at fault, and the search goes down into it. Serde reports the first
 /// wrong value it meets, and a missing field only after the rest, so removing a good part
 /// leaves the error as it is. A missing field is named under the object that lacks it.
+/// The value at a dotted path (`workers.0.phone`), if there is one.
+fn value_at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
+        .filter(|p| !p.is_empty())
+        .try_fold(value, |v, p| match v {
+            Value::Object(m) => m.get(p),
+            Value::Array(a) => p.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        })
+}
+
+/// Takes the value at a dotted path out (a list's item becomes null, so the others keep their
+/// places); false when there is none.
+fn remove_at(value: &mut Value, path: &str) -> bool {
+    let parts: Vec<&str> = path.split('.').collect();
+    let Some((last, parent)) = parts.split_last() else {
+        return false;
+    };
+    let mut v = value;
+    for p in parent {
+        v = match v {
+            Value::Object(m) => match m.get_mut(*p) {
+                Some(x) => x,
+                None => return false,
+            },
+            Value::Array(a) => match p.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                Some(x) => x,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match v {
+        Value::Object(m) => m.remove(*last).is_some(),
+        Value::Array(a) => match last.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+            Some(x) if !x.is_null() => {
+                *x = Value::Null;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 fn field_at_fault<T: serde::de::DeserializeOwned>(value: &Value, error: &str) -> String {
     let same_error = |v: &Value| matches!(serde_json::from_value::<T>(v.clone()), Err(e) if e.to_string() == error);
     fn at<'v>(v: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
@@ -663,13 +733,57 @@ impl Record {
             ));
         }
         migrate(kind, &mut value)?;
-        Ok(for_kind!(kind, T => {
-            let mut r: T = parse_kind(value)?;
-            if r.schema_version() == 0 {
-                r.set_schema_version(SCHEMA_VERSION);
+        let original = value.clone();
+        let parsed: Result<Record, Error> = (|| {
+            Ok(for_kind!(kind, T => {
+                let mut r: T = parse_kind(value)?;
+                if r.schema_version() == 0 {
+                    r.set_schema_version(SCHEMA_VERSION);
+                }
+                T::wrap(r)
+            }))
+        })();
+        parsed.map_err(|e| match Self::kind_it_is(kind, &original) {
+            // A whole record of another kind, given as this one: say that, not its first field.
+            Some(other) => {
+                let a = |k: Kind| {
+                    if k.to_string().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    }
+                };
+                Error::invalid(
+                    "",
+                    "record_kind",
+                    format!(
+                        "this is {} {other} record, not {} {kind}; give it as {} {other}",
+                        a(other),
+                        a(kind),
+                        a(other)
+                    ),
+                )
             }
-            T::wrap(r)
-        }))
+            None => e,
+        })
+    }
+
+    /// The one other kind `value` reads as whole (no field unknown, none of the wrong type),
+    /// when it does not read as `kind`.
+    fn kind_it_is(kind: Kind, value: &Value) -> Option<Kind> {
+        let fits: Vec<Kind> = Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| *k != kind)
+            .filter(|k| {
+                let mut v = value.clone();
+                migrate(*k, &mut v).is_ok() && for_kind!(*k, T => parse_kind::<T>(v).is_ok())
+            })
+            .collect();
+        match fits[..] {
+            [one] => Some(one),
+            _ => None,
+        }
     }
 
     pub fn to_json(&self) -> Value {

@@ -113,8 +113,13 @@ pub fn check(role: Role, action: Action, kind: Kind) -> Result<()> {
     let message = if who.is_empty() {
         format!("a {kind} cannot be {}ed ({})", action.as_str(), action.chinese())
     } else {
+        let article = if role.as_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         format!(
-            "a {} may not {} a {kind} ({}); only: {}",
+            "{article} {} may not {} a {kind} ({}); only: {}",
             role.as_str(),
             action.as_str().replace('_', " "),
             action.chinese(),

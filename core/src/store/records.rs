@@ -134,7 +134,13 @@ impl Writer<'_> {
                 if before.is_some()
                     && (a.responsible_leader != b.responsible_leader || a.responsible_person != b.responsible_person)
                 {
-                    roles::check(me.role, Action::Assign, kind)?;
+                    // Named at the field the edit changed, so a script sees which of its edits.
+                    let field = if a.responsible_person != b.responsible_person {
+                        "responsible_person"
+                    } else {
+                        "responsible_leader"
+                    };
+                    roles::check(me.role, Action::Assign, kind).map_err(|e| e.at_field(field))?;
                 }
                 let closing = a.status == CaseStatus::Closed && (b.status != CaseStatus::Closed || decides_status);
                 let reopening = b.status == CaseStatus::Closed && a.status != CaseStatus::Closed;

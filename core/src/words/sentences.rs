@@ -181,6 +181,7 @@ pub(crate) fn by_rule(rule: &str) -> Option<&'static str> {
         "accuracy_not_negative" => "定位精度应为0或以上的米数",
         // What a full (signing or closing) check needs.
         "required" => "此项必填",
+        "record_kind" => "这份内容是另一类记录，请按它的类别保存",
         "end_after_start" => "结束时间早于开始时间",
         "period_order" => "结束日期早于开始日期",
         // Inspections.
