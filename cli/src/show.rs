@@ -25,8 +25,30 @@ pub fn local_times(v: &mut Value) {
     }
 }
 
+/// Beside every amount in fen (`amount_owed_fen`), the same in 元 as people read it
+/// (`amount_owed_yuan`: "186,000.00"): scripts keep the integer, people read the other.
+fn with_yuan(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            let yuan: Vec<(String, Value)> = m
+                .iter()
+                .filter_map(|(k, v)| {
+                    let fen = v.as_i64()?;
+                    let base = k.strip_suffix("_fen")?;
+                    Some((format!("{base}_yuan"), json!(fieldcase_core::money::yuan(fen))))
+                })
+                .collect();
+            m.values_mut().for_each(with_yuan);
+            m.extend(yuan);
+        }
+        Value::Array(a) => a.iter_mut().for_each(with_yuan),
+        _ => {}
+    }
+}
+
 pub fn record(r: &StoredRecord) -> Value {
     let mut v = r.record.to_json();
+    with_yuan(&mut v);
     if let Value::Object(m) = &mut v {
         m.insert("id".into(), json!(r.id));
         m.insert("kind".into(), json!(r.kind));

@@ -707,4 +707,9 @@ fn scripts_get_errors_they_can_act_on() {
     assert!(at.ends_with("+08:00"), "seal prints {sealed}");
     let history = ok(&s, &["history", &id]);
     assert!(history[0]["at"].as_str().unwrap().ends_with("+08:00"), "{history}");
+    // Money: the integer fen for scripts, with the amount in 元 beside it for people.
+    let shown = ok(&s, &["show", &id]);
+    assert_eq!(shown["amount_owed_fen"], case["amount_owed_fen"]);
+    let fen = case["amount_owed_fen"].as_i64().unwrap();
+    assert_eq!(shown["amount_owed_yuan"], fieldcase_core::money::yuan(fen));
 }
