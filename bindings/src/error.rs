@@ -5,6 +5,7 @@ use fieldcase_core::validate::{Problem, Severity};
 use fieldcase_core::Error;
 
 #[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum FieldError {
     /// Values break field rules: show each problem next to the field it names.
     #[error("{}", join(problems))]

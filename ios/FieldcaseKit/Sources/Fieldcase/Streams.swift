@@ -2,6 +2,12 @@
 // a sync that a cancelled task stops.
 import Foundation
 
+/// An error reads as the core says it: `localizedDescription` is its Chinese sentence (what a
+/// screen shows), `"\(error)"` its English one with the rule (for logs).
+extension FieldError: CustomStringConvertible, CustomDebugStringConvertible {
+    public var debugDescription: String { inChinese() }
+}
+
 /// Hands the library's change notices to an `AsyncStream`.
 final class ChangeRelay: RecordListener, @unchecked Sendable {
     private let continuation: AsyncStream<[String]>.Continuation

@@ -121,8 +121,12 @@ final class FieldcaseTests: XCTestCase {
         do {
             _ = try await phone.createRecord(record: .interview(value: wrong))
             XCTFail("a wrong resident ID and phone were accepted")
-        } catch FieldError.InvalidFields(let problems) {
+        } catch let error as FieldError {
+            guard case .InvalidFields(let problems) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(Set(problems.map(\.field)), ["interviewee.resident_id", "interviewee.phone"])
+            // Its words: the core's Chinese sentences for a screen, the English with the rule for a log.
+            XCTAssertEqual(error.localizedDescription, problems.map(\.inChinese).joined(separator: "；"))
+            XCTAssertTrue("\(error)".contains("interviewee.resident_id: "), "\(error)")
         }
         let id = try await phone.createRecord(record: .interview(value: interview)).id
         let seal = try await phone.seal(id: id)

@@ -119,6 +119,9 @@ class FieldcaseTest {
             e.problems.map { it.field }.toSet(),
             e.message,
         )
+        // Its words: the core's Chinese sentences for a screen, the English with the rule for a log.
+        assertEquals(e.problems.joinToString("；") { it.inChinese }, e.inChinese())
+        assertTrue(e.toString().contains("interviewee.resident_id: "), e.toString())
         val id = phone.createRecord(FieldRecord.Interview(interview)).id
         assertTrue(phone.seal(id).intact)
         val sealed = assertThrows<FieldException.Sealed> {
