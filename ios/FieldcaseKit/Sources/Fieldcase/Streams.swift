@@ -71,4 +71,21 @@ extension FieldStore {
             token.cancel()
         }
     }
+
+    /// One sync session as a sequence of its steps, like the ledger's: iterating it runs the
+    /// session and cancelling the iterating task stops it (what arrived is kept); it ends when
+    /// the session does and throws what the session threw.
+    public func syncSteps(_ transport: HubTransport) -> AsyncThrowingStream<SyncStep, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    _ = try await self.syncWith(transport) { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
 }

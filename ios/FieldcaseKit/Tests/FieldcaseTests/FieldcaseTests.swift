@@ -195,8 +195,13 @@ final class FieldcaseTests: XCTestCase {
         }
         let kept = try await b.count()
         XCTAssertTrue(kept > 0 && kept < 1200, "kept \(kept)")
-        let rest = try await b.syncWith(transport)
-        XCTAssertEqual(rest.recordsReceived, 1200 - kept)
+        // The rest as a sequence of steps, as screens consume the ledger.
+        var steps: [SyncStep] = []
+        for try await step in b.syncSteps(transport) { steps.append(step) }
+        let records = steps.filter { $0.phase == "records" }
+        XCTAssertFalse(records.isEmpty)
+        XCTAssertEqual(records.last?.done, records.last?.total)
+        XCTAssertEqual(records.last.map { Int($0.done) }, 1200 - Int(kept))
         let all = try await b.count()
         XCTAssertEqual(all, 1200)
     }

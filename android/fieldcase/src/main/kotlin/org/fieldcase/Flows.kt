@@ -6,6 +6,7 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.channelFlow
 import kotlinx.coroutines.flow.conflate
 import kotlinx.coroutines.flow.map
 import org.fieldcase.core.LedgerQuery
@@ -65,4 +66,13 @@ suspend fun FieldStore.syncWith(transport: HubTransport, onProgress: ((SyncStep)
         token.cancel()
         throw e
     }
+}
+
+/**
+ * One sync session as a flow of its steps, like the ledger's flow: collecting it runs the
+ * session and cancelling the collector stops it (what arrived is kept); it completes when the
+ * session does and throws what the session threw.
+ */
+fun FieldStore.syncSteps(transport: HubTransport): Flow<SyncStep> = channelFlow {
+    syncWith(transport) { step -> trySend(step) }
 }
