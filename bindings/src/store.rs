@@ -173,6 +173,7 @@ impl FieldStore {
     }
 
     /// Records by names, company names, ID or phone numbers (two characters up).
+    #[uniffi::method(default(limit = 50))]
     pub async fn search(&self, text: String, limit: u32) -> Result<Vec<LedgerRow>, FieldError> {
         self.with(move |s| Ok(s.ledger().search(&text, limit as usize)?)).await
     }

@@ -166,6 +166,7 @@ impl FieldStore {
     ///
     /// It stops when `cancel` is cancelled and also when the call itself is abandoned (a
     /// cancelled Kotlin coroutine drops it): what arrived before is kept either way.
+    #[uniffi::method(default(progress = None, cancel = None))]
     pub async fn sync(
         &self,
         transport: Arc<dyn HubTransport>,

@@ -179,6 +179,8 @@ final class FieldcaseTests: XCTestCase {
             _ = try await a.createRecord(record: .case(value: line))
         }
         _ = try await a.syncWith(transport)
+        let found = try await a.search(text: "案件1")
+        XCTAssertFalse(found.isEmpty, "search with its default limit")
         let b = try await joinNewStore(dir: dir.appendingPathComponent("b").path, keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
         let token = CancelToken()
         final class CancelAfterFirstFrame: SyncProgress, @unchecked Sendable {

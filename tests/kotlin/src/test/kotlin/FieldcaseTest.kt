@@ -207,7 +207,8 @@ class FieldcaseTest {
             val a = joinNewStore(dir.resolve("a").toString(), TestKeys(), hub.enroll("张丽"), transport)
             val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
             repeat(1500) { a.createRecord(FieldRecord.Case(case.copy(subject = "案件$it"))) }
-            a.syncWith(transport)
+            a.sync(transport)
+            assertTrue(a.search("案件1").isNotEmpty(), "search with its default limit")
             val b = joinNewStore(dir.resolve("b").toString(), TestKeys(), hub.enroll("吴军"), transport)
             val firstFrame = CompletableDeferred<Unit>()
             val progress = object : SyncProgress {
@@ -215,7 +216,8 @@ class FieldcaseTest {
                     if (phase == "records" && done > 0uL) firstFrame.complete(Unit)
                 }
             }
-            val job = launch(Dispatchers.IO) { b.sync(transport, progress, null) }
+            // The plain call, with its defaults (no token).
+            val job = launch(Dispatchers.IO) { b.sync(transport, progress) }
             firstFrame.await()
             job.cancelAndJoin()
             // The work on the library's threads stops (within the frame under way): the count
