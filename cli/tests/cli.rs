@@ -41,7 +41,8 @@ fn fails(store: &Path, args: &[&str], code: i32) -> String {
     err
 }
 
-fn new_from(store: &Path, kind: &str, v: &Value) -> String {
+/// `new KIND -` with `v` on standard input, as the command answers it.
+fn new_output(store: &Path, kind: &str, v: &Value) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
         .arg("--store")
         .arg(store)
@@ -53,7 +54,11 @@ fn new_from(store: &Path, kind: &str, v: &Value) -> String {
         .unwrap();
     use std::io::Write;
     child.stdin.take().unwrap().write_all(v.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn new_from(store: &Path, kind: &str, v: &Value) -> String {
+    let out = new_output(store, kind, v);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["id"].as_str().unwrap().to_string()
@@ -615,20 +620,7 @@ fn a_record_without_what_it_needs_at_creation_is_invalid_and_says_which_field() 
         &s,
         &["init", "--township", "华新镇", "--user", "张丽", "--role", "inspector"],
     );
-    let made = |v: &Value| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
-            .arg("--store")
-            .arg(&s)
-            .args(["new", "case", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(v.to_string().as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let made = |v: &Value| new_output(&s, "case", v);
     let out = made(&json!({}));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("township: a case names the township"));

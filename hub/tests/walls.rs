@@ -7,9 +7,7 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::Cursor;
 
-use calamine::{Reader, Xlsx};
 use fieldcase_core::model::Kind;
 use fieldcase_core::{sample, Role, Store};
 use fieldcase_hub::Hub;
@@ -120,24 +118,6 @@ fn declared_routes() -> BTreeSet<String> {
         .collect()
 }
 
-/// The text a page or a workbook shows.
-fn shown(p: &Page) -> String {
-    if p.bytes.starts_with(b"PK") {
-        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(p.bytes.clone())).unwrap();
-        let mut text = String::new();
-        for name in book.sheet_names() {
-            for row in book.worksheet_range(&name).unwrap().rows() {
-                for cell in row {
-                    text.push_str(&cell.to_string());
-                    text.push('\t');
-                }
-            }
-        }
-        return text;
-    }
-    p.body.clone()
-}
-
 fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "fieldcase-walls-boundary";
     let mut body = vec![];
@@ -168,7 +148,7 @@ impl Walk<'_> {
     /// `page` shows nothing of the other township.
     fn clean(&self, what: &str, page: &Page) {
         if let Some(o) = self.other {
-            let text = shown(page);
+            let text = page.shown();
             for m in &o.markers {
                 assert!(
                     !text.contains(m.as_str()),

@@ -17,6 +17,27 @@ pub struct Page {
     pub bytes: Vec<u8>,
 }
 
+impl Page {
+    /// The text the page shows, or a workbook's cells (tab-separated) when it is one.
+    pub fn shown(&self) -> String {
+        use calamine::{Reader, Xlsx};
+        if !self.bytes.starts_with(b"PK") {
+            return self.body.clone();
+        }
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(self.bytes.clone())).unwrap();
+        let mut text = String::new();
+        for name in book.sheet_names() {
+            for row in book.worksheet_range(&name).unwrap().rows() {
+                for cell in row {
+                    text.push_str(&cell.to_string());
+                    text.push('\t');
+                }
+            }
+        }
+        text
+    }
+}
+
 impl Browser {
     pub fn new(base: &str) -> Browser {
         Browser {
