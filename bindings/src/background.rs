@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
@@ -43,16 +44,33 @@ struct Slot<T> {
     waker: Option<Waker>,
 }
 
-/// The result of work handed to the library's threads.
-pub struct Pending<T>(Arc<Mutex<Slot<T>>>);
+/// The result of work handed to the library's threads. Dropped before the result came (the
+/// Kotlin coroutine or Swift task awaiting it was cancelled), it tells the work to stop.
+pub struct Pending<T> {
+    slot: Arc<Mutex<Slot<T>>>,
+    stop: Arc<AtomicBool>,
+    finished: bool,
+}
+
+impl<T> Drop for Pending<T> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.stop.store(true, Ordering::SeqCst);
+        }
+    }
+}
 
 impl<T> Future for Pending<T> {
     type Output = T;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let slot = self.slot.clone();
+        let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
         match slot.value.take() {
-            Some(v) => Poll::Ready(v),
+            Some(v) => {
+                self.finished = true;
+                Poll::Ready(v)
+            }
             None => {
                 slot.waker = Some(cx.waker().clone());
                 Poll::Pending
@@ -65,6 +83,18 @@ impl<T> Future for Pending<T> {
 pub fn run<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, FieldError> + Send + 'static,
 ) -> Pending<Result<T, FieldError>> {
+    run_stoppable(move |_| work())
+}
+
+/// Like `run`, for long work (bundles, attachments) that looks at the flag it is handed
+/// between steps: the flag is set when the caller stops waiting (a cancelled coroutine or
+/// task), so the work stops too instead of running on unseen.
+pub fn run_stoppable<T: Send + 'static>(
+    work: impl FnOnce(&AtomicBool) -> Result<T, FieldError> + Send + 'static,
+) -> Pending<Result<T, FieldError>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let work = move || work(&flag);
     let slot = Arc::new(Mutex::new(Slot {
         value: None,
         waker: None,
@@ -96,7 +126,11 @@ pub fn run<T: Send + 'static>(
             detail: "the library's threads are gone".into(),
         }));
     }
-    Pending(slot)
+    Pending {
+        slot,
+        stop,
+        finished: false,
+    }
 }
 
 #[cfg(test)]
@@ -136,5 +170,40 @@ mod tests {
         );
         // The threads survive a panic.
         assert_eq!(block_on(run(|| Ok(7))).unwrap(), 7);
+    }
+
+    #[test]
+    fn work_whose_caller_stopped_waiting_is_told_to_stop_and_finished_work_is_not() {
+        // The caller drops the pending result (a cancelled coroutine or task): the work sees
+        // its flag set and stops early.
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let (steps_tx, steps) = std::sync::mpsc::channel();
+        let pending = run_stoppable(move |stop| {
+            started_tx.send(()).unwrap();
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) && n < 1_000 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                n += 1;
+            }
+            steps_tx.send(n).unwrap();
+            Ok(n)
+        });
+        started.recv().unwrap();
+        drop(pending);
+        let n = steps.recv().unwrap();
+        assert!(
+            n < 1_000,
+            "the work ran on to the end ({n} steps) after its caller left"
+        );
+
+        // Awaited to the end, its flag was never set.
+        let flag = Arc::new(AtomicBool::new(false));
+        let seen = flag.clone();
+        let done = block_on(run_stoppable(move |stop| {
+            seen.store(stop.load(Ordering::SeqCst), Ordering::SeqCst);
+            Ok(1)
+        }));
+        assert_eq!(done.unwrap(), 1);
+        assert!(!flag.load(Ordering::SeqCst));
     }
 }

@@ -50,8 +50,58 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FieldError {
     }
 }
 
+/// Which kind of trouble a `FieldError` is, with the platform's own case names
+/// (`FieldErrorKind.INVALID_FIELDS` in Kotlin, `.invalidFields` in Swift): what a screen
+/// switches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FieldErrorKind {
+    InvalidFields,
+    Refused,
+    Sealed,
+    NotFound,
+    WrongKey,
+    DiskFull,
+    Cancelled,
+    Network,
+    Unauthorised,
+    Storage,
+    Internal,
+}
+
 #[uniffi::export]
 impl FieldError {
+    /// Which kind of trouble this is.
+    pub fn kind(&self) -> FieldErrorKind {
+        match self {
+            FieldError::InvalidFields { .. } => FieldErrorKind::InvalidFields,
+            FieldError::Refused { .. } => FieldErrorKind::Refused,
+            FieldError::Sealed { .. } => FieldErrorKind::Sealed,
+            FieldError::NotFound { .. } => FieldErrorKind::NotFound,
+            FieldError::WrongKey { .. } => FieldErrorKind::WrongKey,
+            FieldError::DiskFull { .. } => FieldErrorKind::DiskFull,
+            FieldError::Cancelled { .. } => FieldErrorKind::Cancelled,
+            FieldError::Network { .. } => FieldErrorKind::Network,
+            FieldError::Unauthorised { .. } => FieldErrorKind::Unauthorised,
+            FieldError::Storage { .. } => FieldErrorKind::Storage,
+            FieldError::Internal { .. } => FieldErrorKind::Internal,
+        }
+    }
+
+    /// The fields at fault, each with its rule and sentences (for invalid fields and
+    /// refusals; empty for the other kinds): show each next to the field it names.
+    pub fn problems(&self) -> Vec<Problem> {
+        match self {
+            FieldError::InvalidFields { problems } | FieldError::Refused { problems } => problems.clone(),
+            _ => vec![],
+        }
+    }
+
+    /// What went wrong in English, with the rule (for logs): Kotlin's `toString()`, Swift's
+    /// `description`.
+    pub fn in_english(&self) -> String {
+        self.to_string()
+    }
+
     /// What went wrong, as a field worker reads it (the core's words, the same on both
     /// phones): each problem's sentence for invalid fields and refusals, else the error's.
     pub fn in_chinese(&self) -> String {

@@ -59,6 +59,7 @@ pub fn creatable_kinds(role: Role) -> Vec<Kind> {
 /// The strokes drawn on the signing pad as the SVG image the record keeps (the same bytes on
 /// both phones for the same strokes).
 #[uniffi::export]
-pub fn signature_svg(strokes: Vec<Vec<fieldcase_core::signature::PadPoint>>, width: u32, height: u32) -> Vec<u8> {
-    fieldcase_core::signature::svg(&strokes, width, height).into_bytes()
+pub fn signature_svg(strokes: Vec<Vec<fieldcase_core::signature::PadPoint>>, width: i32, height: i32) -> Vec<u8> {
+    let side = |n: i32| u32::try_from(n.max(1)).unwrap_or(1);
+    fieldcase_core::signature::svg(&strokes, side(width), side(height)).into_bytes()
 }

@@ -49,43 +49,110 @@ impl From<model::Record> for FieldRecord {
     }
 }
 
-/// Two or more values two devices set for the same field (`rule` empty), or a rule the
-/// merged record breaks (`rule` and `message` say which); `values` are shown as text.
+/// A field's value as the screens use it, typed: money in fen, counts, text, yes or no.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum FieldValue {
+    /// No value (the field was cleared).
+    Empty,
+    Text {
+        text: String,
+    },
+    /// Money, in fen (the field's name ends in `_fen`).
+    Money {
+        fen: i64,
+    },
+    /// A whole number (people, months, days).
+    Count {
+        number: i64,
+    },
+    Number {
+        number: f64,
+    },
+    Flag {
+        yes: bool,
+    },
+    /// A list or a group of fields, as JSON.
+    Structured {
+        json: String,
+    },
+}
+
+impl FieldValue {
+    fn of(path: &str, v: &serde_json::Value) -> Self {
+        use serde_json::Value;
+        match v {
+            Value::Null => FieldValue::Empty,
+            Value::String(t) => FieldValue::Text { text: t.clone() },
+            Value::Bool(b) => FieldValue::Flag { yes: *b },
+            Value::Number(n) => match n.as_i64() {
+                Some(fen) if path.ends_with("_fen") => FieldValue::Money { fen },
+                Some(number) => FieldValue::Count { number },
+                None => FieldValue::Number {
+                    number: n.as_f64().unwrap_or_default(),
+                },
+            },
+            other => FieldValue::Structured {
+                json: other.to_string(),
+            },
+        }
+    }
+}
+
+/// One of the values a conflict offers: what it is, how a person reads it (money in 元, text
+/// without quotes, nothing as （空）), and who set it when (none for a device this phone does
+/// not know yet). Pass it back to `resolve` to keep it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ConflictChoice {
+    pub value: FieldValue,
+    pub shown: String,
+    pub set_by: Option<Stamp>,
+}
+
+/// Two or more values two devices set for the same field (`choices`; `rule` empty), or a
+/// rule the merged record breaks (`rule` and `message` say which; no choices).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct FieldConflict {
     pub id: String,
     pub path: String,
-    pub values: Vec<String>,
+    pub choices: Vec<ConflictChoice>,
     pub rule: Option<String>,
     pub message: Option<String>,
-    /// Who set each value and when (in the order of `values`; none for a device this phone
-    /// does not know yet).
-    pub written_by: Vec<Option<Stamp>>,
     /// A broken rule, in the words the screens show.
     pub in_chinese: Option<String>,
     /// The record's title in the ledger, and the field's name on the forms.
     pub title: Option<String>,
     pub field_name: Option<String>,
-    /// Each value as a person reads it (in the order of `values`): money in 元, text without
-    /// quotes, nothing as （空）.
-    pub shown: Vec<String>,
 }
 
 impl From<fieldcase_core::Conflict> for FieldConflict {
     fn from(c: fieldcase_core::Conflict) -> Self {
+        let choices = c
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ConflictChoice {
+                value: FieldValue::of(&c.path, v),
+                shown: c.shown.get(i).cloned().unwrap_or_else(|| v.to_string()),
+                set_by: c.written_by.get(i).cloned().flatten(),
+            })
+            .collect();
         FieldConflict {
             id: c.id,
             path: c.path,
-            values: c.values.iter().map(|v| v.to_string()).collect(),
+            choices,
             rule: c.rule,
             message: c.message,
-            written_by: c.written_by,
             in_chinese: c.in_chinese,
             title: c.title,
             field_name: c.field_name,
-            shown: c.shown,
         }
     }
+}
+
+/// Which of a conflict's current values `choice` is: the conflict may have changed since it
+/// was shown (a sync brought a third value, another person settled it).
+pub(crate) fn position_of(c: &fieldcase_core::Conflict, choice: &FieldValue) -> Option<usize> {
+    c.values.iter().position(|v| FieldValue::of(&c.path, v) == *choice)
 }
 
 /// A record as stored, with what the store knows about it.
@@ -152,6 +219,41 @@ impl StoredRecord {
                 .collect(),
         }
     }
+}
+
+/// Per kind, an empty draft (`newCase("华新镇")`) and a complete example (`exampleCase()`),
+/// typed: no cast from `FieldRecord` needed.
+macro_rules! typed_records {
+    ($($kind:ident, $variant:ident, $ty:ty, $new:ident, $example:ident;)*) => {$(
+        /// An empty draft of this kind in `township`: every optional field empty, ready for a form.
+        #[uniffi::export]
+        pub fn $new(township: String) -> Result<$ty, FieldError> {
+            match model::Record::draft(Kind::$kind, &township)? {
+                model::Record::$variant(v) => Ok(v),
+                _ => Err(FieldError::Internal { detail: concat!("a draft of another kind than ", stringify!($kind)).into() }),
+            }
+        }
+
+        /// An example of this kind, complete and valid: a template for forms and tests.
+        #[uniffi::export]
+        pub fn $example() -> $ty {
+            match model::Record::example(Kind::$kind) {
+                model::Record::$variant(v) => v,
+                _ => <$ty>::default(),
+            }
+        }
+    )*};
+}
+
+typed_records! {
+    Employer, Employer, model::Employer, new_employer, example_employer;
+    Project, Project, model::Project, new_project, example_project;
+    Case, Case, model::Case, new_case, example_case;
+    Inspection, Inspection, model::Inspection, new_inspection, example_inspection;
+    Interview, Interview, model::Interview, new_interview, example_interview;
+    Incident, Incident, model::Incident, new_incident, example_incident;
+    Mediation, Mediation, model::Mediation, new_mediation, example_mediation;
+    Calendar, Calendar, model::WorkCalendar, new_calendar, example_calendar;
 }
 
 /// An empty draft of `kind` in `township`: every optional field empty, ready for a form.

@@ -11,9 +11,17 @@ use fieldcase_core::model::{AttachmentRef, Kind, LedgerStatus, Resolution, Role}
 use fieldcase_core::store::{HistoryEntry, Identity, LedgerQuery, LedgerRow, Saved, SealStatus};
 use fieldcase_core::{ImportReport, Store};
 
-use crate::background::run;
+use crate::background::{run, run_stoppable};
 use crate::error::FieldError;
-use crate::records::{FieldConflict, FieldRecord, StoredRecord};
+use crate::records::{position_of, ConflictChoice, FieldConflict, FieldRecord, StoredRecord};
+
+/// A folder on the phone: `java.io.File` in Kotlin, a file `URL` in Swift (uniffi.toml).
+pub struct Folder(pub PathBuf);
+
+uniffi::custom_type!(Folder, String, {
+    lower: |f| f.0.to_string_lossy().into_owned(),
+    try_lift: |s| Ok(Folder(PathBuf::from(s))),
+});
 
 /// Supplies the store's 32-byte key: from the Android Keystore or the iOS Keychain.
 #[uniffi::export(with_foreign)]
@@ -112,30 +120,21 @@ impl FieldStore {
 /// Makes a new store in `dir` for one user on this device.
 #[uniffi::export]
 pub async fn create_store(
-    dir: String,
+    dir: Folder,
     keys: Arc<dyn KeyProvider>,
     township: String,
     user: String,
     role: Role,
 ) -> Result<Arc<FieldStore>, FieldError> {
     let key = key_of(&keys)?;
-    run(move || {
-        Ok(FieldStore::wrap(Store::create(
-            &PathBuf::from(dir),
-            &key,
-            &township,
-            &user,
-            role,
-        )?))
-    })
-    .await
+    run(move || Ok(FieldStore::wrap(Store::create(&dir.0, &key, &township, &user, role)?))).await
 }
 
 /// Opens the store in `dir`, upgrading its layout if needed. A wrong key is `WrongKey`.
 #[uniffi::export]
-pub async fn open_store(dir: String, keys: Arc<dyn KeyProvider>) -> Result<Arc<FieldStore>, FieldError> {
+pub async fn open_store(dir: Folder, keys: Arc<dyn KeyProvider>) -> Result<Arc<FieldStore>, FieldError> {
     let key = key_of(&keys)?;
-    run(move || Ok(FieldStore::wrap(Store::open(&PathBuf::from(dir), &key)?))).await
+    run(move || Ok(FieldStore::wrap(Store::open(&dir.0, &key)?))).await
 }
 
 #[uniffi::export]
@@ -168,14 +167,17 @@ impl FieldStore {
     }
 
     /// The ledger, sorted by deadline; reads only the index. Every filter defaults to "any".
-    pub async fn list(&self, query: LedgerQuery) -> Result<Vec<LedgerRow>, FieldError> {
+    #[uniffi::method(default(query = None))]
+    pub async fn list(&self, query: Option<LedgerQuery>) -> Result<Vec<LedgerRow>, FieldError> {
+        let query = query.unwrap_or_default();
         self.with(move |s| Ok(s.ledger().list(&query)?)).await
     }
 
     /// Records by names, company names, ID or phone numbers (two characters up).
     #[uniffi::method(default(limit = 50))]
-    pub async fn search(&self, text: String, limit: u32) -> Result<Vec<LedgerRow>, FieldError> {
-        self.with(move |s| Ok(s.ledger().search(&text, limit as usize)?)).await
+    pub async fn search(&self, text: String, limit: i32) -> Result<Vec<LedgerRow>, FieldError> {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        self.with(move |s| Ok(s.ledger().search(&text, limit)?)).await
     }
 
     /// Signs the record: checks it fully and freezes it.
@@ -280,9 +282,13 @@ impl FieldStore {
             .await
     }
 
-    /// Keeps value number `choice` of a conflict (keep mine / keep theirs).
-    pub async fn resolve(&self, id: String, path: String, choice: u32) -> Result<(), FieldError> {
+    /// Keeps one of a conflict's choices (keep mine / keep theirs): `choice` as the conflict
+    /// listed it. If the conflict changed since it was shown (a sync brought another value,
+    /// someone settled it), nothing is written and the error says to look again.
+    pub async fn resolve(&self, conflict: FieldConflict, choice: ConflictChoice) -> Result<(), FieldError> {
+        let id = conflict.id;
         let key = id.clone();
+        let path = conflict.path;
         self.with(move |s| {
             let c = s
                 .records()
@@ -291,12 +297,20 @@ impl FieldStore {
                 .into_iter()
                 .find(|c| c.path == path)
                 .ok_or_else(|| FieldError::NotFound {
-                    detail: format!("record {key} has no conflict at {path}"),
+                    detail: format!("record {key} has no conflict at {path} any more: look at the record again"),
                 })?;
-            let n = c.values.len();
-            let value = c.values.get(choice as usize).cloned().ok_or_else(|| {
-                FieldError::invalid("choice", "conflict_choice", format!("the conflict has {n} values"))
-            })?;
+            let value = position_of(&c, &choice.value)
+                .and_then(|i| c.values.get(i).cloned())
+                .ok_or_else(|| {
+                    FieldError::invalid(
+                        "choice",
+                        "conflict_changed",
+                        format!(
+                            "the conflict at {path} no longer offers {}: look at it again",
+                            choice.shown
+                        ),
+                    )
+                })?;
             Ok(s.writer().resolve(&key, &path, value)?)
         })
         .await?;
@@ -314,9 +328,14 @@ impl FieldStore {
         purpose: Option<String>,
     ) -> Result<AttachmentRef, FieldError> {
         let key = id.clone();
-        let r = self
-            .with(move |s| Ok(s.attachments().attach(&key, &bytes, &name, &mime, purpose.as_deref())?))
-            .await?;
+        let store = self.inner.clone();
+        let r = run_stoppable(move |stop| {
+            Ok(store
+                .attachments()
+                .stop_on(stop)
+                .attach(&key, &bytes, &name, &mime, purpose.as_deref())?)
+        })
+        .await?;
         self.notify(vec![id]);
         Ok(r)
     }
@@ -329,13 +348,14 @@ impl FieldStore {
     /// A bundle file for a place with no network (all, or what device `to` lacks),
     /// encrypted with `passphrase`; the app writes it readable by itself alone.
     pub async fn export_bundle(&self, to: Option<String>, passphrase: String) -> Result<Vec<u8>, FieldError> {
-        self.with(move |s| Ok(s.bundles().export(to.as_deref(), &passphrase)?.0))
-            .await
+        let store = self.inner.clone();
+        run_stoppable(move |stop| Ok(store.bundles().stop_on(stop).export(to.as_deref(), &passphrase)?.0)).await
     }
 
     /// Imports a bundle whole or not at all.
     pub async fn import_bundle(&self, bytes: Vec<u8>, passphrase: String) -> Result<ImportReport, FieldError> {
-        let r = self.with(move |s| Ok(s.bundles().import(&bytes, &passphrase)?)).await?;
+        let store = self.inner.clone();
+        let r = run_stoppable(move |stop| Ok(store.bundles().stop_on(stop).import(&bytes, &passphrase)?)).await?;
         self.notify(vec![]);
         Ok(r)
     }
@@ -357,8 +377,8 @@ impl FieldStore {
     }
 
     /// How many records the store holds.
-    pub async fn count(&self) -> Result<u64, FieldError> {
-        self.with(|s| Ok(s.count()? as u64)).await
+    pub async fn count(&self) -> Result<i64, FieldError> {
+        self.with(|s| Ok(s.count()? as i64)).await
     }
 
     /// Tells `listener` whenever records change, until the handle is closed or stopped.

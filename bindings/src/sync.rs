@@ -2,22 +2,21 @@
 //! cancel that stops at once (an apply in progress rolls back whole; what was applied before
 //! it stays).
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use fieldcase_core::sync::{HubLink, JoinLink, Progress, SyncOptions, SyncReport, SyncStatus};
+use fieldcase_core::sync::{HubLink, JoinLink, Progress, SyncOptions, SyncPhase, SyncReport, SyncStatus};
 use fieldcase_core::Store;
 
 use crate::background::run;
 use crate::error::FieldError;
-use crate::store::{FieldStore, KeyProvider};
+use crate::store::{FieldStore, Folder, KeyProvider};
 use crate::transport::{Foreign, HubTransport};
 
-/// Told how a sync is going: `phase` is `records` or `attachments`.
+/// Told how a sync is going: records first, then attachments, `done` of `total`.
 #[uniffi::export(with_foreign)]
 pub trait SyncProgress: Send + Sync {
-    fn progress(&self, phase: String, done: u64, total: u64);
+    fn progress(&self, phase: SyncPhase, done: i64, total: i64);
 }
 
 /// Cancels a running sync: it stops at once and ends with `Cancelled`; what arrived before
@@ -99,7 +98,7 @@ pub fn parse_join_link(link: String) -> Result<JoinLinkInfo, FieldError> {
 /// the ones the office enrolled. If joining fails, nothing is left in `dir`.
 #[uniffi::export]
 pub async fn join_new_store(
-    dir: String,
+    dir: Folder,
     keys: Arc<dyn KeyProvider>,
     link: String,
     transport: Arc<dyn HubTransport>,
@@ -110,7 +109,7 @@ pub async fn join_new_store(
         .map_err(|_| FieldError::invalid("key", "key_32_bytes", "the store key must be 32 bytes"))?;
     run(move || {
         let (l, t) = joining(&link, transport)?;
-        let (store, _) = Store::create_by_joining(&PathBuf::from(dir), &key, &t, &l.hub, l.pin.as_deref(), &l.code)?;
+        let (store, _) = Store::create_by_joining(&dir.0, &key, &t, &l.hub, l.pin.as_deref(), &l.code)?;
         Ok(FieldStore::wrap(store))
     })
     .await
@@ -185,7 +184,7 @@ impl FieldStore {
                 .ok_or_else(|| FieldError::invalid("hub", "joined", "this store has not joined a hub"))?;
             let report_progress = |p: &Progress| {
                 if let Some(cb) = &progress {
-                    cb.progress(p.phase.clone(), p.done, p.total);
+                    cb.progress(p.phase, p.done, p.total);
                 }
             };
             let opts = SyncOptions {

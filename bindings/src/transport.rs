@@ -43,7 +43,14 @@ enum Part {
 
 #[uniffi::export]
 impl HubResponse {
-    pub fn status(&self, code: u16) -> Result<(), FieldError> {
+    /// The answer's HTTP status (100 to 599).
+    pub fn status(&self, code: i32) -> Result<(), FieldError> {
+        let code = u16::try_from(code)
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+            .ok_or_else(|| FieldError::Network {
+                detail: format!("the app's transport gave {code}, which is not an HTTP status"),
+            })?;
         self.tx.send(Part::Status(code)).map_err(|_| stopped())
     }
 

@@ -530,8 +530,8 @@ fn run(cli: Cli) -> CliResult<Value> {
                 risk,
                 responsible,
                 overdue,
-                due_within_days: due_within,
-                limit,
+                due_within_days: due_within.map(|d| i32::try_from(d).unwrap_or(i32::MAX)),
+                limit: limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)),
                 after,
             };
             to_json(&store::open(&dir)?.ledger().list(&q).map_err(from_core)?)

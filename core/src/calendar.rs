@@ -91,7 +91,7 @@ impl Calendar {
                 holidays: y.holidays.iter().copied().collect(),
                 working_weekends: y.working_weekends.iter().copied().collect(),
                 campaign: y.campaign_periods.clone(),
-                monitoring_days: y.monitoring_days,
+                monitoring_days: y.monitoring_days.and_then(|d| u32::try_from(d).ok()),
                 source: source.to_string(),
             },
         );
@@ -271,7 +271,7 @@ impl WorkCalendar {
                 })
             });
         }
-        if self.monitoring_days == Some(0) {
+        if self.monitoring_days.is_some_and(|d| d < 1) {
             p.error(
                 "monitoring_days",
                 "monitoring_days_positive",

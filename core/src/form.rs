@@ -158,9 +158,9 @@ fn read(path: &str, shape: &Shape, text: &str) -> std::result::Result<Value, Pro
     Ok(match shape {
         Shape::Money => crate::money::read_yuan(t).map(Value::from).map_err(slip)?,
         Shape::Count => t
-            .parse::<u64>()
+            .parse::<i32>()
             .ok()
-            .filter(|n| *n <= u64::from(u32::MAX))
+            .filter(|n| *n >= 0)
             .map(Value::from)
             .ok_or_else(|| slip("count_format"))?,
         Shape::Number => t

@@ -37,7 +37,7 @@ fn measured(proxy: &Proxy, f: impl FnOnce() -> fieldcase_core::sync::SyncReport)
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     let (up, down) = proxy.take();
     // The connection is kept between requests: the session counts its own requests.
-    let round_trips = u64::from(report.round_trips + report.attachment_requests);
+    let round_trips = u64::try_from(report.round_trips + report.attachment_requests).unwrap_or(0);
     Measure {
         bytes: up + down,
         round_trips,

@@ -380,13 +380,12 @@ impl Sim {
                         r.reason
                     ));
                 }
-                Ok(Some(
-                    report.records_sent
-                        + report.records_received
-                        + report.attachments_sent
-                        + report.attachments_received
-                        + report.attachments_failed.len() as u64,
-                ))
+                let moved = report.records_sent
+                    + report.records_received
+                    + report.attachments_sent
+                    + report.attachments_received
+                    + report.attachments_failed.len() as i64;
+                Ok(Some(u64::try_from(moved).unwrap_or(0)))
             }
             Err(e) if e.kind() == ErrorKind::Network && self.faults_on => {
                 self.log.push(format!("  {} syncs: {e}", Self::name(d)));

@@ -26,7 +26,7 @@ record_kind! {
         pub campaign_periods: Vec<CampaignPeriod>,
         /// Days without a follow-up after which a high-risk employer is out of monitoring.
         #[cfg_attr(feature = "ffi", uniffi(default))]
-        pub monitoring_days: Option<u32>,
+        pub monitoring_days: Option<i32>,
     }
 }
 

@@ -236,7 +236,7 @@ record_kind! {
         pub project_id: Option<String>,
         pub source: CaseSource,
         #[cfg_attr(feature = "ffi", uniffi(default))]
-        pub workers_involved: Option<u32>,
+        pub workers_involved: Option<i32>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
         pub amount_owed_fen: Option<Fen>,
         pub risk_level: RiskLevel,
@@ -333,6 +333,7 @@ impl RecordKind for Case {
     }
 
     fn check(&self, p: &mut Problems, full: bool) {
+        super::check_count(p, "workers_involved", self.workers_involved);
         p.money("amount_owed_fen", self.amount_owed_fen);
         for (i, c) in self.wage_claims.iter().enumerate() {
             p.at("wage_claims", |p| p.at(i, |p| c.check(p)));

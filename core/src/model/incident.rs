@@ -68,7 +68,7 @@ record_kind! {
         #[cfg_attr(feature = "ffi", uniffi(default))]
         pub location: Option<Location>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
-        pub headcount: Option<u32>,
+        pub headcount: Option<i32>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
         pub employer_name: Option<String>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
@@ -78,7 +78,7 @@ record_kind! {
         #[cfg_attr(feature = "ffi", uniffi(default))]
         pub amount_claimed_fen: Option<Fen>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
-        pub months_owed: Option<u32>,
+        pub months_owed: Option<i32>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
         pub representatives: Vec<Representative>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
@@ -190,6 +190,8 @@ impl RecordKind for Incident {
     }
 
     fn check(&self, p: &mut Problems, full: bool) {
+        super::check_count(p, "headcount", self.headcount);
+        super::check_count(p, "months_owed", self.months_owed);
         if let Some(l) = &self.location {
             p.at("location", |p| l.check(p));
         }

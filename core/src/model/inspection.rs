@@ -119,9 +119,9 @@ record_kind! {
         #[cfg_attr(feature = "ffi", uniffi(default))]
         pub location: Option<Location>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
-        pub headcount_on_site: Option<u32>,
+        pub headcount_on_site: Option<i32>,
         #[cfg_attr(feature = "ffi", uniffi(default))]
-        pub headcount_registered: Option<u32>,
+        pub headcount_registered: Option<i32>,
         pub checklist: WageChecklist,
         #[cfg_attr(feature = "ffi", uniffi(default))]
         pub findings: Option<String>,
@@ -211,6 +211,8 @@ impl RecordKind for Inspection {
     }
 
     fn check(&self, p: &mut Problems, full: bool) {
+        super::check_count(p, "headcount_on_site", self.headcount_on_site);
+        super::check_count(p, "headcount_registered", self.headcount_registered);
         if let Some(l) = &self.location {
             p.at("location", |p| l.check(p));
         }

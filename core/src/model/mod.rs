@@ -243,7 +243,7 @@ pub struct AttachmentRef {
     #[cfg_attr(feature = "ffi", uniffi(default))]
     pub mime: String,
     #[cfg_attr(feature = "ffi", uniffi(default))]
-    pub size: u64,
+    pub size: i64,
     /// photo, audio, signature, scan: free text so new uses need no release.
     #[cfg_attr(feature = "ffi", uniffi(default))]
     pub purpose: Option<String>,
@@ -385,6 +385,13 @@ macro_rules! common_accessors {
     };
 }
 pub(crate) use common_accessors;
+
+/// A count (people, months, days) is a whole number, never below zero.
+pub(crate) fn check_count(p: &mut Problems, field: &str, value: Option<i32>) {
+    if let Some(n) = value.filter(|n| *n < 0) {
+        p.error(field, "count_not_negative", format!("a count cannot be negative ({n})"));
+    }
+}
 
 /// Checks the fields every kind shares.
 pub(crate) fn check_common<R: RecordKind>(r: &R, p: &mut Problems) {

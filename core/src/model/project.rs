@@ -101,7 +101,7 @@ record_kind! {
         pub start_date: Option<Date>,
         /// Labour-cost transfer period in days (must not exceed one month).
         #[cfg_attr(feature = "ffi", uniffi(default))]
-        pub labour_cost_transfer_period_days: Option<u32>,
+        pub labour_cost_transfer_period_days: Option<i32>,
         pub controls: SixControls,
     }
 }
@@ -163,6 +163,11 @@ impl RecordKind for Project {
     }
 
     fn check(&self, p: &mut Problems, full: bool) {
+        super::check_count(
+            p,
+            "labour_cost_transfer_period_days",
+            self.labour_cost_transfer_period_days,
+        );
         if let Some(l) = &self.location {
             p.at("location", |p| l.check(p));
         }

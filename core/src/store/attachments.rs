@@ -69,7 +69,6 @@ impl Store {
 
 /// How far a chunked transfer of one attachment has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct TransferState {
     pub received: u64,
     pub complete: bool,
@@ -207,16 +206,28 @@ impl Store {
 }
 
 /// A store's attachments: photos, audio and scans kept encrypted beside the records.
-pub struct Attachments<'s>(&'s Store);
+pub struct Attachments<'s>(&'s Store, Option<&'s std::sync::atomic::AtomicBool>);
 
 impl Store {
     /// Photos, audio and scans: attach, read, and the chunks sync moves.
     pub fn attachments(&self) -> Attachments<'_> {
-        Attachments(self)
+        Attachments(self, None)
     }
 }
 
-impl Attachments<'_> {
+impl<'s> Attachments<'s> {
+    /// Stops `attach` as soon as `flag` is set, with `Cancelled`, before the record changes.
+    pub fn stop_on(self, flag: &'s std::sync::atomic::AtomicBool) -> Self {
+        Attachments(self.0, Some(flag))
+    }
+
+    fn go_on(&self) -> Result<()> {
+        match self.1 {
+            Some(f) if f.load(std::sync::atomic::Ordering::Relaxed) => Err(Error::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
     /// Keeps `bytes` as an attachment of record `id` and adds the reference to the record.
     pub fn attach(
         &self,
@@ -236,15 +247,20 @@ impl Attachments<'_> {
                 ),
             ));
         }
+        self.go_on()?;
         let sha256 = hex::encode(Sha256::digest(bytes));
+        self.go_on()?;
         let reference = AttachmentRef {
             sha256: sha256.clone(),
             name: name.into(),
             mime: mime.into(),
-            size: bytes.len() as u64,
+            size: bytes.len() as i64,
             purpose: purpose.map(str::to_string),
         };
         self.0.store_attachment_file(&sha256, bytes)?;
+        // A file no record refers to yet is harmless (it is content-addressed); the record
+        // changes only if the caller still wants it.
+        self.go_on()?;
         let json = serde_json::to_value(&reference).map_err(|e| Error::Internal(e.to_string()))?;
         self.0
             .change(id, "attach", super::records::Intent::Edit, |current, _| {

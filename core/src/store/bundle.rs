@@ -127,7 +127,6 @@ pub(crate) struct Frame {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct BundleSummary {
     pub records: u64,
     pub bytes: u64,
@@ -140,9 +139,9 @@ pub struct BundleSummary {
 pub struct ImportReport {
     pub from_device: String,
     pub from_user: String,
-    pub records_new: u64,
-    pub records_updated: u64,
-    pub records_unchanged: u64,
+    pub records_new: i64,
+    pub records_updated: i64,
+    pub records_unchanged: i64,
     /// Changes kept aside because the record was already signed.
     pub refused: Vec<RefusedChange>,
 }
@@ -291,16 +290,29 @@ impl Store {
 }
 
 /// Bundle files: records carried by hand where there is no network.
-pub struct Bundles<'s>(&'s Store);
+pub struct Bundles<'s>(&'s Store, Option<&'s std::sync::atomic::AtomicBool>);
 
 impl Store {
     /// Bundle files for places with no network: export, import, refused changes.
     pub fn bundles(&self) -> Bundles<'_> {
-        Bundles(self)
+        Bundles(self, None)
     }
 }
 
-impl Bundles<'_> {
+impl<'s> Bundles<'s> {
+    /// Stops an export or import as soon as `flag` is set, with `Cancelled` (an import then
+    /// leaves the store as it was: it is whole or not at all).
+    pub fn stop_on(self, flag: &'s std::sync::atomic::AtomicBool) -> Self {
+        Bundles(self.0, Some(flag))
+    }
+
+    fn go_on(&self) -> Result<()> {
+        match self.1 {
+            Some(f) if f.load(std::sync::atomic::Ordering::Relaxed) => Err(Error::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
     /// Writes a bundle: every record in full, or, with `to`, only the changes that peer (a
     /// device id) is not known to have from the bundles it sent us.
     pub fn export(&self, to: Option<&str>, passphrase: &str) -> Result<(Vec<u8>, BundleSummary)> {
@@ -313,6 +325,7 @@ impl Bundles<'_> {
             };
             let mut frames = vec![];
             for id in ids {
+                self.go_on()?;
                 let Some(loaded) = self.0.load(c, &id)? else {
                     continue;
                 };
@@ -373,6 +386,7 @@ impl Bundles<'_> {
 
     /// Imports a bundle whole or not at all.
     pub fn import(&self, bytes: &[u8], passphrase: &str) -> Result<ImportReport> {
+        self.go_on()?;
         let (header, frames) = decode(bytes, passphrase)?;
         let mut report = ImportReport {
             from_device: header.from_device.clone(),
@@ -382,6 +396,7 @@ impl Bundles<'_> {
         self.0.write(|tx| {
             let learned = super::registry::learn(tx, &header.registry)?;
             for (frame, bytes) in &frames {
+                self.go_on()?;
                 let id = frame.id.as_str();
                 if bytes.is_empty() {
                     self.0.remember_peer_heads(tx, &header.from_device, frame)?;
@@ -467,6 +482,49 @@ mod tests {
             assert!(e.to_string().contains("not a record id"), "{bad:?}: {e}");
         }
         assert_eq!(s.count().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_stopped_export_import_or_attach_stops_with_cancelled_and_changes_nothing() {
+        use std::sync::atomic::AtomicBool;
+        let dir = tempfile::TempDir::new().unwrap();
+        let district = crate::sample::District::at(dir.path(), &[1; 32]).unwrap();
+        let a = district.enrol("a", "华新镇", "张丽", Role::Inspector).unwrap();
+        let b = district.enrol("b", "华新镇", "吴军", Role::Inspector).unwrap();
+        let id = a
+            .writer()
+            .create_json(Kind::Case, Record::example(Kind::Case).to_json())
+            .unwrap()
+            .id;
+        let stop = AtomicBool::new(true);
+        assert!(matches!(
+            a.bundles().stop_on(&stop).export(None, PASS),
+            Err(Error::Cancelled)
+        ));
+        let bundle = a.bundles().export(None, PASS).unwrap().0;
+        assert!(matches!(
+            b.bundles().stop_on(&stop).import(&bundle, PASS),
+            Err(Error::Cancelled)
+        ));
+        assert_eq!(b.count().unwrap(), 0, "a stopped import leaves the store as it was");
+        let before = a.get(&id).unwrap().record.to_json();
+        let attached = a
+            .attachments()
+            .stop_on(&stop)
+            .attach(&id, b"photo", "a.jpg", "image/jpeg", None);
+        assert!(matches!(attached, Err(Error::Cancelled)), "{attached:?}");
+        assert_eq!(
+            a.get(&id).unwrap().record.to_json(),
+            before,
+            "a stopped attach leaves the record as it was"
+        );
+        // Not stopped, the same calls go through.
+        let go = AtomicBool::new(false);
+        assert_eq!(b.bundles().stop_on(&go).import(&bundle, PASS).unwrap().records_new, 1);
+        a.attachments()
+            .stop_on(&go)
+            .attach(&id, b"photo", "a.jpg", "image/jpeg", None)
+            .unwrap();
     }
 
     #[test]

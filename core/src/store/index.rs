@@ -67,19 +67,19 @@ pub struct LedgerQuery {
     pub overdue: bool,
     /// Only records due within this many days from now (overdue ones included).
     #[cfg_attr(feature = "ffi", uniffi(default))]
-    pub due_within_days: Option<u32>,
+    pub due_within_days: Option<i32>,
     /// At most this many rows (default `DEFAULT_PAGE`, at most `MAX_PAGE`).
     #[cfg_attr(feature = "ffi", uniffi(default))]
-    pub limit: Option<u32>,
+    pub limit: Option<i32>,
     /// The next page: the rows after the one whose `cursor` this is.
     #[cfg_attr(feature = "ffi", uniffi(default))]
     pub after: Option<String>,
 }
 
 /// Rows in a page of the ledger when the query does not say.
-pub const DEFAULT_PAGE: u32 = 500;
+pub const DEFAULT_PAGE: i32 = 500;
 /// The most rows a page may have.
-pub const MAX_PAGE: u32 = 10_000;
+pub const MAX_PAGE: i32 = 10_000;
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,7 +106,7 @@ pub struct LedgerRow {
     pub overdue: bool,
     pub sealed: bool,
     /// Open conflicts: fields two devices set differently, and broken rules.
-    pub conflicts: u32,
+    pub conflicts: i32,
     /// A merged state breaks a rule (listed by `conflicts`).
     pub rule_conflict: bool,
     pub updated_at: DateTime<Utc>,
@@ -153,7 +153,7 @@ fn row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<LedgerRow> {
         sealed: r.get::<_, i64>(9)? != 0,
         updated_at: millis_to_time(r.get(10)?),
         deadline_warning: r.get(12)?,
-        conflicts: r.get::<_, i64>(13)? as u32,
+        conflicts: r.get::<_, i64>(13)? as i32,
         rule_conflict: r.get::<_, i64>(14)? != 0,
         cursor: format!("{}:{}", r.get::<_, i64>(15)?, r.get::<_, String>(0)?),
     })
@@ -593,7 +593,7 @@ pub(crate) fn list_sql(q: &LedgerQuery, now: DateTime<Utc>) -> Result<(String, V
         args.push(id.into());
     }
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-    if limit == 0 || limit > MAX_PAGE {
+    if limit <= 0 || limit > MAX_PAGE {
         return Err(Error::invalid(
             "limit",
             "page_size",

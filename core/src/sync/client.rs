@@ -33,10 +33,27 @@ pub use crate::store::feed::HubLink;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Progress {
-    /// `records` or `attachments`.
-    pub phase: String,
-    pub done: u64,
-    pub total: u64,
+    pub phase: SyncPhase,
+    pub done: i64,
+    pub total: i64,
+}
+
+/// What a sync is moving: the records first, then the attachments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum SyncPhase {
+    Records,
+    Attachments,
+}
+
+impl std::fmt::Display for SyncPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SyncPhase::Records => "records",
+            SyncPhase::Attachments => "attachments",
+        })
+    }
 }
 
 #[derive(Default)]
@@ -69,9 +86,9 @@ pub struct SyncStatus {
     /// When the hub last confirmed this device's changes.
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Records with changes made here that the hub has not confirmed yet.
-    pub waiting: u64,
+    pub waiting: i64,
     /// Open conflicts to resolve.
-    pub conflicts: u64,
+    pub conflicts: i64,
 }
 
 /// What one sync session did.
@@ -80,20 +97,20 @@ pub struct SyncStatus {
 pub struct SyncReport {
     /// Requests for records (attachments are counted apart): 1, or 2 when the hub had been
     /// restored from a backup and everything was sent again.
-    pub round_trips: u32,
+    pub round_trips: i32,
     /// Body bytes sent and received.
-    pub bytes_up: u64,
-    pub bytes_down: u64,
-    pub records_sent: u64,
-    pub records_received: u64,
+    pub bytes_up: i64,
+    pub bytes_down: i64,
+    pub records_sent: i64,
+    pub records_received: i64,
     pub refused: Vec<RefusedRecord>,
-    pub attachment_requests: u32,
-    pub attachments_sent: u64,
-    pub attachments_received: u64,
+    pub attachment_requests: i32,
+    pub attachments_sent: i64,
+    pub attachments_received: i64,
     pub attachments_failed: Vec<FailedAttachment>,
     /// Open conflicts after the session.
-    pub conflicts: u64,
-    pub cursor: u64,
+    pub conflicts: i64,
+    pub cursor: i64,
     /// The hub had been restored from an older backup: this device sent it everything again.
     pub hub_restored: bool,
 }
@@ -328,12 +345,12 @@ impl<'s> SyncSession<'s> {
         self.opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
-    fn progress(&self, phase: &str, done: u64, total: u64) {
+    fn progress(&self, phase: SyncPhase, done: impl TryInto<i64>, total: impl TryInto<i64>) {
         if let Some(p) = self.opts.progress {
             p(&Progress {
-                phase: phase.into(),
-                done,
-                total,
+                phase,
+                done: done.try_into().unwrap_or(i64::MAX),
+                total: total.try_into().unwrap_or(i64::MAX),
             });
         }
     }
@@ -360,7 +377,7 @@ impl<'s> SyncSession<'s> {
                 self.state = self.store.sync_state()?;
                 let out = self.store.outgoing(&self.state)?;
                 self.through = out.through;
-                self.report.records_sent += out.uploads.len() as u64;
+                self.report.records_sent += out.uploads.len() as i64;
                 let req = SyncRequest {
                     epoch: self.state.epoch.clone(),
                     cursor: self.state.cursor,
@@ -370,7 +387,7 @@ impl<'s> SyncSession<'s> {
                     attachments: out.attachments,
                 };
                 let body = req.encode();
-                self.report.bytes_up += body.len() as u64;
+                self.report.bytes_up += body.len() as i64;
                 self.report.round_trips += 1;
                 self.phase = Phase::Records;
                 self.expect = Expect::Frames;
@@ -412,7 +429,7 @@ impl<'s> SyncSession<'s> {
                         };
                         self.expect = Expect::AttachmentPut;
                         self.report.attachment_requests += 1;
-                        self.report.bytes_up += data.len() as u64;
+                        self.report.bytes_up += data.len() as i64;
                         self.request(
                             Method::Put,
                             format!("{}?offset={offset}&size={size}", base(&sha)),
@@ -496,8 +513,8 @@ impl<'s> SyncSession<'s> {
                     return Ok(());
                 }
                 self.store.apply_remote_batch(&records, cursor_after)?;
-                self.report.records_received += records.len() as u64;
-                self.progress("records", self.report.records_received, self.total);
+                self.report.records_received += records.len() as i64;
+                self.progress(SyncPhase::Records, self.report.records_received, self.total);
             }
             Frame::End { cursor } => {
                 self.ended = true;
@@ -603,7 +620,7 @@ impl<'s> SyncSession<'s> {
             }
         }
         self.jobs_done += 1;
-        self.progress("attachments", self.jobs_done, self.jobs_total);
+        self.progress(SyncPhase::Attachments, self.jobs_done, self.jobs_total);
     }
 
     fn fail_job(&mut self, e: Error) {
@@ -617,7 +634,7 @@ impl<'s> SyncSession<'s> {
             });
         }
         self.jobs_done += 1;
-        self.progress("attachments", self.jobs_done, self.jobs_total);
+        self.progress(SyncPhase::Attachments, self.jobs_done, self.jobs_total);
     }
 
     fn take_attachment_answer(&mut self, body: &[u8]) -> Result<()> {
@@ -656,7 +673,7 @@ impl<'s> SyncSession<'s> {
                 }
                 let (sha, size) = (sha.clone(), *size);
                 let mine = self.store.attachments().received(&sha)?;
-                self.report.bytes_down += body.len() as u64;
+                self.report.bytes_down += body.len() as i64;
                 if self
                     .store
                     .attachments()
@@ -674,8 +691,8 @@ impl<'s> SyncSession<'s> {
 
     /// The session's report, once `next_request` returned `None`.
     pub fn finish(mut self) -> Result<SyncReport> {
-        self.report.conflicts = self.store.conflicts()?.len() as u64;
-        self.report.cursor = self.store.sync_state()?.cursor;
+        self.report.conflicts = self.store.conflicts()?.len() as i64;
+        self.report.cursor = self.store.sync_state()?.cursor as i64;
         Ok(self.report)
     }
 }
@@ -687,7 +704,7 @@ impl ResponseSink for SyncSession<'_> {
     }
 
     fn data(&mut self, bytes: &[u8]) -> Result<()> {
-        self.report.bytes_down += bytes.len() as u64;
+        self.report.bytes_down += bytes.len() as i64;
         if self.expect != Expect::Frames || self.status != Some(200) {
             if self.small.len() + bytes.len() > MAX_SMALL_BODY {
                 return Err(Error::Network("the hub's answer is larger than it may be".into()));
@@ -832,8 +849,8 @@ impl SyncClient<'_> {
         Ok(SyncStatus {
             hub: self.0.hub_link()?.map(|l| l.url),
             last_synced_at: last.and_then(DateTime::from_timestamp_millis),
-            waiting,
-            conflicts: self.0.conflicts()?.len() as u64,
+            waiting: waiting as i64,
+            conflicts: self.0.conflicts()?.len() as i64,
         })
     }
 

@@ -9,6 +9,6 @@ pub mod wire;
 
 pub use client::{
     check_hub_url, hub_error, HubLink, HubRequest, HubTransport, JoinLink, Method, Progress, ResponseSink, SyncOptions,
-    SyncReport, SyncSession, SyncStatus, ATTACHMENT_CHUNK,
+    SyncPhase, SyncReport, SyncSession, SyncStatus, ATTACHMENT_CHUNK,
 };
 pub use hub::{Answer, Device, Enrolment, JoinRequest, Joined};

@@ -170,6 +170,8 @@ pub(crate) fn by_rule(rule: &str) -> Option<&'static str> {
         "money_format" => "请输入金额（元），如 12000 或 1,234.56",
         "money_decimals" => "金额最多到分（元后两位小数）",
         "count_format" => "请输入整数",
+        "count_not_negative" => "不能是负数",
+        "conflict_changed" => "这处冲突已有变化，请重新查看后再选",
         "date_format" => "请按 2026-12-10 的格式填写日期",
         "instant_format" => "时间格式不对",
         "sha256" => "附件标识应为64位小写十六进制（SHA-256）",

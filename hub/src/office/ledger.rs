@@ -31,7 +31,7 @@ pub struct Line {
     pub township: String,
     pub industry: String,
     pub risk: RiskLevel,
-    pub workers: Option<u32>,
+    pub workers: Option<i32>,
     pub owed_fen: Option<i64>,
     pub leader: String,
     pub person: String,

@@ -42,7 +42,7 @@ pub use fieldcase_core::money::yuan;
 
 const SESSION_COOKIE: &str = "fc_session";
 const LOGIN_COOKIE: &str = "fc_login";
-const PAGE: u32 = 50;
+const PAGE: i32 = 50;
 /// An indicator file, at most (a district's month is some thousands of rows).
 const MAX_UPLOAD: usize = 8 * 1024 * 1024;
 /// A form's body, at most.

@@ -112,7 +112,7 @@ pub struct LedgerLine {
     pub due: String,
     pub overdue: bool,
     /// Open conflicts on the case (two values for a field, or a broken rule): the line says so.
-    pub conflicts: u32,
+    pub conflicts: i32,
 }
 
 #[derive(Template)]
@@ -197,7 +197,7 @@ impl Ledger {
             next: next.map(|cursor| f.next_page(cursor)),
             total_workers: lines
                 .iter()
-                .map(|l| u64::from(l.workers.unwrap_or(0)))
+                .map(|l| u64::try_from(l.workers.unwrap_or(0)).unwrap_or(0))
                 .sum::<u64>()
                 .to_string(),
             total_owed: yuan(lines.iter().map(|l| l.owed_fen.unwrap_or(0)).sum()),

@@ -49,7 +49,7 @@ pub fn ledger(lines: &[Line], made: &str) -> Result<Vec<u8>, rust_xlsxwriter::Xl
             }
             sheet.write_string_with_format(r, 12, if l.closed { "是" } else { "否" }, &cell)?;
             total_fen += l.owed_fen.unwrap_or(0);
-            workers += u64::from(l.workers.unwrap_or(0));
+            workers += u64::try_from(l.workers.unwrap_or(0)).unwrap_or(0);
             closed += usize::from(l.closed);
             r += 1;
         }

@@ -8,7 +8,7 @@ import Foundation
 enum BackgroundSync {
     static let identifier = "org.fieldcase.sync"
 
-    static func register(storeDir: String) {
+    static func register(storeDir: URL) {
         BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
             schedule()
             let work = Task {

@@ -7,7 +7,7 @@ import SwiftUI
 @main
 struct FieldcaseApp: App {
     private let storeDir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
-        .appendingPathComponent("store").path
+        .appendingPathComponent("store")
     @State private var store: FieldStore?
     @State private var problem: String?
 
@@ -20,7 +20,7 @@ struct FieldcaseApp: App {
             Group {
                 if let store {
                     HomeView(store: store)
-                } else if FileManager.default.fileExists(atPath: storeDir + "/fieldcase.db") {
+                } else if FileManager.default.fileExists(atPath: storeDir.appendingPathComponent("fieldcase.db").path) {
                     Text(problem ?? "正在打开…").task {
                         do { store = try await openStore(dir: storeDir, keys: KeychainKeys()) } catch { problem = Labels.failure(error) }
                     }

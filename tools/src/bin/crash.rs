@@ -64,8 +64,8 @@ fn worker(args: &[String]) {
             let s = Store::open(&dir, &KEY).unwrap();
             let t = HttpTransport::for_store(&s).unwrap();
             let progress = |p: &fieldcase_core::sync::Progress| {
-                if p.phase == "records" {
-                    ack(p.done);
+                if p.phase == fieldcase_core::sync::SyncPhase::Records {
+                    ack(u64::try_from(p.done).unwrap_or(0));
                 }
             };
             s.sync()

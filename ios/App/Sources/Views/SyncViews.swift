@@ -72,7 +72,7 @@ struct SyncView: View {
             if model.offline { Text("当前离线：记录都保存在本机，有网络时再同步").foregroundStyle(.red) }
             if model.running {
                 if let s = model.step, s.total > 0 {
-                    ProgressView("正在同步\(s.phase == "attachments" ? "附件" : "记录")：\(s.done) / \(s.total)", value: Double(s.done), total: Double(s.total))
+                    ProgressView("正在同步\(s.phase == .attachments ? "附件" : "记录")：\(s.done) / \(s.total)", value: Double(s.done), total: Double(s.total))
                 } else {
                     ProgressView("正在连接中心端…")
                 }
@@ -105,11 +105,12 @@ struct ConflictsView: View {
                         Text(c.inChinese ?? c.message ?? "").foregroundStyle(.red)
                     } else {
                         HStack {
-                            ForEach(c.values.indices, id: \.self) { i in
+                            ForEach(c.choices.indices, id: \.self) { i in
+                                let choice = c.choices[i]
                                 VStack {
-                                    Text(i < c.shown.count ? c.shown[i] : c.values[i]).font(.title3)
-                                    Text((i < c.writtenBy.count ? c.writtenBy[i] : nil).map { "\($0.user)　\($0.at.formatted(date: .numeric, time: .shortened))" } ?? "来自未知设备").font(.caption)
-                                    Button("保留这个") { Task { await model.choose(c, i) } }.buttonStyle(.borderedProminent)
+                                    Text(choice.shown).font(.title3)
+                                    Text(choice.setBy.map { "\($0.user)　\($0.at.formatted(date: .numeric, time: .shortened))" } ?? "来自未知设备").font(.caption)
+                                    Button("保留这个") { Task { await model.choose(c, choice) } }.buttonStyle(.borderedProminent)
                                 }
                             }
                         }

@@ -15,17 +15,17 @@ final class ChangeRelay: RecordListener, @unchecked Sendable {
     func recordsChanged(ids: [String]) { continuation.yield(ids) }
 }
 
-/// Where a sync stands, for a progress bar.
+/// Where a sync stands, for a progress bar: records first, then attachments.
 public struct SyncStep: Sendable, Equatable {
-    public let phase: String
-    public let done: UInt64
-    public let total: UInt64
+    public let phase: SyncPhase
+    public let done: Int64
+    public let total: Int64
 }
 
 final class ProgressRelay: SyncProgress, @unchecked Sendable {
     private let report: @Sendable (SyncStep) -> Void
     init(_ report: @escaping @Sendable (SyncStep) -> Void) { self.report = report }
-    func progress(phase: String, done: UInt64, total: UInt64) {
+    func progress(phase: SyncPhase, done: Int64, total: Int64) {
         report(SyncStep(phase: phase, done: done, total: total))
     }
 }
@@ -41,7 +41,7 @@ extension FieldStore {
     }
 
     /// The ledger for `query`, now and after every change (a burst of changes reads it once).
-    public func ledger(_ query: LedgerQuery = LedgerQuery()) -> AsyncThrowingStream<[LedgerRow], Error> {
+    public func ledger(_ query: LedgerQuery? = nil) -> AsyncThrowingStream<[LedgerRow], Error> {
         AsyncThrowingStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
             let changes = self.changes()
             let task = Task {

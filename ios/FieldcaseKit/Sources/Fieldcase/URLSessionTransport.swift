@@ -72,7 +72,7 @@ final class AnswerReader: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
     ) {
         do {
-            try response.status(code: UInt16((answer as? HTTPURLResponse)?.statusCode ?? 0))
+            try response.status(code: Int32((answer as? HTTPURLResponse)?.statusCode ?? 0))
             completionHandler(.allow)
         } catch {
             failure = error

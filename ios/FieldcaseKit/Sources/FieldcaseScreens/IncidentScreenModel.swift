@@ -147,7 +147,7 @@ public final class IncidentScreenModel {
             errors = typed.errors
             return
         }
-        guard case .incident(var incident) = try? newRecord(kind: .incident, township: township) else { return }
+        guard var incident = try? newIncident(township: township) else { return }
         incident.status = .reported
         incident.reportedAt = reportedAt
         incident.headcount = people

@@ -92,7 +92,7 @@ public final class InspectionScreenModel {
     private func write() async throws -> String { try await recordForm.write() }
 
     private func inspection(_ typed: inout Typed) -> Inspection {
-        guard case .inspection(var r) = try? newRecord(kind: .inspection, township: township) else {
+        guard var r = try? newInspection(township: township) else {
             fatalError("the library makes an empty inspection")
         }
         let onSite = typed.count("headcount_on_site", headcountOnSite)

@@ -124,7 +124,7 @@ public final class InterviewScreenModel {
 
     private func interview() -> Interview {
         let typed = Typed()
-        guard case .interview(var r) = try? newRecord(kind: .interview, township: township) else {
+        guard var r = try? newInterview(township: township) else {
             fatalError("the library makes an empty interview")
         }
         r.caseId = caseId

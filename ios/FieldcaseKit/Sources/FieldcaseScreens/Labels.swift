@@ -18,12 +18,8 @@ public enum Labels {
 
     /// Each problem at the field it names ("" for the record as a whole).
     public static func atFields(_ error: Error) -> [String: String] {
-        if let e = error as? FieldError {
-            switch e {
-            case .InvalidFields(let problems), .Refused(let problems):
-                return Dictionary(grouping: problems, by: \.field).mapValues { $0.map(\.inChinese).joined(separator: "；") }
-            default: break
-            }
+        if let e = error as? FieldError, !e.problems().isEmpty {
+            return Dictionary(grouping: e.problems(), by: \.field).mapValues { $0.map(\.inChinese).joined(separator: "；") }
         }
         return ["": failure(error)]
     }
@@ -33,10 +29,10 @@ public enum Labels {
 struct Typed {
     var errors: [String: String] = [:]
 
-    mutating func count(_ field: String, _ text: String) -> UInt32? {
+    mutating func count(_ field: String, _ text: String) -> Int32? {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t.isEmpty { return nil }
-        guard let n = UInt32(t) else { errors[field] = "请输入整数"; return nil }
+        guard let n = Int32(t) else { errors[field] = "请输入整数"; return nil }
         return n
     }
 

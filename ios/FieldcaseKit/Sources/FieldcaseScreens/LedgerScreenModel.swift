@@ -22,7 +22,7 @@ public enum LedgerFilter: CaseIterable, Sendable {
 @MainActor
 @Observable
 public final class LedgerScreenModel {
-    public static let page: UInt32 = 50
+    public static let page: Int32 = 50
     public private(set) var rows: [LedgerRow] = []
     public private(set) var loading = false
     public private(set) var endReached = false

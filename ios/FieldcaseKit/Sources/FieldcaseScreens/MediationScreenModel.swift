@@ -111,7 +111,7 @@ public final class MediationScreenModel {
     private func write() async throws -> String { try await recordForm.write() }
 
     private func mediation(_ typed: inout Typed) -> Mediation {
-        guard case .mediation(var m) = try? newRecord(kind: .mediation, township: township) else {
+        guard var m = try? newMediation(township: township) else {
             fatalError("the library makes an empty mediation")
         }
         m.application = Application(receivedAt: receivedAt, channel: .offline, form: .oral, applicant: typed.text(applicant), dispute: typed.text(dispute))

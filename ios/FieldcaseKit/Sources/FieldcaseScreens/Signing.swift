@@ -26,7 +26,7 @@ public enum Signer: Hashable, Sendable {
 /// The strokes drawn on the pad, as the SVG of the pad's size the core writes (the same bytes
 /// on Android).
 public func signatureSVG(_ strokes: [[Point]], width: Int, height: Int) -> Data {
-    signatureSvg(strokes: strokes.map { $0.map { PadPoint(x: $0.x, y: $0.y) } }, width: UInt32(max(width, 0)), height: UInt32(max(height, 0)))
+    signatureSvg(strokes: strokes.map { $0.map { PadPoint(x: $0.x, y: $0.y) } }, width: Int32(clamping: width), height: Int32(clamping: height))
 }
 
 @MainActor

@@ -14,11 +14,11 @@ public final class JoinScreenModel {
     public private(set) var problem: String?
     public private(set) var joining = false
     public private(set) var joined: FieldStore?
-    private let dir: String
+    private let dir: URL
     private let keys: KeyProvider
     private let transport: HubTransport
 
-    public init(dir: String, keys: KeyProvider, transport: HubTransport) {
+    public init(dir: URL, keys: KeyProvider, transport: HubTransport) {
         self.dir = dir
         self.keys = keys
         self.transport = transport
@@ -40,7 +40,7 @@ public final class JoinScreenModel {
         defer { joining = false }
         do {
             joined = try await joinNewStore(dir: dir, keys: keys, link: link.trimmingCharacters(in: .whitespacesAndNewlines), transport: transport)
-        } catch FieldError.Unauthorised {
+        } catch let e as FieldError where e.kind() == .unauthorised {
             problem = "加入码无效或已用过，请向街镇办公室重新领取"
         } catch {
             problem = Labels.failure(error)
@@ -88,7 +88,7 @@ public final class SyncScreenModel {
                 offline = false
             } catch {
                 failure = Labels.failure(error)
-                if case .some(.Network) = error as? FieldError { offline = true }
+                if (error as? FieldError)?.kind() == .network { offline = true }
             }
         }
         task = work
@@ -127,12 +127,12 @@ public final class ConflictsScreenModel {
         do { items = try await store.conflicts() } catch { problem = Labels.failure(error) }
     }
 
-    /// Keeps value `index` of the conflict.
-    public func choose(_ conflict: FieldConflict, _ index: Int) async {
+    /// Keeps `choice`, one of the conflict's choices.
+    public func choose(_ conflict: FieldConflict, _ choice: ConflictChoice) async {
         loading = true
         defer { loading = false }
         do {
-            try await store.resolve(id: conflict.id, path: conflict.path, choice: UInt32(index))
+            try await store.resolve(conflict: conflict, choice: choice)
             items = try await store.conflicts()
         } catch {
             problem = Labels.failure(error)

@@ -78,7 +78,7 @@ final class ScreenModelTests: XCTestCase {
     }
 
     func store(_ user: String, _ role: Role) async throws -> FieldStore {
-        try await createStore(dir: dir.appendingPathComponent(user).path, keys: Keys(), township: "华新镇", user: user, role: role)
+        try await createStore(dir: dir.appendingPathComponent(user), keys: Keys(), township: "华新镇", user: user, role: role)
     }
 
     func testAGridAssistantRecordsAnIncidentAWrongPhoneStaysAtItsFieldAndItIsListed() async throws {
@@ -177,7 +177,7 @@ final class ScreenModelTests: XCTestCase {
         let hub = try TownshipHub(dir: dir.appendingPathComponent("hub"))
         defer { hub.stop() }
         let transport = URLSessionTransport()
-        let join = JoinScreenModel(dir: dir.appendingPathComponent("a").path, keys: Keys(), transport: transport)
+        let join = JoinScreenModel(dir: dir.appendingPathComponent("a"), keys: Keys(), transport: transport)
         join.enter("https://127.0.0.1/join")
         await join.join()
         XCTAssertEqual(join.problem, "链接不对：应以 fieldcase://join 开头，由街镇办公室提供")
@@ -185,9 +185,9 @@ final class ScreenModelTests: XCTestCase {
         XCTAssertNotNil(join.info)
         await join.join()
         let a = try XCTUnwrap(join.joined)
-        let b = try await joinNewStore(dir: dir.appendingPathComponent("b").path, keys: Keys(), link: try hub.enroll("吴军"), transport: transport)
+        let b = try await joinNewStore(dir: dir.appendingPathComponent("b"), keys: Keys(), link: try hub.enroll("吴军"), transport: transport)
 
-        guard case .case(let example) = exampleRecord(kind: .case) else { return XCTFail() }
+        let example = exampleCase()
         let id = try await a.createRecord(record: .case(value: example)).id
         let sync = SyncScreenModel(store: a, transport: transport)
         await sync.syncNow()
@@ -214,9 +214,9 @@ final class ScreenModelTests: XCTestCase {
         let c = try XCTUnwrap(conflicts.items.first)
         XCTAssertEqual(c.fieldName, "欠薪金额")
         var byUser: [String: String] = [:]
-        for (i, v) in c.values.enumerated() { byUser[c.writtenBy[i]!.user] = c.shown[i] }
+        for choice in c.choices { byUser[choice.setBy!.user] = choice.shown }
         XCTAssertEqual(byUser, ["张丽": "200,000.00 元", "吴军": "210,000.00 元"])
-        let wu = c.values.indices.first { c.writtenBy[$0]?.user == "吴军" }!
+        let wu = c.choices.first { $0.setBy?.user == "吴军" }!
         await conflicts.choose(c, wu)
         XCTAssertTrue(conflicts.items.isEmpty)
 
@@ -230,7 +230,7 @@ final class ScreenModelTests: XCTestCase {
 
     func testTheLedgerFindsAWorkerByATwoCharacterNameAmong10000Records() async throws {
         let office = try await store("周明", .office)
-        guard case .case(let example) = exampleRecord(kind: .case) else { return XCTFail() }
+        let example = exampleCase()
         let names = ["王建国", "李秀英", "张伟", "陈志强", "赵敏"]
         for i in 1...10_000 {
             var c = example
@@ -270,8 +270,8 @@ final class CaseAndMediationTests: XCTestCase {
     }
 
     func testTheResponsiblePersonClosesACaseOnlyWithTheResolutionTheCoreRequires() async throws {
-        let phone = try await createStore(dir: dir.appendingPathComponent("zl").path, keys: Keys(), township: "华新镇", user: "张丽", role: .inspector)
-        guard case .case(var example) = exampleRecord(kind: .case) else { return XCTFail() }
+        let phone = try await createStore(dir: dir.appendingPathComponent("zl"), keys: Keys(), township: "华新镇", user: "张丽", role: .inspector)
+        var example = exampleCase()
         example.filedOn = day(-10)
         example.followUps = []
         let id = try await phone.createRecord(record: .case(value: example)).id
@@ -324,7 +324,7 @@ final class CaseAndMediationTests: XCTestCase {
     }
 
     func testAMediationAgreementTakesEffectWithEverySignatureAndItsClocksFollow() async throws {
-        let phone = try await createStore(dir: dir.appendingPathComponent("m").path, keys: Keys(), township: "华新镇", user: "陈敏", role: .mediator)
+        let phone = try await createStore(dir: dir.appendingPathComponent("m"), keys: Keys(), township: "华新镇", user: "陈敏", role: .mediator)
         let m = MediationScreenModel(store: phone, township: "华新镇")
         m.applicant = "刘强等2人"
         m.dispute = "拖欠2月至3月工资"
@@ -377,7 +377,7 @@ final class DraftTests: XCTestCase {
         let fixture = try JSONDecoder().decode([String: String].self, from: data)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-fixture-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try await createStore(dir: dir.path, keys: Keys(), township: "华新镇", user: "李华", role: .grid)
+        let store = try await createStore(dir: dir, keys: Keys(), township: "华新镇", user: "李华", role: .grid)
         let model = IncidentScreenModel(store: store, township: "华新镇")
         model.restore(fixture)
         XCTAssertEqual(model.employer, "恒达劳务")
@@ -390,7 +390,7 @@ final class DraftTests: XCTestCase {
     func testWhatAGridAssistantTypedSurvivesTheAppBeingKilledAndGoesOnceSaved() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-draft-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("grid").path
+        let path = dir.appendingPathComponent("grid")
         do {
             let phone = try await createStore(dir: path, keys: Keys(), township: "华新镇", user: "李华", role: .grid)
             let m = IncidentScreenModel(store: phone, township: "华新镇")
@@ -418,7 +418,7 @@ final class DraftTests: XCTestCase {
     func testAnInterviewTypedAndSignedSurvivesTheAppBeingKilled() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-draft-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("zl").path
+        let path = dir.appendingPathComponent("zl")
         do {
             let phone = try await createStore(dir: path, keys: Keys(), township: "华新镇", user: "张丽", role: .inspector)
             let m = InterviewScreenModel(store: phone, township: "华新镇")

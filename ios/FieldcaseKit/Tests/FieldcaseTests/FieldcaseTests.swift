@@ -80,12 +80,12 @@ final class FieldcaseTests: XCTestCase {
     }
 
     func store(_ name: String, role: Role = .inspector) async throws -> FieldStore {
-        try await createStore(dir: dir.appendingPathComponent(name).path, keys: TestKeys(), township: "华新镇", user: name, role: role)
+        try await createStore(dir: dir.appendingPathComponent(name), keys: TestKeys(), township: "华新镇", user: name, role: role)
     }
 
     func testAGridAssistantRecordsAnIncidentOfflineAndTheLedgerFollows() async throws {
         let phone = try await store("李华", role: .grid)
-        guard case .incident(var incident) = try newRecord(kind: .incident, township: "华新镇") else { return XCTFail() }
+        var incident = try newIncident(township: "华新镇")
         incident.status = .reported
         incident.reportedAt = Date(timeIntervalSince1970: 1_781_745_600)
         incident.address = "新凤路100号工地大门"
@@ -114,7 +114,7 @@ final class FieldcaseTests: XCTestCase {
 
     func testErrorsNameEveryInvalidFieldASealedRecordAndAWrongKey() async throws {
         let phone = try await store("张丽")
-        guard case .interview(var interview) = exampleRecord(kind: .interview) else { return XCTFail() }
+        var interview = exampleInterview()
         var wrong = interview
         wrong.interviewee.residentId = "110105194912310021"
         wrong.interviewee.phone = "1234"
@@ -122,11 +122,15 @@ final class FieldcaseTests: XCTestCase {
             _ = try await phone.createRecord(record: .interview(value: wrong))
             XCTFail("a wrong resident ID and phone were accepted")
         } catch let error as FieldError {
-            guard case .InvalidFields(let problems) = error else { return XCTFail("\(error)") }
+            // Swift-style kinds to switch on, the problems at their fields.
+            XCTAssertEqual(error.kind(), .invalidFields)
+            let problems = error.problems()
             XCTAssertEqual(Set(problems.map(\.field)), ["interviewee.resident_id", "interviewee.phone"])
             // Its words: the core's Chinese sentences for a screen, the English with the rule for a log.
             XCTAssertEqual(error.localizedDescription, problems.map(\.inChinese).joined(separator: "；"))
+            XCTAssertEqual(error.localizedDescription, error.inChinese())
             XCTAssertTrue("\(error)".contains("interviewee.resident_id: "), "\(error)")
+            XCTAssertEqual("\(error)", error.inEnglish())
         }
         let id = try await phone.createRecord(record: .interview(value: interview)).id
         let seal = try await phone.seal(id: id)
@@ -135,13 +139,15 @@ final class FieldcaseTests: XCTestCase {
         do {
             _ = try await phone.updateRecord(id: id, record: .interview(value: interview))
             XCTFail("a sealed record was changed")
-        } catch FieldError.Sealed(let sealed) {
+        } catch let e as FieldError where e.kind() == .sealed {
+            guard case .Sealed(let sealed) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(sealed, id)
+            XCTAssertEqual(e.localizedDescription, "这条记录已签署封存，不能再修改；如需更正，请另作补充记录")
         }
         do {
-            _ = try await openStore(dir: dir.appendingPathComponent("张丽").path, keys: TestKeys(9))
+            _ = try await openStore(dir: dir.appendingPathComponent("张丽"), keys: TestKeys(9))
             XCTFail("a wrong key opened the store")
-        } catch FieldError.WrongKey {
+        } catch let e as FieldError where e.kind() == .wrongKey {
         }
     }
 
@@ -149,10 +155,10 @@ final class FieldcaseTests: XCTestCase {
         let hub = try Hub(dir: dir.appendingPathComponent("hub"))
         defer { hub.stop() }
         let transport = URLSessionTransport()
-        let a = try await joinNewStore(dir: dir.appendingPathComponent("a").path, keys: TestKeys(), link: try hub.enroll("张丽"), transport: transport)
-        let b = try await joinNewStore(dir: dir.appendingPathComponent("b").path, keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
+        let a = try await joinNewStore(dir: dir.appendingPathComponent("a"), keys: TestKeys(), link: try hub.enroll("张丽"), transport: transport)
+        let b = try await joinNewStore(dir: dir.appendingPathComponent("b"), keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
         XCTAssertEqual(a.identity().user, "张丽")
-        guard case .case(var line) = exampleRecord(kind: .case) else { return XCTFail() }
+        var line = exampleCase()
         var ids = Set<String>()
         for n in 1...30 {
             line.subject = "案件\(n)"
@@ -165,15 +171,15 @@ final class FieldcaseTests: XCTestCase {
         XCTAssertEqual(report.recordsReceived, 30)
         let listed = try await b.list(query: LedgerQuery(kind: .case))
         XCTAssertEqual(Set(listed.map(\.id)), ids)
-        XCTAssertTrue(steps.all.contains(SyncStep(phase: "records", done: 30, total: 30)), "\(steps.all)")
+        XCTAssertTrue(steps.all.contains(SyncStep(phase: .records, done: 30, total: 30)), "\(steps.all)")
     }
 
     func testACancelledSyncStopsKeepsWhatArrivedAndTheNextFinishes() async throws {
         let hub = try Hub(dir: dir.appendingPathComponent("hub"))
         defer { hub.stop() }
         let transport = URLSessionTransport()
-        let a = try await joinNewStore(dir: dir.appendingPathComponent("a").path, keys: TestKeys(), link: try hub.enroll("张丽"), transport: transport)
-        guard case .case(var line) = exampleRecord(kind: .case) else { return XCTFail() }
+        let a = try await joinNewStore(dir: dir.appendingPathComponent("a"), keys: TestKeys(), link: try hub.enroll("张丽"), transport: transport)
+        var line = exampleCase()
         for n in 1...1200 {
             line.subject = "案件\(n)"
             _ = try await a.createRecord(record: .case(value: line))
@@ -181,26 +187,26 @@ final class FieldcaseTests: XCTestCase {
         _ = try await a.syncWith(transport)
         let found = try await a.search(text: "案件1")
         XCTAssertFalse(found.isEmpty, "search with its default limit")
-        let b = try await joinNewStore(dir: dir.appendingPathComponent("b").path, keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
+        let b = try await joinNewStore(dir: dir.appendingPathComponent("b"), keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
         let token = CancelToken()
         final class CancelAfterFirstFrame: SyncProgress, @unchecked Sendable {
             let token: CancelToken
             init(_ token: CancelToken) { self.token = token }
-            func progress(phase: String, done: UInt64, total: UInt64) {
-                if phase == "records" && done > 0 { token.cancel() }
+            func progress(phase: SyncPhase, done: Int64, total: Int64) {
+                if phase == .records && done > 0 { token.cancel() }
             }
         }
         do {
             _ = try await b.sync(transport: transport, progress: CancelAfterFirstFrame(token), cancel: token)
             XCTFail("the cancelled sync finished")
-        } catch FieldError.Cancelled {
+        } catch let e as FieldError where e.kind() == .cancelled {
         }
         let kept = try await b.count()
         XCTAssertTrue(kept > 0 && kept < 1200, "kept \(kept)")
         // The rest as a sequence of steps, as screens consume the ledger.
         var steps: [SyncStep] = []
         for try await step in b.syncSteps(transport) { steps.append(step) }
-        let records = steps.filter { $0.phase == "records" }
+        let records = steps.filter { $0.phase == .records }
         XCTAssertFalse(records.isEmpty)
         XCTAssertEqual(records.last?.done, records.last?.total)
         XCTAssertEqual(records.last.map { Int($0.done) }, 1200 - Int(kept))
@@ -215,7 +221,7 @@ final class FieldcaseTests: XCTestCase {
         let hub = try Hub(dir: dir.appendingPathComponent("hub"))
         defer { hub.stop() }
         let real = URLSessionTransport()
-        let phone = try await joinNewStore(dir: dir.appendingPathComponent("a").path, keys: TestKeys(), link: try hub.enroll("张丽"), transport: real)
+        let phone = try await joinNewStore(dir: dir.appendingPathComponent("a"), keys: TestKeys(), link: try hub.enroll("张丽"), transport: real)
         let mainRan = DispatchSemaphore(value: 0)
         final class WaitsForMain: HubTransport, @unchecked Sendable {
             let mainRan: DispatchSemaphore
@@ -233,6 +239,109 @@ final class FieldcaseTests: XCTestCase {
         Task { @MainActor in mainRan.signal() }
         let done = try await report
         XCTAssertEqual(done.recordsReceived, 0)
+    }
+
+    /// The plain `sync` and a bundle import stop when their Task is cancelled, not only
+    /// `syncWith` (issue 21, item 1): the count stops growing and what arrived is kept.
+    func testCancellingTheTaskOfAPlainSyncOrAnImportStopsIt() async throws {
+        let hub = try Hub(dir: dir.appendingPathComponent("hub"))
+        defer { hub.stop() }
+        let transport = URLSessionTransport()
+        let a = try await joinNewStore(dir: dir.appendingPathComponent("a"), keys: TestKeys(), link: try hub.enroll("张丽"), transport: transport)
+        var line = exampleCase()
+        for n in 1...1500 {
+            line.subject = "案件\(n)"
+            _ = try await a.createRecord(record: .case(value: line))
+        }
+        _ = try await a.sync(transport: transport)
+        let b = try await joinNewStore(dir: dir.appendingPathComponent("b"), keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
+        final class FirstFrame: SyncProgress, @unchecked Sendable {
+            let seen = DispatchSemaphore(value: 0)
+            private var told = false
+            private let lock = NSLock()
+            func progress(phase: SyncPhase, done: Int64, total: Int64) {
+                lock.lock(); defer { lock.unlock() }
+                if phase == .records && done > 0 && !told { told = true; seen.signal() }
+            }
+        }
+        let first = FirstFrame()
+        // The plain generated call, with no token.
+        let task = Task { try await b.sync(transport: transport, progress: first) }
+        XCTAssertEqual(first.seen.wait(timeout: .now() + 60), .success)
+        task.cancel()
+        do {
+            _ = try await task.value
+            XCTFail("the cancelled sync finished")
+        } catch is CancellationError {
+        }
+        var kept = try await b.count()
+        for _ in 0..<50 {
+            try await Task.sleep(nanoseconds: 400_000_000)
+            let now = try await b.count()
+            if now == kept { break }
+            kept = now
+        }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let later = try await b.count()
+        XCTAssertEqual(later, kept, "the sync went on after its task was cancelled")
+        XCTAssertTrue(kept > 0 && kept < 1500, "kept \(kept)")
+        let rest = try await b.syncWith(transport)
+        XCTAssertEqual(rest.recordsReceived, 1500 - kept)
+
+        // A bundle import is whole or not at all: its task cancelled, it leaves nothing.
+        let bundle = try await a.exportBundle(to: nil, passphrase: "华新镇通关密语2026")
+        let c = try await store("陈敏")
+        let importing = Task { try await c.importBundle(bytes: bundle, passphrase: "华新镇通关密语2026") }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        importing.cancel()
+        _ = try? await importing.value
+        try await Task.sleep(nanoseconds: 3_000_000_000)
+        let none = try await c.count()
+        XCTAssertEqual(none, 0, "the import went on after its task was cancelled")
+        let whole = try await c.importBundle(bytes: bundle, passphrase: "华新镇通关密语2026")
+        XCTAssertEqual(whole.recordsNew, 1500)
+    }
+
+    /// Conflicts offer typed choices (money in fen and in 元, who set it), resolved by choice;
+    /// counts are signed Swift integers and a negative one is refused (items 3 and 4).
+    func testAConflictOffersTypedChoicesAndIsResolvedByOne() async throws {
+        let a = try await store("张丽")
+        let b = try await store("吴军")
+        let line = exampleCase()
+        let id = try await a.createRecord(record: .case(value: line)).id
+        let pass = "华新镇通关密语2026"
+        _ = try await b.importBundle(bytes: try await a.exportBundle(to: nil, passphrase: pass), passphrase: pass)
+        var mine = line
+        mine.amountOwedFen = 20_000_000
+        var theirs = line
+        theirs.amountOwedFen = 21_000_000
+        _ = try await a.updateRecord(id: id, record: .case(value: mine))
+        _ = try await b.updateRecord(id: id, record: .case(value: theirs))
+        _ = try await a.importBundle(bytes: try await b.exportBundle(to: nil, passphrase: pass), passphrase: pass)
+        let conflict = try await a.conflicts().first!
+        XCTAssertEqual(conflict.path, "amount_owed_fen")
+        XCTAssertEqual(conflict.fieldName, "欠薪金额")
+        XCTAssertEqual(Set(conflict.choices.map(\.shown)), ["200,000.00 元", "210,000.00 元"])
+        let wu = conflict.choices.first { $0.setBy?.user == "吴军" }!
+        XCTAssertEqual(wu.value, .money(fen: 21_000_000))
+        try await a.resolve(conflict: conflict, choice: wu)
+        let left = try await a.conflicts()
+        XCTAssertTrue(left.isEmpty)
+        guard case .case(let kept) = try await a.get(id: id).record else { return XCTFail() }
+        XCTAssertEqual(kept.amountOwedFen, 21_000_000)
+
+        var negative = line
+        negative.workersInvolved = -3
+        do {
+            _ = try await a.createRecord(record: .case(value: negative))
+            XCTFail("a negative count was accepted")
+        } catch let e as FieldError where e.kind() == .invalidFields {
+            XCTAssertEqual(e.problems().map(\.rule), ["count_not_negative"])
+        }
+        let n: Int64 = try await a.count()
+        XCTAssertEqual(n, 1)
+        let rows = try await a.list()
+        XCTAssertEqual(rows.first?.kind, .case)
     }
 }
 

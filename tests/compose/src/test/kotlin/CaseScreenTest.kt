@@ -29,7 +29,7 @@ import org.fieldcase.core.LedgerQuery
 import org.fieldcase.core.LedgerStatus
 import org.fieldcase.core.Role
 import org.fieldcase.createStore
-import org.fieldcase.exampleRecord
+import org.fieldcase.exampleCase
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
@@ -54,9 +54,9 @@ class CaseScreenTest {
 
     @Test
     fun `the responsible person follows up, adds a claim, and closes only with the resolution the core requires`() {
-        val store = runBlocking { createStore(dir.resolve("zl").toString(), TestKeys(), "华新镇", "张丽", Role.INSPECTOR) }
+        val store = runBlocking { createStore(dir.resolve("zl").toFile(), TestKeys(), "华新镇", "张丽", Role.INSPECTOR) }
         val filed = LocalDate.now(ZoneId.of("Asia/Shanghai")).minusDays(10).toString()
-        val example = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+        val example = exampleCase()
         val id = runBlocking {
             store.createRecord(FieldRecord.Case(example.copy(filedOn = filed, followUps = emptyList()))).id
         }
@@ -121,9 +121,9 @@ class CaseScreenTest {
 
     @Test
     fun `the case page as it opens`() {
-        val store = runBlocking { createStore(dir.resolve("zl").toString(), TestKeys(), "华新镇", "张丽", Role.INSPECTOR) }
+        val store = runBlocking { createStore(dir.resolve("zl").toFile(), TestKeys(), "华新镇", "张丽", Role.INSPECTOR) }
         val filed = LocalDate.now(ZoneId.of("Asia/Shanghai")).minusDays(120).toString()
-        val example = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+        val example = exampleCase()
         val id = runBlocking { store.createRecord(FieldRecord.Case(example.copy(filedOn = filed))).id }
         lateinit var model: CaseModel
         rule.setContent {

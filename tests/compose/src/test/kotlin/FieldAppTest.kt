@@ -39,7 +39,7 @@ class FieldAppTest {
 
     @Test
     fun `a grid assistant records an incident from the ledger, and it is listed and opens`() {
-        val store = runBlocking { createStore(dir.resolve("grid").toString(), TestKeys(), "华新镇", "李华", Role.GRID) }
+        val store = runBlocking { createStore(dir.resolve("grid").toFile(), TestKeys(), "华新镇", "李华", Role.GRID) }
         val nav = Navigation()
         rule.setContent {
             MaterialTheme {

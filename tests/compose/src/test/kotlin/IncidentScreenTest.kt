@@ -53,7 +53,7 @@ class IncidentScreenTest {
 
     @Test
     fun `a grid assistant records an incident, a wrong phone stays at its field, and it reaches the ledger`() {
-        val store = runBlocking { createStore(dir.resolve("grid").toString(), TestKeys(), "华新镇", "李华", Role.GRID) }
+        val store = runBlocking { createStore(dir.resolve("grid").toFile(), TestKeys(), "华新镇", "李华", Role.GRID) }
         lateinit var model: IncidentModel
         rule.setContent {
             val scope = rememberCoroutineScope()
@@ -76,7 +76,7 @@ class IncidentScreenTest {
         assertEquals(setOf("representatives.0.phone"), model.errors.keys)
         rule.onNodeWithText("手机号码应为13至19开头的11位数字").assertExists()
         assertNull(model.savedId)
-        assertEquals(0uL, runBlocking { store.count() })
+        assertEquals(0L, runBlocking { store.count() })
         // The message took a line under its field: bring the button back into view to draw.
         rule.onNodeWithTag("save").performScrollTo()
         rule.drawTo("incident-refused")
@@ -89,7 +89,7 @@ class IncidentScreenTest {
         rule.drawTo("incident-saved")
         val saved = runBlocking { store.get(model.savedId!!) }
         val incident = (saved.record as FieldRecord.Incident).value
-        assertEquals(35u, incident.headcount)
+        assertEquals(35, incident.headcount)
         assertEquals(96_000_000L, incident.amountClaimedFen)
         assertEquals(listOf(RiskSign.BLOCKING_ROAD_OR_GATE), incident.riskSigns)
         assertEquals("13712345678", incident.representatives.single().phone)
@@ -104,7 +104,7 @@ class IncidentScreenTest {
         val text = java.io.File("../fixtures/incident-draft.json").readText()
         val fixture = Regex("\"(\\w+)\": \"([^\"]*)\"").findAll(text).associate { it.groupValues[1] to it.groupValues[2] }
         assertEquals(11, fixture.size)
-        val store = runBlocking { createStore(dir.resolve("draft").toString(), TestKeys(), "华新镇", "李华", Role.GRID) }
+        val store = runBlocking { createStore(dir.resolve("draft").toFile(), TestKeys(), "华新镇", "李华", Role.GRID) }
         lateinit var model: IncidentModel
         rule.setContent {
             val scope = rememberCoroutineScope()
@@ -122,7 +122,7 @@ class IncidentScreenTest {
 
     @Test
     fun `what a grid assistant typed survives the app being killed, and goes once saved`() {
-        val path = dir.resolve("grid").toString()
+        val path = dir.resolve("grid").toFile()
         var store: FieldStore? = runBlocking { createStore(path, TestKeys(), "华新镇", "李华", Role.GRID) }
         var shown by mutableStateOf(true)
         lateinit var model: IncidentModel
@@ -149,19 +149,19 @@ class IncidentScreenTest {
         assertEquals("35", model.headcount)
         assertEquals(true, model.riskSigns[RiskSign.MEDIA_PRESENT])
         assertTrue(Step.GRID_ARRIVED in model.steps)
-        assertEquals(0uL, runBlocking { store!!.count() })
+        assertEquals(0L, runBlocking { store!!.count() })
 
         rule.onNodeWithTag("save").performScrollTo().performClick()
         rule.waitUntil(10_000) { !model.saving && model.savedId != null }
         rule.waitUntil(10_000) { runBlocking { store!!.draft("incident") } == null }
         val incident = (runBlocking { store!!.get(model.savedId!!) }.record as FieldRecord.Incident).value
-        assertEquals(35u, incident.headcount)
+        assertEquals(35, incident.headcount)
         store!!.close()
     }
 
     @Test
     fun `a photo and the phone's position go with the incident`() {
-        val store = runBlocking { createStore(dir.resolve("grid").toString(), TestKeys(), "华新镇", "李华", Role.GRID) }
+        val store = runBlocking { createStore(dir.resolve("grid").toFile(), TestKeys(), "华新镇", "李华", Role.GRID) }
         val jpeg = byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 0xFF.toByte(), 0xE0.toByte()) + ByteArray(2048) { it.toByte() }
         val tools = object : PhoneTools {
             override fun takePhoto(onPhoto: (ByteArray) -> Unit) = onPhoto(jpeg)

@@ -65,7 +65,7 @@ class InspectionScreenTest {
 
     @Test
     fun `an inspector fills the checklist, signs, seals, and a later edit is refused on screen`() {
-        val store = runBlocking { createStore(dir.resolve("inspector").toString(), TestKeys(), "华新镇", "王明", Role.INSPECTOR) }
+        val store = runBlocking { createStore(dir.resolve("inspector").toFile(), TestKeys(), "华新镇", "王明", Role.INSPECTOR) }
         lateinit var model: InspectionModel
         val photo = byteArrayOf(0xFF.toByte(), 0xD8.toByte()) + ByteArray(1024) { 9 }
         val camera = object : PhoneTools {

@@ -63,7 +63,7 @@ class InterviewScreenTest {
 
     @Test
     fun `a wrong resident ID is shown at its field and nothing is saved, then corrected, the transcript is signed and sealed`() {
-        val store = runBlocking { createStore(dir.resolve("inspector").toString(), TestKeys(), "华新镇", "张丽", Role.INSPECTOR) }
+        val store = runBlocking { createStore(dir.resolve("inspector").toFile(), TestKeys(), "华新镇", "张丽", Role.INSPECTOR) }
         lateinit var model: InterviewModel
         rule.setContent {
             val scope = rememberCoroutineScope()
@@ -84,7 +84,7 @@ class InterviewScreenTest {
         rule.onNodeWithTag("save").performScrollTo().performClick()
         rule.waitUntil(10_000) { !model.busy && model.errors.isNotEmpty() }
         assertEquals("身份证号码校验位不对，请逐位核对", model.errors["interviewee.resident_id"])
-        assertEquals(0uL, runBlocking { store.count() })
+        assertEquals(0L, runBlocking { store.count() })
         assertEquals("宏达物流，做装卸", model.exchanges[0].answer)
         // Refused, not lost: the typed transcript is kept as a draft should the app be killed now.
         rule.waitUntil(10_000) { runBlocking { store.draft("interview:new") }?.get("a.0") == "宏达物流，做装卸" }

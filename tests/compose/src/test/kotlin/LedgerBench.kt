@@ -19,7 +19,7 @@ import org.fieldcase.app.LedgerScreen
 import org.fieldcase.core.Kind
 import org.fieldcase.core.Role
 import org.fieldcase.createStore
-import org.fieldcase.exampleRecord
+import org.fieldcase.exampleCase
 import org.fieldcase.openStore
 
 private fun ms(nanos: Long) = "%.2f ms".format(nanos / 1e6)
@@ -29,9 +29,9 @@ private fun percentile(xs: List<Long>, p: Double): Long = xs.sorted()[((xs.size 
 /** A township's cases: 10,000 by default (RECORDS), made once in STORE_DIR if given. */
 private fun township(n: Int): FieldStore = runBlocking {
     val dir = System.getenv("STORE_DIR")?.let { File(it) } ?: Files.createTempDirectory("fieldcase-bench").toFile()
-    if (File(dir, "fieldcase.db").exists()) return@runBlocking openStore(dir.path, TestKeys())
-    val store = createStore(dir.path, TestKeys(), "华新镇", "周明", Role.OFFICE)
-    val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+    if (File(dir, "fieldcase.db").exists()) return@runBlocking openStore(dir, TestKeys())
+    val store = createStore(dir, TestKeys(), "华新镇", "周明", Role.OFFICE)
+    val case = exampleCase()
     val names = listOf("王建国", "李秀英", "张伟", "陈志强", "赵敏", "刘强", "杨光", "黄丽")
     val t = System.nanoTime()
     for (i in 1..n) {

@@ -29,7 +29,7 @@ import org.fieldcase.app.LedgerScreen
 import org.fieldcase.core.Kind
 import org.fieldcase.core.Role
 import org.fieldcase.createStore
-import org.fieldcase.exampleRecord
+import org.fieldcase.exampleCase
 import org.jetbrains.skia.FontMgr
 import org.jetbrains.skia.FontStyle
 import org.junit.After
@@ -58,8 +58,8 @@ class LedgerScreenTest {
 
     /** An office store with [n] cases filed over half a year, two people responsible. */
     private fun township(n: Int): FieldStore = runBlocking {
-        val store = createStore(dir.resolve("office").toString(), TestKeys(), "华新镇", "周明", Role.OFFICE)
-        val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+        val store = createStore(dir.resolve("office").toFile(), TestKeys(), "华新镇", "周明", Role.OFFICE)
+        val case = exampleCase()
         val workers = listOf("王建国", "李秀英", "张伟", "陈志强", "赵敏")
         for (i in 1..n) {
             val claim = case.wageClaims.first().copy(workerName = if (i == 37) "刘强" else workers[i % workers.size])

@@ -67,7 +67,7 @@ class MediationScreenTest {
 
     @Test
     fun `a mediator records the dispute, the agreement takes effect with every signature, and its clocks follow`() {
-        val store = runBlocking { createStore(dir.resolve("m").toString(), TestKeys(), "华新镇", "陈敏", Role.MEDIATOR) }
+        val store = runBlocking { createStore(dir.resolve("m").toFile(), TestKeys(), "华新镇", "陈敏", Role.MEDIATOR) }
         lateinit var model: MediationModel
         rule.setContent {
             val scope = rememberCoroutineScope()
@@ -90,7 +90,7 @@ class MediationScreenTest {
         rule.onNodeWithTag("save").performScrollTo().performClick()
         rule.waitUntil(10_000) { !model.busy && model.errors.isNotEmpty() }
         assertEquals("身份证号码校验位不对，请逐位核对", model.errors["workers.1.resident_id"])
-        assertEquals(0uL, runBlocking { store.count() })
+        assertEquals(0L, runBlocking { store.count() })
         rule.onNodeWithTag("workers.1.name").performScrollTo()
         rule.drawTo("mediation-wrong-id")
         type("workers.1.resident_id", "11010519491231002X")

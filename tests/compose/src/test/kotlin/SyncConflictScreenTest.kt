@@ -31,7 +31,7 @@ import org.fieldcase.app.JoinScreen
 import org.fieldcase.app.SyncModel
 import org.fieldcase.app.SyncScreen
 import org.fieldcase.core.Kind
-import org.fieldcase.exampleRecord
+import org.fieldcase.exampleCase
 import org.fieldcase.joinNewStore
 import org.fieldcase.syncWith
 import org.junit.After
@@ -70,7 +70,7 @@ class SyncConflictScreenTest {
             lateinit var conflicts: ConflictsModel
             rule.setContent {
                 val scope = rememberCoroutineScope()
-                join = remember { JoinModel(dir.resolve("a").toString(), TestKeys(), transport, scope) }
+                join = remember { JoinModel(dir.resolve("a").toFile(), TestKeys(), transport, scope) }
                 MaterialTheme {
                     Box(Modifier.size(412.dp, 760.dp).testTag("screen")) {
                         when (page) {
@@ -103,25 +103,25 @@ class SyncConflictScreenTest {
             assertEquals("张丽", a.identity().user)
 
             // The other phone, and a case both hold.
-            val b = runBlocking { joinNewStore(dir.resolve("b").toString(), TestKeys(), hub.enroll("吴军"), transport) }
-            val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+            val b = runBlocking { joinNewStore(dir.resolve("b").toFile(), TestKeys(), hub.enroll("吴军"), transport) }
+            val case = exampleCase()
             val id = runBlocking { a.createRecord(FieldRecord.Case(case.copy(township = "华新镇"))).id }
             page = "sync"
             rule.waitForIdle()
             rule.onNodeWithTag("sync-now").performClick()
             rule.waitUntil(20_000) { !sync.running && (sync.report != null || sync.failure != null) }
             assertEquals(null, sync.failure)
-            assertEquals(1uL, sync.report!!.recordsSent)
+            assertEquals(1L, sync.report!!.recordsSent)
             runBlocking { b.syncWith(transport) }
 
             // Both change the amount while apart; B's reaches the hub first.
             setAmount(a, id, 20_000_000)
             setAmount(b, id, 21_000_000)
             runBlocking { b.syncWith(transport) }
-            rule.waitUntil(10_000) { sync.status?.waiting == 1uL }
+            rule.waitUntil(10_000) { sync.status?.waiting == 1L }
             rule.onNodeWithText("待上传：1 条记录").assertExists()
             rule.onNodeWithTag("sync-now").performClick()
-            rule.waitUntil(20_000) { !sync.running && sync.status?.conflicts == 1uL }
+            rule.waitUntil(20_000) { !sync.running && sync.status?.conflicts == 1L }
             rule.onNodeWithTag("open-conflicts").assertExists()
             rule.onNodeWithTag("report").assertExists()
             rule.drawTo("sync")
@@ -132,11 +132,11 @@ class SyncConflictScreenTest {
             val c = conflicts.items.single()
             assertEquals("amount_owed_fen", c.path)
             assertEquals("欠薪金额", c.fieldName)
-            val byUser = c.values.indices.associate { c.writtenBy[it]!!.user to c.shown[it] }
+            val byUser = c.choices.associate { it.setBy!!.user to it.shown }
             assertEquals(mapOf("张丽" to "200,000.00 元", "吴军" to "210,000.00 元"), byUser)
             rule.onNodeWithText("210,000.00 元").assertExists()
             rule.drawTo("conflicts")
-            val wu = c.values.indices.single { c.writtenBy[it]!!.user == "吴军" }
+            val wu = c.choices.indexOfFirst { it.setBy!!.user == "吴军" }
             rule.onNodeWithTag("keep-amount_owed_fen-$wu").performClick()
             rule.waitUntil(10_000) { !conflicts.loading && conflicts.items.isEmpty() }
             rule.onNodeWithText("没有待处理的冲突").assertExists()

@@ -18,7 +18,9 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.fieldcase.CancelToken
+import org.fieldcase.FieldErrorKind
 import org.fieldcase.FieldException
+import org.fieldcase.FieldValue
 import org.fieldcase.FieldRecord
 import org.fieldcase.FieldStore
 import org.fieldcase.HubResponse
@@ -35,13 +37,16 @@ import org.fieldcase.core.Kind
 import org.fieldcase.core.LedgerQuery
 import org.fieldcase.core.Location
 import org.fieldcase.core.LocationSource
+import org.fieldcase.core.Case
 import org.fieldcase.core.RiskSign
 import org.fieldcase.core.Role
+import org.fieldcase.core.SyncPhase
 import org.fieldcase.createStore
-import org.fieldcase.exampleRecord
+import org.fieldcase.exampleCase
+import org.fieldcase.exampleInterview
 import org.fieldcase.joinNewStore
 import org.fieldcase.ledger
-import org.fieldcase.newRecord
+import org.fieldcase.newIncident
 import org.fieldcase.openStore
 import org.fieldcase.parseJoinLink
 import org.fieldcase.syncSteps
@@ -68,18 +73,18 @@ class FieldcaseTest {
     }
 
     private suspend fun store(name: String, role: Role = Role.INSPECTOR): FieldStore =
-        createStore(dir.resolve(name).toString(), TestKeys(), "华新镇", name, role)
+        createStore(dir.resolve(name).toFile(), TestKeys(), "华新镇", name, role)
 
     @Test
     fun `a grid assistant records an incident offline and the ledger flow follows`() = runBlocking {
         store("李华", Role.GRID).use { phone ->
-            val draft = (newRecord(Kind.INCIDENT, "华新镇") as FieldRecord.Incident).value
+            val draft = newIncident("华新镇")
             val incident = draft.copy(
                 status = IncidentStatus.REPORTED,
                 reportedAt = Instant.parse("2026-06-18T01:20:00Z"),
                 address = "新凤路100号工地大门",
                 location = Location(31.2392, 121.2263, 20.0, LocationSource.GPS),
-                headcount = 35u,
+                headcount = 35,
                 employerName = "恒达劳务",
                 amountClaimedFen = 96_000_000L,
                 riskSigns = listOf(RiskSign.BLOCKING_ROAD_OR_GATE),
@@ -91,10 +96,10 @@ class FieldcaseTest {
             assertEquals(emptyList<org.fieldcase.core.LedgerRow>(), withTimeout(10_000) { seenRows.receive() })
             val saved = phone.createRecord(FieldRecord.Incident(incident))
             val stored = phone.get(saved.id)
-            assertEquals(35u, (stored.record as FieldRecord.Incident).value.headcount)
+            assertEquals(35, (stored.record as FieldRecord.Incident).value.headcount)
             assertEquals(Instant.parse("2026-06-18T01:20:00Z"), (stored.record as FieldRecord.Incident).value.reportedAt)
-            phone.updateRecord(saved.id, FieldRecord.Incident(incident.copy(headcount = 40u)))
-            assertEquals(saved.id, phone.search("恒达劳务", 10u).first().id)
+            phone.updateRecord(saved.id, FieldRecord.Incident(incident.copy(headcount = 40)))
+            assertEquals(saved.id, phone.search("恒达劳务", 10).first().id)
             val seen = withTimeout(10_000) {
                 var rows = seenRows.receive()
                 while (rows.isEmpty()) rows = seenRows.receive()
@@ -109,7 +114,7 @@ class FieldcaseTest {
     @Test
     fun `errors name every invalid field, a sealed record, and a wrong key`() = runBlocking {
         val phone = store("张丽")
-        val interview = (exampleRecord(Kind.INTERVIEW) as FieldRecord.Interview).value
+        val interview = exampleInterview()
         val wrong = interview.copy(
             interviewee = interview.interviewee.copy(residentId = "110105194912310021", phone = "1234"),
         )
@@ -121,23 +126,31 @@ class FieldcaseTest {
             e.problems.map { it.field }.toSet(),
             e.message,
         )
-        // Its words: the core's Chinese sentences for a screen, the English with the rule for a log.
-        assertEquals(e.problems.joinToString("；") { it.inChinese }, e.inChinese())
+        // Its words: `message` is the core's Chinese sentences (what a screen shows), the
+        // English with the rule is `toString()` (for a log); `kind()` is what a screen switches on.
+        assertEquals(e.problems.joinToString("；") { it.inChinese }, e.message)
+        assertEquals(e.inChinese(), e.message)
+        assertTrue(e.message!!.contains("身份证"), e.message)
         assertTrue(e.toString().contains("interviewee.resident_id: "), e.toString())
+        assertEquals(e.toString(), e.inEnglish())
+        assertEquals(FieldErrorKind.INVALID_FIELDS, e.kind())
+        assertEquals(e.problems, e.problems())
         val id = phone.createRecord(FieldRecord.Interview(interview)).id
         assertTrue(phone.seal(id).intact)
         val sealed = assertThrows<FieldException.Sealed> {
             runBlocking { phone.updateRecord(id, FieldRecord.Interview(interview.copy(place = "别处"))) }
         }
         assertEquals(id, sealed.id)
+        assertEquals(FieldErrorKind.SEALED, sealed.kind())
+        assertEquals("这条记录已签署封存，不能再修改；如需更正，请另作补充记录", sealed.message)
         phone.close()
         assertThrows<FieldException.WrongKey> {
-            runBlocking { openStore(dir.resolve("张丽").toString(), TestKeys(9)) }
+            runBlocking { openStore(dir.resolve("张丽").toFile(), TestKeys(9)) }
         }
         val short = object : KeyProvider {
             override fun storeKey() = ByteArray(3)
         }
-        val bad = assertThrows<FieldException.InvalidFields> { runBlocking { openStore(dir.resolve("张丽").toString(), short) } }
+        val bad = assertThrows<FieldException.InvalidFields> { runBlocking { openStore(dir.resolve("张丽").toFile(), short) } }
         assertEquals("key_32_bytes", bad.problems.single().rule)
     }
 
@@ -147,24 +160,25 @@ class FieldcaseTest {
             val transport = OkHttpTransport()
             val link = hub.enroll("张丽")
             assertEquals(hub.pin, parseJoinLink(link).pin)
-            val a = joinNewStore(dir.resolve("a").toString(), TestKeys(), link, transport)
-            val b = joinNewStore(dir.resolve("b").toString(), TestKeys(), hub.enroll("吴军"), transport)
+            val a = joinNewStore(dir.resolve("a").toFile(), TestKeys(), link, transport)
+            val b = joinNewStore(dir.resolve("b").toFile(), TestKeys(), hub.enroll("吴军"), transport)
             assertEquals("张丽", a.identity().user)
-            val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+            val case = exampleCase()
             val ids = (1..30).map { a.createRecord(FieldRecord.Case(case.copy(subject = "案件$it"))).id }
-            assertEquals(30uL, a.syncWith(transport).recordsSent)
+            assertEquals(30L, a.syncWith(transport).recordsSent)
             val steps = mutableListOf<SyncStep>()
             val report = b.syncWith(transport) { synchronized(steps) { steps.add(it) } }
-            assertEquals(30uL, report.recordsReceived)
+            assertEquals(30L, report.recordsReceived)
             assertEquals(ids.toSet(), b.list(LedgerQuery(kind = Kind.CASE)).map { it.id }.toSet())
-            assertTrue(steps.any { it.phase == "records" && it.done == 30L && it.total == 30L }, "$steps")
+            assertTrue(steps.any { it.phase == SyncPhase.RECORDS && it.done == 30L && it.total == 30L }, "$steps")
 
             // A hub whose certificate is not the one in the link is refused.
             val forged = link.replace(Regex("pin=[0-9a-f]+"), "pin=" + "0".repeat(64))
             val e = assertThrows<FieldException.Network> {
-                runBlocking { joinNewStore(dir.resolve("c").toString(), TestKeys(), forged, transport) }
+                runBlocking { joinNewStore(dir.resolve("c").toFile(), TestKeys(), forged, transport) }
             }
-            assertTrue(e.message!!.contains("certificate"), e.message)
+            assertTrue(e.toString().contains("certificate"), e.toString())
+            assertEquals(e.inChinese(), e.message)
             assertTrue(!Files.exists(dir.resolve("c").resolve("fieldcase.db")))
             a.close()
             b.close()
@@ -175,27 +189,27 @@ class FieldcaseTest {
     fun `a cancelled sync stops with Cancelled, keeps what arrived, and the next one finishes`() = runBlocking {
         Hub(dir.resolve("hub")).use { hub ->
             val transport = OkHttpTransport()
-            val a = joinNewStore(dir.resolve("a").toString(), TestKeys(), hub.enroll("张丽"), transport)
-            val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+            val a = joinNewStore(dir.resolve("a").toFile(), TestKeys(), hub.enroll("张丽"), transport)
+            val case = exampleCase()
             repeat(1200) { a.createRecord(FieldRecord.Case(case.copy(subject = "案件$it"))) }
             a.syncWith(transport)
-            val b = joinNewStore(dir.resolve("b").toString(), TestKeys(), hub.enroll("吴军"), transport)
+            val b = joinNewStore(dir.resolve("b").toFile(), TestKeys(), hub.enroll("吴军"), transport)
             val token = CancelToken()
             val cancelAfterFirstFrame = object : SyncProgress {
-                override fun progress(phase: String, done: ULong, total: ULong) {
-                    if (phase == "records" && done > 0uL) token.cancel()
+                override fun progress(phase: SyncPhase, done: Long, total: Long) {
+                    if (phase == SyncPhase.RECORDS && done > 0) token.cancel()
                 }
             }
             assertThrows<FieldException.Cancelled> { runBlocking { b.sync(transport, cancelAfterFirstFrame, token) } }
             val kept = b.count()
-            assertTrue(kept in 1uL until 1200uL, "kept $kept")
+            assertTrue(kept in 1L until 1200L, "kept $kept")
             // The rest as a flow of steps, as screens collect the ledger.
             val steps = b.syncSteps(transport).toList()
-            val records = steps.filter { it.phase == "records" }
+            val records = steps.filter { it.phase == SyncPhase.RECORDS }
             assertTrue(records.isNotEmpty(), "$steps")
             assertEquals(records.last().total, records.last().done)
-            assertEquals((1200uL - kept).toLong(), records.last().done)
-            assertEquals(1200uL, b.count())
+            assertEquals(1200L - kept, records.last().done)
+            assertEquals(1200L, b.count())
         }
     }
 
@@ -204,16 +218,16 @@ class FieldcaseTest {
     fun `cancelling the coroutine of a plain sync stops it, and what arrived is kept`() = runBlocking {
         Hub(dir.resolve("hub")).use { hub ->
             val transport = OkHttpTransport()
-            val a = joinNewStore(dir.resolve("a").toString(), TestKeys(), hub.enroll("张丽"), transport)
-            val case = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+            val a = joinNewStore(dir.resolve("a").toFile(), TestKeys(), hub.enroll("张丽"), transport)
+            val case = exampleCase()
             repeat(1500) { a.createRecord(FieldRecord.Case(case.copy(subject = "案件$it"))) }
             a.sync(transport)
             assertTrue(a.search("案件1").isNotEmpty(), "search with its default limit")
-            val b = joinNewStore(dir.resolve("b").toString(), TestKeys(), hub.enroll("吴军"), transport)
+            val b = joinNewStore(dir.resolve("b").toFile(), TestKeys(), hub.enroll("吴军"), transport)
             val firstFrame = CompletableDeferred<Unit>()
             val progress = object : SyncProgress {
-                override fun progress(phase: String, done: ULong, total: ULong) {
-                    if (phase == "records" && done > 0uL) firstFrame.complete(Unit)
+                override fun progress(phase: SyncPhase, done: Long, total: Long) {
+                    if (phase == SyncPhase.RECORDS && done > 0) firstFrame.complete(Unit)
                 }
             }
             // The plain call, with its defaults (no token).
@@ -231,7 +245,7 @@ class FieldcaseTest {
             }
             delay(1000)
             assertEquals(kept, b.count(), "the sync went on after its coroutine was cancelled")
-            assertTrue(kept in 1uL until 1500uL, "the sync went on after its coroutine was cancelled: kept $kept")
+            assertTrue(kept in 1L until 1500L, "the sync went on after its coroutine was cancelled: kept $kept")
             // The requests the transport carries are authorised by the library; the app is
             // never handed the device's secret.
             var bearer: String? = null
@@ -242,7 +256,7 @@ class FieldcaseTest {
                 }
             }
             val rest = b.syncWith(spy)
-            assertEquals(1500uL - kept, rest.recordsReceived)
+            assertEquals(1500L - kept, rest.recordsReceived)
             val secret = bearer!!.removePrefix("Bearer ")
             assertTrue(secret.length >= 16, "a bearer token was sent")
             val link = b.hubLink()!!
@@ -256,7 +270,7 @@ class FieldcaseTest {
         val main = Executors.newSingleThreadExecutor { Thread(it, "main") }.asCoroutineDispatcher()
         Hub(dir.resolve("hub")).use { hub ->
             val real = OkHttpTransport()
-            val phone = runBlocking { joinNewStore(dir.resolve("a").toString(), TestKeys(), hub.enroll("张丽"), real) }
+            val phone = runBlocking { joinNewStore(dir.resolve("a").toFile(), TestKeys(), hub.enroll("张丽"), real) }
             // The transport waits until the main thread has run something else: if the call
             // held the main thread, that could never happen and the wait would fail.
             val mainRan = CountDownLatch(1)
@@ -270,7 +284,7 @@ class FieldcaseTest {
             runBlocking(main) {
                 val sync = async { phone.syncWith(waitsForMain) }
                 launch { mainRan.countDown() }
-                assertEquals(0uL, sync.await().recordsReceived)
+                assertEquals(0L, sync.await().recordsReceived)
             }
             phone.close()
         }
@@ -281,7 +295,7 @@ class FieldcaseTest {
     fun `two phones edit one case offline and list the same conflict after a bundle`() = runBlocking {
         val a = store("张丽")
         val b = store("吴军")
-        val line = (exampleRecord(Kind.CASE) as FieldRecord.Case).value
+        val line = exampleCase()
         val id = a.createRecord(FieldRecord.Case(line)).id
         b.importBundle(a.exportBundle(null, "华新镇通关密语2026"), "华新镇通关密语2026")
         a.updateRecord(id, FieldRecord.Case(line.copy(amountOwedFen = 20_000_000L)))
@@ -290,9 +304,22 @@ class FieldcaseTest {
         a.importBundle(b.exportBundle(null, "华新镇通关密语2026"), "华新镇通关密语2026")
         val conflicts = a.conflicts()
         assertEquals(conflicts, b.conflicts())
-        assertEquals("amount_owed_fen", conflicts.single().path)
-        a.resolve(id, "amount_owed_fen", 1u)
+        val conflict = conflicts.single()
+        assertEquals("amount_owed_fen", conflict.path)
+        assertEquals("欠薪金额", conflict.fieldName)
+        // Each choice: its typed value, its text in 元, and who set it.
+        assertEquals(
+            setOf(FieldValue.Money(20_000_000L) to "200,000.00 元", FieldValue.Money(21_000_000L) to "210,000.00 元"),
+            conflict.choices.map { it.value to it.shown }.toSet(),
+        )
+        val theirs = conflict.choices.single { it.value == FieldValue.Money(21_000_000L) }
+        assertEquals("吴军", theirs.setBy?.user)
+        a.resolve(conflict, theirs)
         assertTrue(a.conflicts().isEmpty())
+        assertEquals(21_000_000L, (a.get(id).record as FieldRecord.Case).value.amountOwedFen)
+        // A choice the conflict no longer offers writes nothing.
+        val gone = assertThrows<FieldException.NotFound> { runBlocking { a.resolve(conflict, theirs) } }
+        assertEquals(FieldErrorKind.NOT_FOUND, gone.kind())
         assertEquals(1, a.ledger().first().size)
     }
 
@@ -312,7 +339,7 @@ class FieldcaseTest {
         assertEquals("农民工工资专用账户", org.fieldcase.fieldName("checklist.wage_account"))
 
         // A form's text and back: money typed in 元 is kept in fen; a slip is at its field.
-        val draft = newRecord(Kind.INCIDENT, "华新镇")
+        val draft = FieldRecord.Incident(newIncident("华新镇"))
         val typed = org.fieldcase.recordFromForm(Kind.INCIDENT, draft, mapOf("amount_claimed_fen" to "9,600.50", "headcount" to "27"))
         val incident = (typed as FieldRecord.Incident).value
         assertEquals(960_050L, incident.amountClaimedFen)
@@ -322,7 +349,63 @@ class FieldcaseTest {
         }
         assertEquals(listOf("headcount"), slip.problems.map { it.field })
 
-        val svg = String(org.fieldcase.signatureSvg(listOf(listOf(org.fieldcase.core.PadPoint(1.0, 2.0), org.fieldcase.core.PadPoint(3.0, 4.0))), 600u, 200u))
+        val svg = String(org.fieldcase.signatureSvg(listOf(listOf(org.fieldcase.core.PadPoint(1.0, 2.0), org.fieldcase.core.PadPoint(3.0, 4.0))), 600, 200))
         assertTrue(svg.contains("<path d=\"M1.0 2.0 L3.0 4.0\"/>"), svg)
+    }
+
+    /** Every long call stops when its coroutine is cancelled, not only `sync` (issue 21, item 1). */
+    @Test
+    fun `cancelling the coroutine of a bundle import stops it and leaves the store as it was`() = runBlocking {
+        val a = store("张丽")
+        val case = exampleCase()
+        repeat(3000) { a.createRecord(FieldRecord.Case(case.copy(subject = "案件$it"))) }
+        val bundle = a.exportBundle(null, "华新镇通关密语2026")
+        val b = store("吴军")
+        val job = launch(Dispatchers.IO) { b.importBundle(bundle, "华新镇通关密语2026") }
+        delay(150)
+        job.cancelAndJoin()
+        // An import is whole or not at all: stopped, it leaves nothing; and it does not go on
+        // unseen on the library's threads.
+        delay(3000)
+        assertEquals(0L, b.count(), "the import went on after its coroutine was cancelled")
+        assertEquals(3000L, b.importBundle(bundle, "华新镇通关密语2026").recordsNew)
+        // An export cancelled as it runs throws; the next one is whole.
+        val export = async(Dispatchers.IO) { a.exportBundle(null, "华新镇通关密语2026") }
+        delay(20)
+        export.cancelAndJoin()
+        assertTrue(export.isCancelled)
+        assertTrue(a.exportBundle(null, "华新镇通关密语2026").size > 10_000)
+    }
+
+    /** Numbers are Kotlin's own (Int, Long), records are values, phases and folders typed (items 3, 5, 6). */
+    @Test
+    fun `counts are plain Ints, a negative one is refused, and records are immutable values`() = runBlocking {
+        val phone = store("张丽")
+        val case: Case = exampleCase()
+        assertEquals(12, case.workersInvolved)
+        val e = assertThrows<FieldException.InvalidFields> {
+            runBlocking { phone.createRecord(FieldRecord.Case(case.copy(workersInvolved = -3))) }
+        }
+        assertEquals("count_not_negative", e.problems.single().rule)
+        assertEquals("不能是负数", e.message)
+        val id = phone.createRecord(FieldRecord.Case(case)).id
+        val n: Long = phone.count()
+        assertEquals(1L, n)
+        // The ledger with no query at all, and rows typed by kind and status.
+        val row = phone.list().single()
+        assertEquals(id, row.id)
+        assertEquals(Kind.CASE, row.kind)
+        assertEquals(phone.get(id).ledgerStatus, row.status)
+        // Records are values: every field is a `val` (change one with copy).
+        for (type in listOf(Case::class.java, org.fieldcase.core.Incident::class.java, org.fieldcase.core.LedgerRow::class.java)) {
+            val mutable = type.declaredFields.filter {
+                !java.lang.reflect.Modifier.isStatic(it.modifiers) && !java.lang.reflect.Modifier.isFinal(it.modifiers)
+            }
+            assertEquals(emptyList<String>(), mutable.map { it.name }, "mutable fields of ${type.simpleName}")
+        }
+        // The store's folder is a File.
+        phone.close()
+        val folder: java.io.File = dir.resolve("张丽").toFile()
+        openStore(folder, TestKeys()).use { assertEquals(1L, it.count()) }
     }
 }

@@ -11,6 +11,7 @@ import kotlinx.coroutines.flow.conflate
 import kotlinx.coroutines.flow.map
 import org.fieldcase.core.LedgerQuery
 import org.fieldcase.core.LedgerRow
+import org.fieldcase.core.SyncPhase
 import org.fieldcase.core.SyncReport
 
 /** The ids of records as they change (an empty list: many changed, e.g. after a sync). */
@@ -38,15 +39,15 @@ private fun FieldStore.refreshes(matters: (List<String>) -> Boolean): Flow<Unit>
 }.conflate()
 
 /** The ledger for [query], now and after every change (a burst of changes reads it once). */
-fun FieldStore.ledger(query: LedgerQuery = LedgerQuery()): Flow<List<LedgerRow>> =
+fun FieldStore.ledger(query: LedgerQuery? = null): Flow<List<LedgerRow>> =
     refreshes { true }.map { list(query) }
 
 /** One record, now and after every change to it. */
 fun FieldStore.record(id: String): Flow<StoredRecord> =
     refreshes { it.isEmpty() || id in it }.map { get(id) }
 
-/** Where a sync stands, for a progress bar. */
-data class SyncStep(val phase: String, val done: Long, val total: Long)
+/** Where a sync stands, for a progress bar: records first, then attachments. */
+data class SyncStep(val phase: SyncPhase, val done: Long, val total: Long)
 
 /**
  * One sync session with the hub. Cancelling the calling coroutine stops the session at once
@@ -56,8 +57,7 @@ suspend fun FieldStore.syncWith(transport: HubTransport, onProgress: ((SyncStep)
     val token = CancelToken()
     val progress = onProgress?.let { report ->
         object : SyncProgress {
-            override fun progress(phase: String, done: ULong, total: ULong) =
-                report(SyncStep(phase, done.toLong(), total.toLong()))
+            override fun progress(phase: SyncPhase, done: Long, total: Long) = report(SyncStep(phase, done, total))
         }
     }
     try {

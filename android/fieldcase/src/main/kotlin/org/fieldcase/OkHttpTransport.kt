@@ -41,7 +41,7 @@ class OkHttpTransport(private val base: OkHttpClient = defaultClient()) : HubTra
             .build()
         try {
             client.newCall(call).execute().use { answer ->
-                response.status(answer.code.toUShort())
+                response.status(answer.code)
                 val stream = answer.body?.byteStream() ?: return
                 val buffer = ByteArray(64 * 1024)
                 while (true) {

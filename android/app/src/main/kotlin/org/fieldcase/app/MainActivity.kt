@@ -40,7 +40,7 @@ class MainActivity : ComponentActivity() {
                 LaunchedEffect(needsJoin) {
                     if (!needsJoin && store == null) {
                         try {
-                            store = openStore(dir.path, keys)
+                            store = openStore(dir, keys)
                             SyncWorker.schedule(this@MainActivity)
                         } catch (e: FieldException) {
                             problem = Labels.failure(e)
@@ -50,7 +50,7 @@ class MainActivity : ComponentActivity() {
                 val opened = store
                 when {
                     needsJoin -> {
-                        val join = remember { JoinModel(dir.path, keys, transport, scope) }
+                        val join = remember { JoinModel(dir, keys, transport, scope) }
                         val scan = rememberLauncherForActivityResult(ScanContract()) { result ->
                             result.contents?.let(join::enter)
                         }

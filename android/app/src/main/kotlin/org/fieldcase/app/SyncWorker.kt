@@ -23,7 +23,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         val dir = File(applicationContext.filesDir, "store")
         if (!File(dir, "fieldcase.db").exists()) return Result.success()
         return try {
-            openStore(dir.path, KeystoreKeys(applicationContext)).use { store ->
+            openStore(dir, KeystoreKeys(applicationContext)).use { store ->
                 if (store.syncStatus().hub == null) return Result.success()
                 store.sync(OkHttpTransport(), null, null)
             }

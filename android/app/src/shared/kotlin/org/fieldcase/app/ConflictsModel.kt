@@ -8,6 +8,7 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.setValue
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.launch
+import org.fieldcase.ConflictChoice
 import org.fieldcase.FieldConflict
 import org.fieldcase.FieldException
 import org.fieldcase.FieldStore
@@ -35,12 +36,12 @@ class ConflictsModel(private val store: FieldStore, private val scope: Coroutine
         }
     }
 
-    /** Keeps value `index` of the conflict. */
-    fun choose(conflict: FieldConflict, index: Int) {
+    /** Keeps `choice`, one of the conflict's choices. */
+    fun choose(conflict: FieldConflict, choice: ConflictChoice) {
         loading = true
         scope.launch {
             try {
-                store.resolve(conflict.id, conflict.path, index.toUInt())
+                store.resolve(conflict, choice)
                 items = store.conflicts()
                 problem = null
             } catch (e: FieldException) {

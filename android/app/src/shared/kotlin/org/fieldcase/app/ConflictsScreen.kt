@@ -58,16 +58,16 @@ private fun ConflictCard(model: ConflictsModel, c: FieldConflict) {
             return@Column
         }
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            for ((i, v) in c.values.withIndex()) {
-                val who = c.writtenBy.getOrNull(i)
+            for ((i, choice) in c.choices.withIndex()) {
+                val who = choice.setBy
                 Column(
                     Modifier.weight(1f).background(MaterialTheme.colorScheme.surfaceVariant).padding(8.dp),
                     verticalArrangement = Arrangement.spacedBy(4.dp),
                 ) {
-                    Text(c.shown.getOrElse(i) { v }, style = MaterialTheme.typography.titleMedium)
+                    Text(choice.shown, style = MaterialTheme.typography.titleMedium)
                     Text(who?.let { "${it.user}　${at.format(it.at)}" } ?: "来自未知设备", style = MaterialTheme.typography.bodySmall)
                     Button(
-                        onClick = { model.choose(c, i) },
+                        onClick = { model.choose(c, choice) },
                         enabled = !model.loading,
                         modifier = Modifier.fillMaxWidth().heightIn(min = 48.dp).testTag("keep-${c.path}-$i"),
                     ) { Text("保留这个") }

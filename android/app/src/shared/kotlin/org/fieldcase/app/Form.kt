@@ -45,7 +45,7 @@ fun FormField(
 
 /** Reads what was typed; a slip is put at `field` and gives null, as does an empty field. */
 class Typed(private val errors: SnapshotStateMap<String, String>) {
-    fun count(field: String, text: String): UInt? = read(field, text, "请输入整数") { it.toUInt() }
+    fun count(field: String, text: String): Int? = read(field, text, "请输入整数") { it.toInt() }
 
     /** 元 as typed, read by the core (the same amounts on iOS and the office's pages), kept in fen. */
     fun yuan(field: String, text: String): Long? {

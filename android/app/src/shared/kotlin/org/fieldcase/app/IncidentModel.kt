@@ -22,7 +22,7 @@ import org.fieldcase.core.Location
 import org.fieldcase.core.LocationSource
 import org.fieldcase.core.Representative
 import org.fieldcase.core.RiskSign
-import org.fieldcase.newRecord
+import org.fieldcase.newIncident
 
 /** The escalation steps, in the order they happen on site. */
 enum class Step(val label: String) {
@@ -131,7 +131,7 @@ class IncidentModel(
         val months = typed.count("months_owed", monthsOwed)
         val fen = typed.yuan("amount_claimed_fen", amountYuan)
         if (errors.isNotEmpty()) return
-        val draft = (newRecord(Kind.INCIDENT, township) as FieldRecord.Incident).value
+        val draft = newIncident(township)
         val incident = draft.copy(
             status = IncidentStatus.REPORTED,
             reportedAt = reportedAt,

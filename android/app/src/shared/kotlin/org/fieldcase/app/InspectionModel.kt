@@ -26,7 +26,7 @@ import org.fieldcase.core.SealStatus
 import org.fieldcase.core.Signature
 import org.fieldcase.core.WageChecklist
 import org.fieldcase.fieldName
-import org.fieldcase.newRecord
+import org.fieldcase.newInspection
 
 /** The eight checks, in the regulations' order, with the record field each one fills. */
 enum class Check(val field: String) {
@@ -136,7 +136,7 @@ class InspectionModel(
         val registered = typed.count("headcount_registered", headcountRegistered)
         val deadline = typed.date("correction_order.deadline", correctionDeadline)
         if (errors.isNotEmpty()) return null
-        val draft = (newRecord(Kind.INSPECTION, township) as FieldRecord.Inspection).value
+        val draft = newInspection(township)
         fun item(c: Check) = ChecklistItem(
             result = results[c] ?: CheckResult.UNCHECKED,
             note = typed.text(notes[c] ?: ""),

@@ -21,7 +21,7 @@ import org.fieldcase.core.Interviewee
 import org.fieldcase.core.Kind
 import org.fieldcase.core.QuestionAnswer
 import org.fieldcase.core.SealStatus
-import org.fieldcase.newRecord
+import org.fieldcase.newInterview
 
 /** A question and its answer, as typed. */
 class Exchange(question: String = "", answer: String = "") {
@@ -140,7 +140,7 @@ class InterviewModel(
 
     private fun interview(): Interview {
         val typed = Typed(errors)
-        val draft = (newRecord(Kind.INTERVIEW, township) as FieldRecord.Interview).value
+        val draft = newInterview(township)
         return draft.copy(
             caseId = caseId,
             interviewee = Interviewee(

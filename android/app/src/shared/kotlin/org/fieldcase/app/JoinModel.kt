@@ -17,7 +17,7 @@ import org.fieldcase.joinNewStore
 import org.fieldcase.parseJoinLink
 
 class JoinModel(
-    private val dir: String,
+    private val dir: java.io.File,
     private val keys: KeyProvider,
     private val transport: HubTransport,
     private val scope: CoroutineScope,

@@ -28,7 +28,7 @@ class LedgerModel(
     private val store: FieldStore,
     private val me: String,
     private val scope: CoroutineScope,
-    private val pageSize: UInt = PAGE,
+    private val pageSize: Int = PAGE,
 ) {
     var filter by mutableStateOf(LedgerFilter.ALL)
         private set
@@ -70,7 +70,7 @@ class LedgerModel(
                 } else {
                     val page = store.list(query(after = null))
                     rows = page
-                    endReached = page.size < pageSize.toInt()
+                    endReached = page.size < pageSize
                 }
             } catch (e: FieldException) {
                 problem = Labels.failure(e)
@@ -89,7 +89,7 @@ class LedgerModel(
             try {
                 val page = store.list(query(after = last.cursor))
                 rows = rows + page
-                endReached = page.size < pageSize.toInt()
+                endReached = page.size < pageSize
             } catch (e: FieldException) {
                 problem = Labels.failure(e)
             } finally {
@@ -103,12 +103,12 @@ class LedgerModel(
         LedgerFilter.CASES -> LedgerQuery(kind = Kind.CASE, limit = pageSize, after = after)
         LedgerFilter.INCIDENTS -> LedgerQuery(kind = Kind.INCIDENT, limit = pageSize, after = after)
         LedgerFilter.OVERDUE -> LedgerQuery(overdue = true, limit = pageSize, after = after)
-        LedgerFilter.DUE_SOON -> LedgerQuery(dueWithinDays = 7u, limit = pageSize, after = after)
+        LedgerFilter.DUE_SOON -> LedgerQuery(dueWithinDays = 7, limit = pageSize, after = after)
         LedgerFilter.MINE -> LedgerQuery(responsible = me, limit = pageSize, after = after)
     }
 
     companion object {
-        const val PAGE: UInt = 50u
-        const val SEARCH_LIMIT: UInt = 100u
+        const val PAGE: Int = 50
+        const val SEARCH_LIMIT: Int = 100
     }
 }

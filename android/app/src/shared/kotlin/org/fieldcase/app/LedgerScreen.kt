@@ -131,7 +131,7 @@ private fun LedgerLine(row: LedgerRow, onOpen: (LedgerRow) -> Unit) {
         }
         Row(Modifier.padding(top = 4.dp), horizontalArrangement = Arrangement.spacedBy(6.dp)) {
             if (row.overdue) Badge("已逾期", Color(0xFFB3261E))
-            if (row.conflicts > 0u) Badge(if (row.ruleConflict) "规则冲突" else "冲突 ${row.conflicts}", Color(0xFF8A5300))
+            if (row.conflicts > 0) Badge(if (row.ruleConflict) "规则冲突" else "冲突 ${row.conflicts}", Color(0xFF8A5300))
             if (row.sealed) Badge("已签章", Color(0xFF1B5E20))
             row.deadlineWarning?.let { Badge("日历未覆盖", Color(0xFF5F6368)) }
         }

@@ -33,7 +33,7 @@ import org.fieldcase.core.Performance
 import org.fieldcase.core.PerformanceResult
 import org.fieldcase.core.Session
 import org.fieldcase.core.WorkerParty
-import org.fieldcase.newRecord
+import org.fieldcase.newMediation
 import org.fieldcase.performanceName
 
 /** A worker party as typed. */
@@ -191,7 +191,7 @@ class MediationModel(
         val agreed = typed.yuan("agreement.agreed_amount_fen", agreedYuan)
         val payDate = typed.date("agreement.payment_date", paymentDate)
         if (errors.isNotEmpty()) return null
-        val draft = (newRecord(Kind.MEDIATION, township) as FieldRecord.Mediation).value
+        val draft = newMediation(township)
         val anyTerms = listOf(workerClaims, employerClaims, agreedYuan, paymentDate, paymentMethod, claimsWaived).any { it.isNotBlank() } ||
             signing.given.isNotEmpty()
         return draft.copy(

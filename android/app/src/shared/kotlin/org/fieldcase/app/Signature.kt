@@ -155,7 +155,7 @@ class Strokes {
 
     /** The signature as the SVG image of the pad's size the core writes (the same bytes on iOS). */
     fun svg(width: Int, height: Int): ByteArray =
-        signatureSvg(all().map { line -> line.map { PadPoint(it.x.toDouble(), it.y.toDouble()) } }, width.toUInt(), height.toUInt())
+        signatureSvg(all().map { line -> line.map { PadPoint(it.x.toDouble(), it.y.toDouble()) } }, width, height)
 }
 
 /** A pad to sign on with a finger; what is drawn goes into `strokes`. */

@@ -14,6 +14,7 @@ import org.fieldcase.FieldStore
 import org.fieldcase.HubTransport
 import org.fieldcase.SyncProgress
 import org.fieldcase.changes
+import org.fieldcase.core.SyncPhase
 import org.fieldcase.core.SyncReport
 import org.fieldcase.core.SyncStatus
 
@@ -27,8 +28,8 @@ class SyncModel(
     var running by mutableStateOf(false)
         private set
 
-    /** The session's step: "records" or "attachments", how far, of how many. */
-    var phase by mutableStateOf("")
+    /** The session's step: records or attachments (none before the first), how far, of how many. */
+    var phase by mutableStateOf<SyncPhase?>(null)
         private set
     var done by mutableStateOf(0L)
         private set
@@ -71,14 +72,14 @@ class SyncModel(
         running = true
         failure = null
         report = null
-        phase = ""
+        phase = null
         done = 0
         total = 0
         val progress = object : SyncProgress {
-            override fun progress(phase: String, done: ULong, total: ULong) {
+            override fun progress(phase: SyncPhase, done: Long, total: Long) {
                 this@SyncModel.phase = phase
-                this@SyncModel.done = done.toLong()
-                this@SyncModel.total = total.toLong()
+                this@SyncModel.done = done
+                this@SyncModel.total = total
             }
         }
         scope.launch {
@@ -107,7 +108,7 @@ class SyncModel(
     /** What the last session did, in one line. */
     fun summary(r: SyncReport): String = buildString {
         append("上传 ${r.recordsSent} 条，收到 ${r.recordsReceived} 条")
-        if (r.attachmentsSent + r.attachmentsReceived > 0uL) {
+        if (r.attachmentsSent + r.attachmentsReceived > 0) {
             append("，附件上传 ${r.attachmentsSent} 个、收到 ${r.attachmentsReceived} 个")
         }
         append("，共 ${kb(r.bytesUp + r.bytesDown)}")
@@ -115,6 +116,6 @@ class SyncModel(
         if (r.attachmentsFailed.isNotEmpty()) append("；${r.attachmentsFailed.size} 个附件未传完，下次继续")
     }
 
-    private fun kb(bytes: ULong): String =
-        if (bytes < 1024uL) "$bytes 字节" else "${(bytes.toLong() + 1023) / 1024} KB"
+    private fun kb(bytes: Long): String =
+        if (bytes < 1024) "$bytes 字节" else "${(bytes + 1023) / 1024} KB"
 }

@@ -22,6 +22,7 @@ import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.unit.dp
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
+import org.fieldcase.core.SyncPhase
 
 private val when_ = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.of("Asia/Shanghai"))
 
@@ -43,10 +44,10 @@ fun SyncScreen(model: SyncModel, onConflicts: () -> Unit = {}) {
             modifier = Modifier.testTag("last-sync"),
         )
         Text(
-            if ((s?.waiting ?: 0uL) == 0uL) "本机修改都已上传" else "待上传：${s?.waiting} 条记录",
+            if ((s?.waiting ?: 0L) == 0L) "本机修改都已上传" else "待上传：${s?.waiting} 条记录",
             modifier = Modifier.testTag("waiting"),
         )
-        if ((s?.conflicts ?: 0uL) > 0uL) {
+        if ((s?.conflicts ?: 0L) > 0L) {
             OutlinedButton(
                 onClick = onConflicts,
                 modifier = Modifier.fillMaxWidth().heightIn(min = 48.dp).testTag("open-conflicts"),
@@ -56,7 +57,7 @@ fun SyncScreen(model: SyncModel, onConflicts: () -> Unit = {}) {
             Text("当前离线：记录都保存在本机，有网络时再同步", color = MaterialTheme.colorScheme.error)
         }
         if (model.running) {
-            val what = if (model.phase == "attachments") "附件" else "记录"
+            val what = if (model.phase == SyncPhase.ATTACHMENTS) "附件" else "记录"
             Text(if (model.total > 0) "正在同步$what：${model.done} / ${model.total}" else "正在连接中心端…")
             if (model.total > 0) {
                 LinearProgressIndicator(
