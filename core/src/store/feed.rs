@@ -112,15 +112,21 @@ impl Store {
             // Records with changes after `through` (made here or by peers), and records the hub
             // asked for whole; all records after a hub restore.
             let docs: Vec<(String, String, i64)> = {
-                let mut stmt = c.prepare(
+                // Only the records with something to send are looked at (a session with nothing
+                // to send costs the same whatever the store holds), unless all go again.
+                let which = if resend_all {
+                    "?3 = 1"
+                } else {
+                    "?3 = 0 AND d.id IN (SELECT doc_id FROM feed WHERE seq > ?1 AND seq <= ?2 AND from_hub = 0
+                                         UNION SELECT doc_id FROM resend)"
+                };
+                let mut stmt = c.prepare(&format!(
                     "SELECT d.id, d.kind,
                             (SELECT count(*) FROM feed g WHERE g.doc_id = d.id AND (g.seq <= ?1 OR g.from_hub = 1))
                      FROM documents d
-                     WHERE ?3 = 1
-                        OR d.id IN (SELECT doc_id FROM feed WHERE seq > ?1 AND seq <= ?2 AND from_hub = 0)
-                        OR d.id IN (SELECT doc_id FROM resend)
-                     ORDER BY (SELECT min(seq) FROM feed f WHERE f.doc_id = d.id)",
-                )?;
+                     WHERE {which}
+                     ORDER BY (SELECT min(seq) FROM feed f WHERE f.doc_id = d.id)"
+                ))?;
                 let rows = stmt
                     .query_map(params![through, top, resend_all as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<rusqlite::Result<_>>()?;
@@ -131,43 +137,26 @@ impl Store {
                 let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
                 rows
             };
-            let mut uploads = vec![];
-            for (id, kind, shared) in docs {
-                let Some(loaded) = self.load(c, &id)? else { continue };
-                let doc = &loaded.doc;
-                if doc::read_record(doc).is_none() {
-                    continue;
-                }
-                let kind: Kind = kind.parse()?;
-                // A record the hub has never seen goes whole: far smaller than its changes.
-                let (whole, bytes) = if shared == 0 || resend_all || resend.contains(&id) {
-                    (true, doc::whole_record(doc))
+            // The database is read here, in order; the documents are built and their bytes
+            // taken on several threads (a first sync sends every record).
+            let mut work = vec![];
+            for (id, _, shared) in docs {
+                let Some(stored) = self.load_stored(c, &id)? else { continue };
+                let whole = shared == 0 || resend_all || resend.contains(&id);
+                let hashes: Vec<String> = if whole {
+                    vec![]
                 } else {
                     let mut stmt = c.prepare_cached(
                         "SELECT hash FROM feed WHERE doc_id = ?1 AND seq > ?2 AND seq <= ?3 AND from_hub = 0 ORDER BY seq",
                     )?;
-                    let hashes: Vec<String> = stmt
+                    let rows = stmt
                         .query_map(params![id, through, top], |r| r.get(0))?
                         .collect::<rusqlite::Result<_>>()?;
-                    let mut bytes = vec![];
-                    for h in hashes {
-                        if let Some(ch) = h.parse().ok().and_then(|h: ChangeHash| doc.get_change_by_hash(&h)) {
-                            bytes.extend_from_slice(ch.raw_bytes());
-                        }
-                    }
-                    (false, bytes)
+                    rows
                 };
-                if !bytes.is_empty() {
-                    let heads = doc.get_heads().iter().map(|h| h.to_string()).collect();
-                    uploads.push(RecordChanges {
-                        id,
-                        kind,
-                        whole,
-                        heads,
-                        bytes,
-                    });
-                }
+                work.push((id, stored, whole, hashes));
             }
+            let uploads = self.uploads_of(work)?;
             let need: Vec<String> = {
                 let mut stmt = c.prepare("SELECT doc_id FROM incomplete ORDER BY doc_id")?;
                 let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -187,6 +176,76 @@ impl Store {
                 through: top,
             })
         })
+    }
+
+    /// The uploads of records read by `outgoing`, built on up to four threads.
+    fn uploads_of(&self, work: Vec<(String, super::Stored, bool, Vec<String>)>) -> Result<Vec<RecordChanges>> {
+        let one =
+            |(id, stored, whole, hashes): (String, super::Stored, bool, Vec<String>)| -> Result<Option<RecordChanges>> {
+                let kind = stored.kind;
+                let loaded = self.build(stored)?;
+                let doc = &loaded.doc;
+                if doc::read_record(doc).is_none() {
+                    return Ok(None);
+                }
+                // A record the hub has never seen goes whole: far smaller than its changes.
+                let bytes = if whole {
+                    doc::whole_record(doc)
+                } else {
+                    let mut bytes = vec![];
+                    for h in hashes {
+                        if let Some(ch) = h.parse().ok().and_then(|h: ChangeHash| doc.get_change_by_hash(&h)) {
+                            bytes.extend_from_slice(ch.raw_bytes());
+                        }
+                    }
+                    bytes
+                };
+                if bytes.is_empty() {
+                    return Ok(None);
+                }
+                // A record sent whole names no heads: the hub reads them from what it gets.
+                let heads = if whole {
+                    vec![]
+                } else {
+                    doc.get_heads().iter().map(|h| h.to_string()).collect()
+                };
+                Ok(Some(RecordChanges {
+                    id,
+                    kind,
+                    whole,
+                    heads,
+                    bytes,
+                }))
+            };
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
+        let built: Vec<Result<Option<RecordChanges>>> = if threads == 1 || work.len() < 64 {
+            work.into_iter().map(one).collect()
+        } else {
+            let per = work.len().div_ceil(threads);
+            let mut parts: Vec<Vec<_>> = vec![];
+            let mut rest = work;
+            while !rest.is_empty() {
+                let tail = rest.split_off(per.min(rest.len()));
+                parts.push(std::mem::replace(&mut rest, tail));
+            }
+            std::thread::scope(|s| {
+                let handles: Vec<_> = parts
+                    .into_iter()
+                    .map(|part| s.spawn(|| part.into_iter().map(one).collect::<Vec<_>>()))
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| vec![Err(Error::Internal("a thread building uploads failed".into()))])
+                    })
+                    .collect()
+            })
+        };
+        built.into_iter().filter_map(|r| r.transpose()).collect()
     }
 
     /// Takes the hub's receipt: the uploads are confirmed (up to `through`), records it
@@ -348,14 +407,16 @@ pub(crate) mod reads {
     pub(crate) struct Changed {
         pub id: String,
         pub kind: String,
+        /// The first and the last of its changes after the cursor.
         pub seq: i64,
+        pub last: i64,
         pub township: Option<String>,
     }
 
     /// Records with changes after `cursor`, oldest first.
     pub(crate) fn changed_since(c: &Connection, cursor: i64) -> Result<Vec<Changed>> {
         let mut stmt = c.prepare_cached(
-            "SELECT f.doc_id, d.kind, min(f.seq), l.township FROM feed f
+            "SELECT f.doc_id, d.kind, min(f.seq), l.township, max(f.seq) FROM feed f
              JOIN documents d ON d.id = f.doc_id LEFT JOIN ledger l ON l.id = f.doc_id
              WHERE f.seq > ?1 GROUP BY f.doc_id ORDER BY min(f.seq)",
         )?;
@@ -364,10 +425,20 @@ pub(crate) mod reads {
                 id: r.get(0)?,
                 kind: r.get(1)?,
                 seq: r.get(2)?,
+                last: r.get(4)?,
                 township: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The last change of a record in the feed (0 for none).
+    pub(crate) fn last_seq(c: &Connection, id: &str) -> Result<i64> {
+        Ok(
+            c.query_row("SELECT coalesce(max(seq), 0) FROM feed WHERE doc_id = ?1", [id], |r| {
+                r.get(0)
+            })?,
+        )
     }
 
     /// A record's kind and township, if the store holds it.

@@ -30,6 +30,10 @@ pub(crate) struct Merged {
     pub refused: Vec<RefusedChange>,
     /// Hashes of the changes this merge added.
     pub added: Vec<String>,
+    /// The record's heads here after the merge, and whether this store held nothing of it
+    /// before.
+    pub heads: Vec<automerge::ChangeHash>,
+    pub was_absent: bool,
 }
 
 /// What the gate of a merge is shown: the record before and after, and the changes it would
@@ -74,12 +78,20 @@ pub(crate) fn record_feed(
 /// another, each with its checksum right. (Automerge's own incremental load skips a damaged
 /// chunk silently; here damage is an error.)
 pub(crate) fn check_bytes(id: &str, bytes: &[u8]) -> Result<()> {
+    check_chunks(id, bytes, true).map(|_| ())
+}
+
+/// `check_bytes`'s framing and checksums; with `parse`, each chunk is also parsed. Without,
+/// it returns how many change chunks there are, or `None` if a document chunk is among them
+/// (for the caller to count what it loaded against).
+fn check_chunks(id: &str, bytes: &[u8], parse: bool) -> Result<Option<usize>> {
     const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
     let damaged = |why: &str| Error::Rejected(format!("record {id}: damaged changes ({why})"));
     if bytes.is_empty() {
         return Err(Error::Rejected(format!("record {id}: no changes (empty)")));
     }
     let mut rest = bytes;
+    let mut changes = Some(0usize);
     while !rest.is_empty() {
         if rest.len() < 10 || rest[..4] != MAGIC {
             return Err(damaged("not an automerge chunk"));
@@ -97,17 +109,23 @@ pub(crate) fn check_bytes(id: &str, bytes: &[u8]) -> Result<()> {
         }
         match chunk[8] {
             0 => {
-                Automerge::load_with_options(chunk, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
-                    .map_err(|e| damaged(&e.to_string()))?;
+                changes = None;
+                if parse {
+                    Automerge::load_with_options(chunk, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
+                        .map_err(|e| damaged(&e.to_string()))?;
+                }
             }
             1 | 2 => {
-                Change::try_from(chunk).map_err(|e| damaged(&e.to_string()))?;
+                changes = changes.map(|n| n + 1);
+                if parse {
+                    Change::try_from(chunk).map_err(|e| damaged(&e.to_string()))?;
+                }
             }
             t => return Err(damaged(&format!("chunk type {t} is not a document or a change"))),
         }
         rest = &rest[total..];
     }
-    Ok(())
+    Ok(changes)
 }
 
 /// An unsigned LEB128 number and how many bytes it took.
@@ -135,9 +153,21 @@ pub(crate) struct Prepared {
 /// Loads and reads a record that arrived; `None` when anything is wrong with it (the merge
 /// then finds and reports that itself).
 pub(crate) fn prepare(id: &str, kind: Kind, bytes: &[u8]) -> Option<Prepared> {
-    check_bytes(id, bytes).ok()?;
+    // Changes alone (a record sent whole as its few changes) are parsed once, by the load:
+    // automerge skips a chunk it cannot read, so what it loaded is counted against the
+    // chunks, whose framing and checksums are checked first. Anything else, or a count that
+    // differs, goes to the full check.
+    let changes = check_chunks(id, bytes, false).ok()?;
+    if changes.is_none() {
+        check_bytes(id, bytes).ok()?;
+    }
     let mut doc = Automerge::new();
     doc.load_incremental(bytes).ok()?;
+    if let Some(n) = changes {
+        if doc.get_changes(&[]).len() != n {
+            return None;
+        }
+    }
     let read = doc::read_for_index(&doc, id);
     let record = read.record.clone().map(|c| Record::from_json(kind, c));
     let seal_free = seal::seal_free(&doc);
@@ -308,6 +338,8 @@ impl Store {
         let mut merged = Merged {
             new_record: !had_content && record.is_some(),
             changed,
+            heads: loaded.doc.get_heads(),
+            was_absent: is_new,
             ..Default::default()
         };
         let now = self.now().timestamp_millis();

@@ -213,6 +213,13 @@ pub(crate) struct Loaded {
     pub rows: i64,
 }
 
+/// A record's bytes as stored, before its document is built (`Store::build`).
+pub(crate) struct Stored {
+    pub kind: Kind,
+    pub snapshot: Option<Vec<u8>>,
+    pub changes: Vec<Vec<u8>>,
+}
+
 /// A reader connection borrowed from the store's pool; it goes back when this is dropped.
 pub(crate) struct LentReader<'s> {
     store: &'s Store,
@@ -708,6 +715,15 @@ impl Store {
     }
 
     pub(crate) fn load(&self, tx: &Connection, id: &str) -> Result<Option<Loaded>> {
+        match self.load_stored(tx, id)? {
+            Some(stored) => Ok(Some(self.build(stored)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A record's stored bytes (its snapshot and the change rows after it), read without
+    /// building the document: `build` does that, off the database, on any thread.
+    pub(crate) fn load_stored(&self, tx: &Connection, id: &str) -> Result<Option<Stored>> {
         let row: Option<(String, Option<Vec<u8>>)> = tx
             .row("SELECT kind, snapshot FROM documents WHERE id = ?1", [id], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -717,25 +733,37 @@ impl Store {
             return Ok(None);
         };
         let kind: Kind = kind.parse()?;
+        let mut stmt = tx.prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?1 ORDER BY seq")?;
+        let changes = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
+        Ok(Some(Stored {
+            kind,
+            snapshot,
+            changes,
+        }))
+    }
+
+    /// The document of what `load_stored` read.
+    pub(crate) fn build(&self, stored: Stored) -> Result<Loaded> {
         // What this store wrote was checked when it arrived, and SQLCipher authenticates every
         // page: the change hashes need not be recomputed at every load.
-        let mut doc = match snapshot {
+        let mut doc = match stored.snapshot {
             Some(bytes) => Automerge::load_with_options(
                 &bytes,
                 automerge::LoadOptions::new().verification_mode(automerge::VerificationMode::DontCheck),
             )?,
             None => Automerge::new(),
         };
-        let mut stmt = tx.prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?1 ORDER BY seq")?;
-        let mut rows = stmt.query([id])?;
-        let mut n = 0;
-        while let Some(r) = rows.next()? {
-            let bytes: Vec<u8> = r.get(0)?;
-            doc.load_incremental(&bytes)?;
-            n += 1;
+        for bytes in &stored.changes {
+            doc.load_incremental(bytes)?;
         }
         doc.set_actor(self.actor.clone());
-        Ok(Some(Loaded { kind, doc, rows: n }))
+        Ok(Loaded {
+            kind: stored.kind,
+            doc,
+            rows: stored.changes.len() as i64,
+        })
     }
 
     fn load_existing(&self, tx: &Connection, id: &str) -> Result<Loaded> {

@@ -195,6 +195,10 @@ impl<S: Deref<Target = Store>> Iterator for Answer<S> {
 struct Taken {
     refused: Vec<Refusal>,
     device_heads: HashMap<String, Vec<ChangeHash>>,
+    /// Records the device now holds as the hub does (it sent all the hub has of them), with
+    /// the last feed position the merge reached: the answer need not look at them again
+    /// unless something came after.
+    caught_up: HashMap<String, i64>,
     wanted: Vec<AttachmentWant>,
 }
 
@@ -229,6 +233,7 @@ impl Store {
             Taken {
                 refused: vec![],
                 device_heads: HashMap::new(),
+                caught_up: HashMap::new(),
                 wanted: vec![],
             }
         } else {
@@ -271,6 +276,10 @@ impl Store {
             // Records with changes the device does not hold, oldest first, in its scope.
             let mut feed: Vec<(String, Kind, i64)> = vec![];
             for c in reads::changed_since(&conn, req.cursor as i64)? {
+                // What the device just sent, when nothing came after, it holds already.
+                if taken.caught_up.get(&c.id) == Some(&c.last) {
+                    continue;
+                }
                 if c.township.is_some_and(|t| device.sees(&t)) {
                     feed.push((c.id, c.kind.parse()?, c.seq));
                 }
@@ -310,6 +319,14 @@ impl Store {
     /// Checks and applies a device's uploads in one write transaction.
     fn take_uploads(&self, device: &Device, req: &SyncRequest) -> Result<Taken> {
         let now = self.now().timestamp_millis();
+        // Records sent whole are loaded and read before the write lock, on several threads
+        // (as a phone applies the hub's): the lock is held for the checks and the writes.
+        let work: Vec<(&str, Kind, &[u8], bool)> = req
+            .uploads
+            .iter()
+            .map(|u| (u.id.as_str(), u.kind, u.bytes.as_slice(), u.whole))
+            .collect();
+        let mut prepared: Vec<Option<crate::store::merge::Prepared>> = crate::store::merge::prepare_all(&work);
         self.write(|tx| {
             let by_actor: HashMap<String, crate::signing::RegistryEntry> = registry::since(tx, 0)?
                 .into_iter()
@@ -317,7 +334,8 @@ impl Store {
                 .collect();
             let mut refused = vec![];
             let mut device_heads = HashMap::new();
-            for up in &req.uploads {
+            let mut caught_up = HashMap::new();
+            for (up, prepared) in req.uploads.iter().zip(prepared.iter_mut()) {
                 // What the hub holds of this id decides before anything is merged; the same
                 // words for "another township" and "another kind", so nothing leaks.
                 let existing = reads::kind_and_township(tx, &up.id)?;
@@ -403,8 +421,13 @@ impl Store {
                     Ok(())
                 };
                 let gate: Gate<'_> = &gate;
-                match self.merge_remote(tx, &up.id, up.kind, &up.bytes, Origin::Peer, Some(gate))? {
+                match self.merge_prepared(tx, &up.id, up.kind, &up.bytes, Origin::Peer, Some(gate), prepared.take())? {
                     Ok(m) => {
+                        let holds = device_heads_of(up, &m);
+                        if m.refused.is_empty() && holds == m.heads && !req.need.contains(&up.id) {
+                            caught_up.insert(up.id.clone(), reads::last_seq(tx, &up.id)?);
+                        }
+                        device_heads.insert(up.id.clone(), holds);
                         for r in m.refused {
                             refused.push(refusal(
                                 &r.id,
@@ -412,7 +435,6 @@ impl Store {
                                 format!("change {} refused: {}", &r.change[..12], r.reason),
                             ));
                         }
-                        device_heads.insert(up.id.clone(), up.heads.iter().filter_map(|h| h.parse().ok()).collect());
                     }
                     Err(g) => refused.push(refusal(
                         &up.id,
@@ -430,9 +452,27 @@ impl Store {
             Ok(Taken {
                 refused,
                 device_heads,
+                caught_up,
                 wanted,
             })
         })
+    }
+}
+
+/// What the device holds of a record it sent: the heads it names, or, for a record sent whole
+/// (which names none, saving 32 bytes a record on a first sync), those of what it sent: the
+/// merged record's when the hub held nothing of it before, else read from the bytes.
+fn device_heads_of(up: &RecordChanges, merged: &crate::store::merge::Merged) -> Vec<ChangeHash> {
+    if !up.heads.is_empty() || !up.whole {
+        return up.heads.iter().filter_map(|h| h.parse().ok()).collect();
+    }
+    if merged.was_absent && merged.refused.is_empty() {
+        return merged.heads.clone();
+    }
+    let mut sent = automerge::Automerge::new();
+    match sent.load_incremental(&up.bytes) {
+        Ok(_) => sent.get_heads(),
+        Err(_) => vec![],
     }
 }
 
