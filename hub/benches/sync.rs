@@ -2,7 +2,10 @@
 //! realistic case records, the bytes on the wire (headers included, counted by a TCP proxy)
 //! and HTTP round trips of a first sync, a no-change sync and a one-field change; beside
 //! them a plain per-record automerge sync (one exchange per record) and the gzip and brotli
-//! sizes of the same records as plain JSON. SIZES=1000,10000 chooses the sizes.
+//! sizes of the same records as plain JSON (the floor: brotli at quality 11); then the same
+//! over TLS, and a first sync up (a phone's records to an empty hub). SIZES=1000,10000 chooses
+//! the sizes; RECORDS_OUT=DIR writes the records as JSON for bench/pouchdb/compare.js; ONLY=upload
+//! runs the first sync up alone.
 
 #[path = "../tests/support/proxy.rs"]
 #[allow(dead_code)] // the benchmark counts bytes; it cuts no connection
@@ -22,6 +25,19 @@ use proxy::Proxy;
 use serde_json::Value;
 
 const KEY: [u8; 32] = [1; 32];
+
+/// The floor the issue sets: the records' JSON at brotli's best (quality 11, the `brotli`
+/// tool's window of 16 MiB).
+fn brotli_11(plain: &[u8]) -> u64 {
+    let mut out = vec![];
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &plain[..], &mut out, &params).unwrap();
+    out.len() as u64
+}
 
 struct Measure {
     bytes: u64,
@@ -95,12 +111,18 @@ fn run(n: usize) {
     }
     eprintln!("created {n} cases at the hub in {:.1} s", t.elapsed().as_secs_f64());
     let plain = serde_json::to_vec(&json_records).unwrap();
+    // The same records for the PouchDB side (bench/pouchdb/compare.js).
+    if let Some(dir) = std::env::var_os("RECORDS_OUT") {
+        let path = std::path::Path::new(&dir).join(format!("records-{n}.json"));
+        std::fs::write(&path, &plain).unwrap();
+        eprintln!("wrote {}", path.display());
+    }
     let gz = {
         let mut e = flate2::write::GzEncoder::new(vec![], flate2::Compression::best());
         e.write_all(&plain).unwrap();
         e.finish().unwrap().len() as u64
     };
-    let br = fieldcase_core::sync::wire::compress(&plain).len() as u64;
+    let br = brotli_11(&plain);
 
     let hub = Hub::start(hub_store, "127.0.0.1:0".parse().unwrap()).unwrap();
     let proxy = Proxy::start(hub.addr);
@@ -206,7 +228,7 @@ fn run(n: usize) {
         one.ms
     );
     println!(
-        "| floor: records as JSON | gzip {} / brotli {} | | | first sync / brotli = {:.2} | baseline {:.0} ms + {:.0} ms |",
+        "| floor: records as JSON | gzip {} / brotli-11 {} | | | first sync / brotli-11 = {:.2} | baseline {:.0} ms + {:.0} ms |",
         kib(gz),
         kib(br),
         first.bytes as f64 / br as f64,
@@ -215,6 +237,54 @@ fn run(n: usize) {
     );
     drop(hub);
     tls_rows(&dir, &phone);
+    upload(n);
+}
+
+/// A first sync the other way: a phone that made `n` cases offline sends them to a hub that
+/// has none (the records are its own: a hub takes a change only from its author).
+fn upload(n: usize) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let hub_store = Store::create(&dir.path().join("hub"), &KEY, "青浦区", "办公室", Role::Office).unwrap();
+    let code = hub_store.hub().enroll("华新镇", Role::Inspector, "张丽").unwrap().code;
+    let hub = Hub::start(hub_store, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let proxy = Proxy::start(hub.addr);
+    let transport = HttpTransport::new(&proxy.url(), None).unwrap();
+    let (phone, _) =
+        Store::create_by_joining(&dir.path().join("phone"), &KEY, &transport, &proxy.url(), None, &code).unwrap();
+    // The same records as the download's (the same seed), made by the phone.
+    let mut rng = Rng(0xBE7C_4A5E + n as u64);
+    let mut json_records: Vec<Value> = vec![];
+    let t = Instant::now();
+    for _ in 0..n {
+        let mut v = case(&mut rng);
+        v["township"] = "华新镇".into();
+        let id = phone.writer().create_json(Kind::Case, v).unwrap().id;
+        let mut shown = phone.records().get(&id).unwrap().record.to_json();
+        shown["id"] = id.into();
+        json_records.push(shown);
+    }
+    eprintln!("created {n} cases on the phone in {:.1} s", t.elapsed().as_secs_f64());
+    proxy.take();
+    let t = Instant::now();
+    let report = phone.sync().run(&transport, &SyncOptions::default()).unwrap();
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let (up, down) = proxy.take();
+    let plain = serde_json::to_vec(&json_records).unwrap();
+    let br = brotli_11(&plain);
+    assert_eq!(report.records_sent, n as i64);
+    println!();
+    println!("First sync up: a phone's {n} cases to an empty hub");
+    println!("| session | bytes up | bytes down | round trips | time | upload / brotli-11 floor |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| first sync (upload) | {} | {} | {} | {:.0} ms | {:.2} (floor {}) |",
+        kib(up),
+        kib(down),
+        report.round_trips,
+        ms,
+        up as f64 / br as f64,
+        kib(br)
+    );
 }
 
 /// The median of `runs` sessions made by `session`: bytes on the wire (both ways, headers and
@@ -337,7 +407,13 @@ fn main() {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
+    // ONLY=upload runs the first sync up alone (for profiling the hub's apply).
+    let only_upload = std::env::var("ONLY").as_deref() == Ok("upload");
     for n in sizes {
-        run(n);
+        if only_upload {
+            upload(n);
+        } else {
+            run(n);
+        }
     }
 }
