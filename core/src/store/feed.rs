@@ -432,6 +432,15 @@ pub(crate) mod reads {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Whether some of a record's changes wait for earlier ones this store lacks.
+    pub(crate) fn is_incomplete(c: &Connection, id: &str) -> Result<bool> {
+        Ok(
+            c.query_row("SELECT count(*) FROM incomplete WHERE doc_id = ?1", [id], |r| {
+                r.get::<_, i64>(0)
+            })? > 0,
+        )
+    }
+
     /// The last change of a record in the feed (0 for none).
     pub(crate) fn last_seq(c: &Connection, id: &str) -> Result<i64> {
         Ok(

@@ -81,6 +81,15 @@ pub(crate) fn check_bytes(id: &str, bytes: &[u8]) -> Result<()> {
     check_chunks(id, bytes, true).map(|_| ())
 }
 
+/// How many change chunks `bytes` are, if they are change chunks alone (framing and checksums
+/// right): a device can take them as they are for a record it lacks whole.
+pub(crate) fn only_changes(bytes: &[u8]) -> Option<usize> {
+    if bytes.is_empty() {
+        return None;
+    }
+    check_chunks("", bytes, false).ok().flatten()
+}
+
 /// `check_bytes`'s framing and checksums; with `parse`, each chunk is also parsed. Without,
 /// it returns how many change chunks there are, or `None` if a document chunk is among them
 /// (for the caller to count what it loaded against).

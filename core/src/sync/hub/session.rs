@@ -84,9 +84,30 @@ impl<S: Deref<Target = Store>> Answer<S> {
         while self.pos < self.feed.len() {
             let (id, kind, _) = self.feed[self.pos].clone();
             self.pos += 1;
-            let Some(loaded) = self.store.load(conn, &id)? else {
+            let goes_whole = !self.device_heads.contains_key(&id)
+                && (self.need.contains(&id) || reads::first_seq(conn, &id)? > self.cursor);
+            let Some(stored) = self.store.load_stored(conn, &id)? else {
                 continue;
             };
+            // A record the device lacks whole, stored as the few changes that made it (as it
+            // arrived from its phone, or as made here), goes as those bytes, as `whole_record`
+            // would send them: no document need be built.
+            if goes_whole && !reads::is_incomplete(conn, &id)? {
+                let mut raw = stored.snapshot.clone().unwrap_or_default();
+                for c in &stored.changes {
+                    raw.extend_from_slice(c);
+                }
+                if crate::store::merge::only_changes(&raw).is_some_and(|n| n <= 4) {
+                    return Ok(Some(RecordChanges {
+                        id,
+                        kind,
+                        whole: true,
+                        heads: vec![],
+                        bytes: raw,
+                    }));
+                }
+            }
+            let loaded = self.store.build(stored)?;
             let doc = &loaded.doc;
             let (whole, bytes) = if let Some(heads) = self.device_heads.get(&id) {
                 let known: Vec<ChangeHash> = heads
@@ -96,8 +117,7 @@ impl<S: Deref<Target = Store>> Answer<S> {
                     .collect();
                 (false, doc.save_after(&known))
             } else {
-                let first = reads::first_seq(conn, &id)?;
-                if self.need.contains(&id) || first > self.cursor {
+                if goes_whole {
                     (true, whole_record(doc))
                 } else {
                     let hashes = reads::hashes_after(conn, &id, self.cursor)?;
