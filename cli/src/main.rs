@@ -270,6 +270,16 @@ enum Command {
     /// Put a backup in place of this store (stop the hub first). Devices notice at their
     /// next sync and send the hub everything again, so nothing confirmed since is lost.
     Restore { file: PathBuf },
+    /// Bring an office's existing ledger (台账) in from Excel, WPS or CSV (UTF-8 or GB18030):
+    /// each open row becomes an employer (matched by USCC, else by name) and a case. Prints
+    /// the rows, totals and every row's problems by line and column; writes all rows or none
+    /// (exit 2 while any row has a problem that stops it); a second import changes nothing.
+    ImportLedger {
+        file: PathBuf,
+        /// Check the file and list its problems, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// At the hub: enrolled devices and their last sync.
     Devices,
     /// At the hub: revoke a device; its next request is refused.
@@ -689,6 +699,35 @@ fn run(cli: Cli) -> CliResult<Value> {
             let key = store::read_key(d)?;
             fieldcase_core::Store::restore_from(d, &key, &file).map_err(from_core)?;
             json!({"restored": file.display().to_string(), "epoch": store::open(&dir)?.hub().epoch().map_err(from_core)?})
+        }
+        Command::ImportLedger { file, dry_run } => {
+            let bytes =
+                std::fs::read(&file).map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rows = fieldcase_hub::sheets::cells(&name, &bytes)
+                .map_err(|e| fail(ErrorKind::Invalid, format!("{}: {e}", file.display())))?;
+            let reading = fieldcase_core::ledger_import::read_ledger(&rows);
+            let store = store::open(&dir)?;
+            let report = store.writer().import_ledger(&reading, dry_run).map_err(from_core)?;
+            if report.blocked() {
+                let blocking = report.problems.iter().filter(|p| p.blocking).count();
+                let _ = writeln!(
+                    std::io::stdout().lock(),
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+                return Err(fail(
+                    ErrorKind::Invalid,
+                    format!(
+                        "{blocking} problems in {} stop the import (listed above); nothing was written",
+                        file.display()
+                    ),
+                ));
+            }
+            to_json(&report)
         }
         Command::Devices => to_json(&store::open(&dir)?.hub().devices().map_err(from_core)?),
         Command::Revoke { device } => to_json(&store::open(&dir)?.hub().revoke(&device).map_err(from_core)?),

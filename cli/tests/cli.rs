@@ -705,3 +705,80 @@ fn scripts_get_errors_they_can_act_on() {
     let fen = case["amount_owed_fen"].as_i64().unwrap();
     assert_eq!(shown["amount_owed_yuan"], fieldcase_core::money::yuan(fen));
 }
+
+/// A clean ledger of `n` rows in UTF-8 with a byte-order mark, as Excel's "CSV UTF-8" saves it.
+fn clean_ledger(n: usize) -> Vec<u8> {
+    let mut csv =
+        "\u{feff}序号,单位名称,所属街镇,风险等级,涉及人数,欠薪金额(元),责任人,是否销账,立案日期\n".to_string();
+    for i in 1..=n {
+        csv.push_str(&format!(
+            "{i},上海第{i}建设工程有限公司,华新镇,{},{},\"{},{:03}.50\",王建国,否,2026年3月{}日\n",
+            ["高", "中", "低"][i % 3],
+            3 + i % 40,
+            1 + i % 90,
+            i % 1000,
+            1 + i % 28
+        ));
+    }
+    csv.into_bytes()
+}
+
+#[test]
+fn import_ledger_checks_first_and_writes_every_row_or_none_even_when_killed() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("office");
+    ok(
+        &store,
+        &["init", "--township", "华新镇", "--user", "李娟", "--role", "office"],
+    );
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ledger/华新镇台账.xlsx");
+    // The office's own file has five wrong rows: the check lists them and writes nothing, exit 2.
+    let out = fieldcase(&store, &["import-ledger", "--dry-run", fixture]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let blocking: Vec<&Value> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["blocking"] == json!(true))
+        .collect();
+    assert_eq!(blocking.len(), 5, "{report}");
+    assert_eq!(blocking[1]["cell"], json!("G92"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was written"));
+    assert_eq!(ok(&store, &["whoami"])["records"], json!(0));
+
+    let file = dir.path().join("台账.csv");
+    std::fs::write(&file, clean_ledger(1500)).unwrap();
+    let file = file.to_str().unwrap();
+    // Killed at any moment, an import has written all of its rows or none.
+    for after_ms in [30, 120, 250, 400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
+            .arg("--store")
+            .arg(&store)
+            .args(["import-ledger", file])
+            .env("FIELDCASE_NOW", "2026-05-01T00:00:00Z")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(after_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let n = ok(&store, &["whoami"])["records"].as_u64().unwrap();
+        assert!(n == 0 || n == 3000, "killed after {after_ms} ms: {n} records");
+        if n == 3000 {
+            break;
+        }
+    }
+    let done = fieldcase(&store, &["import-ledger", file]);
+    let report: Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!(ok(&store, &["whoami"])["records"], json!(3000), "{report}");
+    // Whether the last run or a killed one wrote them, the same file again changes nothing.
+    let again = ok(&store, &["import-ledger", file]);
+    assert_eq!(
+        (again["cases"].clone(), again["already_there"].clone()),
+        (json!(0), json!(1500))
+    );
+    assert_eq!(again["written"], json!(false));
+    assert_eq!(ok(&store, &["whoami"])["records"], json!(3000));
+}

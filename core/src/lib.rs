@@ -15,6 +15,7 @@ pub mod form;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod geo;
+pub mod ledger_import;
 pub mod model;
 pub mod money;
 pub mod problem;

@@ -206,7 +206,7 @@ fn per_cent_drop(before: i64, now: i64) -> Option<i64> {
 
 impl Store {
     /// Every employer record (of `township`, or all), with its id.
-    fn employers(&self, township: Option<&str>) -> Result<Vec<(String, crate::model::Employer)>> {
+    pub(crate) fn employers(&self, township: Option<&str>) -> Result<Vec<(String, crate::model::Employer)>> {
         let mut out = vec![];
         self.each_record(Kind::Employer, township, |row, record| {
             if let Record::Employer(e) = record {

@@ -18,6 +18,7 @@
 pub mod client;
 pub mod office;
 pub mod postgres;
+pub mod sheets;
 pub mod tls;
 
 use std::collections::HashMap;

@@ -227,7 +227,8 @@ class Office(unittest.TestCase):
         # Early warning: a month of indicators with a known answer, one bad row.
         a, b2, d = self.uscc["甲物流有限公司"], self.uscc["乙制造有限公司"], self.uscc["丁服务有限公司"]
         csv_path = os.path.join(self.tmp.name, "指标.csv")
-        with open(csv_path, "w", encoding="utf-8") as f:
+        # Saved as Chinese Windows saves CSV by default: GB18030, not UTF-8.
+        with open(csv_path, "w", encoding="gb18030") as f:
             f.write("统一社会信用代码,月份,参保人数,纳税额,用电量,用水量,社保欠费\n")
             f.write(f"{a},2026-09,100,5000,20000,300,否\n{a},2026-10,60,4000,19000,290,否\n")
             f.write(f"{b2},2026-09,80,3000,10000,100,否\n{b2},2026-10,78,2900,4000,95,否\n")
@@ -245,8 +246,40 @@ class Office(unittest.TestCase):
         b.find_element(By.XPATH, "//tr[td[text()='甲物流有限公司']]//button").click()
         self.assertEqual(self.wait_for("employer").text, "甲物流有限公司")
 
+        # The township's Excel ledger: checked first (five wrong rows, nothing written), then a
+        # clean one in GB18030 brought in whole.
+        fixture = os.path.join(os.path.dirname(__file__), "..", "fixtures", "ledger", "华新镇台账.xlsx")
+        b.get(self.url + "/office")
+        self.wait_for("ledger-file").send_keys(os.path.abspath(fixture))
+        b.find_element(By.ID, "ledger-check").click()
+        self.assertIn("有 5 处问题须先改正", self.wait_for("verdict").text)
+        problems = b.find_element(By.ID, "import-problems").text
+        for cell in ["D46", "G92", "F138", "N183", "E227"]:
+            self.assertIn(cell, problems)
+        self.assertIn("“约三万”：请输入金额（元）", problems)
+        self.assertIn("275", b.find_element(By.ID, "import-totals").text)
+        self.shot("office-ledger-check")
+        clean = os.path.join(self.tmp.name, "台账.csv")
+        with open(clean, "w", encoding="gb18030") as f:
+            f.write("华新镇欠薪隐患排查台账\n序号,单位名称,所属街镇,风险等级,涉及人数,欠薪金额(元),责任人,是否销账\n")
+            f.write('1,上海庚建设工程有限公司,华新镇,高,12,"86,000.00",吴军,否\n')
+            f.write("2,上海辛物流有限公司,华新镇,中,5,2.5万,吴军,否\n")
+            f.write("3,上海壬精密机械有限公司,华新镇,低,3,9800,吴军,是\n")
+        b.get(self.url + "/office")
+        self.wait_for("ledger-file").send_keys(clean)
+        b.find_element(By.ID, "ledger-import-button").click()
+        self.assertIn("已导入：新建案件 2 件，新建用人单位 2 家", self.wait_for("verdict").text)
+        self.assertIn("111,000.00", b.find_element(By.ID, "import-totals").text)
+        self.shot("office-ledger-import")
+        b.get(self.url + "/office")
+        ledger = self.wait_for("ledger").text
+        self.assertIn("上海庚建设工程有限公司", ledger)
+        self.assertIn("25,000.00", ledger)
+        self.assertNotIn("上海壬精密机械有限公司", ledger)
+
         b.get(self.url + "/office/audit")
         self.assertIn("指定包案领导和责任人", self.wait_for("audit").text)
+        self.assertIn("导入台账", b.find_element(By.ID, "audit").text)
         self.shot("office-audit")
 
 

@@ -247,6 +247,17 @@ impl Writer<'_> {
     }
 
     fn create_with_id(&self, id: &str, record: Record) -> Result<Saved> {
+        let (new, problems) = self.prepare_create(record)?;
+        self.store.write(|tx| self.write_new(tx, id, &new))?;
+        Ok(Saved {
+            id: id.to_string(),
+            warnings: problems.warnings(),
+        })
+    }
+
+    /// Checks a new record as `create_record` does and makes its document, writing nothing:
+    /// what it answers is what a create would keep, and the warnings it would give.
+    pub(crate) fn prepare_create(&self, record: Record) -> Result<(Loaded, Problems)> {
         let (record, problems) = self.check_local(None, record, Intent::Create)?;
         let kind = record.kind();
         let mut doc = Automerge::new();
@@ -255,18 +266,40 @@ impl Writer<'_> {
         tx.put(ROOT, doc::KIND_KEY, kind.as_str())?;
         doc::put_value(&mut tx, &ROOT, Prop::Map(doc::RECORD_KEY.into()), &record.to_json())?;
         tx.commit_with(self.store.commit_options(&self.author, "create", vec![]));
-        let loaded = Loaded { kind, doc, rows: 0 };
+        Ok((Loaded { kind, doc, rows: 0 }, problems))
+    }
+
+    /// Writes a record made by `prepare_create` under `id`, inside the caller's transaction.
+    pub(crate) fn write_new(&self, tx: &rusqlite::Transaction<'_>, id: &str, new: &Loaded) -> Result<()> {
+        tx.exec(
+            "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
+            params![id, new.kind.as_str()],
+        )?;
+        self.store.persist(tx, id, new, &[], doc::Origin::Local).map(|_| ())
+    }
+
+    /// Creates every record of `records` under its id in one transaction: all are kept, or,
+    /// if any is refused, none (the error names the first refused). Answers each one's
+    /// warnings, in order.
+    pub fn create_all(&self, records: Vec<(String, Record)>) -> Result<Vec<Saved>> {
+        let mut made = Vec::with_capacity(records.len());
+        for (id, record) in records {
+            let (new, problems) = self.prepare_create(record)?;
+            made.push((id, new, problems));
+        }
         self.store.write(|tx| {
-            tx.exec(
-                "INSERT INTO documents (id, kind) VALUES (?1, ?2)",
-                params![id, kind.as_str()],
-            )?;
-            self.store.persist(tx, id, &loaded, &[], doc::Origin::Local).map(|_| ())
+            for (id, new, _) in &made {
+                self.write_new(tx, id, new)?;
+            }
+            Ok(())
         })?;
-        Ok(Saved {
-            id: id.to_string(),
-            warnings: problems.warnings(),
-        })
+        Ok(made
+            .into_iter()
+            .map(|(id, _, p)| Saved {
+                id,
+                warnings: p.warnings(),
+            })
+            .collect())
     }
 
     /// Applies `PATH = VALUE` edits as one change. Refused on a sealed record; status changes

@@ -245,6 +245,7 @@ pub fn audit_action_name(action: &str) -> &'static str {
         "account" => "开设账户",
         "export" => "导出",
         "import" => "导入预警指标",
+        "import_ledger" => "导入台账",
         "open_case" => "由预警立案",
         "assign" => "指定包案领导和责任人",
         "risk" => "调整风险等级",

@@ -17,10 +17,12 @@ mod calendar;
 mod cases;
 mod devices;
 mod incidents;
+mod ledger_import;
 mod login;
 mod reports;
 mod warnings;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -69,6 +71,10 @@ pub fn router(store: Arc<Store>, secure: bool) -> Router {
         .route("/office/case/{id}/assign", post(cases::assign))
         .route("/office/attachment/{record}/{sha}", get(cases::attachment))
         .route("/office/ledger.xlsx", get(reports::export))
+        .route(
+            "/office/ledger/import",
+            post(ledger_import::import_ledger).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
         .route("/office/audit", get(reports::audit_page))
         .route("/office/week", get(reports::week_page))
         .route("/office/case/{id}/risk", post(cases::set_risk))
@@ -200,6 +206,8 @@ pub(super) struct Upload {
     clerk: Clerk,
     name: String,
     bytes: Vec<u8>,
+    /// The form's other fields (a button's `mode`), by name.
+    fields: HashMap<String, String>,
 }
 
 impl FromRequest<Shared> for Upload {
@@ -207,16 +215,21 @@ impl FromRequest<Shared> for Upload {
 
     async fn from_request(req: Request, office: &Shared) -> Result<Self, Self::Rejection> {
         let headers = req.headers().clone();
+        // Back to the page the form is on: /office/warnings/import from /office/warnings.
+        let back = match req.uri().path().trim_end_matches("/import") {
+            "/office/warnings" => "/office/warnings",
+            _ => "/office",
+        };
         let too_large = || {
             refusal(
                 StatusCode::BAD_REQUEST,
                 "上传的表单不完整或文件过大（最多 8 MB）",
                 None,
-                "/office",
+                back,
             )
         };
         let mut form = Multipart::from_request(req, office).await.map_err(|_| too_large())?;
-        let (mut csrf, mut file) = (String::new(), None);
+        let (mut csrf, mut file, mut fields) = (String::new(), None, HashMap::new());
         while let Some(field) = form.next_field().await.map_err(|_| too_large())? {
             let name = field.name().unwrap_or("").to_string();
             let file_name = field.file_name().unwrap_or("").to_string();
@@ -224,19 +237,26 @@ impl FromRequest<Shared> for Upload {
             match name.as_str() {
                 "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
                 "file" => file = Some((file_name, bytes.to_vec())),
-                _ => {}
+                other => {
+                    fields.insert(other.to_string(), String::from_utf8_lossy(&bytes).into_owned());
+                }
             }
         }
         let clerk = match session(office, &headers).await {
             Ok(Some(c)) if c.csrf == csrf => c,
-            Ok(Some(c)) => return Err(c.refuse(StatusCode::FORBIDDEN, STALE_FORM, "/office/warnings")),
+            Ok(Some(c)) => return Err(c.refuse(StatusCode::FORBIDDEN, STALE_FORM, back)),
             Ok(None) => return Err(refusal(StatusCode::FORBIDDEN, "请先登录", None, "/office/login")),
             Err(e) => return Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, &e, None, "/office")),
         };
         let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-            return Err(clerk.refuse(StatusCode::BAD_REQUEST, "请选择要导入的文件", "/office/warnings"));
+            return Err(clerk.refuse(StatusCode::BAD_REQUEST, "请选择要导入的文件", back));
         };
-        Ok(Upload { clerk, name, bytes })
+        Ok(Upload {
+            clerk,
+            name,
+            bytes,
+            fields,
+        })
     }
 }
 

@@ -1076,3 +1076,18 @@ pub fn qr_svg(text: &str) -> String {
         Err(_) => String::new(),
     }
 }
+
+/// What a ledger import did, or on a check would do.
+#[derive(Template)]
+#[template(path = "ledger_import.html")]
+pub struct LedgerImportPage<'a> {
+    pub nav: Option<Nav>,
+    pub file: &'a str,
+    pub report: &'a fieldcase_core::ledger_import::LedgerImport,
+}
+
+impl LedgerImportPage<'_> {
+    pub fn blocking(&self) -> usize {
+        self.report.problems.iter().filter(|p| p.blocking).count()
+    }
+}

@@ -37,38 +37,9 @@ pub(super) async fn warnings_page(State(office): State<Shared>, clerk: Clerk, Qu
     }
 }
 
-/// The cells of an uploaded file: CSV text, or the first sheet of an XLSX workbook.
-pub(super) fn cells(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    use calamine::Reader;
-    if name.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK") {
-        let mut book: calamine::Xlsx<_> =
-            calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| format!("不是可读的Excel文件（{e}）"))?;
-        let first = book.sheet_names().first().cloned().ok_or("Excel文件里没有工作表")?;
-        let range = book
-            .worksheet_range(&first)
-            .map_err(|e| format!("工作表读不出来（{e}）"))?;
-        return Ok(range
-            .rows()
-            .map(|r| {
-                r.iter()
-                    .map(|c| match c {
-                        calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
-            .collect());
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| "CSV文件须为UTF-8编码".to_string())?;
-    Ok(text
-        .lines()
-        .map(|l| l.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect())
-        .collect())
-}
-
 pub(super) async fn import_indicators(State(office): State<Shared>, upload: Upload) -> Response {
-    let Upload { clerk, name, bytes } = upload;
-    let rows = match cells(&name, &bytes) {
+    let Upload { clerk, name, bytes, .. } = upload;
+    let rows = match crate::sheets::cells(&name, &bytes) {
         Ok(r) => r,
         Err(e) => return clerk.refuse(StatusCode::BAD_REQUEST, &e, "/office/warnings"),
     };
