@@ -270,6 +270,16 @@ enum Command {
     /// Put a backup in place of this store (stop the hub first). Devices notice at their
     /// next sync and send the hub everything again, so nothing confirmed since is lost.
     Restore { file: PathBuf },
+    /// Print a record as its paper document (询问笔录, 现场检查笔录 with its 责令改正指令书,
+    /// 调解协议书, 快报, 结案报告) to OUT.pdf: A4, a sealed record with its seal's QR code on
+    /// every page, a draft with 草稿 across each page.
+    Document { id: String, out: PathBuf },
+    /// Print case ID's whole case file (卷宗) to OUT.pdf: cover and contents, every linked
+    /// record's document, the follow-ups and hand-overs, the closing report.
+    Casefile { id: String, out: PathBuf },
+    /// Check a printed page: the text of its QR code (as a scanner or `zbarimg -q --raw`
+    /// reads it; `-` or none for standard input) against this store's device registry, offline.
+    VerifyQr { text: Option<String> },
     /// Bring an office's existing ledger (台账) in from Excel, WPS or CSV (UTF-8 or GB18030):
     /// each open row becomes an employer (matched by USCC, else by name) and a case. Prints
     /// the rows, totals and every row's problems by line and column; writes all rows or none
@@ -412,6 +422,25 @@ fn with_fields<T: serde::Serialize + serde::de::DeserializeOwned>(
         let field = e.path().to_string();
         Error::invalid(&field, "type", e.into_inner().to_string())
     })
+}
+
+fn document_failure(e: fieldcase_hub::documents::DocumentError) -> Failure {
+    match e {
+        fieldcase_hub::documents::DocumentError::Record(e) => from_core(e),
+        other => fail(ErrorKind::Failed, other),
+    }
+}
+
+/// Writes a PDF whole or not at all: to a file beside `out`, then renamed into place.
+fn write_pdf(out: &std::path::Path, pdf: &[u8]) -> CliResult<Value> {
+    let part = out.with_extension("pdf.part");
+    std::fs::write(&part, pdf)
+        .and_then(|_| std::fs::rename(&part, out))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&part);
+            fail(ErrorKind::Failed, format!("{}: {e}", out.display()))
+        })?;
+    Ok(json!({"written": out.display().to_string(), "bytes": pdf.len()}))
 }
 
 fn run(cli: Cli) -> CliResult<Value> {
@@ -699,6 +728,43 @@ fn run(cli: Cli) -> CliResult<Value> {
             let key = store::read_key(d)?;
             fieldcase_core::Store::restore_from(d, &key, &file).map_err(from_core)?;
             json!({"restored": file.display().to_string(), "epoch": store::open(&dir)?.hub().epoch().map_err(from_core)?})
+        }
+        Command::Document { id, out } => {
+            let store = store::open(&dir)?;
+            let pdf = fieldcase_hub::documents::document(&store, &id).map_err(document_failure)?;
+            write_pdf(&out, &pdf)?
+        }
+        Command::Casefile { id, out } => {
+            let store = store::open(&dir)?;
+            let pdf = fieldcase_hub::documents::casefile(&store, &id, &|_| true).map_err(document_failure)?;
+            write_pdf(&out, &pdf)?
+        }
+        Command::VerifyQr { text } => {
+            let text = match text.as_deref() {
+                None | Some("-") => {
+                    let mut s = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                        .map_err(|e| fail(ErrorKind::Invalid, format!("standard input: {e}")))?;
+                    s
+                }
+                Some(t) => t.to_string(),
+            };
+            // zbarimg prints one code a line; a page has one seal code.
+            let code = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+            let code = code.strip_prefix("QR-Code:").unwrap_or(code);
+            let check = store::open(&dir)?.verify_printed(code).map_err(from_core)?;
+            if !check.verified {
+                let _ = writeln!(
+                    std::io::stdout().lock(),
+                    "{}",
+                    serde_json::to_string_pretty(&check).unwrap_or_default()
+                );
+                return Err(fail(
+                    ErrorKind::Refused,
+                    format!("the page does not verify: {}", check.problems.join("; ")),
+                ));
+            }
+            to_json(&check)
         }
         Command::ImportLedger { file, dry_run } => {
             let bytes =

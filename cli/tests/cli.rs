@@ -782,3 +782,75 @@ fn import_ledger_checks_first_and_writes_every_row_or_none_even_when_killed() {
     assert_eq!(again["written"], json!(false));
     assert_eq!(ok(&store, &["whoami"])["records"], json!(3000));
 }
+
+#[test]
+fn a_sealed_transcript_prints_and_its_page_verifies_from_the_picture() {
+    let dir = TempDir::new().unwrap();
+    let store = dir.path().join("phone");
+    ok(
+        &store,
+        &["init", "--township", "华新镇", "--user", "张丽", "--role", "inspector"],
+    );
+    let id = new_from(&store, "interview", &ok(&store, &["example", "interview"]));
+    ok(&store, &["seal", &id]);
+    let pdf = dir.path().join("笔录.pdf");
+    let printed = ok(&store, &["document", &id, pdf.to_str().unwrap()]);
+    assert!(printed["bytes"].as_u64().unwrap() > 1000);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    // The page as a scanner sees it: rendered, its QR code read off the picture.
+    let png = dir.path().join("page");
+    let r = Command::new("pdftoppm")
+        .args(["-png", "-r", "150", "-f", "1", "-l", "1"])
+        .arg(&pdf)
+        .arg(&png)
+        .status();
+    assert!(r.is_ok_and(|s| s.success()), "pdftoppm (poppler-utils) is needed");
+    let page = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".png"))
+        .unwrap();
+    let scanned = Command::new("zbarimg")
+        .args(["-q", "--raw"])
+        .arg(&page)
+        .output()
+        .expect("zbarimg (zbar-tools) is needed");
+    let code = String::from_utf8(scanned.stdout).unwrap();
+    let verify = |code: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
+            .arg("--store")
+            .arg(&store)
+            .args(["verify-qr", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(code.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let good = verify(&code);
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    let check: Value = serde_json::from_slice(&good.stdout).unwrap();
+    assert_eq!(
+        (check["record"].clone(), check["verified"].clone()),
+        (json!(id), json!(true))
+    );
+    // One character of the signature changed: refused (exit 3), and the report says why.
+    let line = code.trim();
+    let at = line.len() - 3;
+    let swapped = if &line[at..at + 1] == "A" { "B" } else { "A" };
+    let bad = verify(&format!("{}{swapped}{}", &line[..at], &line[at + 1..]));
+    assert_eq!(bad.status.code(), Some(3));
+    let check: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(check["signature_valid"], json!(false));
+    // A kind with no paper is refused in words.
+    let employer = new_from(&store, "employer", &ok(&store, &["example", "employer"]));
+    let err = fails(
+        &store,
+        &["document", &employer, dir.path().join("x.pdf").to_str().unwrap()],
+        2,
+    );
+    assert!(err.contains("no paper document"), "{err}");
+}

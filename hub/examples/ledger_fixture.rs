@@ -144,7 +144,7 @@ fn rows() -> Vec<Row> {
     out[133].workers = "十几".into(); // not a count
     out[178].filed = Filed::Text("2026-02-30".into()); // no such day
     out[222].risk = "极高"; // not a level
-                                   // A wrong check character: kept, with a warning.
+                            // A wrong check character: kept, with a warning.
     let mut u = out[250].uscc.clone().into_bytes();
     u[17] = if u[17] == b'1' { b'2' } else { b'1' };
     out[250].uscc = String::from_utf8(u).unwrap_or_default();

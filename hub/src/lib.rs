@@ -16,6 +16,7 @@
 //! `PROTOCOL.md`.
 
 pub mod client;
+pub mod documents;
 pub mod office;
 pub mod postgres;
 pub mod sheets;

@@ -289,6 +289,18 @@ fn every_office_route_keeps_to_the_township_of_the_office() {
                 format!("/office/incident/{}", other.incident),
                 format!("/office/incident/{unknown}"),
             ),
+            (
+                "/office/record/{id}/document.pdf",
+                format!("/office/record/{}/document.pdf", me.case),
+                format!("/office/record/{}/document.pdf", other.case),
+                format!("/office/record/{unknown}/document.pdf"),
+            ),
+            (
+                "/office/case/{id}/casefile.pdf",
+                format!("/office/case/{}/casefile.pdf", me.case),
+                format!("/office/case/{}/casefile.pdf", other.case),
+                format!("/office/case/{unknown}/casefile.pdf"),
+            ),
         ] {
             let p = w.b.get(&mine);
             assert_eq!(p.status, 200, "{mine}");
@@ -359,6 +371,36 @@ fn every_office_route_keeps_to_the_township_of_the_office() {
             "the same words for another township's employer and for no employer"
         );
         walked.insert("/office/warnings/import".into());
+        // A ledger naming another township's rows, or its employer's USCC: refused at their
+        // lines, nothing written, and the other township's employer never named.
+        let csv = format!(
+            "单位名称,统一社会信用代码,所属街镇,涉及人数,欠薪金额(元)\n某公司,{},{},3,100\n另一公司,,{},2,50\n",
+            uscc(other),
+            other.name,
+            other.name
+        );
+        let (ct, body) = multipart(&[
+            ("csrf", None, csrf.as_bytes()),
+            ("mode", None, b"import"),
+            ("file", Some("台账.csv"), csv.as_bytes()),
+        ]);
+        let p = w.b.post_raw("/office/ledger/import", &ct, body);
+        assert_eq!(p.status, 200);
+        assert!(p.body.contains("未导入任何一行"), "{}", p.body);
+        assert_eq!(
+            p.body.matches(&format!("这里只导入{}的台账", me.name)).count(),
+            2,
+            "{}",
+            p.body
+        );
+        w.clean("/office/ledger/import", &p);
+        walked.insert("/office/ledger/import".into());
+        // Checking a printed page: a code that is not a seal's is said to be so.
+        assert_eq!(w.b.get("/office/verify").status, 200);
+        let p = w.b.post("/office/verify", &[("code", "FCSEAL1|x"), ("csrf", &csrf)]);
+        assert_eq!(p.status, 200);
+        assert!(p.body.contains("签章二维码"), "{}", p.body);
+        walked.insert("/office/verify".into());
         // Enrolling: a township's office enrols phones of its own township only.
         let p = w.b.post(
             "/office/devices/enroll",

@@ -157,6 +157,18 @@ class Office(unittest.TestCase):
         case_id = b.current_url.rsplit("/", 1)[1]
         self.assertEqual(b.find_element(By.ID, "employer").text, "宏达物流2号公司")
         self.shot("office-case")
+        # 打印卷宗: the case file as the browser receives it, a PDF that names the case.
+        href = b.find_element(By.ID, "casefile").get_attribute("href")
+        self.assertTrue(href.endswith(f"/office/case/{case_id}/casefile.pdf"), href)
+        status, body = self.request(href[len(self.url):])
+        self.assertEqual(status, 200)
+        self.assertTrue(body.startswith(b"%PDF-"), body[:40])
+        pdf = os.path.join(self.tmp.name, "卷宗.pdf")
+        with open(pdf, "wb") as f:
+            f.write(body)
+        text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout
+        self.assertIn("劳动保障监察案件卷宗", text)
+        self.assertIn("宏达物流2号公司", text)
         leader = b.find_element(By.ID, "new-leader")
         leader.clear()
         leader.send_keys("周明")
@@ -280,6 +292,7 @@ class Office(unittest.TestCase):
         b.get(self.url + "/office/audit")
         self.assertIn("指定包案领导和责任人", self.wait_for("audit").text)
         self.assertIn("导入台账", b.find_element(By.ID, "audit").text)
+        self.assertIn("打印文书", b.find_element(By.ID, "audit").text)
         self.shot("office-audit")
 
 

@@ -17,6 +17,7 @@ mod history;
 mod index;
 pub(crate) mod merge;
 mod office;
+mod printed;
 mod records;
 pub(crate) mod registry;
 mod schema;
@@ -52,6 +53,7 @@ pub use office::{
     random_token, AuditEntry, LoginRefused, Office, OfficeSession, OfficeUser, LOCK_MINUTES, MAX_FAILURES,
     SESSION_IDLE_MINUTES,
 };
+pub use printed::{seal_qr, PrintedCheck, PRINTED_QR_FORMAT};
 pub use records::Writer;
 pub use seal::{Seal, SealStatus};
 pub use sealed_export::{verify_sealed, SealedExport, Verification, SEALED_EXPORT_FORMAT};

@@ -278,30 +278,6 @@ impl Writer<'_> {
         self.store.persist(tx, id, new, &[], doc::Origin::Local).map(|_| ())
     }
 
-    /// Creates every record of `records` under its id in one transaction: all are kept, or,
-    /// if any is refused, none (the error names the first refused). Answers each one's
-    /// warnings, in order.
-    pub fn create_all(&self, records: Vec<(String, Record)>) -> Result<Vec<Saved>> {
-        let mut made = Vec::with_capacity(records.len());
-        for (id, record) in records {
-            let (new, problems) = self.prepare_create(record)?;
-            made.push((id, new, problems));
-        }
-        self.store.write(|tx| {
-            for (id, new, _) in &made {
-                self.write_new(tx, id, new)?;
-            }
-            Ok(())
-        })?;
-        Ok(made
-            .into_iter()
-            .map(|(id, _, p)| Saved {
-                id,
-                warnings: p.warnings(),
-            })
-            .collect())
-    }
-
     /// Applies `PATH = VALUE` edits as one change. Refused on a sealed record; status changes
     /// follow the case rules; closing a case writes the sign-off of this store's user.
     pub fn edit(&self, id: &str, edits: &[(String, Value)]) -> Result<Saved> {

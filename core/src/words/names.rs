@@ -246,6 +246,7 @@ pub fn audit_action_name(action: &str) -> &'static str {
         "export" => "导出",
         "import" => "导入预警指标",
         "import_ledger" => "导入台账",
+        "print" => "打印文书",
         "open_case" => "由预警立案",
         "assign" => "指定包案领导和责任人",
         "risk" => "调整风险等级",
@@ -255,5 +256,18 @@ pub fn audit_action_name(action: &str) -> &'static str {
         "revoke" => "停用设备",
         "calendar" => "设定工作日历",
         _ => "其他操作",
+    }
+}
+
+/// Who an interviewee is, as a transcript names them: the phones offer these values, and any
+/// other text is shown as written.
+pub fn interviewee_role_name(role: &str) -> &str {
+    match role.trim() {
+        "worker" => "劳动者",
+        "employer_representative" | "employer representative" => "用人单位代表",
+        "foreman" => "班组长",
+        "witness" => "证人",
+        "contractor" => "总承包单位代表",
+        other => other,
     }
 }

@@ -16,6 +16,7 @@ mod xlsx;
 mod calendar;
 mod cases;
 mod devices;
+mod documents;
 mod incidents;
 mod ledger_import;
 mod login;
@@ -69,6 +70,9 @@ pub fn router(store: Arc<Store>, secure: bool) -> Router {
         .route("/office/", get(cases::ledger_page))
         .route("/office/case/{id}", get(cases::case_page))
         .route("/office/case/{id}/assign", post(cases::assign))
+        .route("/office/case/{id}/casefile.pdf", get(documents::casefile_pdf))
+        .route("/office/record/{id}/document.pdf", get(documents::document_pdf))
+        .route("/office/verify", get(documents::verify_page).post(documents::verify))
         .route("/office/attachment/{record}/{sha}", get(cases::attachment))
         .route("/office/ledger.xlsx", get(reports::export))
         .route(

@@ -261,6 +261,8 @@ pub enum SealShown {
 pub struct LinkedShown {
     pub id: String,
     pub kind: &'static str,
+    /// It prints as a paper document (its 打印 link).
+    pub printable: bool,
     pub how: &'static str,
     pub seal: SealShown,
     pub pictures: Vec<Picture>,
@@ -392,6 +394,7 @@ impl CasePage {
             .map(|l| LinkedShown {
                 id: l.id.clone(),
                 kind: words::kind_name(l.kind),
+                printable: crate::documents::document_name(l.kind).is_some(),
                 how: words::relation_name(l.how),
                 seal: match &l.seal {
                     Some(st) if st.verified => SealShown::Verified(format!(
@@ -1090,4 +1093,14 @@ impl LedgerImportPage<'_> {
     pub fn blocking(&self) -> usize {
         self.report.problems.iter().filter(|p| p.blocking).count()
     }
+}
+
+/// The office's verify page: paste what a scanner read off a printed page's QR code.
+#[derive(Template)]
+#[template(path = "verify.html")]
+pub struct VerifyPage<'a> {
+    pub nav: Option<Nav>,
+    pub csrf: &'a str,
+    pub code: &'a str,
+    pub check: Option<Result<fieldcase_core::store::PrintedCheck, String>>,
 }

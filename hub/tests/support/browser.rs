@@ -18,9 +18,22 @@ pub struct Page {
 }
 
 impl Page {
-    /// The text the page shows, or a workbook's cells (tab-separated) when it is one.
+    /// The text the page shows, a PDF's text (pdftotext), or a workbook's cells
+    /// (tab-separated) when it is one.
     pub fn shown(&self) -> String {
         use calamine::{Reader, Xlsx};
+        if self.bytes.starts_with(b"%PDF-") {
+            let dir = tempfile::tempdir().unwrap();
+            let pdf = dir.path().join("page.pdf");
+            std::fs::write(&pdf, &self.bytes).unwrap();
+            let out = std::process::Command::new("pdftotext")
+                .arg(&pdf)
+                .arg("-")
+                .output()
+                .expect("pdftotext (poppler-utils) reads the printed documents");
+            assert!(out.status.success(), "a PDF pdftotext can read");
+            return String::from_utf8_lossy(&out.stdout).into_owned();
+        }
         if !self.bytes.starts_with(b"PK") {
             return self.body.clone();
         }
