@@ -139,14 +139,27 @@ pub fn casefile(store: &Store, id: &str, sees: &dyn Fn(&str) -> bool) -> Result<
 /// the closing report).
 fn linked_records(store: &Store, case: &StoredRecord) -> Result<Vec<StoredRecord>, DocumentError> {
     let mut ids: Vec<String> = case.linked_from.iter().map(|(id, _)| id.clone()).collect();
-    for kind in [Kind::Incident, Kind::Inspection, Kind::Interview, Kind::Mediation] {
-        let q = LedgerQuery {
-            kind: Some(kind),
-            township: Some(case.record.township().to_string()),
-            limit: Some(fieldcase_core::store::MAX_PAGE),
-            ..Default::default()
-        };
-        for row in store.ledger().list(&q)? {
+    for kind in [Kind::Inspection, Kind::Interview, Kind::Mediation] {
+        // Every record of the kind in the case's township, page by page.
+        let mut rows = vec![];
+        let mut after = None;
+        loop {
+            let q = LedgerQuery {
+                kind: Some(kind),
+                township: Some(case.record.township().to_string()),
+                limit: Some(fieldcase_core::store::MAX_PAGE),
+                after: after.take(),
+                ..Default::default()
+            };
+            let page = store.ledger().list(&q)?;
+            after = page.last().map(|r| r.cursor.clone());
+            let full = page.len() == fieldcase_core::store::MAX_PAGE as usize;
+            rows.extend(page);
+            if !full {
+                break;
+            }
+        }
+        for row in rows {
             let r = store.records().record(&row.id)?;
             let names_case = match &r {
                 Record::Interview(x) => x.case_id.as_deref() == Some(&case.id),
