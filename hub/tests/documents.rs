@@ -403,3 +403,27 @@ fn papers_of_a_case_read_back_with_their_fields_pages_signatures_and_seals() {
         .to_string()
         .contains("not a case"));
 }
+
+#[test]
+fn a_follow_up_longer_than_a_page_runs_on_over_pages_and_nothing_is_cut() {
+    let dir = TempDir::new().unwrap();
+    let office = Store::create(&dir.path().join("hub"), &[6u8; 32], "华新镇", "办公室", Role::Office).unwrap();
+    let mut case = Record::example(Kind::Case).to_json();
+    let long: String = (1..=400).map(|n| format!("第{n}句。")).collect();
+    case["follow_ups"][0]["outcome"] = json!(long);
+    let id = office.writer().create_json(Kind::Case, case).unwrap().id;
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/documents");
+    std::fs::create_dir_all(&out).unwrap();
+    let pdf = out.join("结案报告-长跟进.pdf");
+    std::fs::write(&pdf, documents::document(&office, &id).unwrap()).unwrap();
+    // Without the watermark's two characters, which pdftotext reads in among the lines.
+    let text = squash(&text_of(&pdf, None)).replace(['草', '稿'], "");
+    assert!(pages_of(&pdf) >= 3, "the long row runs over pages");
+    for n in [1, 200, 399, 400] {
+        assert!(text.contains(&format!("第{n}句。")), "sentence {n} is printed");
+    }
+    assert!(
+        text_of(&pdf, Some(1)).contains("草稿：未签署"),
+        "a case not closed prints as a draft"
+    );
+}

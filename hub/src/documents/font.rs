@@ -110,11 +110,24 @@ impl PdfFont {
             }
             for word in words {
                 let ww = self.width(&word, size);
-                // Closing punctuation hangs past the line rather than opening the next (避头).
-                let hangs = word.chars().all(|c| "，。、；：？！）」』”’》".contains(c)) && w + ww <= width + size;
+                // Closing punctuation hangs past the line rather than opening the next (避头):
+                // its box by half an em at most, its ink (the left of the box) inside the line.
+                let closing = word.chars().all(|c| "，。、；：？！）」』”’》".contains(c));
+                let hangs = closing && w + ww <= width + size * 0.5;
                 if w + ww > width && !line.is_empty() && !hangs {
+                    // Nor does it open a line when it cannot hang: the character before it
+                    // goes down with it.
+                    let carried = if closing && line.chars().count() > 1 {
+                        line.pop()
+                    } else {
+                        None
+                    };
                     out.push(std::mem::take(&mut line).trim_end().to_string());
                     w = 0.0;
+                    if let Some(c) = carried {
+                        line.push(c);
+                        w = self.advance(c) * size;
+                    }
                     if word == " " {
                         continue;
                     }

@@ -310,10 +310,32 @@ impl<'f> Pages<'f> {
         self.y += 6.0;
         draw_row(self, &head_wrapped, head_h, true);
         for r in rows {
-            let (wrapped, h) = layout(self.font, r);
-            if self.y + h > self.bottom {
+            let (mut wrapped, mut h) = layout(self.font, r);
+            // A row that fits a page moves whole to the next; a taller one starts here if a
+            // few of its lines fit.
+            let fits_a_page = h <= self.bottom - self.top - head_h;
+            let few_fit = self.y + 2.0 * pad + 3.0 * line_h <= self.bottom;
+            if self.y + h > self.bottom && (fits_a_page || !few_fit) {
                 self.new_page();
                 draw_row(self, &head_wrapped, head_h, true);
+            }
+            // A row taller than a page goes on over the next pages, its cells' lines cut where
+            // the page ends, the head row drawn again over the rest.
+            while self.y + h > self.bottom {
+                let fit = (((self.bottom - self.y - 2.0 * pad) / line_h).floor() as usize).max(1);
+                let (now, rest): (Vec<Vec<String>>, Vec<Vec<String>>) = wrapped
+                    .iter()
+                    .map(|lines| {
+                        let cut = fit.min(lines.len());
+                        (lines[..cut].to_vec(), lines[cut..].to_vec())
+                    })
+                    .unzip();
+                draw_row(self, &now, fit as f32 * line_h + 2.0 * pad, false);
+                self.new_page();
+                draw_row(self, &head_wrapped, head_h, true);
+                let n = rest.iter().map(Vec::len).max().unwrap_or(1).max(1);
+                wrapped = rest;
+                h = n as f32 * line_h + 2.0 * pad;
             }
             draw_row(self, &wrapped, h, false);
         }
