@@ -15,6 +15,7 @@ uniffi::setup_scaffolding!();
 mod background;
 mod error;
 mod form;
+mod qr;
 mod records;
 mod store;
 mod sync;
@@ -23,6 +24,7 @@ mod words;
 
 pub use error::FieldError;
 pub use form::{creatable_kinds, form_fields, read_yuan, record_from_form, signature_svg, yuan};
+pub use qr::{QrBundleReceiver, QrBundleSender, QrReading};
 pub use records::{example_record, new_record, FieldConflict, FieldRecord, StoredRecord};
 pub use store::{create_store, open_store, FieldStore, KeyProvider, ListenerHandle, RecordListener};
 pub use sync::{join_new_store, parse_join_link, CancelToken, JoinLinkInfo, SyncProgress};

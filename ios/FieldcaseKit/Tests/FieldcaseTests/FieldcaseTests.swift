@@ -304,6 +304,31 @@ final class FieldcaseTests: XCTestCase {
         XCTAssertEqual(whole.recordsNew, 1500)
     }
 
+    /// Screen to camera (issue 22): frames read in any order, a third never seen, the bundle
+    /// whole; a QR code that is not a frame is refused in words.
+    func testACaseCrossesScreenToCameraWithAThirdOfTheFramesMissed() async throws {
+        let a = try await store("张丽")
+        let b = try await store("吴军")
+        let id = try await a.createRecord(record: .case(value: exampleCase())).id
+        let pass = "工地口令2026"
+        let sender = try QrBundleSender(bundle: try await a.exportBundle(to: nil, passphrase: pass))
+        let frames = sender.frames()
+        XCTAssertGreaterThanOrEqual(frames.count, 2 * Int(sender.framesNeeded()))
+        let receiver = QrBundleReceiver()
+        var complete = false
+        for (i, frame) in frames.enumerated().reversed() where i % 3 != 1 {
+            complete = try receiver.read(text: frame).complete
+            if complete { break }
+        }
+        XCTAssertTrue(complete)
+        XCTAssertThrowsError(try QrBundleReceiver().read(text: "https://example.com/")) { error in
+            XCTAssertTrue(error.localizedDescription.contains("二维码"), error.localizedDescription)
+        }
+        _ = try await b.importBundle(bytes: receiver.bundle()!, passphrase: pass)
+        let got = try await b.get(id: id)
+        XCTAssertEqual(got.kind, .case)
+    }
+
     /// Conflicts offer typed choices (money in fen and in 元, who set it), resolved by choice;
     /// counts are signed Swift integers and a negative one is refused (items 3 and 4).
     func testAConflictOffersTypedChoicesAndIsResolvedByOne() async throws {

@@ -27,6 +27,9 @@ import org.fieldcase.HubResponse
 import org.fieldcase.HubTransport
 import org.fieldcase.KeyProvider
 import org.fieldcase.OkHttpTransport
+import org.fieldcase.QrBundleReceiver
+import org.fieldcase.QrBundleSender
+import org.fieldcase.QrReading
 import org.fieldcase.SyncProgress
 import org.fieldcase.SyncStep
 import org.fieldcase.core.Escalation
@@ -290,6 +293,30 @@ class FieldcaseTest {
             phone.close()
         }
         main.close()
+    }
+
+    /** Screen to camera (issue 22): frames read in any order, a third never seen, the bundle whole. */
+    @Test
+    fun `a case crosses screen to camera in QR frames with a third of them missed`() = runBlocking {
+        val a = store("张丽")
+        val b = store("吴军")
+        val id = a.createRecord(FieldRecord.Case(exampleCase())).id
+        val sender = QrBundleSender(a.exportBundle(b.identity().device, "工地口令2026"))
+        val frames = sender.frames()
+        assertTrue(frames.size >= 2 * sender.framesNeeded(), "${frames.size} frames")
+        val receiver = QrBundleReceiver()
+        var reading: QrReading? = null
+        for ((i, frame) in frames.withIndex().reversed()) {
+            if (i % 3 == 1) continue
+            reading = receiver.read(frame)
+            if (reading.complete) break
+        }
+        assertTrue(reading!!.complete, "$reading")
+        val e = assertThrows<FieldException.InvalidFields> { QrBundleReceiver().read("https://example.com/") }
+        assertEquals(FieldErrorKind.INVALID_FIELDS, e.kind())
+        assertTrue(e.message!!.contains("二维码"), e.message)
+        b.importBundle(receiver.bundle()!!, "工地口令2026")
+        assertEquals(exampleCase().employerName, (b.get(id).record as FieldRecord.Case).value.employerName)
     }
 
     @Test
