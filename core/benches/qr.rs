@@ -9,21 +9,9 @@ use fieldcase_core::model::{Kind, Record};
 use fieldcase_core::sync::qr::{QrReceiver, QrSender};
 use fieldcase_core::{Role, Store};
 
-fn picture(text: &str, scale: usize) -> (usize, Vec<u8>, usize) {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L).unwrap();
-    let n = code.width();
-    let side = (n + 8) * scale;
-    let mut pixels = vec![255u8; side * side];
-    for (i, c) in code.to_colors().iter().enumerate() {
-        if *c == qrcode::Color::Dark {
-            let (x0, y0) = ((i % n + 4) * scale, (i / n + 4) * scale);
-            for y in y0..y0 + scale {
-                pixels[y * side + x0..y * side + x0 + scale].fill(0);
-            }
-        }
-    }
-    (side, pixels, n)
-}
+#[path = "../tests/support/qr_picture.rs"]
+mod qr_picture;
+use qr_picture::{picture, read};
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,12 +40,7 @@ fn main() {
         let (side, px, n) = picture(f, 3);
         modules = n;
         let t0 = Instant::now();
-        let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| px[y * side + x]);
-        let text = img
-            .detect_grids()
-            .into_iter()
-            .find_map(|g| g.decode().ok().map(|(_, t)| t))
-            .unwrap();
+        let text = read(side, &px).remove(0);
         decode_total += t0.elapsed().as_secs_f64();
         pictures += 1;
         if receiver.push(&text).unwrap().complete {

@@ -11,35 +11,12 @@ use fieldcase_core::sync::qr::{QrReceiver, QrSender};
 use fieldcase_core::sync::SyncOptions;
 use fieldcase_core::{Role, Store};
 
+#[path = "support/qr_picture.rs"]
+mod qr_picture;
+use qr_picture::{picture, read};
+
 const KEY: [u8; 32] = [9; 32];
 const PASS: &str = "工地上当面约定的口令2026";
-
-/// A QR code as a screen shows it: dark modules black on white, `scale` pixels each, with the
-/// quiet zone scanners need.
-fn picture(text: &str, scale: usize) -> (usize, Vec<u8>) {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L).unwrap();
-    let n = code.width();
-    let side = (n + 8) * scale;
-    let mut pixels = vec![255u8; side * side];
-    for (i, c) in code.to_colors().iter().enumerate() {
-        if *c == qrcode::Color::Dark {
-            let (x0, y0) = ((i % n + 4) * scale, (i / n + 4) * scale);
-            for y in y0..y0 + scale {
-                pixels[y * side + x0..y * side + x0 + scale].fill(0);
-            }
-        }
-    }
-    (side, pixels)
-}
-
-/// What a camera reads off a picture.
-fn read(side: usize, pixels: &[u8]) -> Vec<String> {
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| pixels[y * side + x]);
-    img.detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
-        .collect()
-}
 
 #[test]
 fn an_incident_and_a_sealed_transcript_cross_by_qr_codes_with_a_third_never_seen() {
@@ -83,7 +60,7 @@ fn an_incident_and_a_sealed_transcript_cross_by_qr_codes_with_a_third_never_seen
             continue; // the camera never caught this one
         }
         shown += 1;
-        let (side, pixels) = picture(frame, 3);
+        let (side, pixels, _) = picture(frame, 3);
         let read = read(side, &pixels);
         assert_eq!(read.len(), 1, "frame {i} read off its picture");
         let progress = receiver.push(&read[0]).unwrap();
