@@ -35,6 +35,7 @@ public final class IncidentScreenModel {
     public private(set) var attached: [AttachmentRef] = []
     private var pendingPhotos: [Data] = []
     private var draftRead = false
+    private var settled: [String: String]?
 
     /// Messages by field path (the core's `field`), shown at the field.
     public private(set) var errors: [String: String] = [:]
@@ -85,8 +86,12 @@ public final class IncidentScreenModel {
         // Before the last draft was read back, an empty form must not replace it.
         guard draftRead else { return }
         let fields = typed
+        // What was on the form when it was saved is not a draft.
+        if fields == settled { return }
         if fields.values.allSatisfy(\.isEmpty) { try? await store.discardDraft(form: "incident"); return }
         try? await store.keepDraft(form: "incident", fields: fields)
+        // Saved while this keep was under way: the discard may have gone first.
+        if fields == settled { try? await store.discardDraft(form: "incident") }
     }
 
     /// What was typed before the app was killed, if anything.
@@ -179,6 +184,7 @@ public final class IncidentScreenModel {
                 pendingPhotos.removeFirst()
                 if !attached.contains(where: { $0.sha256 == ref.sha256 }) { attached.append(ref) }
             }
+            settled = self.typed
             try? await store.discardDraft(form: "incident")
         } catch {
             errors = Labels.atFields(error)

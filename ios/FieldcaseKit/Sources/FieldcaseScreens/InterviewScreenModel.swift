@@ -50,6 +50,7 @@ public final class InterviewScreenModel {
     public func ask() { exchanges.append(Exchange()) }
 
     private var draftRead = false
+    private var settled: [String: String]?
     private var form: String { "interview:\(caseId ?? "new")" }
 
     /// What is typed, as the store's draft keeps it (the view keeps it a moment after each change).
@@ -69,7 +70,12 @@ public final class InterviewScreenModel {
     /// Nothing typed is lost if the app is killed: kept in the encrypted store, never synced.
     public func keepDraft() async {
         guard draftRead else { return }
-        try? await store.keepDraft(form: form, fields: typed)
+        let fields = typed
+        // What was on the form when it was sealed is not a draft.
+        if fields == settled { return }
+        try? await store.keepDraft(form: form, fields: fields)
+        // Sealed while this keep was under way: the discard may have gone first.
+        if fields == settled { try? await store.discardDraft(form: form) }
     }
 
     /// What was typed before the app was killed; signatures come back from the draft record.
@@ -114,6 +120,7 @@ public final class InterviewScreenModel {
         await act {
             if self.endedAt == nil { self.endedAt = self.now() }
             self.seal = try await self.store.seal(id: try await self.write())
+            self.settled = self.typed
             try? await self.store.discardDraft(form: self.form)
         }
     }
