@@ -3,6 +3,7 @@
 //! e.g. a sealed record or a role that may not) or 1 (anything else).
 
 mod edits;
+mod exchange;
 mod hub;
 mod show;
 mod store;
@@ -264,6 +265,18 @@ enum Command {
     },
     /// Sync with the hub: send local changes, receive others', then attachments.
     Sync,
+    /// Phone to phone with no network: `--listen HOST:PORT` prints a code (what a phone shows
+    /// as a QR code) and waits for one colleague; `--connect CODE` runs the exchange with it.
+    /// Both print the records sent and received by kind, and what was refused and why.
+    Exchange {
+        #[arg(long, conflicts_with = "connect")]
+        listen: Option<String>,
+        #[arg(long)]
+        connect: Option<String>,
+        /// Seconds a listener waits for its colleague.
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+    },
     /// Copy the store to FILE while it is in use (the hub keeps serving): encrypted with the
     /// store's key, readable by you alone.
     Backup { file: PathBuf },
@@ -719,6 +732,16 @@ fn run(cli: Cli) -> CliResult<Value> {
         Command::OfficeUser { user, township, .. } => hub::office_user(&dir, &user, township.as_deref())?,
         Command::Join { link, code, pin } => hub::join(&dir, &link, code, pin)?,
         Command::Sync => hub::sync(&dir)?,
+        Command::Exchange { listen, connect, wait } => match (listen, connect) {
+            (Some(at), None) => exchange::listen(&dir, &at, wait)?,
+            (None, Some(code)) => exchange::connect(&dir, &code)?,
+            _ => {
+                return Err(fail(
+                    ErrorKind::Invalid,
+                    "exchange needs --listen HOST:PORT or --connect CODE",
+                ))
+            }
+        },
         Command::Backup { file } => {
             let bytes = store::open(&dir)?.backup_to(&file).map_err(from_core)?;
             json!({"file": file.display().to_string(), "bytes": bytes})

@@ -854,3 +854,74 @@ fn a_sealed_transcript_prints_and_its_page_verifies_from_the_picture() {
     );
     assert!(err.contains("no paper document"), "{err}");
 }
+
+/// The other end of `exchange --listen`, killed if the test fails first.
+struct Listening(std::process::Child);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn two_phones_exchange_over_tcp_from_a_code_and_the_hub_takes_the_carried_record_as_its_authors() {
+    use std::io::{BufRead, Read};
+    let dir = TempDir::new().unwrap();
+    let hub = dir.path().join("hub");
+    let served = serve(&hub);
+    let join = |name: &str, user: &str| {
+        let code = ok(
+            &hub,
+            &["enroll", "--township", "华新镇", "--role", "inspector", "--user", user],
+        )["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let phone = dir.path().join(name);
+        ok(&phone, &["join", &served.url, &code, "--pin", &served.pin]);
+        ok(&phone, &["sync"]);
+        phone
+    };
+    let zhang = join("zhang", "张丽");
+    let wu = join("wu", "吴军");
+    let id = new_from(&zhang, "incident", &json!({"township": "华新镇", "headcount": 25}));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldcase"))
+        .arg("--store")
+        .arg(&zhang)
+        .args(["exchange", "--listen", "127.0.0.1:0", "--wait", "60"])
+        .env("FIELDCASE_NOW", "2026-05-01T00:00:00Z")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let listening = Listening(child);
+    let mut code = String::new();
+    out.read_line(&mut code).unwrap();
+    let code = code.trim().to_string();
+    assert!(code.starts_with("FCX1;a=127.0.0.1:"), "the listener printed {code:?}");
+    // A mistyped code is refused before anything is sent.
+    let err = fails(&wu, &["exchange", "--connect", "FCX1;a=127.0.0.1:1;k=??"], 2);
+    assert!(err.contains("exchange code"), "{err}");
+    let at_wu = ok(&wu, &["exchange", "--connect", &code]);
+    assert_eq!(at_wu["received"]["incident"], 1, "{at_wu}");
+    assert_eq!(at_wu["peer_user"], "张丽");
+    assert_eq!(at_wu["complete"], true);
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let at_zhang: Value = serde_json::from_str(&rest).unwrap_or_else(|_| panic!("the listener printed {rest:?}"));
+    assert_eq!(at_zhang["sent"]["incident"], 1, "{at_zhang}");
+    assert_eq!(at_zhang["peer_user"], "吴军");
+    drop(listening);
+    assert_eq!(ok(&wu, &["show", &id])["headcount"], 25);
+
+    // 张丽's phone never syncs again; 吴军's carries her incident to the hub, as hers.
+    let report = ok(&wu, &["sync"]);
+    assert_eq!(report["refused"], json!([]), "{report}");
+    let history = ok(&hub, &["history", &id]);
+    assert_eq!(history[0]["user"], "张丽", "{history}");
+    assert_eq!(history[0]["verified"], true);
+}

@@ -60,6 +60,60 @@ impl DeviceKey {
     pub fn sign(&self, statement: &Value) -> String {
         hex::encode(self.0.sign(&canonical(statement)).to_bytes())
     }
+
+    /// Signs `message` as it is (a change's hash, a peer's challenge).
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.0.sign(message).to_bytes()
+    }
+}
+
+/// A change's author's signature over the change's hash: what lets a colleague's phone carry
+/// the change to the hub, which then takes it as its author's (see `docs/seals.md`, "Carried
+/// changes"). The change hash covers the change's content, its actor and what it builds on,
+/// so an altered change no longer matches the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeSignature {
+    /// The automerge change hash (hex).
+    pub hash: String,
+    /// The author device's id in the registry.
+    pub device: String,
+    /// Ed25519 over `change_statement(hash)`, hex.
+    pub signature: String,
+}
+
+/// What a device signs for a change it made: a fixed prefix and the change hash's 32 bytes.
+pub fn change_statement(hash: &[u8; 32]) -> Vec<u8> {
+    let mut m = b"fieldcase change v1\0".to_vec();
+    m.extend_from_slice(hash);
+    m
+}
+
+impl ChangeSignature {
+    /// Whether this is `entry`'s signature over the change `hash`.
+    pub fn verifies(&self, entry: &RegistryEntry) -> bool {
+        let Some(hash) = hex::decode(&self.hash).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()) else {
+            return false;
+        };
+        let Ok(sig) = hex::decode(&self.signature) else {
+            return false;
+        };
+        self.device == entry.device && verify_bytes(&entry.public_key, &change_statement(&hash), &sig)
+    }
+}
+
+/// Whether `signature` is `public_key`'s (hex) over `message` as it is.
+pub fn verify_bytes(public_key: &str, message: &[u8], signature: &[u8]) -> bool {
+    let Some(key) = hex::decode(public_key)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+    else {
+        return false;
+    };
+    let Ok(sig) = <[u8; 64]>::try_from(signature) else {
+        return false;
+    };
+    key.verify_strict(message, &Signature::from_bytes(&sig)).is_ok()
 }
 
 /// Whether `hex` is an Ed25519 public key.

@@ -266,7 +266,11 @@ fn finding_1_a_note_claiming_another_user_does_not_name_them() {
     );
     let refused = support::refusals(&frames);
     assert_eq!(refused.len(), 1);
-    assert!(refused[0].1.contains("takes from that device"), "{}", refused[0].1);
+    assert!(
+        refused[0].1.contains("without that device's signature"),
+        "{}",
+        refused[0].1
+    );
     assert_ne!(
         t.hub_store().records().get(&id).unwrap().record.to_json()["resolution_plan"],
         "张丽说已解决"

@@ -124,6 +124,10 @@ pub(crate) struct Frame {
     pub id: String,
     pub kind: Kind,
     pub heads: Vec<String>,
+    /// The authors' signatures of the changes it carries (see `carried`), so that whoever
+    /// takes the bundle can pass them on to the hub as their authors'.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<crate::signing::ChangeSignature>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -356,11 +360,17 @@ impl<'s> Bundles<'s> {
                     continue;
                 }
                 let heads = doc.get_heads().iter().map(|h| h.to_string()).collect();
+                let signatures = if bytes.is_empty() {
+                    vec![]
+                } else {
+                    self.0.signatures_for(c, &id, doc, known.as_deref().unwrap_or(&[]))?
+                };
                 frames.push((
                     Frame {
                         id,
                         kind: loaded.kind,
                         heads,
+                        signatures,
                     },
                     bytes,
                 ));
@@ -407,6 +417,7 @@ impl<'s> Bundles<'s> {
                     .merge_remote(tx, id, frame.kind, bytes, Origin::Peer, None)?
                     .map_err(|g| Error::Rejected(g.reason))?;
                 report.refused.extend(merged.refused);
+                self.0.keep_signatures(tx, id, &frame.signatures)?;
                 if merged.new_record {
                     report.records_new += 1;
                 } else if merged.changed {
@@ -474,6 +485,7 @@ mod tests {
                 id: bad.clone(),
                 kind: Kind::Case,
                 heads: vec![],
+                signatures: vec![],
             };
             let e = s
                 .bundles()
@@ -571,6 +583,7 @@ mod tests {
                 id: id.clone(),
                 kind: Kind::Inspection,
                 heads: vec![],
+                signatures: vec![],
             };
             let report = b.bundles().import(&handcrafted(vec![(frame, crafted)]), PASS).unwrap();
             assert!(!report.refused.is_empty());

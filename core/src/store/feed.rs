@@ -49,6 +49,8 @@ pub(crate) struct Outgoing {
     pub uploads: Vec<RecordChanges>,
     pub need: Vec<String>,
     pub attachments: Vec<String>,
+    /// The authors' signatures of the carried changes among the uploads.
+    pub signatures: Vec<crate::signing::ChangeSignature>,
     /// The feed position the uploads reach: confirmed once the hub's receipt arrives.
     pub through: i64,
 }
@@ -157,6 +159,14 @@ impl Store {
                 work.push((id, stored, whole, hashes));
             }
             let uploads = self.uploads_of(work)?;
+            // Changes carried here for other devices go with their authors' signatures.
+            let mut signatures = vec![];
+            if self.carries_signatures(c)? {
+                for u in &uploads {
+                    signatures.extend(self.kept_signatures(c, &u.id)?);
+                }
+                signatures.truncate(crate::sync::wire::MAX_SIGNATURES);
+            }
             let need: Vec<String> = {
                 let mut stmt = c.prepare("SELECT doc_id FROM incomplete ORDER BY doc_id")?;
                 let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -173,6 +183,7 @@ impl Store {
                 uploads,
                 need,
                 attachments,
+                signatures,
                 through: top,
             })
         })

@@ -7,6 +7,7 @@ pub(crate) mod attachment_grants;
 mod attachments;
 mod backup;
 pub(crate) mod bundle;
+pub(crate) mod carried;
 pub mod cipher;
 pub(crate) mod devices;
 pub(crate) mod doc;
@@ -124,6 +125,12 @@ impl Records<'_> {
     /// A record's whole automerge document, as saved.
     pub fn document_bytes(&self, id: &str) -> Result<Vec<u8>> {
         self.0.document_bytes(id)
+    }
+
+    /// The authors' signatures this phone keeps for record `id`'s changes made elsewhere and
+    /// carried here (from a colleague's phone or a bundle); they go on with those changes.
+    pub fn carried_signatures(&self, id: &str) -> Result<Vec<crate::signing::ChangeSignature>> {
+        self.0.read(|c| self.0.kept_signatures(c, id))
     }
 
     /// A sealed record with what a third party needs to verify it offline (docs/seals.md).

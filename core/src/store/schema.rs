@@ -294,6 +294,22 @@ const MIGRATIONS: &[&str] = &[
         last_seen INTEGER NOT NULL
     );
     "#,
+    // 13: the author's signature of each change this store carries for another device (from
+    // a colleague's phone or a bundle), passed on with the change so the hub takes it as that
+    // author's; and the one-time keys of phone-to-phone sessions already used.
+    r#"
+    CREATE TABLE change_signatures (
+        hash TEXT PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        device TEXT NOT NULL,
+        signature TEXT NOT NULL
+    );
+    CREATE INDEX change_signatures_by_doc ON change_signatures (doc_id);
+    CREATE TABLE peer_keys_used (
+        key_sha TEXT PRIMARY KEY,
+        used_at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub(crate) const VERSION: u32 = MIGRATIONS.len() as u32;

@@ -385,6 +385,7 @@ impl<'s> SyncSession<'s> {
                     uploads: out.uploads,
                     need: out.need,
                     attachments: out.attachments,
+                    signatures: out.signatures,
                 };
                 let body = req.encode();
                 self.report.bytes_up += body.len() as i64;

@@ -6,6 +6,7 @@
 pub mod client;
 pub mod hub;
 pub mod memory;
+pub mod peer;
 pub mod qr;
 pub mod wire;
 

@@ -61,7 +61,16 @@ pub struct SyncRequest {
     pub need: Vec<String>,
     /// Attachments the device holds that the hub has not confirmed.
     pub attachments: Vec<String>,
+    /// For changes in `uploads` made by other devices and carried here (by a colleague's phone
+    /// or a bundle): each author's signature, so the hub takes them as that author's. Sent only
+    /// when there are some, after the rest (a request without them is the same bytes as before).
+    pub signatures: Vec<crate::signing::ChangeSignature>,
 }
+
+/// Signatures one request may carry.
+pub const MAX_SIGNATURES: usize = 200_000;
+/// The tag of the optional section of change signatures at the end of a request.
+const SIGNATURES_SECTION: u8 = 1;
 
 /// A record the hub did not take, and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,7 +144,7 @@ impl Writer {
     }
     /// A SHA-256 as 32 bytes; anything that is not one is written as zeros, which every
     /// reader refuses as no attachment of anyone's.
-    fn sha(&mut self, hex_sha: &str) {
+    pub(crate) fn sha(&mut self, hex_sha: &str) {
         let mut fixed = [0u8; 32];
         if let Ok(raw) = hex::decode(hex_sha) {
             if raw.len() == 32 {
@@ -144,7 +153,18 @@ impl Writer {
         }
         self.0.extend_from_slice(&fixed);
     }
-    fn record(&mut self, r: &RecordChanges) {
+    pub(crate) fn change_signature(&mut self, c: &crate::signing::ChangeSignature) {
+        self.sha(&c.hash);
+        self.str(&c.device);
+        let mut sig = [0u8; 64];
+        if let Ok(raw) = hex::decode(&c.signature) {
+            if raw.len() == 64 {
+                sig.copy_from_slice(&raw);
+            }
+        }
+        self.0.extend_from_slice(&sig);
+    }
+    pub(crate) fn record(&mut self, r: &RecordChanges) {
         self.str(&r.id);
         self.kind(r.kind);
         self.0.push(r.whole as u8);
@@ -188,7 +208,23 @@ impl<R: Read> Reader<R> {
         !matches!(self.src.read(&mut b), Ok(1))
     }
 
-    fn take(&mut self, n: usize) -> Result<Vec<u8>> {
+    /// The next byte, if there is one (an optional section's tag).
+    pub fn next_u8(&mut self) -> Option<u8> {
+        if self.left == 0 {
+            return None;
+        }
+        let mut b = [0u8; 1];
+        match self.src.read(&mut b) {
+            Ok(1) => {
+                self.left -= 1;
+                self.read += 1;
+                Some(b[0])
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<Vec<u8>> {
         if n as u64 > self.left {
             return Err(bad("the message is cut short"));
         }
@@ -241,10 +277,10 @@ impl<R: Read> Reader<R> {
             .copied()
             .ok_or_else(|| bad(format!("record kind {i} is unknown")))
     }
-    fn sha(&mut self) -> Result<String> {
+    pub(crate) fn sha(&mut self) -> Result<String> {
         Ok(hex::encode(self.take(32)?))
     }
-    fn id(&mut self) -> Result<String> {
+    pub(crate) fn id(&mut self) -> Result<String> {
         let id = self.str()?;
         crate::validate::check_record_id(&id).map_err(|_| {
             bad(format!(
@@ -253,14 +289,27 @@ impl<R: Read> Reader<R> {
         })?;
         Ok(id)
     }
-    fn limited(&mut self, min_size: usize, max: usize, what: &str) -> Result<usize> {
+    pub(crate) fn limited(&mut self, min_size: usize, max: usize, what: &str) -> Result<usize> {
         let n = self.count(min_size)?;
         if n > max {
             return Err(bad(format!("{n} {what} in one message; at most {max}")));
         }
         Ok(n)
     }
-    fn record(&mut self) -> Result<RecordChanges> {
+    pub(crate) fn change_signature(&mut self) -> Result<crate::signing::ChangeSignature> {
+        let hash = self.sha()?;
+        let device = self.str()?;
+        if device.is_empty() || device.len() > 128 {
+            return Err(bad("a change signature names no device"));
+        }
+        let signature = hex::encode(self.take(64)?);
+        Ok(crate::signing::ChangeSignature {
+            hash,
+            device,
+            signature,
+        })
+    }
+    pub(crate) fn record(&mut self) -> Result<RecordChanges> {
         let id = self.id()?;
         let kind = self.kind()?;
         let whole = match self.u8()? {
@@ -333,6 +382,13 @@ impl SyncRequest {
         for s in &self.attachments {
             w.sha(s);
         }
+        if !self.signatures.is_empty() {
+            w.0.push(SIGNATURES_SECTION);
+            w.varint(self.signatures.len() as u64);
+            for sig in &self.signatures {
+                w.change_signature(sig);
+            }
+        }
         w.0
     }
 
@@ -397,8 +453,17 @@ impl SyncRequest {
         let mut attachments = (0..n).map(|_| r.sha()).collect::<Result<Vec<_>>>()?;
         attachments.sort();
         attachments.dedup();
-        if !r.is_empty() {
-            return Err(bad("the request has trailing bytes"));
+        let mut signatures = vec![];
+        match r.next_u8() {
+            None => {}
+            Some(SIGNATURES_SECTION) => {
+                let n = r.limited(97, MAX_SIGNATURES, "change signatures")?;
+                signatures = (0..n).map(|_| r.change_signature()).collect::<Result<Vec<_>>>()?;
+                if !r.is_empty() {
+                    return Err(bad("the request has trailing bytes"));
+                }
+            }
+            Some(_) => return Err(bad("the request has trailing bytes")),
         }
         Ok(SyncRequest {
             epoch,
@@ -407,6 +472,7 @@ impl SyncRequest {
             uploads,
             need,
             attachments,
+            signatures,
         })
     }
 }
@@ -565,8 +631,26 @@ mod tests {
             }],
             need: vec!["b".into()],
             attachments: vec!["ab".repeat(32)],
+            signatures: vec![],
         };
         assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
+        // With carried changes' signatures, which a request without them does not spend a byte on.
+        let carried = SyncRequest {
+            signatures: vec![crate::signing::ChangeSignature {
+                hash: "cd".repeat(32),
+                device: "dev-1".into(),
+                signature: "01".repeat(64),
+            }],
+            ..req.clone()
+        };
+        assert_eq!(SyncRequest::decode(&carried.encode()).unwrap(), carried);
+        assert_eq!(carried.encode_raw().len(), req.encode_raw().len() + 1 + 1 + 32 + 6 + 64);
+        let mut trailing = carried.encode_raw();
+        trailing.push(0);
+        assert!(SyncRequest::decode_raw(&trailing).is_err());
+        let mut unknown = req.encode_raw();
+        unknown.push(9);
+        assert!(SyncRequest::decode_raw(&unknown).is_err());
         let frames = vec![
             Frame::Receipt {
                 epoch: "e1".into(),

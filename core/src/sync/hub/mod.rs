@@ -16,6 +16,22 @@ pub(crate) use crate::store::doc::whole_record;
 pub use crate::store::{Device, Enrolment, JoinRequest, Joined};
 
 impl Device {
+    /// The device a registry entry names, as far as the entry says (for the rules a change
+    /// carried for it is held to).
+    pub(crate) fn from_entry(e: &crate::signing::RegistryEntry) -> Device {
+        Device {
+            id: e.device.clone(),
+            township: e.township.clone(),
+            role: e.role,
+            user: e.user.clone(),
+            enrolled_at: e.enrolled_at,
+            revoked_at: e.revoked_at,
+            last_sync_at: None,
+            actor: Some(e.actor.clone()),
+            public_key: Some(e.public_key.clone()),
+        }
+    }
+
     /// Records of its township, and district-wide ones (the calendar); the office sees all.
     pub fn sees(&self, township: &str) -> bool {
         self.role == Role::Office || self.township == township || township == DISTRICT

@@ -352,6 +352,9 @@ impl Store {
                 .into_iter()
                 .map(|(_, e)| (e.entry.actor.clone(), e.entry))
                 .collect();
+            // The authors' signatures of changes this device carries for others, by change hash.
+            let carried: HashMap<&str, &crate::signing::ChangeSignature> =
+                req.signatures.iter().map(|s| (s.hash.as_str(), s)).collect();
             let mut refused = vec![];
             let mut device_heads = HashMap::new();
             let mut caught_up = HashMap::new();
@@ -406,17 +409,39 @@ impl Store {
                         if device.actor.as_deref() == Some(actor.as_str()) {
                             continue;
                         }
-                        // A change another device made, carried here by bundle: the hub takes it
-                        // from its author (so no device can put words in another's mouth); until
-                        // then this one sends the record again at each sync. Nothing is dropped.
+                        // A change another device made, carried here by a colleague's phone or
+                        // a bundle: taken as its author's when it bears the author's signature
+                        // (so no device can put words in another's mouth).
+                        let hash = c.hash().to_string();
+                        if let (Some(sig), Some(author)) = (carried.get(hash.as_str()), by_actor.get(&actor)) {
+                            if !sig.verifies(author) {
+                                return Err(final_(format!(
+                                    "a change it carries for device {} does not bear that device's signature (forged, or altered on the way); kept aside",
+                                    author.device
+                                )));
+                            }
+                            if let Some(revoked) = author.revoked_at {
+                                if c.timestamp() > revoked.timestamp_millis() {
+                                    return Err(final_(format!(
+                                        "a change it carries for device {} was made after that device was revoked; kept aside",
+                                        author.device
+                                    )));
+                                }
+                            }
+                            let author_device = Device::from_entry(author);
+                            author_device.may_change(after.township(), kind).map_err(|why| {
+                                final_(format!("a change it carries for device {}: {why}", author.device))
+                            })?;
+                            continue;
+                        }
+                        // Without its author's signature (altered on the way, so its hash no longer
+                        // matches, or carried by an app that did not sign) the hub takes it from its
+                        // author alone; the carrier keeps it, and is not asked for it again.
                         return Err(match by_actor.get(&actor) {
-                            Some(e) if device.sees(&e.township) || e.role == crate::model::Role::Office => GateRefusal {
-                                send_whole: true,
-                                reason: format!(
-                                    "record {}: it carries changes by device {} that the hub takes from that device; sent again at the next sync",
-                                    up.id, e.device
-                                ),
-                            },
+                            Some(e) if device.sees(&e.township) || e.role == crate::model::Role::Office => final_(format!(
+                                "it carries a change by device {} without that device's signature (altered on the way, or from an app that does not sign); kept aside, the hub takes it from that device itself",
+                                e.device
+                            )),
                             _ => final_(format!("it carries changes by a device the hub does not know (actor {actor})")),
                         });
                     }
