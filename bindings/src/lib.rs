@@ -14,6 +14,7 @@ uniffi::setup_scaffolding!();
 
 mod background;
 mod error;
+mod exchange;
 mod form;
 mod qr;
 mod records;
@@ -23,6 +24,9 @@ mod transport;
 mod words;
 
 pub use error::FieldError;
+pub use exchange::{
+    new_exchange_code, read_exchange_code, ExchangeCode, ExchangeListener, ExchangeReport, KindCount, PeerExchange,
+};
 pub use form::{creatable_kinds, form_fields, read_yuan, record_from_form, signature_svg, yuan};
 pub use qr::{QrBundleReceiver, QrBundleSender, QrReading};
 pub use records::{example_record, new_record, FieldConflict, FieldRecord, StoredRecord};

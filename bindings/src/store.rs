@@ -94,17 +94,14 @@ impl FieldStore {
         })
     }
 
+    /// Tells the listeners of this store that records changed, from anywhere (a call that
+    /// outlives its own borrow of the store, such as a waiting exchange).
+    pub(crate) fn notifier(&self) -> Notifier {
+        Notifier(self.listeners.clone())
+    }
+
     pub(crate) fn notify(&self, ids: Vec<String>) {
-        let listeners: Vec<_> = self
-            .listeners
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|(_, l)| l.clone())
-            .collect();
-        for l in listeners {
-            l.records_changed(ids.clone());
-        }
+        self.notifier().notify(ids)
     }
 
     /// Runs `work` on the store, on the library's threads.
@@ -399,4 +396,22 @@ impl FieldStore {
 #[uniffi::export]
 pub fn record_kinds() -> Vec<Kind> {
     Kind::ALL.to_vec()
+}
+
+/// The listeners of one store.
+pub(crate) struct Notifier(Listeners);
+
+impl Notifier {
+    pub(crate) fn notify(&self, ids: Vec<String>) {
+        let listeners: Vec<_> = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
+        for l in listeners {
+            l.records_changed(ids.clone());
+        }
+    }
 }

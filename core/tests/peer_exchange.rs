@@ -58,8 +58,8 @@ impl Site {
 /// Runs both halves to their end, passing each one's bytes to the other through `wire`
 /// (which may lose or repeat some). Returns both results.
 fn run(
-    mut listener: PeerSession<'_>,
-    mut connector: PeerSession<'_>,
+    mut listener: PeerSession<&Store>,
+    mut connector: PeerSession<&Store>,
     mut wire: impl FnMut(Vec<u8>) -> Vec<u8>,
 ) -> (Result<ExchangeSummary, String>, Result<ExchangeSummary, String>) {
     let mut l_err = None;
@@ -82,7 +82,7 @@ fn run(
             break;
         }
     }
-    let result = |s: &PeerSession<'_>, e: Option<String>| match e {
+    let result = |s: &PeerSession<&Store>, e: Option<String>| match e {
         Some(e) => Err(e),
         None if s.finished() => Ok(s.summary().clone()),
         None => Err("the session stalled".to_string()),
@@ -94,7 +94,7 @@ fn fresh_key() -> [u8; 16] {
     PeerCode::new("127.0.0.1:1", None).unwrap().key
 }
 
-fn pair<'a>(listener: &'a Store, connector: &'a Store) -> (PeerSession<'a>, PeerSession<'a>) {
+fn pair<'a>(listener: &'a Store, connector: &'a Store) -> (PeerSession<&'a Store>, PeerSession<&'a Store>) {
     let key = fresh_key();
     (
         PeerSession::listen(listener, key).unwrap(),

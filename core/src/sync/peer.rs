@@ -33,7 +33,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
+use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use automerge::{ChangeHash, ReadDoc};
 use serde::Serialize;
@@ -208,9 +210,9 @@ struct Peer {
     nonce: [u8; 32],
 }
 
-/// One phone's half of a peer session.
-pub struct PeerSession<'s> {
-    store: &'s Store,
+/// One phone's half of a peer session, over a store or a shared handle to one.
+pub struct PeerSession<S: Deref<Target = Store>> {
+    store: S,
     side: Side,
     key: [u8; 16],
     nonce: [u8; 32],
@@ -225,7 +227,7 @@ pub struct PeerSession<'s> {
     /// What the other phone holds, as its Have said (the connector keeps it until its turn).
     have: Option<Have>,
     summary: ExchangeSummary,
-    cancel: Option<&'s AtomicBool>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 /// Record id → the heads the other phone holds of it.
@@ -257,23 +259,23 @@ fn bad(msg: impl Into<String>) -> Error {
     Error::invalid("peer", "peer_message", msg)
 }
 
-impl<'s> PeerSession<'s> {
+impl<S: Deref<Target = Store>> PeerSession<S> {
     /// The listening phone's half, for the code it shows. A key is good for one session: a
     /// store never runs a second session with a key it has used (a code seen over someone's
     /// shoulder, or a recorded session played again, gets nothing).
-    pub fn listen(store: &'s Store, key: [u8; 16]) -> Result<PeerSession<'s>> {
+    pub fn listen(store: S, key: [u8; 16]) -> Result<PeerSession<S>> {
         store.spend_peer_key(&key)?;
         Self::new(store, Side::Listener, key)
     }
 
     /// The half of the phone that scanned the other's code.
-    pub fn connect(store: &'s Store, key: [u8; 16]) -> Result<PeerSession<'s>> {
+    pub fn connect(store: S, key: [u8; 16]) -> Result<PeerSession<S>> {
         let mut s = Self::new(store, Side::Connector, key)?;
         s.send_hello()?;
         Ok(s)
     }
 
-    fn new(store: &'s Store, side: Side, key: [u8; 16]) -> Result<PeerSession<'s>> {
+    fn new(store: S, side: Side, key: [u8; 16]) -> Result<PeerSession<S>> {
         let mut nonce = [0u8; 32];
         getrandom::fill(&mut nonce).map_err(|e| Error::Internal(e.to_string()))?;
         if store.hub_public_key()?.is_none() {
@@ -304,7 +306,7 @@ impl<'s> PeerSession<'s> {
 
     /// Stops the session at the next frame once `flag` is set (`Cancelled`); what was applied
     /// stays.
-    pub fn stop_on(mut self, flag: &'s AtomicBool) -> Self {
+    pub fn stop_on(mut self, flag: Arc<AtomicBool>) -> Self {
         self.cancel = Some(flag);
         self
     }
@@ -339,7 +341,7 @@ impl<'s> PeerSession<'s> {
         self.summary.bytes_received += bytes.len() as u64;
         self.inbox.extend_from_slice(bytes);
         loop {
-            if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
                 return Err(Error::Cancelled);
             }
             if self.inbox.len() < 4 {
@@ -649,12 +651,13 @@ impl<'s> PeerSession<'s> {
     /// changes' signatures.
     fn send_records(&mut self, have: &Have) -> Result<()> {
         let records = self.shared_records()?;
-        let store = self.store;
+        let store: &Store = &self.store;
+        let mut frames: Vec<(Vec<RecordChanges>, Vec<ChangeSignature>)> = vec![];
         let mut frame: Vec<RecordChanges> = vec![];
         let mut sigs: Vec<ChangeSignature> = vec![];
         let mut sent: BTreeMap<String, u64> = BTreeMap::new();
         for (id, kind) in records {
-            if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
                 return Err(Error::Cancelled);
             }
             let built = store.read(|c| {
@@ -707,13 +710,14 @@ impl<'s> PeerSession<'s> {
             });
             sigs.extend(signatures);
             if frame.len() >= CHUNK_RECORDS {
-                self.push_records(&frame, &sigs);
-                frame.clear();
-                sigs.clear();
+                frames.push((std::mem::take(&mut frame), std::mem::take(&mut sigs)));
             }
         }
         if !frame.is_empty() {
-            self.push_records(&frame, &sigs);
+            frames.push((frame, sigs));
+        }
+        for (records, sigs) in frames {
+            self.push_records(&records, &sigs);
         }
         self.summary.sent = sent;
         self.sent_records = true;
@@ -826,7 +830,10 @@ impl<'s> PeerSession<'s> {
 /// Runs a session over `stream` to its end: writes what the session has to send, reads what
 /// comes, until it is finished. On an error, the words that tell the other phone why are sent
 /// before the error is returned.
-pub fn exchange<S: Read + Write>(mut session: PeerSession<'_>, stream: &mut S) -> Result<ExchangeSummary> {
+pub fn exchange<T: Deref<Target = Store>, S: Read + Write>(
+    mut session: PeerSession<T>,
+    stream: &mut S,
+) -> Result<ExchangeSummary> {
     let io = |e: std::io::Error| {
         Error::invalid(
             "peer",

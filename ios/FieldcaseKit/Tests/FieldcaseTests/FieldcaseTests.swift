@@ -329,6 +329,53 @@ final class FieldcaseTests: XCTestCase {
         XCTAssertEqual(got.kind, .case)
     }
 
+    /// Phone to phone (issue 22), as two iPhones run it over Network.framework: each side's
+    /// session gets the bytes the other sent and gives the bytes to send, until both finish; a
+    /// sealed transcript and an incident cross, and the seal verifies on the colleague's phone.
+    func testTwoIPhonesExchangeASealedTranscriptOverTheirOwnStream() async throws {
+        let hub = try Hub(dir: dir.appendingPathComponent("hub"))
+        defer { hub.stop() }
+        let transport = URLSessionTransport()
+        let zhang = try await joinNewStore(dir: dir.appendingPathComponent("zhang"), keys: TestKeys(), link: try hub.enroll("张丽"), transport: transport)
+        let wu = try await joinNewStore(dir: dir.appendingPathComponent("wu"), keys: TestKeys(), link: try hub.enroll("吴军"), transport: transport)
+        _ = try await zhang.syncWith(transport)
+        _ = try await wu.syncWith(transport)
+        let transcript = try await zhang.createRecord(record: .interview(value: exampleInterview())).id
+        _ = try await zhang.seal(id: transcript)
+        var incident = try newIncident(township: "华新镇")
+        incident.headcount = 27
+        _ = try await wu.createRecord(record: .incident(value: incident))
+
+        // The advertising iPhone shows a code for its service; the other scans it.
+        let code = try newExchangeCode(address: "fieldcase._tcp.local:0")
+        let shown = try zhang.peerExchange(code: code.text, listening: true)
+        let scanner = try wu.peerExchange(code: code.text, listening: false)
+        var rounds = 0
+        while !(shown.finished() && scanner.finished()) && rounds < 20 {
+            let up = scanner.output()
+            if !up.isEmpty { try await shown.receive(bytes: up) }
+            let down = shown.output()
+            if !down.isEmpty { try await scanner.receive(bytes: down) }
+            rounds += 1
+        }
+        XCTAssertTrue(shown.finished() && scanner.finished(), "stalled after \(rounds) rounds")
+        let atWu = scanner.report()
+        let atZhang = shown.report()
+        XCTAssertEqual(atWu.peerUser, "张丽")
+        XCTAssertEqual(atWu.received.map(\.kind), [.interview])
+        XCTAssertEqual(atZhang.received.map(\.kind), [.incident])
+        XCTAssertTrue(atWu.refused.isEmpty && atZhang.refused.isEmpty)
+        let seal = try await wu.get(id: transcript).seal
+        XCTAssertEqual(seal?.verified, true)
+        // A code is good for one session: the same one again is refused in words.
+        XCTAssertThrowsError(try zhang.peerExchange(code: code.text, listening: true)) { error in
+            XCTAssertTrue(error.localizedDescription.count > 0)
+        }
+        XCTAssertThrowsError(try readExchangeCode(text: "https://example.com/")) { error in
+            XCTAssertTrue(error.localizedDescription.contains("交换码"), error.localizedDescription)
+        }
+    }
+
     /// Conflicts offer typed choices (money in fen and in 元, who set it), resolved by choice;
     /// counts are signed Swift integers and a negative one is refused (items 3 and 4).
     func testAConflictOffersTypedChoicesAndIsResolvedByOne() async throws {

@@ -28,6 +28,7 @@ import org.fieldcase.HubTransport
 import org.fieldcase.KeyProvider
 import org.fieldcase.OkHttpTransport
 import org.fieldcase.QrBundleReceiver
+import org.fieldcase.readExchangeCode
 import org.fieldcase.QrBundleSender
 import org.fieldcase.QrReading
 import org.fieldcase.SyncProgress
@@ -435,5 +436,48 @@ class FieldcaseTest {
         phone.close()
         val folder: java.io.File = dir.resolve("张丽").toFile()
         openStore(folder, TestKeys()).use { assertEquals(1L, it.count()) }
+    }
+
+    /** Phone to phone with no hub (issue 22): the Android side's socket server and the other
+     *  phone's client over 127.0.0.1, through the public API, as over a local-only hotspot. */
+    @Test
+    fun `two phones with no hub in reach exchange an incident and a sealed transcript from a scanned code`() = runBlocking {
+        Hub(dir.resolve("hub")).use { hub ->
+            val transport = OkHttpTransport()
+            val zhang = joinNewStore(dir.resolve("zhang").toFile(), TestKeys(), hub.enroll("张丽"), transport)
+            val wu = joinNewStore(dir.resolve("wu").toFile(), TestKeys(), hub.enroll("吴军"), transport)
+            // Both synced at the office in the morning: each registry knows the other.
+            zhang.syncWith(transport)
+            wu.syncWith(transport)
+            val incident = zhang.createRecord(FieldRecord.Incident(newIncident("华新镇").copy(headcount = 27))).id
+            val transcript = zhang.createRecord(FieldRecord.Interview(exampleInterview())).id
+            assertTrue(zhang.seal(transcript).intact)
+
+            // On site: 张丽's phone opens the hotspot, listens, and shows its code.
+            val listener = zhang.listenForColleague("127.0.0.1:0", hotspotName = "DIRECT-fc-华新", hotspotPassword = "k3y;pass")
+            val shown = listener.code()
+            val scanned = readExchangeCode(shown.text)
+            assertEquals("DIRECT-fc-华新", scanned.networkName)
+            assertEquals("k3y;pass", scanned.networkPassword)
+            assertEquals(shown.address, scanned.address)
+            val atZhang = async(Dispatchers.IO) { listener.accept() }
+            val atWu = wu.exchangeWith(shown.text)
+            val sent = atZhang.await()
+            assertTrue(atWu.complete && sent.complete)
+            assertEquals("张丽", atWu.peerUser)
+            assertEquals("吴军", sent.peerUser)
+            assertEquals(mapOf(Kind.INCIDENT to 1L, Kind.INTERVIEW to 1L), atWu.received.associate { it.kind to it.count })
+            assertEquals(atWu.received, sent.sent)
+            assertTrue(atWu.refused.isEmpty())
+            assertEquals(27, (wu.get(incident).record as FieldRecord.Incident).value.headcount)
+            assertTrue(wu.get(transcript).seal!!.verified)
+            // The code was for one colleague: its listener is spent.
+            assertThrows<FieldException.InvalidFields> { runBlocking { listener.accept() } }
+            // A mistyped code says so in words.
+            val bad = assertThrows<FieldException.InvalidFields> { runBlocking { wu.exchangeWith("FCX1;a=127.0.0.1:1;k=??") } }
+            assertTrue(bad.message!!.contains("交换码"), bad.message)
+            zhang.close()
+            wu.close()
+        }
     }
 }
