@@ -75,6 +75,8 @@ pub struct ExchangeReport {
     pub bytes_sent: i64,
     pub bytes_received: i64,
     pub complete: bool,
+    /// The whole of it in one sentence, as both phones show it (the core's words).
+    pub said: String,
 }
 
 fn counts(m: &std::collections::BTreeMap<String, u64>) -> Vec<KindCount> {
@@ -102,6 +104,7 @@ impl From<&peer::ExchangeSummary> for ExchangeReport {
             bytes_sent: s.bytes_sent as i64,
             bytes_received: s.bytes_received as i64,
             complete: s.complete,
+            said: s.in_chinese(),
         }
     }
 }

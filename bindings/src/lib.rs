@@ -28,7 +28,7 @@ pub use exchange::{
     new_exchange_code, read_exchange_code, ExchangeCode, ExchangeListener, ExchangeReport, KindCount, PeerExchange,
 };
 pub use form::{creatable_kinds, form_fields, read_yuan, record_from_form, signature_svg, yuan};
-pub use qr::{QrBundleReceiver, QrBundleSender, QrReading};
+pub use qr::{qr_code, QrBundleReceiver, QrBundleSender, QrPicture, QrReading};
 pub use records::{example_record, new_record, FieldConflict, FieldRecord, StoredRecord};
 pub use store::{create_store, open_store, FieldStore, KeyProvider, ListenerHandle, RecordListener};
 pub use sync::{join_new_store, parse_join_link, CancelToken, JoinLinkInfo, SyncProgress};

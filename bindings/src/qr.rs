@@ -79,3 +79,21 @@ impl QrBundleReceiver {
         r.bundle().map(<[u8]>::to_vec)
     }
 }
+
+/// A QR code to draw: `side` × `side` modules, row by row, `true` dark; leave 4 light modules
+/// around it.
+#[derive(uniffi::Record, Debug, Clone, PartialEq, Eq)]
+pub struct QrPicture {
+    pub side: i32,
+    pub dark: Vec<bool>,
+}
+
+/// The QR code of `text` (an exchange code, a frame), as the core draws it for both apps.
+#[uniffi::export]
+pub fn qr_code(text: String) -> Result<QrPicture, FieldError> {
+    let (side, dark) = fieldcase_core::sync::qr::qr_modules(&text)?;
+    Ok(QrPicture {
+        side: side as i32,
+        dark,
+    })
+}

@@ -44,7 +44,7 @@ pub fn listen(dir: &Option<PathBuf>, at: &str, wait: u64) -> CliResult<Value> {
     };
     prepare(&stream)?;
     let session = PeerSession::listen(&s, code.key).map_err(from_core)?;
-    Ok(to_json(&exchange(session, &mut stream).map_err(from_core)?))
+    said(exchange(session, &mut stream).map_err(from_core)?)
 }
 
 pub fn connect(dir: &Option<PathBuf>, text: &str) -> CliResult<Value> {
@@ -58,7 +58,14 @@ pub fn connect(dir: &Option<PathBuf>, text: &str) -> CliResult<Value> {
     })?;
     prepare(&stream)?;
     let session = PeerSession::connect(&s, code.key).map_err(from_core)?;
-    Ok(to_json(&exchange(session, &mut stream).map_err(from_core)?))
+    said(exchange(session, &mut stream).map_err(from_core)?)
+}
+
+/// The summary as JSON, with the sentence both phones show.
+fn said(summary: fieldcase_core::sync::peer::ExchangeSummary) -> CliResult<Value> {
+    let mut v = to_json(&summary);
+    v["said"] = Value::String(summary.in_chinese());
+    Ok(v)
 }
 
 fn prepare(stream: &TcpStream) -> CliResult<()> {

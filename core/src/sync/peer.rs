@@ -205,6 +205,47 @@ pub struct ExchangeSummary {
     pub complete: bool,
 }
 
+impl ExchangeSummary {
+    /// What both phones show afterwards, in one sentence: with whom, what came and what went by
+    /// kind, how many were not taken.
+    pub fn in_chinese(&self) -> String {
+        let list = |m: &BTreeMap<String, u64>| -> String {
+            m.iter()
+                .filter_map(|(k, n)| {
+                    k.parse::<Kind>()
+                        .ok()
+                        .map(|k| format!("{} {n} 条", crate::words::kind_name(k)))
+                })
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        let who = if self.peer_user.is_empty() {
+            "同事"
+        } else {
+            self.peer_user.as_str()
+        };
+        let got = if self.received.is_empty() {
+            "没有新记录".to_string()
+        } else {
+            list(&self.received)
+        };
+        let gave = if self.sent.is_empty() {
+            "对方已有本机的全部记录".to_string()
+        } else {
+            format!("发出 {}", list(&self.sent))
+        };
+        let mut s = if self.complete {
+            format!("与{who}交换完成：收到 {got}；{gave}。")
+        } else {
+            format!("与{who}的交换中断：已收到 {got}，其余下次交换时补齐。")
+        };
+        if !self.refused.is_empty() {
+            s.push_str(&format!("另有 {} 条未接收，原因见下。", self.refused.len()));
+        }
+        s
+    }
+}
+
 struct Peer {
     entry: SignedEntry,
     nonce: [u8; 32],

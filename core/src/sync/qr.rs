@@ -173,6 +173,16 @@ impl QrReceiver {
     }
 }
 
+/// The modules of a QR code for `text` (error correction M), row by row, dark as `true`: what a
+/// phone draws for an exchange code or a frame (with a quiet zone of 4 modules around it).
+pub fn qr_modules(text: &str) -> Result<(usize, Vec<bool>)> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| Error::invalid("text", "qr_text", format!("this cannot be drawn as a QR code ({e})")))?;
+    let side = code.width();
+    let dark = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+    Ok((side, dark))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

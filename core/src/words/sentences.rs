@@ -282,6 +282,7 @@ pub(crate) fn by_rule(rule: &str) -> Option<&'static str> {
         "tls_required" => "只有本机可以不加密连接，请使用 https 地址",
         "hub_refused" => "中心端拒收了这些修改",
         "sync_message" => "收到的同步数据已损坏，请重新同步",
+        "qr_text" => "内容太长，画不成二维码",
         "peer_code" => "这不是 Fieldcase 的交换码，请重新扫描同事手机上的二维码",
         "peer_message" => "与同事手机的交换数据有误，已收到的记录都已保存，请重新交换",
         "enrolled" => "本机还不在设备名册里，请先与街镇中心端同步一次再交换",

@@ -1,6 +1,7 @@
 // The camera and the location service for the shared screens: a preview photo from the camera
-// app (compressed to JPEG), and the current position from the fused or GPS provider, each asking
-// for its permission the first time.
+// app (compressed to JPEG), the current position from the fused or GPS provider, each asking
+// for its permission the first time; QR codes read with the ZXing scanner (a colleague's
+// exchange code), and the local-only hotspot for exchanging (AndroidLocalRadio).
 package org.fieldcase.app
 
 import android.Manifest
@@ -16,9 +17,16 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.remember
 import androidx.compose.ui.platform.LocalContext
 import androidx.core.content.ContextCompat
+import com.journeyapps.barcodescanner.ScanContract
+import com.journeyapps.barcodescanner.ScanIntentResult
+import com.journeyapps.barcodescanner.ScanOptions
 import java.io.ByteArrayOutputStream
 
 private class AndroidPhoneTools(private val context: Context) : PhoneTools {
+    override val radio: LocalRadio = AndroidLocalRadio(context)
+    var onCode: ((String) -> Unit)? = null
+    lateinit var scanner: ManagedActivityResultLauncher<ScanOptions, ScanIntentResult>
+    lateinit var wifiPermissions: ManagedActivityResultLauncher<Array<String>, Map<String, Boolean>>
     var onPhoto: ((ByteArray) -> Unit)? = null
     var onPlace: ((Double, Double, Double?) -> Unit)? = null
     lateinit var camera: ManagedActivityResultLauncher<Void?, Bitmap?>
@@ -35,6 +43,21 @@ private class AndroidPhoneTools(private val context: Context) : PhoneTools {
             currentPlace()
         } else {
             permission.launch(Manifest.permission.ACCESS_FINE_LOCATION)
+        }
+    }
+
+    override fun scanCode(onText: (String) -> Unit) {
+        onCode = onText
+        // The hotspot and joining it need these first (Android 13+: nearby Wi-Fi devices).
+        val needed = if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+            arrayOf(Manifest.permission.NEARBY_WIFI_DEVICES, Manifest.permission.CAMERA)
+        } else {
+            arrayOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.CAMERA)
+        }
+        if (needed.all { ContextCompat.checkSelfPermission(context, it) == PackageManager.PERMISSION_GRANTED }) {
+            scanner.launch(ScanOptions().setDesiredBarcodeFormats(ScanOptions.QR_CODE).setPrompt("对准同事手机上的交换码"))
+        } else {
+            wifiPermissions.launch(needed)
         }
     }
 
@@ -68,6 +91,12 @@ fun rememberPhoneTools(): PhoneTools {
     tools.camera = rememberLauncherForActivityResult(ActivityResultContracts.TakePicturePreview()) { tools.photoTaken(it) }
     tools.permission = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
         if (granted) tools.currentPlace()
+    }
+    tools.scanner = rememberLauncherForActivityResult(ScanContract()) { result ->
+        result.contents?.let { tools.onCode?.invoke(it) }
+    }
+    tools.wifiPermissions = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) { granted ->
+        if (granted.values.all { it }) tools.onCode?.let { tools.scanCode(it) }
     }
     return tools
 }

@@ -1,6 +1,6 @@
 // The app's screens and how a field worker moves between them: the ledger is home; a tap opens
 // a case page or a record; the button for a new record offers what the device's role records;
-// sync and conflicts are a tap from the top. Android's activity (and a test here) hosts it.
+// sync and conflicts are a tap from the top; exchanging with a colleague, from the sync screen. Android's activity (and a test here) hosts it.
 package org.fieldcase.app
 
 import androidx.compose.foundation.background
@@ -47,6 +47,9 @@ sealed interface Place {
     /** Just joined: the sync screen, already bringing the township's records. */
     data object FirstSync : Place
     data object Conflicts : Place
+
+    /** Exchange with a colleague, phone to phone, with no network. */
+    data object Exchange : Place
 }
 
 /** The way back: the activity's back button pops it. */
@@ -127,11 +130,15 @@ fun FieldApp(
         Place.NewInspection -> InspectionScreen(remember { InspectionModel(store, me.township, scope) }, tools)
         Place.NewInterview -> InterviewScreen(remember { InterviewModel(store, me.township, scope) })
         Place.NewMediation -> MediationScreen(remember { MediationModel(store, me.township, scope) })
-        Place.Sync -> SyncScreen(sync) { nav.go(Place.Conflicts) }
+        Place.Sync -> SyncScreen(sync, onExchange = { nav.go(Place.Exchange) }) { nav.go(Place.Conflicts) }
         Place.FirstSync -> {
             LaunchedEffect(sync) { sync.syncNow() }
             SyncScreen(sync) { nav.go(Place.Conflicts) }
         }
+        Place.Exchange -> ExchangeScreen(
+            remember { ExchangeModel(store, scope, tools?.radio) },
+            onScan = tools?.let { t -> { onCode -> t.scanCode(onCode) } },
+        )
         Place.Conflicts -> ConflictsScreen(remember { ConflictsModel(store, scope) })
     }
 }

@@ -27,7 +27,7 @@ import org.fieldcase.core.SyncPhase
 private val when_ = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.of("Asia/Shanghai"))
 
 @Composable
-fun SyncScreen(model: SyncModel, onConflicts: () -> Unit = {}) {
+fun SyncScreen(model: SyncModel, onExchange: (() -> Unit)? = null, onConflicts: () -> Unit = {}) {
     LaunchedEffect(model) {
         model.refresh()
         model.follow()
@@ -81,6 +81,12 @@ fun SyncScreen(model: SyncModel, onConflicts: () -> Unit = {}) {
                 enabled = model.running,
                 modifier = Modifier.weight(1f).heightIn(min = 56.dp).testTag("cancel"),
             ) { Text("取消") }
+        }
+        if (onExchange != null) {
+            OutlinedButton(
+                onClick = onExchange,
+                modifier = Modifier.fillMaxWidth().heightIn(min = 48.dp).testTag("to-exchange"),
+            ) { Text("没有网络？与同事手机当面交换") }
         }
     }
 }
