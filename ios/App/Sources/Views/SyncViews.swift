@@ -78,6 +78,9 @@ struct SyncView: View {
                 }
             }
             if let r = model.report { Text("同步完成：" + model.summary(r)) }
+            NavigationLink("没有网络？与同事手机当面交换") {
+                ExchangeView(model: ExchangeScreenModel(store: store, radio: HotspotRadio()))
+            }
             if let f = model.failure { Text("同步未完成：\(f)").foregroundStyle(.red) }
             HStack {
                 Button("立即同步") { Task { await model.syncNow() } }.disabled(model.running)

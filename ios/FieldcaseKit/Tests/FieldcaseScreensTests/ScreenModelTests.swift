@@ -440,3 +440,61 @@ final class DraftTests: XCTestCase {
         XCTAssertEqual(m.signing.attached.count, 1)
     }
 }
+
+/// The exchange screen's model against two real phone stores over loopback (issue 22): one
+/// shows its code and waits, the other takes it; both then say what came and went.
+@MainActor
+final class ExchangeScreenTests: XCTestCase {
+    var dir: URL!
+
+    override func setUp() async throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("fieldcase-exchange-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() async throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func testOnePhoneShowsItsCodeTheOtherTakesItAndBothSeeWhatCameAndWent() async throws {
+        let hub = try TownshipHub(dir: dir.appendingPathComponent("hub"))
+        defer { hub.stop() }
+        let transport = URLSessionTransport()
+        let zhang = try await joinNewStore(dir: dir.appendingPathComponent("zhang"), keys: Keys(), link: try hub.enroll("张丽"), transport: transport)
+        let wu = try await joinNewStore(dir: dir.appendingPathComponent("wu"), keys: Keys(), link: try hub.enroll("吴军"), transport: transport)
+        _ = try await zhang.syncWith(transport)
+        _ = try await wu.syncWith(transport)
+        let transcript = try await zhang.createRecord(record: .interview(value: exampleInterview())).id
+        _ = try await zhang.seal(id: transcript)
+
+        let shows = ExchangeScreenModel(store: zhang, listenAt: "127.0.0.1:0")
+        let takes = ExchangeScreenModel(store: wu, listenAt: "127.0.0.1:0")
+        // A code that is not an exchange code is told in words, before anything is sent.
+        takes.typed = "https://example.com/join"
+        await takes.connect()
+        XCTAssertTrue(takes.failure?.contains("交换码") == true, takes.failure ?? "")
+
+        shows.start { await $0.show() }
+        var waited = 0
+        while shows.shown == nil && waited < 100 {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            waited += 1
+        }
+        let code = try XCTUnwrap(shows.shown)
+        XCTAssertTrue(code.text.hasPrefix("FCX1;a=127.0.0.1:"), code.text)
+        takes.typed = code.text
+        await takes.connect()
+        while shows.running && waited < 300 {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            waited += 1
+        }
+        let got = try XCTUnwrap(takes.report, takes.failure ?? "no report")
+        XCTAssertTrue(got.complete)
+        XCTAssertEqual(got.received.map(\.kind), [.interview])
+        XCTAssertTrue(got.said.hasPrefix("与张丽交换完成：收到 询问笔录 1 条"), got.said)
+        XCTAssertEqual(shows.report?.sent.map(\.kind), [.interview])
+        XCTAssertEqual(takes.typed, "")
+        let seal = try await wu.get(id: transcript).seal
+        XCTAssertEqual(seal?.verified, true)
+    }
+}
