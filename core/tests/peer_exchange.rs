@@ -486,3 +486,28 @@ fn refusals(frames: &[fieldcase_core::sync::wire::Frame]) -> Vec<String> {
         })
         .collect()
 }
+
+/// Found by the simulation: a grid assistant may carry an inspector's checklist to the hub (it
+/// is taken as the inspector's), though she may not change one herself.
+#[test]
+fn a_grid_assistant_carries_an_inspectors_checklist_she_may_not_change() {
+    let site = Site::new();
+    let zhang = site.phone("zhang", "华新镇", "张丽", Role::Inspector);
+    let li = site.phone("li", "华新镇", "李华", Role::Grid);
+    site.sync(&zhang);
+    site.sync(&li);
+    let checklist = zhang
+        .writer()
+        .create_json(Kind::Inspection, Record::example(Kind::Inspection).to_json())
+        .unwrap()
+        .id;
+    let (l, c) = pair(&zhang, &li);
+    let (a, b) = run(l, c, |b| b);
+    a.unwrap();
+    assert_eq!(b.unwrap().received.get("inspection"), Some(&1));
+    drop(zhang);
+    let report = site.sync(&li);
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let history = site.hub.records().history(&checklist).unwrap();
+    assert!(history.iter().all(|h| h.user == "张丽"), "{history:?}");
+}

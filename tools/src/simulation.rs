@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use fieldcase_core::model::{Kind, Record};
 use fieldcase_core::sample::Rng;
 use fieldcase_core::sync::memory::MemoryHub;
+use fieldcase_core::sync::peer::PeerSession;
 use fieldcase_core::sync::{HubRequest, HubTransport, ResponseSink, SyncOptions};
 use fieldcase_core::{Error, ErrorKind, LedgerQuery, Role, Store, StoredRecord};
 use serde_json::{json, Value};
@@ -61,6 +62,9 @@ struct Device {
     dir: PathBuf,
     township: &'static str,
     store: Option<Store>,
+    /// Lost for good (after handing its records to a colleague phone to phone): never used
+    /// again, revoked at the hub.
+    lost: bool,
 }
 
 /// A record some device made, as the simulation knows it.
@@ -85,6 +89,9 @@ struct Sim {
     known: Vec<Known>,
     /// (record id, change hash) of every acknowledged edit.
     acked: Vec<(String, String)>,
+    /// The device (registry id) that made each acknowledged change: the hub must name it,
+    /// whoever carried the change there.
+    authors: BTreeMap<String, String>,
     /// (record township, sha256, length) of every acknowledged attachment.
     attached: Vec<(&'static str, String, usize)>,
     /// Requests the network holds back, with their device, to reach the hub later.
@@ -223,7 +230,18 @@ impl Sim {
                 dir,
                 township,
                 store: Some(store),
+                lost: false,
             });
+        }
+        // Each phone syncs once at the office after joining (as the app does), so that it holds
+        // the registry with its colleagues and itself before it goes out.
+        for (d, device) in devices.iter().enumerate() {
+            if let Some(store) = &device.store {
+                store
+                    .sync()
+                    .run(&memory, &SyncOptions::default())
+                    .map_err(|e| format!("{} syncs after joining: {e}", PEOPLE[d].0))?;
+            }
         }
         Ok(Sim {
             rng: Rng(seed ^ 0x5EED_F1E1_DCA5_E000),
@@ -234,6 +252,7 @@ impl Sim {
             now,
             known: vec![],
             acked: vec![],
+            authors: BTreeMap::new(),
             attached: vec![],
             held: vec![],
             faults: 0,
@@ -283,6 +302,10 @@ impl Sim {
                 // Setting a field to the value it has is no change.
                 let note = if new.is_empty() { "already so" } else { "ok" };
                 self.log.push(format!("  {} {what} {id}: {note}", Self::name(d)));
+                let me = self.device(d).identity().device.clone();
+                for c in &new {
+                    self.authors.insert(c.clone(), me.clone());
+                }
                 self.acked.extend(new.into_iter().map(|c| (id.to_string(), c)));
                 Ok(())
             }
@@ -325,6 +348,10 @@ impl Sim {
                 let changes = self.changes(d, &saved.id)?;
                 self.log
                     .push(format!("  {} creates {kind} {}", Self::name(d), saved.id));
+                let me = self.device(d).identity().device.clone();
+                for c in &changes {
+                    self.authors.insert(c.clone(), me.clone());
+                }
                 self.acked.extend(changes.into_iter().map(|c| (saved.id.clone(), c)));
                 self.known.push(Known {
                     id: saved.id,
@@ -410,6 +437,140 @@ impl Sim {
         }
     }
 
+    /// Device `d` and a colleague exchange phone to phone, with no hub; the stream may be cut
+    /// (a fault). A phone of another township gets nothing. After a whole exchange, `d` may be
+    /// lost for good: what it handed over must still reach the hub as its own.
+    fn exchange(&mut self, d: usize) -> Step {
+        let others: Vec<usize> = (0..self.devices.len())
+            .filter(|&e| e != d && !self.devices[e].lost)
+            .collect();
+        if others.is_empty() {
+            return Ok(());
+        }
+        let e = others[self.rng.below(others.len() as u64) as usize];
+        let same = self.devices[d].township == self.devices[e].township;
+        let cut_at = (self.faults_on && self.rng.below(4) == 0).then(|| self.rng.below(200_000) as usize);
+        let mut key = [0u8; 16];
+        for b in key.iter_mut() {
+            *b = self.rng.below(256) as u8;
+        }
+        // A phone that joined and never synced does not hold its own registry entry yet: it is
+        // told to sync once first (as a person would be), and nothing is exchanged.
+        let not_yet = |x: &Error| x.to_string().contains("(enrolled)");
+        let (a, b) = {
+            let (da, db) = (self.device(d), self.device(e));
+            let mut listener = match PeerSession::listen(da, key) {
+                Ok(l) => l,
+                Err(x) if not_yet(&x) => {
+                    self.log.push(format!("  {} cannot exchange yet: {x}", Self::name(d)));
+                    return Ok(());
+                }
+                Err(x) => return Err(format!("{} listens: {x}", Self::name(d))),
+            };
+            let mut connector = match PeerSession::connect(db, key) {
+                Ok(c) => c,
+                Err(x) if not_yet(&x) => {
+                    self.log.push(format!("  {} cannot exchange yet: {x}", Self::name(e)));
+                    return Ok(());
+                }
+                Err(x) => return Err(format!("{} connects: {x}", Self::name(e))),
+            };
+            let mut passed = 0usize;
+            let mut cut = |bytes: Vec<u8>| -> Vec<u8> {
+                match cut_at {
+                    Some(at) if passed + bytes.len() > at => {
+                        let keep = at.saturating_sub(passed);
+                        passed = usize::MAX / 2;
+                        bytes[..keep.min(bytes.len())].to_vec()
+                    }
+                    _ => {
+                        passed += bytes.len();
+                        bytes
+                    }
+                }
+            };
+            let (mut la, mut lb) = (None, None);
+            for _ in 0..64 {
+                let up = cut(connector.take_output());
+                if la.is_none() && !up.is_empty() {
+                    la = listener.receive(&up).err().map(|x| x.to_string());
+                }
+                let down = cut(listener.take_output());
+                if lb.is_none() && !down.is_empty() {
+                    lb = connector.receive(&down).err().map(|x| x.to_string());
+                }
+                if (listener.finished() || la.is_some()) && (connector.finished() || lb.is_some()) {
+                    break;
+                }
+            }
+            let end = |s: &PeerSession<&Store>, err: Option<String>| match err {
+                Some(x) => Err(x),
+                None if s.finished() => Ok(s.summary().clone()),
+                None => Err("the exchange stalled".to_string()),
+            };
+            (end(&listener, la), end(&connector, lb))
+        };
+        self.log.push(format!(
+            "  {} and {} exchange{}: {:?} / {:?}",
+            Self::name(d),
+            Self::name(e),
+            if cut_at.is_some() { " (the stream is cut)" } else { "" },
+            a.as_ref().map(|s| (&s.sent, &s.received, s.refused.len())),
+            b.as_ref().map(|s| (&s.sent, &s.received, s.refused.len())),
+        ));
+        if cut_at.is_some() {
+            self.faults += 1;
+        }
+        let unsynced = |r: &Result<fieldcase_core::sync::peer::ExchangeSummary, String>| {
+            r.as_ref()
+                .err()
+                .is_some_and(|x| x.contains("(enrolled)") || x.contains("sync once"))
+        };
+        if unsynced(&a) || unsynced(&b) {
+            return Ok(());
+        }
+        match (same, &a, &b) {
+            (false, Ok(_), _) | (false, _, Ok(_)) => {
+                return Err(format!(
+                    "{} and {} of another township exchanged",
+                    Self::name(d),
+                    Self::name(e)
+                ))
+            }
+            (false, _, _) => return Ok(()),
+            (true, Ok(_), Ok(_)) => {}
+            (true, _, _) if cut_at.is_some() => return Ok(()),
+            (true, Err(x), _) | (true, _, Err(x)) => {
+                return Err(format!("{} and {} exchange: {x}", Self::name(d), Self::name(e)))
+            }
+        }
+        let members = (0..self.devices.len())
+            .filter(|&m| self.devices[m].township == self.devices[d].township && !self.devices[m].lost)
+            .count();
+        // The exchange does not carry attachments yet: a phone is only lost once the hub holds
+        // every attachment of its township (else the photos would be lost with it).
+        let township = self.devices[d].township;
+        let photos_safe = self
+            .attached
+            .iter()
+            .filter(|(t, _, _)| *t == township)
+            .all(|(_, sha, _)| self.hub().attachments().read(sha).is_ok());
+        if members >= 2 && photos_safe && self.devices.iter().all(|x| !x.lost) && self.rng.below(2) == 0 {
+            let id = self.device(d).identity().device.clone();
+            self.devices[d].store = None;
+            self.devices[d].lost = true;
+            self.hub()
+                .hub()
+                .revoke(&id)
+                .map_err(|x| format!("the office revokes {}'s lost phone: {x}", Self::name(d)))?;
+            self.log.push(format!(
+                "  {}'s phone is lost for good; the office revokes it",
+                Self::name(d)
+            ));
+        }
+        Ok(())
+    }
+
     fn restart_device(&mut self, d: usize) -> Step {
         self.faults += 1;
         self.devices[d].store = None;
@@ -443,7 +604,10 @@ impl Sim {
 
     fn step(&mut self, n: usize) -> Step {
         self.tick();
-        let d = self.rng.below(self.devices.len() as u64) as usize;
+        let mut d = self.rng.below(self.devices.len() as u64) as usize;
+        while self.devices[d].lost {
+            d = (d + 1) % self.devices.len();
+        }
         let roll = self.rng.below(100);
         self.log.push(format!("step {n}:"));
         match roll {
@@ -534,7 +698,8 @@ impl Sim {
                 }
                 None => Ok(()),
             },
-            49..=79 => self.sync(d).map(|_| ()),
+            49..=71 => self.sync(d).map(|_| ()),
+            72..=79 => self.exchange(d),
             80..=86 => {
                 self.deliver_held();
                 Ok(())
@@ -552,7 +717,9 @@ impl Sim {
         for round in 0..8 {
             let mut moved = false;
             for d in 0..self.devices.len() {
-                moved |= self.sync(d)? != Some(0);
+                if !self.devices[d].lost {
+                    moved |= self.sync(d)? != Some(0);
+                }
             }
             if !moved && round > 0 {
                 return Ok(());
@@ -571,7 +738,7 @@ impl Sim {
             }
             r
         };
-        for store in std::iter::once(hub.as_ref()).chain(self.devices.iter().map(|d| d.store.as_ref().unwrap())) {
+        for store in std::iter::once(hub.as_ref()).chain(self.devices.iter().filter_map(|d| d.store.as_ref())) {
             if !store.integrity_ok().map_err(|e| e.to_string())? {
                 return Err(format!("{}: integrity check failed", store.identity().user));
             }
@@ -579,7 +746,7 @@ impl Sim {
         let townships: BTreeSet<&str> = self.devices.iter().map(|d| d.township).collect();
         for township in townships {
             let members: Vec<usize> = (0..self.devices.len())
-                .filter(|&d| self.devices[d].township == township)
+                .filter(|&d| self.devices[d].township == township && !self.devices[d].lost)
                 .collect();
             // The hub's view of the township is the reference.
             let hub_rows: BTreeMap<String, fieldcase_core::model::LedgerStatus> = hub
@@ -641,6 +808,22 @@ impl Sim {
                             "{} lost acknowledged change {change} of {id}",
                             s.identity().user
                         ));
+                    }
+                }
+            }
+            // Every acknowledged change is its author's at the hub, whoever carried it there.
+            for (id, change) in self.acked.iter().filter(|(id, _)| hub_rows.contains_key(id)) {
+                let Some(author) = self.authors.get(change) else {
+                    continue;
+                };
+                let history = hub.records().history(id).map_err(|e| e.to_string())?;
+                match history.iter().find(|h| &h.change == change) {
+                    Some(h) if &h.device == author && h.verified => {}
+                    other => {
+                        return Err(format!(
+                            "the hub names {:?} for change {change} of {id}, made by {author}",
+                            other.map(|h| (&h.device, h.verified))
+                        ))
                     }
                 }
             }
