@@ -101,13 +101,17 @@ impl ChangeSignature {
     }
 }
 
-/// Whether `signature` is `public_key`'s (hex) over `message` as it is.
-pub fn verify_bytes(public_key: &str, message: &[u8], signature: &[u8]) -> bool {
-    let Some(key) = hex::decode(public_key)
+/// An Ed25519 public key from its hex.
+fn public_key(hex_key: &str) -> Option<VerifyingKey> {
+    hex::decode(hex_key)
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-    else {
+}
+
+/// Whether `signature` is `public_key`'s (hex) over `message` as it is.
+pub fn verify_bytes(public_key_hex: &str, message: &[u8], signature: &[u8]) -> bool {
+    let Some(key) = public_key(public_key_hex) else {
         return false;
     };
     let Ok(sig) = <[u8; 64]>::try_from(signature) else {
@@ -118,19 +122,12 @@ pub fn verify_bytes(public_key: &str, message: &[u8], signature: &[u8]) -> bool 
 
 /// Whether `hex` is an Ed25519 public key.
 pub fn is_public_key(key: &str) -> bool {
-    hex::decode(key)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .is_some_and(|b| VerifyingKey::from_bytes(&b).is_ok())
+    public_key(key).is_some()
 }
 
 /// Whether `signature` (hex) is `public_key`'s (hex) signature of `statement`'s canonical bytes.
-pub fn verify(public_key: &str, statement: &Value, signature: &str) -> bool {
-    let Some(key) = hex::decode(public_key)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-    else {
+pub fn verify(public_key_hex: &str, statement: &Value, signature: &str) -> bool {
+    let Some(key) = public_key(public_key_hex) else {
         return false;
     };
     let Some(sig) = hex::decode(signature).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()) else {

@@ -56,6 +56,29 @@ pub(crate) struct GateRefusal {
 /// Decides whether a merged record may be kept; `Err` refuses that record alone.
 pub(crate) type Gate<'a> = &'a dyn Fn(&Arriving<'_>) -> std::result::Result<(), GateRefusal>;
 
+impl Arriving<'_> {
+    /// The field rules the record breaks after these changes that it did not break before
+    /// them, as sentences: what arrives is held to the rules, as what is typed is.
+    pub(crate) fn new_rule_breaks(&self) -> Vec<String> {
+        let Some(after) = self.after else { return vec![] };
+        let now = crate::validate::timeless_now();
+        let known: std::collections::HashSet<(String, String)> = self
+            .before
+            .map(|b| b.check(false, now).errors())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p.field, p.rule))
+            .collect();
+        after
+            .check(false, now)
+            .errors()
+            .into_iter()
+            .filter(|p| !known.contains(&(p.field.clone(), p.rule.clone())))
+            .map(|p| p.to_string())
+            .collect()
+    }
+}
+
 /// Appends the changes added since `before` to the change feed.
 pub(crate) fn record_feed(
     tx: &Transaction<'_>,

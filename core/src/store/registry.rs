@@ -19,14 +19,7 @@ fn from_row(json: String, signature: String) -> Option<SignedEntry> {
 }
 
 pub(crate) fn entry(c: &Connection, device: &str) -> Result<Option<RegistryEntry>> {
-    let row: Option<(String, String)> = c
-        .row(
-            "SELECT entry, signature FROM registry WHERE device = ?1",
-            [device],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    Ok(row.and_then(|(e, s)| from_row(e, s)).map(|s| s.entry))
+    Ok(signed(c, device)?.map(|s| s.entry))
 }
 
 /// A device's entry with the hub's signature, as this store holds it.

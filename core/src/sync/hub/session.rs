@@ -450,20 +450,7 @@ impl Store {
                         });
                     }
                     // Field rules hold for what arrives, as for what is typed here.
-                    let known: HashSet<(String, String)> = a
-                        .before
-                        .map(|b| b.check(false, crate::validate::timeless_now()).errors())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|p| (p.field, p.rule))
-                        .collect();
-                    let broken: Vec<String> = after
-                        .check(false, crate::validate::timeless_now())
-                        .errors()
-                        .into_iter()
-                        .filter(|p| !known.contains(&(p.field.clone(), p.rule.clone())))
-                        .map(|p| p.to_string())
-                        .collect();
+                    let broken = a.new_rule_breaks();
                     if !broken.is_empty() {
                         return Err(final_(format!("it breaks field rules: {}", broken.join("; "))));
                     }
