@@ -719,14 +719,11 @@ impl<S: Deref<Target = Store>> PeerSession<S> {
                     })
                     .unwrap_or_default();
                 let (whole, bytes) = match theirs {
-                    // What they hold is all known here: the changes after it.
-                    Some(hs) if !known.is_empty() => {
+                    // The changes after what they hold that is known here (nothing: they have it all).
+                    Some(_) if !known.is_empty() => {
                         let mut b = vec![];
                         for ch in doc.get_changes(&known) {
                             b.extend_from_slice(ch.raw_bytes());
-                        }
-                        if b.is_empty() && known.len() == hs.len() {
-                            return Ok(None);
                         }
                         if b.is_empty() {
                             return Ok(None);
@@ -829,8 +826,7 @@ impl<S: Deref<Target = Store>> PeerSession<S> {
                         } else {
                             unchanged += 1;
                         }
-                        let of_record: Vec<ChangeSignature> = sigs.to_vec();
-                        self.store.keep_signatures(tx, &rec.id, &of_record)?;
+                        self.store.keep_signatures(tx, &rec.id, &sigs)?;
                     }
                     Ok(Err(g)) => refused.push(PeerRefusal {
                         id: rec.id.clone(),
